@@ -1,0 +1,675 @@
+/* ipcbench: the command line. The only place that prints or exits. */
+#include "config.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "bench/parse.h"
+#include "bench/table.h"
+#include "harness/cell.h"
+#include "harness/pin.h"
+#include "harness/result.h"
+#include "harness/run.h"
+#include "harness/sysinfo.h"
+#include "mechanisms/mech.h"
+
+#define EXIT_FAILED 1
+#define EXIT_USAGE 2
+#define EXIT_UNSUPPORTED 77
+
+static const char *prog = "ipcbench";
+/* The whole command line, recorded in the results. */
+static int all_argc;
+static char **all_argv;
+
+static int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* One line on stderr, exit code 2. */
+static int usage_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "%s: ", prog);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	return EXIT_USAGE;
+}
+
+/* "prog: message (hint)" from an ipcb_err. */
+static void print_err(const char *what, const struct ipcb_err *err)
+{
+	fprintf(stderr, "%s: %s%s%s", prog, what ? what : "", what ? ": " : "", err->msg);
+	if (err->hint[0] != '\0')
+		fprintf(stderr, " (%s)", err->hint);
+	fputc('\n', stderr);
+}
+
+/* ---- run ------------------------------------------------------------- */
+
+static const char run_usage[] =
+	"Usage: ipcbench [run] [OPTION]...\n"
+	"Measure round-trip latency and streaming throughput between two pinned\n"
+	"processes for each IPC mechanism and message size.\n"
+	"\n"
+	"  -m, --mech LIST        mechanisms, comma-separated, or 'all' (default: all)\n"
+	"  -s, --sizes LIST       message sizes: 64, 4K, 1M, ranges 1-1M (powers of two\n"
+	"                         between); default 1,64,512,4K,64K,1M (--quick: 64,4K,64K)\n"
+	"  -t, --test LIST        latency, throughput, or both (default: both)\n"
+	"  -c, --cpus A,B         CPU of side A and side B (default: the first two allowed)\n"
+	"  -n, --iterations N     timed round trips / messages per repetition\n"
+	"                         (default: chosen per size, see README)\n"
+	"  -w, --warmup N         untimed ones before them (default: a tenth, 1 to 1000)\n"
+	"  -r, --repetitions R    fresh process pairs per cell (default 5; --quick 3)\n"
+	"      --verify           fill and checksum every payload byte and check it\n"
+	"  -q, --quick            a short run: fewer sizes, iterations and repetitions\n"
+	"  -j, --json FILE        write the results as JSON to FILE ('-' for stdout;\n"
+	"                         the table then goes to stderr)\n"
+	"      --timeout SEC      watchdog: fail a cell that makes no progress for SEC\n"
+	"                         seconds (default 10)\n"
+	"  -h, --help             show this help\n"
+	"\n"
+	"Exit status: 0 ok, 1 a cell failed, 2 usage error, 77 nothing selected is\n"
+	"supported here, 130/143 interrupted by SIGINT/SIGTERM.\n";
+
+struct run_opts {
+	const struct ipcb_mech *mechs[64];
+	size_t n_mechs;
+	uint64_t sizes[IPCB_SIZES_MAX];
+	size_t n_sizes;
+	bool latency, throughput;
+	bool cpus_given;
+	int cpu[2];
+	uint64_t iterations, warmup, repetitions;
+	bool reps_given;
+	bool verify, quick;
+	double timeout_s;
+	const char *json;
+};
+
+static const char *const *mech_names(void)
+{
+	static const char *names[64];
+
+	for (size_t i = 0; i < ipcb_mech_count && i < 64; i++)
+		names[i] = ipcb_mechs[i]->name;
+	return names;
+}
+
+static int parse_mechs(const char *arg, struct run_opts *o)
+{
+	char buf[1024], *save = NULL;
+
+	if (strcmp(arg, "all") == 0) {
+		for (size_t i = 0; i < ipcb_mech_count; i++)
+			o->mechs[i] = ipcb_mechs[i];
+		o->n_mechs = ipcb_mech_count;
+		return 0;
+	}
+	if (arg[0] == '\0' || strlen(arg) >= sizeof buf || arg[strlen(arg) - 1] == ',' ||
+	    arg[0] == ',' || strstr(arg, ",,") != NULL)
+		return usage_error("--mech: invalid mechanism list '%.60s'", arg);
+	strcpy(buf, arg);
+	o->n_mechs = 0;
+	for (char *name = strtok_r(buf, ",", &save); name; name = strtok_r(NULL, ",", &save)) {
+		const struct ipcb_mech *m = ipcb_mech_find(name);
+
+		if (m == NULL) {
+			const char *s = ipcb_suggest(name, mech_names(), ipcb_mech_count);
+
+			if (s != NULL)
+				return usage_error("--mech: unknown mechanism '%.60s' (did you mean '%s'?)",
+						   name, s);
+			return usage_error("--mech: unknown mechanism '%.60s' (see 'ipcbench list')", name);
+		}
+		for (size_t i = 0; i < o->n_mechs; i++)
+			if (o->mechs[i] == m)
+				return usage_error("--mech: '%s' is given twice", name);
+		o->mechs[o->n_mechs++] = m;
+	}
+	return 0;
+}
+
+static int parse_tests(const char *arg, struct run_opts *o)
+{
+	char buf[256], *save = NULL;
+	static const char *const names[] = { "latency", "throughput", "both" };
+
+	if (arg[0] == '\0' || strlen(arg) >= sizeof buf)
+		return usage_error("--test: invalid test list '%.60s'", arg);
+	strcpy(buf, arg);
+	o->latency = o->throughput = false;
+	for (char *t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+		if (strcmp(t, "latency") == 0) {
+			o->latency = true;
+		} else if (strcmp(t, "throughput") == 0) {
+			o->throughput = true;
+		} else if (strcmp(t, "both") == 0 || strcmp(t, "all") == 0) {
+			o->latency = o->throughput = true;
+		} else {
+			const char *s = ipcb_suggest(t, names, 3);
+
+			return usage_error("--test: unknown test '%.60s'%s%s%s", t,
+					   s ? " (did you mean '" : " (latency, throughput or both)",
+					   s ? s : "", s ? "'?)" : "");
+		}
+	}
+	return 0;
+}
+
+/* Check a CPU against the machine: exists, online, allowed. */
+static int check_cpu(int cpu)
+{
+	cpu_set_t present, online, allowed;
+	char list[256];
+
+	if (ipcb_cpus_present(&present) != 0) {
+		CPU_ZERO(&present);
+		for (long c = 0; c < sysconf(_SC_NPROCESSORS_CONF) && c < CPU_SETSIZE; c++)
+			CPU_SET((int)c, &present);
+	}
+	if (cpu >= CPU_SETSIZE || !CPU_ISSET(cpu, &present)) {
+		ipcb_cpulist_format(&present, list, sizeof list);
+		return usage_error("--cpus: CPU %d does not exist (this machine has CPUs %s)", cpu, list);
+	}
+	if (ipcb_cpus_online(&online) == 0 && !CPU_ISSET(cpu, &online)) {
+		ipcb_cpulist_format(&online, list, sizeof list);
+		return usage_error("--cpus: CPU %d is offline (online CPUs: %s)", cpu, list);
+	}
+	if (ipcb_cpus_allowed(&allowed) == 0 && !CPU_ISSET(cpu, &allowed)) {
+		ipcb_cpulist_format(&allowed, list, sizeof list);
+		return usage_error("--cpus: CPU %d is not in this process's allowed CPUs (%s)", cpu, list);
+	}
+	return 0;
+}
+
+/* The first two CPUs that are both allowed and online. */
+static void default_cpus(int cpu[2])
+{
+	cpu_set_t allowed, online;
+	int n = 0;
+
+	ipcb_cpus_allowed(&allowed);
+	if (ipcb_cpus_online(&online) != 0)
+		online = allowed;
+	cpu[0] = cpu[1] = -1;
+	for (int c = 0; c < CPU_SETSIZE && n < 2; c++)
+		if (CPU_ISSET(c, &allowed) && CPU_ISSET(c, &online))
+			cpu[n++] = c;
+	if (cpu[0] < 0)
+		cpu[0] = sched_getcpu();
+	if (n < 2) {
+		cpu[1] = cpu[0];
+		fprintf(stderr, "%s: only CPU %d is available: both sides run on it (same-cpu placement)\n",
+			prog, cpu[0]);
+	}
+}
+
+static void defaults(struct run_opts *o)
+{
+	static const uint64_t normal[] = { 1, 64, 512, 4096, 65536, 1048576 };
+	static const uint64_t quick[] = { 64, 4096, 65536 };
+
+	if (o->n_mechs == 0) {
+		for (size_t i = 0; i < ipcb_mech_count; i++)
+			o->mechs[i] = ipcb_mechs[i];
+		o->n_mechs = ipcb_mech_count;
+	}
+	if (o->n_sizes == 0) {
+		const uint64_t *v = o->quick ? quick : normal;
+		size_t n = o->quick ? sizeof quick / sizeof quick[0] : sizeof normal / sizeof normal[0];
+
+		memcpy(o->sizes, v, n * sizeof *v);
+		o->n_sizes = n;
+	}
+	if (!o->latency && !o->throughput)
+		o->latency = o->throughput = true;
+	if (!o->reps_given)
+		o->repetitions = o->quick ? 3 : 5;
+	if (!o->cpus_given)
+		default_cpus(o->cpu);
+}
+
+enum { OPT_VERIFY = 256, OPT_TIMEOUT };
+
+static const struct option run_options[] = {
+	{ "mech", required_argument, NULL, 'm' },
+	{ "sizes", required_argument, NULL, 's' },
+	{ "test", required_argument, NULL, 't' },
+	{ "cpus", required_argument, NULL, 'c' },
+	{ "iterations", required_argument, NULL, 'n' },
+	{ "warmup", required_argument, NULL, 'w' },
+	{ "repetitions", required_argument, NULL, 'r' },
+	{ "verify", no_argument, NULL, OPT_VERIFY },
+	{ "quick", no_argument, NULL, 'q' },
+	{ "json", required_argument, NULL, 'j' },
+	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
+	{ "help", no_argument, NULL, 'h' },
+	{ NULL, 0, NULL, 0 },
+};
+
+/* Report an unknown option or a missing argument the getopt way, in one line. */
+static int bad_option(int c, char **argv, const struct option *opts)
+{
+	const char *arg = argv[optind - 1];
+	const char *names[64];
+	size_t n = 0;
+
+	if (c == ':')
+		return usage_error("option '%s' needs a value", arg);
+	if (optopt != 0 && strncmp(arg, "--", 2) != 0)
+		return usage_error("unknown option '-%c' (see --help)", optopt);
+	for (; opts[n].name != NULL && n < 64; n++)
+		names[n] = opts[n].name;
+	if (strncmp(arg, "--", 2) == 0) {
+		char word[64];
+		const char *s;
+
+		snprintf(word, sizeof word, "%.*s", (int)strcspn(arg + 2, "="), arg + 2);
+		s = ipcb_suggest(word, names, n);
+		if (s != NULL)
+			return usage_error("unknown option '%.60s' (did you mean '--%s'?)", arg, s);
+	}
+	return usage_error("unknown option '%.60s' (see --help)", arg);
+}
+
+static int parse_run(int argc, char **argv, struct run_opts *o)
+{
+	char why[IPCB_WHY_MAX];
+	int c;
+
+	memset(o, 0, sizeof *o);
+	o->warmup = IPCB_WARMUP_AUTO;
+	o->timeout_s = 10.0;
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":m:s:t:c:n:w:r:qj:h", run_options, NULL)) != -1) {
+		int rc = 0;
+
+		switch (c) {
+		case 'm':
+			rc = parse_mechs(optarg, o);
+			break;
+		case 's':
+			if (ipcb_parse_sizes(optarg, IPCB_SIZE_MAX, o->sizes, IPCB_SIZES_MAX, &o->n_sizes,
+					     why, sizeof why) != 0)
+				rc = usage_error("--sizes: %s", why);
+			break;
+		case 't':
+			rc = parse_tests(optarg, o);
+			break;
+		case 'c':
+			if (ipcb_parse_cpu_pair(optarg, o->cpu, why, sizeof why) != 0)
+				rc = usage_error("--cpus: %s", why);
+			else if ((rc = check_cpu(o->cpu[0])) == 0)
+				rc = check_cpu(o->cpu[1]);
+			o->cpus_given = true;
+			break;
+		case 'n':
+			if (ipcb_parse_u64(optarg, 1, 1000000000, &o->iterations, why, sizeof why) != 0)
+				rc = usage_error("--iterations: %s", why);
+			break;
+		case 'w':
+			if (ipcb_parse_u64(optarg, 0, 1000000000, &o->warmup, why, sizeof why) != 0)
+				rc = usage_error("--warmup: %s", why);
+			break;
+		case 'r':
+			if (ipcb_parse_u64(optarg, 1, IPCB_REPS_MAX, &o->repetitions, why, sizeof why) != 0)
+				rc = usage_error("--repetitions: %s", why);
+			o->reps_given = true;
+			break;
+		case OPT_VERIFY:
+			o->verify = true;
+			break;
+		case 'q':
+			o->quick = true;
+			break;
+		case 'j':
+			o->json = optarg;
+			break;
+		case OPT_TIMEOUT:
+			if (ipcb_parse_seconds(optarg, 0.1, 86400, &o->timeout_s, why, sizeof why) != 0)
+				rc = usage_error("--timeout: %s", why);
+			break;
+		case 'h':
+			fputs(run_usage, stdout);
+			return -1;
+		default:
+			return bad_option(c, argv, run_options);
+		}
+		if (rc != 0)
+			return rc;
+	}
+	if (optind < argc)
+		return usage_error("unexpected argument '%.60s' (see --help)", argv[optind]);
+	defaults(o);
+	return 0;
+}
+
+static bool progress_on;
+
+static void show_progress(void *arg, const struct ipcb_cell *c, unsigned rep, size_t step,
+			  size_t steps)
+{
+	const struct ipcb_run *run = arg;
+	char size[32];
+
+	if (!progress_on)
+		return;
+	ipcb_fmt_size(c->size, size, sizeof size);
+	fprintf(stderr, "\r\033[K[%zu/%zu] %s %s %s, repetition %u/%u", step, steps,
+		c->mech->name, size, c->test == IPCB_TEST_LATENCY ? "latency" : "throughput",
+		rep + 1, run->p.repetitions);
+	fflush(stderr);
+}
+
+static void on_stop_signal(int signo)
+{
+	ipcb_harness_request_stop(signo);
+}
+
+static void install_stop_handlers(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = on_stop_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+}
+
+static int exit_status_of(const struct ipcb_run *run)
+{
+	size_t unsupported = 0;
+
+	if (run->stop_signal != 0)
+		return 128 + run->stop_signal;
+	if (ipcb_run_count(run, IPCB_FAILED) > 0)
+		return EXIT_FAILED;
+	for (size_t i = 0; i < run->p.n_mechs; i++)
+		unsupported += run->mechs[i].supported != 0;
+	if (unsupported == run->p.n_mechs)
+		return EXIT_UNSUPPORTED;
+	return 0;
+}
+
+/* Build and write the results document; returns the exit status to use. */
+static int write_results(const struct run_opts *o, const struct ipcb_run *run,
+			 const struct ipcb_sysinfo *si, struct ipcb_result_meta *meta)
+{
+	struct ipcb_err err;
+	json_t *doc;
+	int rc;
+
+	if (o->json == NULL)
+		return meta->exit_status;
+	doc = ipcb_result_build(run, si, meta);
+	if (doc == NULL) {
+		fprintf(stderr, "%s: could not build the results document (out of memory)\n", prog);
+		return EXIT_FAILED;
+	}
+	rc = ipcb_result_write(doc, o->json, &err);
+	json_decref(doc);
+	if (rc != 0) {
+		print_err("results not written", &err);
+		return meta->exit_status ? meta->exit_status : EXIT_FAILED;
+	}
+	if (strcmp(o->json, "-") != 0)
+		fprintf(stderr, "%s: results written to %s\n", prog, o->json);
+	return meta->exit_status;
+}
+
+static int cmd_run(int argc, char **argv)
+{
+	struct ipcb_params p = { 0 };
+	struct ipcb_result_meta meta = { .version = PACKAGE_VERSION, .argc = all_argc,
+					 .argv = all_argv };
+	struct run_opts o;
+	struct ipcb_sysinfo si;
+	struct ipcb_run *run = NULL;
+	struct ipcb_err err = { { 0 }, { 0 } };
+	const char *fault = getenv("IPCBENCH_FAULT");
+	FILE *table;
+	int rc;
+
+	rc = parse_run(argc, argv, &o);
+	if (rc != 0)
+		return rc < 0 ? 0 : rc;
+	if (o.json != NULL && ipcb_result_check_target(o.json, &err) != 0) {
+		print_err(NULL, &err);
+		return EXIT_USAGE;
+	}
+	if (fault != NULL && fault[0] != '\0' && ipcb_fault_parse(fault, &p.fault, &err) != 0) {
+		print_err("IPCBENCH_FAULT", &err);
+		return EXIT_USAGE;
+	}
+	clock_gettime(CLOCK_REALTIME, &meta.start);
+	ipcb_sysinfo_collect(&si);
+	p.mechs = o.mechs;
+	p.n_mechs = o.n_mechs;
+	p.sizes = o.sizes;
+	p.n_sizes = o.n_sizes;
+	p.latency = o.latency;
+	p.throughput = o.throughput;
+	p.cpu[0] = o.cpu[0];
+	p.cpu[1] = o.cpu[1];
+	p.iterations = o.iterations;
+	p.warmup = o.warmup;
+	p.repetitions = (unsigned)o.repetitions;
+	p.verify = o.verify;
+	p.quick = o.quick;
+	p.stall_timeout_ns = (uint64_t)(o.timeout_s * 1e9);
+	p.hist = (struct ipcb_hist_cfg){ .lowest_ns = 1, .highest_ns = 100000000000ull, .sig_figs = 3 };
+	if (ipcb_harness_init(&err) != 0 || ipcb_run_new(&p, &run, &err) != 0) {
+		print_err(NULL, &err);
+		ipcb_harness_fini();
+		return EXIT_FAILED;
+	}
+	install_stop_handlers();
+	progress_on = isatty(STDERR_FILENO);
+	ipcb_run_execute(run, show_progress, run);
+	if (progress_on)
+		fputs("\r\033[K", stderr);
+	clock_gettime(CLOCK_REALTIME, &meta.end);
+	meta.exit_status = exit_status_of(run);
+	table = o.json != NULL && strcmp(o.json, "-") == 0 ? stderr : stdout;
+	ipcb_table_print(table, run, &si);
+	fflush(table);
+	if (run->stop_signal != 0)
+		fprintf(stderr, "%s: interrupted by signal %d; results so far are kept\n", prog,
+			run->stop_signal);
+	else if (meta.exit_status == EXIT_UNSUPPORTED)
+		fprintf(stderr, "%s: none of the selected mechanisms is supported here\n", prog);
+	else if (meta.exit_status == EXIT_FAILED)
+		fprintf(stderr, "%s: %zu cell%s failed (see the notes under the table)\n", prog,
+			ipcb_run_count(run, IPCB_FAILED),
+			ipcb_run_count(run, IPCB_FAILED) == 1 ? "" : "s");
+	rc = write_results(&o, run, &si, &meta);
+	ipcb_run_free(run);
+	ipcb_harness_fini();
+	return rc;
+}
+
+/* ---- list ------------------------------------------------------------ */
+
+static const char list_usage[] =
+	"Usage: ipcbench list [--json]\n"
+	"List every mechanism, whether it works on this machine (and why not),\n"
+	"whether it keeps message boundaries, and the system limits that bound it.\n";
+
+static int cmd_list(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	bool as_json = false;
+	json_t *doc = NULL;
+	int c;
+
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":jh", opts, NULL)) != -1) {
+		if (c == 'j') {
+			as_json = true;
+		} else if (c == 'h') {
+			fputs(list_usage, stdout);
+			return 0;
+		} else {
+			return bad_option(c, argv, opts);
+		}
+	}
+	if (optind < argc)
+		return usage_error("list: unexpected argument '%.60s'", argv[optind]);
+	if (as_json)
+		doc = json_object();
+	else
+		printf("%-10s %-9s %-10s %s\n", "mechanism", "available", "boundaries", "summary");
+	for (size_t i = 0; i < ipcb_mech_count; i++) {
+		struct ipcb_mech_info mi = { .mech = ipcb_mechs[i] };
+
+		if (mi.mech->supported != NULL)
+			mi.supported = mi.mech->supported(&mi.why);
+		if (mi.supported == 0 && mi.mech->limits != NULL)
+			(void)mi.mech->limits(&mi.limits, &mi.why);
+		if (as_json) {
+			json_object_set_new(doc, mi.mech->name, ipcb_result_mech(&mi));
+			continue;
+		}
+		printf("%-10s %-9s %-10s %s\n", mi.mech->name, mi.supported == 0 ? "yes" : "no",
+		       mi.mech->flags & IPCB_MECH_BOUNDARIES ? "kept" : "stream", mi.mech->summary);
+		if (mi.supported != 0)
+			printf("%-10s   not available: %s\n", "", mi.why.msg);
+		if (mi.limits.max_msg_bytes)
+			printf("%-10s   largest message: %llu bytes\n", "",
+			       (unsigned long long)mi.limits.max_msg_bytes);
+		for (int k = 0; k < mi.limits.n; k++)
+			printf("%-10s   %s = %lld (%s)\n", "", mi.limits.v[k].name,
+			       (long long)mi.limits.v[k].value, mi.limits.v[k].source);
+	}
+	if (as_json) {
+		json_t *top = json_pack("{s:i, s:o}", "schema_version", IPCB_SCHEMA_VERSION,
+					"mechanisms", doc);
+		struct ipcb_err err;
+		int rc = ipcb_result_write(top, "-", &err);
+
+		json_decref(top);
+		if (rc != 0) {
+			print_err(NULL, &err);
+			return EXIT_FAILED;
+		}
+	}
+	return 0;
+}
+
+/* ---- help, version, dispatch ----------------------------------------- */
+
+static int cmd_help(int argc, char **argv);
+
+static int cmd_version(int argc, char **argv)
+{
+	printf("ipcbench %s\n", PACKAGE_VERSION);
+	return 0;
+}
+
+struct command {
+	const char *name;
+	int (*fn)(int argc, char **argv);
+	const char *summary;
+	const char *usage;
+};
+
+static const struct command commands[] = {
+	{ "run", cmd_run, "run the benchmark (the default command)", run_usage },
+	{ "list", cmd_list, "list the mechanisms, whether they work here, and their limits", list_usage },
+	{ "help", cmd_help, "show help for a command", NULL },
+	{ "version", cmd_version, "print the version", NULL },
+};
+
+#define N_COMMANDS (sizeof commands / sizeof commands[0])
+
+static void main_usage(FILE *f)
+{
+	fprintf(f, "Usage: ipcbench [COMMAND] [OPTION]...\n"
+		   "Benchmark inter-process communication on this machine: latency and\n"
+		   "throughput of each IPC mechanism between two pinned processes.\n\n"
+		   "Commands:\n");
+	for (size_t i = 0; i < N_COMMANDS; i++)
+		fprintf(f, "  %-9s %s\n", commands[i].name, commands[i].summary);
+	fprintf(f, "\nWith no command (or options only), 'run' is assumed.\n"
+		   "'ipcbench COMMAND --help' shows a command's options.\n"
+		   "  -h, --help     show this help\n"
+		   "  -V, --version  print the version\n");
+}
+
+static const struct command *find_command(const char *name)
+{
+	for (size_t i = 0; i < N_COMMANDS; i++)
+		if (strcmp(commands[i].name, name) == 0)
+			return &commands[i];
+	return NULL;
+}
+
+static int unknown_command(const char *name)
+{
+	const char *names[N_COMMANDS];
+	const char *s;
+
+	for (size_t i = 0; i < N_COMMANDS; i++)
+		names[i] = commands[i].name;
+	s = ipcb_suggest(name, names, N_COMMANDS);
+	if (s != NULL)
+		return usage_error("unknown command '%.60s' (did you mean '%s'?)", name, s);
+	return usage_error("unknown command '%.60s' (see 'ipcbench --help')", name);
+}
+
+static int cmd_help(int argc, char **argv)
+{
+	const struct command *c;
+
+	if (argc < 2) {
+		main_usage(stdout);
+		return 0;
+	}
+	c = find_command(argv[1]);
+	if (c == NULL)
+		return unknown_command(argv[1]);
+	if (c->usage != NULL)
+		fputs(c->usage, stdout);
+	else
+		printf("ipcbench %s: %s\n", c->name, c->summary);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	const struct command *c;
+
+	all_argc = argc;
+	all_argv = argv;
+	signal(SIGPIPE, SIG_IGN);
+	if (argc < 2 || argv[1][0] == '-') {
+		if (argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
+			main_usage(stdout);
+			return 0;
+		}
+		if (argc >= 2 && (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "-V") == 0))
+			return cmd_version(0, NULL);
+		return cmd_run(argc, argv);
+	}
+	c = find_command(argv[1]);
+	if (c == NULL)
+		return unknown_command(argv[1]);
+	return c->fn(argc - 1, argv + 1);
+}

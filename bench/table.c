@@ -1,0 +1,188 @@
+/* The human-readable results table. */
+#include "config.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "bench/table.h"
+
+void ipcb_fmt_ns(double ns, char *buf, size_t len)
+{
+	if (ns < 1000.0)
+		snprintf(buf, len, "%.0f ns", ns);
+	else if (ns < 1e4)
+		snprintf(buf, len, "%.2f us", ns / 1e3);
+	else if (ns < 1e6)
+		snprintf(buf, len, "%.1f us", ns / 1e3);
+	else if (ns < 1e7)
+		snprintf(buf, len, "%.2f ms", ns / 1e6);
+	else if (ns < 1e9)
+		snprintf(buf, len, "%.1f ms", ns / 1e6);
+	else
+		snprintf(buf, len, "%.2f s", ns / 1e9);
+}
+
+void ipcb_fmt_size(uint64_t b, char *buf, size_t len)
+{
+	if (b >= (1ull << 30) && b % (1ull << 30) == 0)
+		snprintf(buf, len, "%llu GiB", (unsigned long long)(b >> 30));
+	else if (b >= (1ull << 20) && b % (1ull << 20) == 0)
+		snprintf(buf, len, "%llu MiB", (unsigned long long)(b >> 20));
+	else if (b >= (1ull << 10) && b % (1ull << 10) == 0)
+		snprintf(buf, len, "%llu KiB", (unsigned long long)(b >> 10));
+	else
+		snprintf(buf, len, "%llu B", (unsigned long long)b);
+}
+
+static void fmt_count(double v, char *buf, size_t len)
+{
+	if (v >= 1e9)
+		snprintf(buf, len, "%.2f G", v / 1e9);
+	else if (v >= 1e6)
+		snprintf(buf, len, "%.2f M", v / 1e6);
+	else if (v >= 1e3)
+		snprintf(buf, len, "%.1f k", v / 1e3);
+	else
+		snprintf(buf, len, "%.0f", v);
+}
+
+static const struct ipcb_cell *find_cell(const struct ipcb_run *run,
+					 const struct ipcb_mech *m, uint64_t size,
+					 enum ipcb_test t)
+{
+	for (size_t i = 0; i < run->n_cells; i++) {
+		const struct ipcb_cell *c = &run->cells[i];
+
+		if (c->mech == m && c->size == size && c->test == t)
+			return c;
+	}
+	return NULL;
+}
+
+struct notes {
+	int n;
+	const struct ipcb_cell *cell[256];
+};
+
+/* A cell without figures: its status and a note number. */
+static void status_text(struct notes *nt, const struct ipcb_cell *c, char *buf, size_t len)
+{
+	if (nt->n < (int)(sizeof nt->cell / sizeof nt->cell[0]))
+		nt->cell[nt->n++] = c;
+	snprintf(buf, len, "%s [%d]", ipcb_status_name(c->status), nt->n);
+}
+
+/* Half the range of the repetitions' p50, relative to their median. */
+static void spread_text(const struct ipcb_cell *c, char *buf, size_t len)
+{
+	uint64_t lo = UINT64_MAX, hi = 0;
+
+	if (c->reps_done < 2 || c->median_p50_ns <= 0) {
+		snprintf(buf, len, "-");
+		return;
+	}
+	for (unsigned i = 0; i < c->reps_done; i++) {
+		uint64_t v = c->reps[i].lat.p50_ns;
+
+		lo = v < lo ? v : lo;
+		hi = v > hi ? v : hi;
+	}
+	snprintf(buf, len, "+-%.1f%%", 50.0 * (double)(hi - lo) / c->median_p50_ns);
+}
+
+static void latency_cols(struct notes *nt, const struct ipcb_cell *c, char col[6][32])
+{
+	for (int i = 0; i < 5; i++)
+		snprintf(col[i], 32, "-");
+	col[5][0] = '\0';
+	if (c == NULL)
+		return;
+	if (c->reps_done == 0 || c->status == IPCB_FAILED || c->status == IPCB_SKIPPED) {
+		status_text(nt, c, col[0], 32);
+		return;
+	}
+	ipcb_fmt_ns((double)c->lat.p50_ns, col[0], 32);
+	ipcb_fmt_ns((double)c->lat.p99_ns, col[1], 32);
+	ipcb_fmt_ns((double)c->lat.p999_ns, col[2], 32);
+	ipcb_fmt_ns((double)c->lat.max_ns, col[3], 32);
+	spread_text(c, col[4], 32);
+	if (c->status != IPCB_OK)
+		status_text(nt, c, col[5], 32);
+}
+
+static void throughput_cols(struct notes *nt, const struct ipcb_cell *c, char col[2][32])
+{
+	snprintf(col[0], 32, "-");
+	snprintf(col[1], 32, "-");
+	if (c == NULL)
+		return;
+	if (c->reps_done == 0 || c->status == IPCB_FAILED || c->status == IPCB_SKIPPED) {
+		status_text(nt, c, col[0], 32);
+		return;
+	}
+	fmt_count(c->median_msgs_per_s, col[0], 32);
+	/* A mechanism that carries no bytes has no byte rate. */
+	if (!(c->mech->flags & IPCB_MECH_NO_DATA))
+		snprintf(col[1], 32, "%.1f", c->median_bytes_per_s / 1e6);
+	if (c->status != IPCB_OK)
+		status_text(nt, c, col[1], 32);
+}
+
+static void print_notes(FILE *f, const struct notes *nt)
+{
+	for (int i = 0; i < nt->n; i++) {
+		const struct ipcb_cell *c = nt->cell[i];
+		char size[32];
+
+		ipcb_fmt_size(c->size, size, sizeof size);
+		fprintf(f, "[%d] %s %s %s %s: %s", i + 1, c->mech->name, size,
+			c->test == IPCB_TEST_LATENCY ? "latency" : "throughput",
+			ipcb_status_name(c->status), c->why.msg[0] ? c->why.msg : "no reason recorded");
+		if (c->why.hint[0] != '\0')
+			fprintf(f, " (%s)", c->why.hint);
+		fputc('\n', f);
+	}
+}
+
+#define ROW_FMT "%-11s %8s %10s %10s %10s %10s %10s %10s %9s %s\n"
+
+void ipcb_table_print(FILE *f, const struct ipcb_run *run, const struct ipcb_sysinfo *si)
+{
+	static const char *const head[] = { "mechanism", "size", "RTT p50", "p99", "p99.9",
+					    "max", "p50 spread", "msgs/s", "MB/s", "" };
+	struct notes nt = { 0 };
+	bool mismatch = false;
+
+	fprintf(f, "CPUs: side A on %d, side B on %d; %u repetition%s; %s (clocksource %s, %.1f ns per reading)\n\n",
+		run->p.cpu[0], run->p.cpu[1], run->p.repetitions,
+		run->p.repetitions == 1 ? "" : "s", si->clock.name,
+		si->clock.source[0] ? si->clock.source : "unknown", si->clock.overhead_ns);
+	fprintf(f, ROW_FMT, head[0], head[1], head[2], head[3], head[4], head[5], head[6], head[7],
+		head[8], head[9]);
+	for (size_t m = 0; m < run->p.n_mechs; m++) {
+		for (size_t s = 0; s < run->p.n_sizes; s++) {
+			const struct ipcb_mech *mech = run->p.mechs[m];
+			const struct ipcb_cell *lc =
+				find_cell(run, mech, run->p.sizes[s], IPCB_TEST_LATENCY);
+			const struct ipcb_cell *tc =
+				find_cell(run, mech, run->p.sizes[s], IPCB_TEST_THROUGHPUT);
+			char size[32], lat[6][32], tput[2][32];
+
+			ipcb_fmt_size(run->p.sizes[s], size, sizeof size);
+			latency_cols(&nt, lc, lat);
+			throughput_cols(&nt, tc, tput);
+			fprintf(f, ROW_FMT, mech->name, size, lat[0], lat[1], lat[2], lat[3], lat[4],
+				tput[0], tput[1], lat[5]);
+			mismatch |= (lc && lc->cpu_mismatch) || (tc && tc->cpu_mismatch);
+		}
+	}
+	fprintf(f, "\nRTT: round trip, full message both ways; percentiles over all repetitions pooled.\n"
+		   "p50 spread: half the range of the repetitions' p50, relative to their median.\n"
+		   "msgs/s, MB/s (10^6 bytes/s): streaming, measured at the receiver; median of repetitions.\n");
+	if (mismatch)
+		fprintf(f, "warning: a side was observed on a CPU it was not pinned to (see cpus.observed in the JSON)\n");
+	if (nt.n > 0) {
+		fputc('\n', f);
+		print_notes(f, &nt);
+	}
+}

@@ -1,0 +1,21 @@
+/* The human-readable results table and value formatting. */
+#ifndef IPCB_TABLE_H
+#define IPCB_TABLE_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include "harness/run.h"
+#include "harness/sysinfo.h"
+
+/* "812 ns", "21.1 us", "1.25 ms" */
+void ipcb_fmt_ns(double ns, char *buf, size_t len);
+
+/* "64 B", "4 KiB", "1 MiB" (exact multiples only; otherwise bytes) */
+void ipcb_fmt_size(uint64_t bytes, char *buf, size_t len);
+
+/* One row per mechanism and size: latency and throughput side by side,
+ * cells without figures replaced by their status and a numbered note. */
+void ipcb_table_print(FILE *f, const struct ipcb_run *run, const struct ipcb_sysinfo *si);
+
+#endif

@@ -1,0 +1,658 @@
+/* One repetition of one cell: two pinned child processes, a synchronised
+ * start, the timed loops, and a supervising parent with a watchdog. */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "harness/cell.h"
+#include "harness/clock.h"
+#include "harness/futex.h"
+#include "harness/msg.h"
+#include "harness/pin.h"
+
+/* Child states in the shared page. */
+enum { SIDE_STARTING = 0, SIDE_READY, SIDE_DONE, SIDE_FAILED };
+
+/* One side's part of the shared page. The progress counter, written once
+ * per message by its side, sits on a cache line of its own. */
+struct side_page {
+	_Alignas(64) _Atomic uint64_t progress;
+	_Alignas(64) _Atomic int32_t state;
+	struct ipcb_side_obs obs;
+	struct ipcb_err err;
+};
+
+/* The MAP_SHARED region: written by the children, read by the parent. */
+struct shared {
+	_Alignas(64) _Atomic uint32_t pids_published; /* futex: peer pids known */
+	_Alignas(64) _Atomic uint32_t go;             /* futex: start the loops */
+	pid_t pid[2];
+	struct side_page side[2];
+	_Alignas(64) unsigned char hist[]; /* side A's struct ipcb_hist */
+};
+
+struct ipcb_arena {
+	struct shared *sh;
+	size_t bytes;
+	size_t hist_bytes;
+	struct ipcb_hist_cfg hc;
+};
+
+/* Wake-up pipe: written by the SIGCHLD handler, the stop request and the
+ * children (when ready); the supervisor sleeps in poll() on it. */
+static int wake_fd[2] = { -1, -1 };
+static volatile sig_atomic_t stop_signal;
+
+const char *ipcb_status_name(enum ipcb_status s)
+{
+	switch (s) {
+	case IPCB_PENDING:
+		return "pending";
+	case IPCB_OK:
+		return "ok";
+	case IPCB_SKIPPED:
+		return "skipped";
+	case IPCB_FAILED:
+		return "failed";
+	case IPCB_INTERRUPTED:
+		return "interrupted";
+	}
+	return "unknown";
+}
+
+static void wake_up(void)
+{
+	int saved = errno;
+	char c = 0;
+
+	if (wake_fd[1] >= 0)
+		(void)!write(wake_fd[1], &c, 1);
+	errno = saved;
+}
+
+static void on_sigchld(int signo)
+{
+	(void)signo;
+	wake_up();
+}
+
+int ipcb_harness_init(struct ipcb_err *err)
+{
+	struct sigaction sa;
+
+	if (wake_fd[0] >= 0)
+		return 0;
+	if (pipe2(wake_fd, O_CLOEXEC | O_NONBLOCK) != 0) {
+		wake_fd[0] = wake_fd[1] = -1;
+		return ipcb_err_set(err, errno, "pipe2(wake-up)");
+	}
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = on_sigchld;
+	sa.sa_flags = SA_RESTART | SA_NOCLDSTOP;
+	sigemptyset(&sa.sa_mask);
+	if (sigaction(SIGCHLD, &sa, NULL) != 0)
+		return ipcb_err_set(err, errno, "sigaction(SIGCHLD)");
+	return 0;
+}
+
+void ipcb_harness_fini(void)
+{
+	signal(SIGCHLD, SIG_DFL);
+	for (int i = 0; i < 2; i++) {
+		if (wake_fd[i] >= 0)
+			close(wake_fd[i]);
+		wake_fd[i] = -1;
+	}
+}
+
+void ipcb_harness_request_stop(int signo)
+{
+	stop_signal = signo;
+	wake_up();
+}
+
+int ipcb_harness_stop_signal(void)
+{
+	return stop_signal;
+}
+
+struct ipcb_arena *ipcb_arena_new(const struct ipcb_hist_cfg *hc, struct ipcb_err *err)
+{
+	struct ipcb_arena *ar = calloc(1, sizeof *ar);
+
+	if (ar == NULL) {
+		ipcb_err_set(err, ENOMEM, "arena");
+		return NULL;
+	}
+	ar->hc = *hc;
+	ar->hist_bytes = ipcb_hist_bytes(hc->lowest_ns, hc->highest_ns, hc->sig_figs);
+	if (ar->hist_bytes == 0) {
+		ipcb_err_set(err, EINVAL, "histogram configuration");
+		free(ar);
+		return NULL;
+	}
+	ar->bytes = sizeof(struct shared) + ar->hist_bytes;
+	ar->sh = mmap(NULL, ar->bytes, PROT_READ | PROT_WRITE,
+		      MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (ar->sh == MAP_FAILED) {
+		ipcb_err_set(err, errno, "mmap(%zu bytes, shared result page)", ar->bytes);
+		free(ar);
+		return NULL;
+	}
+	return ar;
+}
+
+void ipcb_arena_free(struct ipcb_arena *ar)
+{
+	if (ar == NULL)
+		return;
+	munmap(ar->sh, ar->bytes);
+	free(ar);
+}
+
+/* ---- child side ------------------------------------------------------ */
+
+/* Everything a child's loop needs, gathered so the loops stay small. */
+struct child {
+	const struct ipcb_mech *m; /* the mechanism, or the fault wrapper */
+	void *st;
+	const struct ipcb_rep_spec *spec;
+	struct side_page *page;
+	struct ipcb_hist *hist; /* side A, latency */
+	unsigned char *tx, *rx;
+	size_t len;
+	bool check; /* the mechanism carries data: check every message */
+	struct ipcb_err *err;
+};
+
+/* Integrity check of a received message; fills err on mismatch. */
+static int check_msg(const struct child *c, const void *buf, uint64_t seq)
+{
+	int rc;
+
+	if (!c->check)
+		return 0;
+	rc = c->spec->verify
+		     ? ipcb_msg_verify(buf, c->len, seq, c->err->msg, sizeof c->err->msg)
+		     : ipcb_msg_check_seq(buf, c->len, seq, c->err->msg, sizeof c->err->msg);
+	return rc == 0 ? 0 : -EBADMSG;
+}
+
+static void put_seq(const struct child *c, uint64_t seq)
+{
+	if (c->spec->verify)
+		ipcb_msg_fill(c->tx, c->len, seq);
+	else
+		ipcb_msg_stamp(c->tx, c->len, seq);
+}
+
+static void progress(const struct child *c, uint64_t n)
+{
+	atomic_store_explicit(&c->page->progress, n, memory_order_relaxed);
+}
+
+/* Side A of the latency test: send, wait for the echo, time the pair. */
+static int latency_a(const struct child *c)
+{
+	const uint64_t total = c->spec->warmup + c->spec->iterations;
+
+	for (uint64_t i = 0; i < total; i++) {
+		uint64_t t0, t1;
+		int rc;
+
+		put_seq(c, i);
+		t0 = ipcb_clock_now_ns();
+		rc = c->m->send(c->st, c->tx, c->len, c->err);
+		if (rc == 0)
+			rc = c->m->recv(c->st, c->rx, c->len, c->err);
+		t1 = ipcb_clock_now_ns();
+		if (rc != 0)
+			return rc;
+		if (check_msg(c, c->rx, i) != 0)
+			return -EBADMSG;
+		if (i >= c->spec->warmup)
+			ipcb_hist_record(c->hist, t1 - t0);
+		progress(c, i + 1);
+	}
+	return 0;
+}
+
+/* Side B of the latency test: echo each message back whole, then check it
+ * (after the echo, so the check stays off A's clock). */
+static int latency_b(const struct child *c)
+{
+	const uint64_t total = c->spec->warmup + c->spec->iterations;
+
+	for (uint64_t i = 0; i < total; i++) {
+		int rc = c->m->recv(c->st, c->rx, c->len, c->err);
+
+		if (rc == 0)
+			rc = c->m->send(c->st, c->rx, c->len, c->err);
+		if (rc != 0)
+			return rc;
+		if (check_msg(c, c->rx, i) != 0)
+			return -EBADMSG;
+		progress(c, i + 1);
+	}
+	return 0;
+}
+
+/* Side A of the throughput test: stream messages back to back. */
+static int throughput_a(const struct child *c)
+{
+	const uint64_t total = c->spec->warmup + c->spec->iterations;
+
+	for (uint64_t i = 0; i < total; i++) {
+		int rc;
+
+		put_seq(c, i);
+		rc = c->m->send(c->st, c->tx, c->len, c->err);
+		if (rc != 0)
+			return rc;
+		progress(c, i + 1);
+	}
+	return 0;
+}
+
+static int receive_checked(const struct child *c, uint64_t seq)
+{
+	int rc = c->m->recv(c->st, c->rx, c->len, c->err);
+
+	if (rc != 0)
+		return rc;
+	return check_msg(c, c->rx, seq);
+}
+
+/* Side B of the throughput test: the rate is measured here, from the end
+ * of the warm-up to the last message. */
+static int throughput_b(const struct child *c)
+{
+	const uint64_t warmup = c->spec->warmup;
+	const uint64_t total = warmup + c->spec->iterations;
+	uint64_t i;
+	int rc;
+
+	for (i = 0; i < warmup; i++) {
+		if ((rc = receive_checked(c, i)) != 0)
+			return rc;
+		progress(c, i + 1);
+	}
+	c->page->obs.t_start_ns = ipcb_clock_now_ns();
+	for (; i < total; i++) {
+		if ((rc = receive_checked(c, i)) != 0)
+			return rc;
+		progress(c, i + 1);
+	}
+	c->page->obs.t_end_ns = ipcb_clock_now_ns();
+	c->page->obs.msgs = c->spec->iterations;
+	return 0;
+}
+
+/* Page-aligned, pre-faulted message buffer. */
+static unsigned char *alloc_buffer(size_t len, struct ipcb_err *err)
+{
+	size_t bytes = (len + 4095) & ~(size_t)4095;
+	unsigned char *p = aligned_alloc(4096, bytes);
+
+	if (p == NULL) {
+		ipcb_err_set(err, ENOMEM, "message buffer of %zu bytes", len);
+		return NULL;
+	}
+	memset(p, 0, bytes);
+	return p;
+}
+
+static int run_loop(struct child *c, enum ipcb_side side)
+{
+	struct ipcb_side_obs *obs = &c->page->obs;
+	int rc;
+
+	obs->cpu_start = sched_getcpu();
+	if (c->spec->cfg.test == IPCB_TEST_LATENCY) {
+		uint64_t t0 = ipcb_clock_now_ns();
+
+		rc = side == IPCB_SIDE_A ? latency_a(c) : latency_b(c);
+		obs->t_start_ns = t0;
+		obs->t_end_ns = ipcb_clock_now_ns();
+		obs->msgs = c->spec->iterations;
+	} else if (side == IPCB_SIDE_A) {
+		obs->t_start_ns = ipcb_clock_now_ns();
+		rc = throughput_a(c);
+		obs->t_end_ns = ipcb_clock_now_ns();
+	} else {
+		rc = throughput_b(c);
+	}
+	obs->cpu_end = sched_getcpu();
+	return rc;
+}
+
+static void child_signals(void)
+{
+	sigset_t none;
+
+	/* The parent handles Ctrl-C and kills the children itself. */
+	signal(SIGINT, SIG_IGN);
+	signal(SIGTERM, SIG_DFL);
+	signal(SIGPIPE, SIG_IGN);
+	signal(SIGCHLD, SIG_DFL);
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+}
+
+static int child_prepare(struct child *c, enum ipcb_side side, pid_t parent,
+			 struct shared *sh)
+{
+	const struct ipcb_rep_spec *spec = c->spec;
+	struct ipcb_peer self;
+	int rc;
+
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0)
+		return ipcb_err_set(c->err, errno, "prctl(PR_SET_PDEATHSIG)");
+	if (getppid() != parent)
+		return ipcb_err_set(c->err, ESRCH, "parent exited before side %c started",
+				    side == IPCB_SIDE_A ? 'A' : 'B');
+	child_signals();
+	if ((rc = ipcb_pin_self(spec->cfg.cpu[side], c->err)) != 0)
+		return rc;
+	c->tx = alloc_buffer(c->len, c->err);
+	c->rx = alloc_buffer(c->len, c->err);
+	if (c->tx == NULL || c->rx == NULL)
+		return -ENOMEM;
+	/* A payload that is not all zeros, even without --verify. */
+	ipcb_msg_fill(c->tx, c->len, 0);
+	ipcb_futex_wait_nonzero(&sh->pids_published);
+	self.side = side;
+	self.pid = getpid();
+	self.peer_pid = sh->pid[!side];
+	self.cpu = spec->cfg.cpu[side];
+	if ((rc = c->m->attach(c->st, &self, c->err)) != 0)
+		return rc;
+	c->page->obs.cpu_attach = sched_getcpu();
+	return 0;
+}
+
+static void __attribute__((noreturn))
+child_main(const struct ipcb_rep_spec *spec, const struct ipcb_mech *m, void *st,
+	   struct ipcb_arena *ar, enum ipcb_side side, pid_t parent)
+{
+	struct shared *sh = ar->sh;
+	struct side_page *page = &sh->side[side];
+	struct child c = {
+		.m = m,
+		.st = st,
+		.spec = spec,
+		.page = page,
+		.hist = (struct ipcb_hist *)sh->hist,
+		.len = spec->cfg.msg_size_bytes,
+		.check = !(spec->mech->flags & IPCB_MECH_NO_DATA),
+		.err = &page->err,
+	};
+	int rc;
+
+	close(wake_fd[0]);
+	rc = child_prepare(&c, side, parent, sh);
+	if (rc == 0) {
+		atomic_store_explicit(&page->state, SIDE_READY, memory_order_release);
+		wake_up();
+		ipcb_futex_wait_nonzero(&sh->go);
+		rc = run_loop(&c, side);
+	}
+	if (rc != 0) {
+		if (page->err.msg[0] == '\0')
+			ipcb_err_set(&page->err, rc, "side %c", side == IPCB_SIDE_A ? 'A' : 'B');
+		atomic_store_explicit(&page->state, SIDE_FAILED, memory_order_release);
+		_exit(1);
+	}
+	atomic_store_explicit(&page->state, SIDE_DONE, memory_order_release);
+	_exit(0);
+}
+
+/* ---- parent side ----------------------------------------------------- */
+
+struct kid {
+	pid_t pid;    /* 0 once reaped */
+	int status;   /* wait status once reaped */
+	bool killed;  /* we sent SIGKILL */
+};
+
+static void kill_kid(struct kid *k)
+{
+	if (k->pid > 0 && !k->killed) {
+		kill(k->pid, SIGKILL);
+		k->killed = true;
+	}
+}
+
+/* Reap k; block only when asked. Returns true once k is gone. */
+static bool reap_kid(struct kid *k, bool block)
+{
+	pid_t r;
+
+	if (k->pid <= 0)
+		return true;
+	do
+		r = waitpid(k->pid, &k->status, block ? 0 : WNOHANG);
+	while (r < 0 && errno == EINTR);
+	if (r == k->pid || (r < 0 && errno == ECHILD)) {
+		k->pid = 0;
+		return true;
+	}
+	return false;
+}
+
+static void kill_and_reap(struct kid kids[2])
+{
+	for (int i = 0; i < 2; i++)
+		kill_kid(&kids[i]);
+	for (int i = 0; i < 2; i++)
+		reap_kid(&kids[i], true);
+}
+
+static void drain_wake_pipe(void)
+{
+	char buf[64];
+
+	while (read(wake_fd[0], buf, sizeof buf) > 0)
+		;
+}
+
+static char side_name(int side)
+{
+	return side == IPCB_SIDE_A ? 'A' : 'B';
+}
+
+/* Why side `s` ended badly, into err. */
+static void describe_failure(const struct shared *sh, const struct kid *k, int s,
+			     struct ipcb_err *err)
+{
+	const struct side_page *page = &sh->side[s];
+	uint64_t at = atomic_load(&page->progress);
+
+	if (atomic_load(&page->state) == SIDE_FAILED && page->err.msg[0] != '\0') {
+		ipcb_err_set(err, 0, "side %c: %s", side_name(s), page->err.msg);
+		if (page->err.hint[0] != '\0')
+			ipcb_err_hint(err, "%s", page->err.hint);
+	} else if (WIFSIGNALED(k->status)) {
+		ipcb_err_set(err, 0, "side %c was killed by signal %d (%s) after %llu messages",
+			     side_name(s), WTERMSIG(k->status), strsignal(WTERMSIG(k->status)),
+			     (unsigned long long)at);
+	} else {
+		ipcb_err_set(err, 0, "side %c exited with status %d after %llu messages",
+			     side_name(s), WEXITSTATUS(k->status), (unsigned long long)at);
+	}
+}
+
+static bool kid_ok(const struct shared *sh, const struct kid *k, int s)
+{
+	return WIFEXITED(k->status) && WEXITSTATUS(k->status) == 0 &&
+	       atomic_load(&sh->side[s].state) == SIDE_DONE;
+}
+
+static uint64_t progress_mark(const struct shared *sh)
+{
+	return atomic_load(&sh->side[0].progress) + atomic_load(&sh->side[1].progress) +
+	       (uint64_t)atomic_load(&sh->side[0].state) +
+	       (uint64_t)atomic_load(&sh->side[1].state) +
+	       atomic_load(&sh->go);
+}
+
+/* Watch both children until they are done, one fails, the watchdog fires
+ * or a stop is requested. Every path returns with both children reaped. */
+static int supervise(struct shared *sh, struct kid kids[2],
+		     const struct ipcb_rep_spec *spec, struct ipcb_rep_out *out)
+{
+	uint64_t mark = progress_mark(sh), last_change = ipcb_clock_now_ns();
+	/* Wake a few times per stall period: a stall is caught within 1.25x
+	 * the timeout, and a healthy run is disturbed rarely. */
+	int tick_ms = (int)(spec->stall_timeout_ns / 4000000u);
+
+	if (tick_ms < 1)
+		tick_ms = 1;
+	for (;;) {
+		struct pollfd pfd = { .fd = wake_fd[0], .events = POLLIN };
+		bool done[2];
+		uint64_t now, m;
+
+		if (stop_signal != 0) {
+			kill_and_reap(kids);
+			out->status = IPCB_INTERRUPTED;
+			ipcb_err_set(&out->err, 0, "interrupted by signal %d", (int)stop_signal);
+			return -EINTR;
+		}
+		for (int s = 0; s < 2; s++) {
+			done[s] = reap_kid(&kids[s], false);
+			if (done[s] && !kid_ok(sh, &kids[s], s) && !kids[s].killed) {
+				describe_failure(sh, &kids[s], s, &out->err);
+				kill_and_reap(kids);
+				out->status = IPCB_FAILED;
+				return 0;
+			}
+		}
+		if (done[0] && done[1]) {
+			out->status = IPCB_OK;
+			return 0;
+		}
+		if (atomic_load(&sh->go) == 0 &&
+		    atomic_load(&sh->side[0].state) == SIDE_READY &&
+		    atomic_load(&sh->side[1].state) == SIDE_READY)
+			ipcb_futex_set_wake(&sh->go, 1);
+		now = ipcb_clock_now_ns();
+		m = progress_mark(sh);
+		if (m != mark) {
+			mark = m;
+			last_change = now;
+		} else if (now - last_change >= spec->stall_timeout_ns) {
+			kill_and_reap(kids);
+			out->status = IPCB_FAILED;
+			ipcb_err_set(&out->err, 0,
+				     "watchdog: no progress for %.1f s (%s; side A at message %llu, side B at %llu of %llu)",
+				     (double)spec->stall_timeout_ns / 1e9,
+				     atomic_load(&sh->go) ? "during the timed loop" : "while attaching",
+				     (unsigned long long)atomic_load(&sh->side[0].progress),
+				     (unsigned long long)atomic_load(&sh->side[1].progress),
+				     (unsigned long long)(spec->warmup + spec->iterations));
+			ipcb_err_hint(&out->err, "raise --timeout if the mechanism is just slow");
+			return 0;
+		}
+		if (poll(&pfd, 1, tick_ms) > 0)
+			drain_wake_pipe();
+	}
+}
+
+static void reset_shared(struct ipcb_arena *ar)
+{
+	memset(ar->sh, 0, sizeof *ar->sh);
+	ipcb_hist_init((struct ipcb_hist *)ar->sh->hist, ar->hist_bytes, ar->hc.lowest_ns,
+		       ar->hc.highest_ns, ar->hc.sig_figs);
+	for (int s = 0; s < 2; s++)
+		ar->sh->side[s].obs.cpu_attach = ar->sh->side[s].obs.cpu_start =
+			ar->sh->side[s].obs.cpu_end = -1;
+}
+
+static bool fault_applies(const struct ipcb_rep_spec *spec)
+{
+	return spec->fault != NULL && spec->fault->kind != IPCB_FAULT_NONE &&
+	       (spec->fault->mech[0] == '\0' ||
+		strcmp(spec->fault->mech, spec->mech->name) == 0);
+}
+
+/* Fork both sides. On failure no child is left. */
+static int spawn(struct ipcb_arena *ar, const struct ipcb_rep_spec *spec,
+		 const struct ipcb_mech *m, void *st, struct kid kids[2],
+		 struct ipcb_rep_out *out)
+{
+	pid_t parent = getpid();
+
+	fflush(NULL);
+	for (int s = 0; s < 2; s++) {
+		pid_t pid = fork();
+
+		if (pid == 0)
+			child_main(spec, m, st, ar, (enum ipcb_side)s, parent);
+		if (pid < 0) {
+			int e = errno;
+
+			kill_and_reap(kids);
+			ipcb_err_set(&out->err, e, "fork(side %c)", side_name(s));
+			return -e;
+		}
+		kids[s].pid = pid;
+		ar->sh->pid[s] = pid;
+	}
+	ipcb_futex_set_wake(&ar->sh->pids_published, 1);
+	return 0;
+}
+
+int ipcb_rep_run(struct ipcb_arena *ar, const struct ipcb_rep_spec *spec,
+		 struct ipcb_rep_out *out)
+{
+	const struct ipcb_mech *m = spec->mech;
+	struct kid kids[2] = { { 0 }, { 0 } };
+	void *st = NULL, *wrapped = NULL;
+	int rc;
+
+	memset(out, 0, sizeof *out);
+	if (stop_signal != 0) {
+		out->status = IPCB_INTERRUPTED;
+		return -EINTR;
+	}
+	reset_shared(ar);
+	rc = m->setup(&spec->cfg, &st, &out->err);
+	if (rc != 0) {
+		out->status = (rc == -EMSGSIZE || rc == -ENOSYS) ? IPCB_SKIPPED : IPCB_FAILED;
+		goto teardown;
+	}
+	if (fault_applies(spec)) {
+		wrapped = ipcb_fault_wrap(m, st, spec->fault);
+		if (wrapped == NULL) {
+			ipcb_err_set(&out->err, ENOMEM, "fault wrapper");
+			out->status = IPCB_FAILED;
+			goto teardown;
+		}
+	}
+	drain_wake_pipe();
+	rc = spawn(ar, spec, wrapped ? &ipcb_fault_mech : m, wrapped ? wrapped : st, kids, out);
+	if (rc != 0) {
+		out->status = IPCB_FAILED;
+		goto teardown;
+	}
+	rc = supervise(ar->sh, kids, spec, out);
+	for (int s = 0; s < 2; s++)
+		out->side[s] = ar->sh->side[s].obs;
+	out->hist = (const struct ipcb_hist *)ar->sh->hist;
+teardown:
+	free(wrapped);
+	m->teardown(st);
+	return rc == -EINTR ? -EINTR : 0;
+}

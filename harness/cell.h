@@ -1,0 +1,83 @@
+/* One repetition of one cell: fork the two sides, pin them, release them at
+ * once, watch them, reap them and tear the mechanism down on every path. */
+#ifndef IPCB_CELL_H
+#define IPCB_CELL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "harness/err.h"
+#include "harness/fault.h"
+#include "harness/hist.h"
+#include "mechanisms/mech.h"
+
+enum ipcb_status {
+	IPCB_PENDING = 0,
+	IPCB_OK,
+	IPCB_SKIPPED,
+	IPCB_FAILED,
+	IPCB_INTERRUPTED,
+};
+
+/* Name used in the JSON and the table: "ok", "skipped", ... */
+const char *ipcb_status_name(enum ipcb_status s);
+
+struct ipcb_hist_cfg {
+	uint64_t lowest_ns;
+	uint64_t highest_ns;
+	int sig_figs;
+};
+
+struct ipcb_rep_spec {
+	const struct ipcb_mech *mech;
+	struct ipcb_cell_cfg cfg;
+	uint64_t iterations;       /* timed round trips (latency) or messages */
+	uint64_t warmup;           /* untimed ones before them */
+	bool verify;               /* pattern + checksum in every message */
+	uint64_t stall_timeout_ns; /* watchdog: longest time without progress */
+	const struct ipcb_fault *fault; /* NULL = none */
+};
+
+/* What one side observed, copied out of the shared page. */
+struct ipcb_side_obs {
+	int cpu_attach;     /* sched_getcpu() after attach */
+	int cpu_start;      /* ... just before the timed loop */
+	int cpu_end;        /* ... just after it */
+	uint64_t msgs;      /* messages received by this side in the timed part */
+	uint64_t t_start_ns; /* timed part, CLOCK_MONOTONIC */
+	uint64_t t_end_ns;
+};
+
+struct ipcb_rep_out {
+	enum ipcb_status status;   /* OK, SKIPPED (setup said so), FAILED, INTERRUPTED */
+	struct ipcb_err err;       /* why, when not OK */
+	struct ipcb_side_obs side[2];
+	const struct ipcb_hist *hist; /* latency: side A's round trips; valid
+				       * until the arena is used again */
+};
+
+/* Shared memory reused by every repetition of a run. */
+struct ipcb_arena;
+
+struct ipcb_arena *ipcb_arena_new(const struct ipcb_hist_cfg *hc, struct ipcb_err *err);
+void ipcb_arena_free(struct ipcb_arena *ar);
+
+/* Run one repetition. Always tears the mechanism down and leaves no child.
+ * Returns 0 (the outcome is in out->status), or -EINTR when a stop was
+ * requested (out->status is IPCB_INTERRUPTED). */
+int ipcb_rep_run(struct ipcb_arena *ar, const struct ipcb_rep_spec *spec,
+		 struct ipcb_rep_out *out);
+
+/* Process-wide setup: the wake-up pipe and SIGCHLD handler the supervisor
+ * sleeps on. Call once before ipcb_rep_run. 0 or -errno. */
+int ipcb_harness_init(struct ipcb_err *err);
+void ipcb_harness_fini(void);
+
+/* Ask the running repetition (and the run) to stop: children are killed,
+ * objects removed. Async-signal-safe; meant for SIGINT/SIGTERM handlers. */
+void ipcb_harness_request_stop(int signo);
+
+/* The signal passed to ipcb_harness_request_stop, or 0. */
+int ipcb_harness_stop_signal(void);
+
+#endif

@@ -1,0 +1,172 @@
+/* Fault injection wrapper for tests. */
+#include "config.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "harness/clock.h"
+#include "harness/fault.h"
+
+struct fault_state {
+	const struct ipcb_mech *real;
+	void *inner;
+	struct ipcb_fault f;
+	int armed;     /* this process is the faulty side */
+	uint64_t ops;  /* sends and receives so far */
+	uint64_t sends;
+};
+
+const char *ipcb_fault_kind_name(enum ipcb_fault_kind k)
+{
+	static const char *const names[] = { "none", "kill", "stall", "corrupt", "delay" };
+
+	return (unsigned)k < sizeof names / sizeof names[0] ? names[k] : "none";
+}
+
+static int parse_count(const char *s, uint64_t *out)
+{
+	char *end;
+
+	if (*s < '0' || *s > '9')
+		return -EINVAL;
+	errno = 0;
+	*out = strtoull(s, &end, 10);
+	return errno != 0 || *end != '\0' ? -EINVAL : 0;
+}
+
+int ipcb_fault_parse(const char *spec, struct ipcb_fault *f, struct ipcb_err *err)
+{
+	const char *colon = strchr(spec, ':');
+	char kind[64], *at, *dash;
+	size_t mlen;
+
+	memset(f, 0, sizeof *f);
+	f->side = IPCB_SIDE_B;
+	f->at = 100;
+	if (colon == NULL || colon == spec || strlen(colon + 1) >= sizeof kind)
+		goto bad;
+	mlen = (size_t)(colon - spec);
+	if (mlen >= sizeof f->mech)
+		goto bad;
+	if (!(mlen == 1 && spec[0] == '*'))
+		memcpy(f->mech, spec, mlen);
+	strcpy(kind, colon + 1);
+	at = strchr(kind, '@');
+	if (at != NULL) {
+		*at++ = '\0';
+		if (parse_count(at, &f->at) != 0)
+			goto bad;
+	}
+	dash = strrchr(kind, '-');
+	if (dash != NULL) {
+		if (strcmp(dash, "-a") == 0)
+			f->side = IPCB_SIDE_A;
+		else if (strcmp(dash, "-b") != 0)
+			goto bad;
+		*dash = '\0';
+	}
+	if (strcmp(kind, "kill") == 0)
+		f->kind = IPCB_FAULT_KILL;
+	else if (strcmp(kind, "stall") == 0)
+		f->kind = IPCB_FAULT_STALL;
+	else if (strcmp(kind, "corrupt") == 0)
+		f->kind = IPCB_FAULT_CORRUPT;
+	else if (strncmp(kind, "delay=", 6) == 0 && parse_count(kind + 6, &f->delay_ns) == 0)
+		f->kind = IPCB_FAULT_DELAY;
+	else
+		goto bad;
+	return 0;
+bad:
+	return ipcb_err_set(err, EINVAL,
+			    "fault '%s' not understood (MECH:kill|stall|corrupt[-a|-b][@N] or MECH:delay=NS[-a|-b])",
+			    spec);
+}
+
+void *ipcb_fault_wrap(const struct ipcb_mech *real, void *inner,
+		      const struct ipcb_fault *f)
+{
+	struct fault_state *fs = calloc(1, sizeof *fs);
+
+	if (fs == NULL)
+		return NULL;
+	fs->real = real;
+	fs->inner = inner;
+	fs->f = *f;
+	return fs;
+}
+
+static int fault_attach(void *state, const struct ipcb_peer *self,
+			struct ipcb_err *err)
+{
+	struct fault_state *fs = state;
+
+	fs->armed = self->side == fs->f.side;
+	return fs->real->attach(fs->inner, self, err);
+}
+
+/* Kill and stall fire at the at-th send or receive of the faulty side, so
+ * they hit a receive-only side (B in the throughput test) too. */
+static void maybe_die(struct fault_state *fs)
+{
+	uint64_t n = fs->ops++;
+
+	if (!fs->armed || n != fs->f.at)
+		return;
+	if (fs->f.kind == IPCB_FAULT_KILL)
+		raise(SIGKILL);
+	if (fs->f.kind == IPCB_FAULT_STALL)
+		for (;;)
+			pause();
+}
+
+static int send_corrupted(struct fault_state *fs, const void *buf, size_t len,
+			  struct ipcb_err *err)
+{
+	unsigned char *copy = malloc(len);
+	int rc;
+
+	if (copy == NULL)
+		return ipcb_err_set(err, ENOMEM, "fault copy");
+	memcpy(copy, buf, len);
+	copy[len - 1] ^= 0x01;
+	rc = fs->real->send(fs->inner, copy, len, err);
+	free(copy);
+	return rc;
+}
+
+static int fault_send(void *state, const void *buf, size_t len,
+		      struct ipcb_err *err)
+{
+	struct fault_state *fs = state;
+	uint64_t n = fs->sends++;
+
+	maybe_die(fs);
+	if (fs->armed && fs->f.kind == IPCB_FAULT_DELAY) {
+		uint64_t until = ipcb_clock_now_ns() + fs->f.delay_ns;
+
+		while (ipcb_clock_now_ns() < until)
+			;
+	}
+	if (fs->armed && fs->f.kind == IPCB_FAULT_CORRUPT && n == fs->f.at && len > 0)
+		return send_corrupted(fs, buf, len, err);
+	return fs->real->send(fs->inner, buf, len, err);
+}
+
+static int fault_recv(void *state, void *buf, size_t len, struct ipcb_err *err)
+{
+	struct fault_state *fs = state;
+
+	maybe_die(fs);
+	return fs->real->recv(fs->inner, buf, len, err);
+}
+
+const struct ipcb_mech ipcb_fault_mech = {
+	.name = "fault",
+	.summary = "fault-injection wrapper (tests only)",
+	.attach = fault_attach,
+	.send = fault_send,
+	.recv = fault_recv,
+};

@@ -1,0 +1,44 @@
+/* Fault injection for tests: a wrapper around a mechanism that makes one
+ * side misbehave at a chosen message. Costs nothing when no fault is set:
+ * the harness uses the wrapper only then. */
+#ifndef IPCB_FAULT_H
+#define IPCB_FAULT_H
+
+#include <stdint.h>
+
+#include "mechanisms/mech.h"
+
+enum ipcb_fault_kind {
+	IPCB_FAULT_NONE = 0,
+	IPCB_FAULT_KILL,    /* the side SIGKILLs itself at its at-th send or receive */
+	IPCB_FAULT_STALL,   /* the side stops answering at its at-th send or receive */
+	IPCB_FAULT_CORRUPT, /* the side flips the last bit of its at-th sent message */
+	IPCB_FAULT_DELAY,   /* the side busy-waits delay_ns before every send */
+};
+
+struct ipcb_fault {
+	enum ipcb_fault_kind kind;
+	enum ipcb_side side;
+	uint64_t at;       /* 0-based count at which the fault fires */
+	uint64_t delay_ns; /* IPCB_FAULT_DELAY only */
+	char mech[32];     /* only cells of this mechanism; "" = every mechanism */
+};
+
+/* Parse "MECH:KIND[-SIDE][@N]" (KIND kill|stall|corrupt, SIDE a|b, default
+ * b, N default 100) or "MECH:delay=NS[-SIDE]". MECH may be "*". 0, or
+ * -EINVAL with the reason in err. */
+int ipcb_fault_parse(const char *spec, struct ipcb_fault *f, struct ipcb_err *err);
+
+/* "kill", "stall", "corrupt", "delay" or "none". */
+const char *ipcb_fault_kind_name(enum ipcb_fault_kind k);
+
+/* The wrapping mechanism; only attach, send and recv are used. */
+extern const struct ipcb_mech ipcb_fault_mech;
+
+/* Wrap a mechanism's state (after its setup) so ipcb_fault_mech's calls go
+ * to it with the fault applied. Free with free(); the inner state stays the
+ * real mechanism's. NULL on allocation failure. */
+void *ipcb_fault_wrap(const struct ipcb_mech *real, void *inner,
+		      const struct ipcb_fault *f);
+
+#endif

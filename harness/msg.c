@@ -1,0 +1,124 @@
+/* Message pattern, checksum and checks. */
+#include "config.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+
+#include "harness/msg.h"
+
+#define CSUM_OFFSET 8
+#define PAYLOAD_OFFSET 16
+
+/* Pattern word for word index j (byte offset 8 * j) of message seq. */
+static uint64_t pattern_word(uint64_t seq, uint64_t j)
+{
+	uint64_t x = seq * 0x9E3779B97F4A7C15u ^ (j + 1) * 0xD1B54A32D192ED03u;
+
+	x ^= x >> 31;
+	return x;
+}
+
+/* Write the pattern into [from, len), from a multiple of 8. */
+static void fill_pattern(unsigned char *p, size_t from, size_t len, uint64_t seq)
+{
+	size_t off = from;
+
+	for (; off + 8 <= len; off += 8) {
+		uint64_t w = htole64(pattern_word(seq, off / 8));
+
+		memcpy(p + off, &w, 8);
+	}
+	if (off < len) {
+		uint64_t w = htole64(pattern_word(seq, off / 8));
+
+		memcpy(p + off, &w, len - off);
+	}
+}
+
+static uint64_t mix(uint64_t h, uint64_t w)
+{
+	h ^= w;
+	h *= 0x100000001B3u;
+	return h ^ (h >> 29);
+}
+
+uint64_t ipcb_msg_checksum(const void *buf, size_t len)
+{
+	const unsigned char *p = buf;
+	uint64_t h = 0xCBF29CE484222325u ^ len, w;
+	size_t off;
+
+	memcpy(&w, p, 8);
+	h = mix(h, w);
+	for (off = PAYLOAD_OFFSET; off + 8 <= len; off += 8) {
+		memcpy(&w, p + off, 8);
+		h = mix(h, w);
+	}
+	if (off < len) {
+		w = 0;
+		memcpy(&w, p + off, len - off);
+		h = mix(h, w);
+	}
+	return h;
+}
+
+void ipcb_msg_fill(void *buf, size_t len, uint64_t seq)
+{
+	unsigned char *p = buf;
+
+	ipcb_msg_stamp(p, len, seq);
+	if (len <= 8)
+		return;
+	fill_pattern(p, CSUM_OFFSET, len, seq);
+	if (len >= PAYLOAD_OFFSET) {
+		uint64_t c = htole64(ipcb_msg_checksum(p, len));
+
+		memcpy(p + CSUM_OFFSET, &c, 8);
+	}
+}
+
+int ipcb_msg_check_seq(const void *buf, size_t len, uint64_t seq, char *why,
+		       size_t whylen)
+{
+	if (ipcb_msg_seq_ok(buf, len, seq))
+		return 0;
+	snprintf(why, whylen,
+		 "message %" PRIu64 " (%zu bytes): carries sequence number %" PRIu64
+		 ", expected %" PRIu64 " (lost, duplicated or reordered message)",
+		 seq, len, ipcb_msg_seq(buf, len), seq & ipcb_msg_seq_mask(len));
+	return -1;
+}
+
+int ipcb_msg_verify(const void *buf, size_t len, uint64_t seq, char *why,
+		    size_t whylen)
+{
+	const unsigned char *p = buf;
+
+	if (ipcb_msg_check_seq(buf, len, seq, why, whylen) != 0)
+		return -1;
+	if (len <= 8)
+		return 0;
+	if (len >= PAYLOAD_OFFSET) {
+		uint64_t stored, actual = ipcb_msg_checksum(p, len);
+
+		memcpy(&stored, p + CSUM_OFFSET, 8);
+		stored = le64toh(stored);
+		if (stored == actual)
+			return 0;
+		snprintf(why, whylen,
+			 "message %" PRIu64 " (%zu bytes): checksum 0x%016" PRIx64
+			 " does not match the payload (0x%016" PRIx64 "): corrupted data",
+			 seq, len, stored, actual);
+		return -1;
+	}
+	{
+		unsigned char expect[PAYLOAD_OFFSET];
+
+		fill_pattern(expect, CSUM_OFFSET, len, seq);
+		if (memcmp(p + CSUM_OFFSET, expect + CSUM_OFFSET, len - CSUM_OFFSET) == 0)
+			return 0;
+	}
+	snprintf(why, whylen, "message %" PRIu64 " (%zu bytes): payload bytes differ from what was sent",
+		 seq, len);
+	return -1;
+}

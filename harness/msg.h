@@ -1,0 +1,65 @@
+/* Message framing for integrity checks: a sequence number in every message
+ * and, in verify mode, a payload pattern and checksum.
+ *
+ * Layout of a message of len bytes:
+ *   [0, min(len, 8))  sequence number, little-endian, truncated to len bytes
+ *   verify mode only:
+ *   [8, 16)           checksum of every other byte (when len >= 16)
+ *   the rest          a pattern derived from the sequence number and offset
+ * A message shorter than 16 bytes carries no checksum; in verify mode its
+ * pattern bytes are compared directly, so every byte is still checked. */
+#ifndef IPCB_MSG_H
+#define IPCB_MSG_H
+
+#include <endian.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+/* Mask of the sequence bits a len-byte message can carry. */
+static inline uint64_t ipcb_msg_seq_mask(size_t len)
+{
+	return len >= 8 ? UINT64_MAX : ((uint64_t)1 << (8 * len)) - 1;
+}
+
+/* Write seq into the message header (as many bytes as fit). */
+static inline void ipcb_msg_stamp(void *buf, size_t len, uint64_t seq)
+{
+	uint64_t le = htole64(seq);
+
+	memcpy(buf, &le, len < 8 ? len : 8);
+}
+
+/* The (truncated) sequence number a message carries. */
+static inline uint64_t ipcb_msg_seq(const void *buf, size_t len)
+{
+	uint64_t le = 0;
+
+	memcpy(&le, buf, len < 8 ? len : 8);
+	return le64toh(le);
+}
+
+/* Whether buf carries sequence number seq (as far as len bytes can). */
+static inline int ipcb_msg_seq_ok(const void *buf, size_t len, uint64_t seq)
+{
+	return ipcb_msg_seq(buf, len) == (seq & ipcb_msg_seq_mask(len));
+}
+
+/* Verify mode: stamp seq, fill the pattern and store the checksum. */
+void ipcb_msg_fill(void *buf, size_t len, uint64_t seq);
+
+/* Verify mode: check the sequence number and every other byte (through the
+ * checksum, or directly below 16 bytes). Returns 0, or -1 with a one-line
+ * description of the mismatch in why. */
+int ipcb_msg_verify(const void *buf, size_t len, uint64_t seq, char *why,
+		    size_t whylen);
+
+/* Without verify: check the sequence number only. Same return as above. */
+int ipcb_msg_check_seq(const void *buf, size_t len, uint64_t seq, char *why,
+		       size_t whylen);
+
+/* The checksum stored at [8, 16): a 64-bit multiplicative hash of
+ * [0, 8) and [16, len). len must be >= 16. */
+uint64_t ipcb_msg_checksum(const void *buf, size_t len);
+
+#endif

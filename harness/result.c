@@ -1,0 +1,419 @@
+/* The results document and its atomic write. */
+#include "config.h"
+
+#include <errno.h>
+#include <libgen.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "harness/pin.h"
+#include "harness/result.h"
+
+static json_t *iso8601(const struct timespec *ts)
+{
+	char buf[32];
+	struct tm tm;
+
+	gmtime_r(&ts->tv_sec, &tm);
+	strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	return json_string(buf);
+}
+
+static json_t *str_or_null(const char *s)
+{
+	return s != NULL && s[0] != '\0' ? json_string(s) : json_null();
+}
+
+/* A KiB figure from libcpuid, or null when it reported none. */
+static json_t *kib_or_null(int kib)
+{
+	return kib > 0 ? json_integer(kib) : json_null();
+}
+
+static json_t *cpu_json(const struct ipcb_cpu_ident *c)
+{
+	if (!c->ok)
+		return json_pack("{s:b, s:s, s:s}", "identified", 0, "error", c->error,
+				 "source", "libcpuid");
+	return json_pack("{s:b, s:s, s:s, s:s, s:s, s:i, s:i, s:i, s:i, s:i, s:{s:o, s:o, s:o, s:o, s:o}, s:b}",
+			 "identified", 1, "source", "libcpuid", "vendor", c->vendor,
+			 "brand", c->brand, "codename", c->codename,
+			 "family", c->family, "model", c->model, "stepping", c->stepping,
+			 "cores_per_package", c->cores, "logical_cpus_per_package", c->logical_cpus,
+			 "caches",
+			 "l1d_kib", kib_or_null(c->l1d_kib), "l1i_kib", kib_or_null(c->l1i_kib),
+			 "l2_kib", kib_or_null(c->l2_kib), "l3_kib", kib_or_null(c->l3_kib),
+			 "line_bytes", kib_or_null(c->line_bytes),
+			 "hypervisor", c->hypervisor);
+}
+
+json_t *ipcb_result_system(const struct ipcb_sysinfo *si)
+{
+	char allowed[1024];
+
+	ipcb_cpulist_format(&si->allowed, allowed, sizeof allowed);
+	return json_pack("{s:{s:s, s:s, s:s, s:s}, s:s, s:o, s:{s:I, s:I, s:s}, s:I, s:{s:s, s:o, s:I, s:f, s:I, s:I}}",
+			 "kernel", "sysname", si->uts.sysname, "release", si->uts.release,
+			 "version", si->uts.version, "machine", si->uts.machine,
+			 "hostname", si->hostname,
+			 "cpu", cpu_json(&si->cpu),
+			 "cpus", "configured", (json_int_t)si->cpus_configured,
+			 "online", (json_int_t)si->cpus_online, "allowed", allowed,
+			 "memory_bytes", (json_int_t)si->mem_total_bytes,
+			 "clock", "name", si->clock.name, "clocksource", str_or_null(si->clock.source),
+			 "resolution_ns", (json_int_t)si->clock.resolution_ns,
+			 "overhead_ns", si->clock.overhead_ns,
+			 "min_step_ns", (json_int_t)si->clock.min_step_ns,
+			 "readings", (json_int_t)si->clock.readings);
+}
+
+json_t *ipcb_result_mech(const struct ipcb_mech_info *mi)
+{
+	json_t *limits = json_array();
+
+	for (int i = 0; i < mi->limits.n; i++) {
+		const struct ipcb_limit *l = &mi->limits.v[i];
+
+		json_array_append_new(limits,
+				      json_pack("{s:s, s:o, s:s}", "name", l->name, "value",
+						l->value >= 0 ? json_integer(l->value) : json_null(),
+						"source", l->source));
+	}
+	return json_pack("{s:s, s:b, s:o, s:{s:b, s:b}, s:o, s:o}",
+			 "summary", mi->mech->summary,
+			 "available", mi->supported == 0,
+			 "reason", mi->supported == 0 ? json_null() : str_or_null(mi->why.msg),
+			 "flags", "message_boundaries", (mi->mech->flags & IPCB_MECH_BOUNDARIES) != 0,
+			 "carries_data", (mi->mech->flags & IPCB_MECH_NO_DATA) == 0,
+			 "max_msg_bytes", mi->limits.max_msg_bytes
+				 ? json_integer((json_int_t)mi->limits.max_msg_bytes) : json_null(),
+			 "limits", limits);
+}
+
+static json_t *params_json(const struct ipcb_params *p)
+{
+	json_t *mechs = json_array(), *sizes = json_array(), *tests = json_array();
+	json_t *fault = json_null();
+
+	for (size_t i = 0; i < p->n_mechs; i++)
+		json_array_append_new(mechs, json_string(p->mechs[i]->name));
+	for (size_t i = 0; i < p->n_sizes; i++)
+		json_array_append_new(sizes, json_integer((json_int_t)p->sizes[i]));
+	if (p->latency)
+		json_array_append_new(tests, json_string("latency"));
+	if (p->throughput)
+		json_array_append_new(tests, json_string("throughput"));
+	if (p->fault.kind != IPCB_FAULT_NONE)
+		fault = json_pack("{s:s, s:s, s:s}", "mechanism",
+				  p->fault.mech[0] ? p->fault.mech : "*",
+				  "kind", ipcb_fault_kind_name(p->fault.kind),
+				  "side", p->fault.side == IPCB_SIDE_A ? "a" : "b");
+	return json_pack("{s:o, s:o, s:o, s:[i, i], s:o, s:o, s:i, s:b, s:b, s:f, s:{s:I, s:I, s:i}, s:o}",
+			 "mechanisms", mechs, "sizes_bytes", sizes, "tests", tests,
+			 "cpus", p->cpu[0], p->cpu[1],
+			 "iterations", p->iterations ? json_integer((json_int_t)p->iterations) : json_null(),
+			 "warmup", p->warmup == IPCB_WARMUP_AUTO ? json_null()
+								  : json_integer((json_int_t)p->warmup),
+			 "repetitions", (int)p->repetitions, "verify", p->verify, "quick", p->quick,
+			 "timeout_s", (double)p->stall_timeout_ns / 1e9,
+			 "histogram", "lowest_ns", (json_int_t)p->hist.lowest_ns,
+			 "highest_ns", (json_int_t)p->hist.highest_ns,
+			 "significant_figures", p->hist.sig_figs,
+			 "fault", fault);
+}
+
+/* Sparse histogram: one [lowest_ns, highest_ns, count] per non-empty counter. */
+static json_t *hist_json(const struct ipcb_hist *h)
+{
+	json_t *buckets = json_array();
+
+	for (int32_t i = 0; i < h->counts_len; i++) {
+		uint64_t lo;
+
+		if (h->counts[i] == 0)
+			continue;
+		lo = ipcb_hist_value_at_index(h, i);
+		json_array_append_new(buckets,
+				      json_pack("[I, I, I]", (json_int_t)lo,
+						(json_int_t)ipcb_hist_highest_equivalent(h, lo),
+						(json_int_t)h->counts[i]));
+	}
+	return json_pack("{s:I, s:I, s:i, s:I, s:I, s:I, s:I, s:o}",
+			 "lowest_trackable_ns", (json_int_t)h->lowest_trackable,
+			 "highest_trackable_ns", (json_int_t)h->highest_trackable,
+			 "significant_figures", h->sig_figs,
+			 "total_count", (json_int_t)ipcb_hist_count(h),
+			 "overflow_count", (json_int_t)h->overflow_count,
+			 "min_ns", (json_int_t)ipcb_hist_min(h),
+			 "max_ns", (json_int_t)ipcb_hist_max(h),
+			 "buckets", buckets);
+}
+
+/* Add the rtt_* fields of a summary to obj. */
+static void put_lat(json_t *obj, const struct ipcb_lat_summary *s)
+{
+	json_t *add = json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:f, s:f}",
+				"rtt_count", (json_int_t)s->count,
+				"overflow_count", (json_int_t)s->overflow,
+				"rtt_min_ns", (json_int_t)s->min_ns,
+				"rtt_p50_ns", (json_int_t)s->p50_ns,
+				"rtt_p90_ns", (json_int_t)s->p90_ns,
+				"rtt_p99_ns", (json_int_t)s->p99_ns,
+				"rtt_p999_ns", (json_int_t)s->p999_ns,
+				"rtt_p9999_ns", (json_int_t)s->p9999_ns,
+				"rtt_max_ns", (json_int_t)s->max_ns,
+				"rtt_mean_ns", s->mean_ns,
+				"rtt_stddev_ns", s->stddev_ns);
+
+	json_object_update(obj, add);
+	json_decref(add);
+}
+
+static json_t *side_cpus(const struct ipcb_side_obs *o)
+{
+	return json_pack("{s:i, s:i, s:i}", "attach", o->cpu_attach, "start", o->cpu_start,
+			 "end", o->cpu_end);
+}
+
+static json_t *rep_json(const struct ipcb_cell *c, unsigned i)
+{
+	const struct ipcb_rep *r = &c->reps[i];
+	json_t *o = json_pack("{s:i, s:s, s:I, s:{s:o, s:o}}", "index", (int)i,
+			      "status", ipcb_status_name(r->status),
+			      "elapsed_ns", (json_int_t)r->elapsed_ns,
+			      "cpus_observed", "a", side_cpus(&r->side[0]), "b", side_cpus(&r->side[1]));
+
+	if (c->test == IPCB_TEST_LATENCY)
+		put_lat(o, &r->lat);
+	else
+		json_object_update_new(o, json_pack("{s:I, s:f, s:o}",
+						    "msgs", (json_int_t)r->side[1].msgs,
+						    "msgs_per_s", r->msgs_per_s,
+						    "bytes_per_s", c->mech->flags & IPCB_MECH_NO_DATA
+							    ? json_null() : json_real(r->bytes_per_s)));
+	return o;
+}
+
+/* The set of CPUs a side was seen on across the repetitions. */
+static json_t *observed_cpus(const struct ipcb_cell *c, int side)
+{
+	cpu_set_t seen;
+	json_t *a = json_array();
+
+	CPU_ZERO(&seen);
+	for (unsigned i = 0; i < c->reps_done; i++) {
+		const struct ipcb_side_obs *o = &c->reps[i].side[side];
+		int v[3] = { o->cpu_attach, o->cpu_start, o->cpu_end };
+
+		for (int k = 0; k < 3; k++)
+			if (v[k] >= 0 && v[k] < CPU_SETSIZE)
+				CPU_SET(v[k], &seen);
+	}
+	for (int cpu = 0; cpu < CPU_SETSIZE; cpu++)
+		if (CPU_ISSET(cpu, &seen))
+			json_array_append_new(a, json_integer(cpu));
+	return a;
+}
+
+static json_t *latency_json(const struct ipcb_cell *c)
+{
+	json_t *o = json_object();
+
+	put_lat(o, &c->lat);
+	json_object_set_new(o, "one_way_estimate",
+			    json_pack("{s:s, s:f}", "method", "rtt/2 (an estimate, not a measurement)",
+				      "p50_ns", (double)c->lat.p50_ns / 2.0));
+	json_object_set_new(o, "median_of_repetitions",
+			    json_pack("{s:f, s:f}", "rtt_p50_ns", c->median_p50_ns,
+				      "rtt_p99_ns", c->median_p99_ns));
+	json_object_set_new(o, "histogram", hist_json(c->merged));
+	return o;
+}
+
+static json_t *throughput_json(const struct ipcb_cell *c)
+{
+	bool bytes = !(c->mech->flags & IPCB_MECH_NO_DATA);
+	double lo = 0, hi = 0;
+
+	for (unsigned i = 0; i < c->reps_done; i++) {
+		double b = c->reps[i].bytes_per_s;
+
+		lo = i == 0 || b < lo ? b : lo;
+		hi = i == 0 || b > hi ? b : hi;
+	}
+	/* A mechanism that carries no bytes has no byte rate. */
+	return json_pack("{s:f, s:o, s:o, s:o, s:s, s:s}",
+			 "msgs_per_s", c->median_msgs_per_s,
+			 "bytes_per_s", bytes ? json_real(c->median_bytes_per_s) : json_null(),
+			 "bytes_per_s_min", bytes ? json_real(lo) : json_null(),
+			 "bytes_per_s_max", bytes ? json_real(hi) : json_null(),
+			 "statistic", "median of repetitions",
+			 "measured_at", "receiver, from the end of the warm-up to the last message");
+}
+
+static json_t *cell_json(const struct ipcb_run *run, const struct ipcb_cell *c)
+{
+	json_t *reps = json_array();
+	bool has_data = c->reps_done > 0;
+
+	for (unsigned i = 0; i < c->reps_done; i++)
+		json_array_append_new(reps, rep_json(c, i));
+	return json_pack("{s:s, s:s, s:I, s:{s:[i, i], s:[o, o], s:b}, s:s, s:o, s:o, s:I, s:I, s:i, s:i, s:o, s:o, s:o}",
+			 "mechanism", c->mech->name,
+			 "test", c->test == IPCB_TEST_LATENCY ? "latency" : "throughput",
+			 "msg_size_bytes", (json_int_t)c->size,
+			 "cpus", "requested", run->p.cpu[0], run->p.cpu[1],
+			 "observed", observed_cpus(c, 0), observed_cpus(c, 1),
+			 "mismatch", c->cpu_mismatch,
+			 "status", ipcb_status_name(c->status),
+			 "reason", c->status == IPCB_OK ? json_null() : str_or_null(c->why.msg),
+			 "hint", c->status == IPCB_OK ? json_null() : str_or_null(c->why.hint),
+			 "iterations", (json_int_t)c->iterations,
+			 "warmup", (json_int_t)c->warmup,
+			 "repetitions_planned", (int)run->p.repetitions,
+			 "repetitions_done", (int)c->reps_done,
+			 "repetitions", reps,
+			 "latency", has_data && c->test == IPCB_TEST_LATENCY ? latency_json(c) : json_null(),
+			 "throughput", has_data && c->test == IPCB_TEST_THROUGHPUT ? throughput_json(c)
+										    : json_null());
+}
+
+json_t *ipcb_result_build(const struct ipcb_run *run, const struct ipcb_sysinfo *si,
+			  const struct ipcb_result_meta *meta)
+{
+	json_t *argv = json_array(), *mechs = json_object(), *cells = json_array();
+	double elapsed = (double)(meta->end.tv_sec - meta->start.tv_sec) +
+			 (double)(meta->end.tv_nsec - meta->start.tv_nsec) / 1e9;
+
+	for (int i = 0; i < meta->argc; i++)
+		json_array_append_new(argv, json_string(meta->argv[i]));
+	for (size_t i = 0; i < run->p.n_mechs; i++)
+		json_object_set_new(mechs, run->mechs[i].mech->name, ipcb_result_mech(&run->mechs[i]));
+	for (size_t i = 0; i < run->n_cells; i++)
+		json_array_append_new(cells, cell_json(run, &run->cells[i]));
+	return json_pack("{s:i, s:{s:s, s:s}, s:o, s:o, s:o, s:f, s:i, s:b, s:o, s:o, s:o, s:o, s:o}",
+			 "schema_version", IPCB_SCHEMA_VERSION,
+			 "tool", "name", "ipcbench", "version", meta->version,
+			 "argv", argv,
+			 "start_time", iso8601(&meta->start),
+			 "end_time", iso8601(&meta->end),
+			 "elapsed_s", elapsed,
+			 "exit_status", meta->exit_status,
+			 "interrupted", run->stop_signal != 0,
+			 "interrupt_signal", run->stop_signal ? json_integer(run->stop_signal) : json_null(),
+			 "system", ipcb_result_system(si),
+			 "params", params_json(&run->p),
+			 "mechanisms", mechs,
+			 "cells", cells);
+}
+
+/* Split path into its directory (for the temporary file) and base name. */
+static int split_path(const char *path, char *dir, char *base, struct ipcb_err *err)
+{
+	char a[PATH_MAX], b[PATH_MAX];
+
+	if (strlen(path) >= PATH_MAX || path[0] == '\0')
+		return ipcb_err_set(err, ENAMETOOLONG, "--json '%s'", path);
+	strcpy(a, path);
+	strcpy(b, path);
+	snprintf(dir, PATH_MAX, "%s", dirname(a));
+	snprintf(base, PATH_MAX, "%s", basename(b));
+	return 0;
+}
+
+/* Create the temporary file next to path. Returns the fd or -errno. */
+static int make_temp(const char *dir, const char *base, char *tmp, struct ipcb_err *err)
+{
+	int n = snprintf(tmp, PATH_MAX, "%s/.%s.tmp-XXXXXX", dir, base), fd;
+
+	if (n < 0 || n >= PATH_MAX)
+		return ipcb_err_set(err, ENAMETOOLONG, "temporary file for '%s/%s'", dir, base);
+	fd = mkstemp(tmp);
+	if (fd < 0)
+		return ipcb_err_set(err, errno, "cannot create a file in '%s'", dir);
+	return fd;
+}
+
+int ipcb_result_check_target(const char *path, struct ipcb_err *err)
+{
+	char dir[PATH_MAX], base[PATH_MAX], tmp[PATH_MAX];
+	struct stat st;
+	int fd, rc;
+
+	if (strcmp(path, "-") == 0)
+		return 0;
+	if ((rc = split_path(path, dir, base, err)) != 0)
+		return rc;
+	if (stat(path, &st) == 0 && S_ISDIR(st.st_mode))
+		return ipcb_err_set(err, EISDIR, "--json '%s'", path);
+	if (stat(dir, &st) != 0)
+		return ipcb_err_set(err, errno, "--json '%s': directory '%s'", path, dir);
+	if (!S_ISDIR(st.st_mode))
+		return ipcb_err_set(err, ENOTDIR, "--json '%s': '%s'", path, dir);
+	fd = make_temp(dir, base, tmp, err);
+	if (fd < 0)
+		return ipcb_err_set(err, -fd, "--json '%s': cannot create a file in '%s'", path, dir);
+	close(fd);
+	unlink(tmp);
+	return 0;
+}
+
+static int dump_to(const json_t *doc, FILE *f)
+{
+	if (json_dumpf(doc, f, JSON_INDENT(1) | JSON_REAL_PRECISION(10)) != 0 ||
+	    fputc('\n', f) == EOF || fflush(f) != 0)
+		return -EIO;
+	return 0;
+}
+
+int ipcb_result_write(const json_t *doc, const char *path, struct ipcb_err *err)
+{
+	char dir[PATH_MAX], base[PATH_MAX], tmp[PATH_MAX];
+	mode_t mask;
+	FILE *f;
+	int fd, rc;
+
+	if (strcmp(path, "-") == 0) {
+		if (dump_to(doc, stdout) != 0)
+			return ipcb_err_set(err, errno ? errno : EIO, "writing results to stdout");
+		return 0;
+	}
+	if ((rc = split_path(path, dir, base, err)) != 0)
+		return rc;
+	fd = make_temp(dir, base, tmp, err);
+	if (fd < 0)
+		return fd;
+	/* mkstemp makes 0600; results are ordinary files, so honour the umask. */
+	mask = umask(0);
+	umask(mask);
+	(void)fchmod(fd, 0666 & ~mask);
+	f = fdopen(fd, "w");
+	if (f == NULL) {
+		rc = ipcb_err_set(err, errno, "fdopen(%s)", tmp);
+		close(fd);
+		unlink(tmp);
+		return rc;
+	}
+	errno = 0;
+	if (dump_to(doc, f) != 0 || fsync(fd) != 0) {
+		rc = ipcb_err_set(err, errno ? errno : EIO, "writing %s", path);
+		fclose(f);
+		unlink(tmp);
+		return rc;
+	}
+	if (fclose(f) != 0) {
+		rc = ipcb_err_set(err, errno, "closing %s", tmp);
+		unlink(tmp);
+		return rc;
+	}
+	if (rename(tmp, path) != 0) {
+		rc = ipcb_err_set(err, errno, "rename(%s, %s)", tmp, path);
+		unlink(tmp);
+		return rc;
+	}
+	return 0;
+}

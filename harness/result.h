@@ -1,0 +1,46 @@
+/* The results document (JSON, schema in results/schema.json) and writing
+ * it atomically. */
+#ifndef IPCB_RESULT_H
+#define IPCB_RESULT_H
+
+#include <jansson.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "harness/err.h"
+#include "harness/run.h"
+#include "harness/sysinfo.h"
+
+#define IPCB_SCHEMA_VERSION 1
+
+struct ipcb_result_meta {
+	const char *version;   /* ipcbench version */
+	int argc;
+	char *const *argv;
+	struct timespec start; /* CLOCK_REALTIME */
+	struct timespec end;
+	int exit_status;
+};
+
+/* The whole document for a run. New reference; NULL on allocation failure. */
+json_t *ipcb_result_build(const struct ipcb_run *run, const struct ipcb_sysinfo *si,
+			  const struct ipcb_result_meta *meta);
+
+/* The "system" object alone (also used by `ipcbench list --json`). */
+json_t *ipcb_result_system(const struct ipcb_sysinfo *si);
+
+/* One mechanism's description: summary, availability, flags, limits. */
+json_t *ipcb_result_mech(const struct ipcb_mech_info *mi);
+
+/* Check before a run that path can be written: its directory exists and
+ * takes new files, and path is not a directory. "-" (stdout) is fine.
+ * 0 or -errno with the reason in err. */
+int ipcb_result_check_target(const char *path, struct ipcb_err *err);
+
+/* Write doc to path through a temporary file in the same directory,
+ * fsync'd and renamed over path, so readers see the old file or the whole
+ * new one, never half of one. "-" writes to stdout. Ends with a newline.
+ * 0 or -errno. */
+int ipcb_result_write(const json_t *doc, const char *path, struct ipcb_err *err);
+
+#endif

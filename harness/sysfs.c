@@ -1,0 +1,53 @@
+/* Small readers for /proc and /sys files. */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "harness/sysfs.h"
+
+int ipcb_sysfs_read_str(const char *path, char *buf, size_t len)
+{
+	ssize_t n;
+	int fd, saved;
+
+	if (len == 0)
+		return -EINVAL;
+	buf[0] = '\0';
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	do
+		n = read(fd, buf, len - 1);
+	while (n < 0 && errno == EINTR);
+	saved = errno;
+	close(fd);
+	if (n < 0) {
+		buf[0] = '\0';
+		return -saved;
+	}
+	buf[n] = '\0';
+	buf[strcspn(buf, "\n")] = '\0';
+	return 0;
+}
+
+int ipcb_sysfs_read_u64(const char *path, uint64_t *out)
+{
+	char buf[64], *end;
+	unsigned long long v;
+	int rc = ipcb_sysfs_read_str(path, buf, sizeof buf);
+
+	if (rc != 0)
+		return rc;
+	if (buf[0] < '0' || buf[0] > '9')
+		return -EINVAL;
+	errno = 0;
+	v = strtoull(buf, &end, 10);
+	if (errno != 0 || (*end != '\0' && *end != ' ' && *end != '\t'))
+		return -EINVAL;
+	*out = v;
+	return 0;
+}

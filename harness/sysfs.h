@@ -1,0 +1,16 @@
+/* Small readers for /proc and /sys files. */
+#ifndef IPCB_SYSFS_H
+#define IPCB_SYSFS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Read the first line of a file into buf (no trailing newline).
+ * Returns 0, or -errno (buf then holds ""). */
+int ipcb_sysfs_read_str(const char *path, char *buf, size_t len);
+
+/* Read a file holding one non-negative decimal integer. 0 or -errno
+ * (-EINVAL when the content is not a number). */
+int ipcb_sysfs_read_u64(const char *path, uint64_t *out);
+
+#endif

@@ -1,0 +1,39 @@
+/* A description of the machine a run happens on, for every results file. */
+#ifndef IPCB_SYSINFO_H
+#define IPCB_SYSINFO_H
+
+#include <sched.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/utsname.h>
+
+#include "harness/clock.h"
+
+struct ipcb_cpu_ident {
+	bool ok;               /* libcpuid identified the CPU */
+	char error[128];       /* why not, when !ok */
+	char vendor[16];
+	char brand[64];
+	char codename[64];     /* libcpuid's guess; may be wrong on new CPUs */
+	int family, model, stepping; /* extended family/model, as the kernel shows */
+	int cores, logical_cpus;      /* per package, as CPUID reports them */
+	int l1d_kib, l1i_kib, l2_kib, l3_kib, line_bytes; /* -1 = unknown */
+	bool hypervisor;       /* CPUID's hypervisor bit */
+};
+
+struct ipcb_sysinfo {
+	struct utsname uts;
+	char hostname[256];
+	struct ipcb_cpu_ident cpu;
+	long cpus_configured;  /* sysconf(_SC_NPROCESSORS_CONF) */
+	long cpus_online;      /* sysconf(_SC_NPROCESSORS_ONLN) */
+	cpu_set_t allowed;     /* affinity mask of this process */
+	uint64_t mem_total_bytes;
+	struct ipcb_clock_info clock;
+};
+
+/* Collect everything (measures the clock's cost, so it takes a few ms).
+ * Restores the calling thread's affinity, which libcpuid may change. */
+void ipcb_sysinfo_collect(struct ipcb_sysinfo *si);
+
+#endif

@@ -1,0 +1,58 @@
+/* Private temporary directories for named IPC objects. */
+#include "config.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "harness/tmpdir.h"
+
+int ipcb_tmpdir_create(char *dir, size_t len, struct ipcb_err *err)
+{
+	const char *base = getenv("TMPDIR");
+	int n;
+
+	if (base == NULL || base[0] != '/')
+		base = "/tmp";
+	n = snprintf(dir, len, "%s/" IPCB_NAME_PREFIX "%ld-XXXXXX", base,
+		     (long)getpid());
+	if (n < 0 || (size_t)n >= len) {
+		dir[0] = '\0';
+		ipcb_err_set(err, ENAMETOOLONG, "temporary directory under %s", base);
+		ipcb_err_hint(err, "set TMPDIR to a shorter path");
+		return -ENAMETOOLONG;
+	}
+	if (mkdtemp(dir) == NULL) {
+		int e = errno;
+
+		ipcb_err_set(err, e, "mkdtemp(%s)", dir);
+		ipcb_err_hint(err, "set TMPDIR to a writable directory");
+		dir[0] = '\0';
+		return -e;
+	}
+	return 0;
+}
+
+int ipcb_path_join(char *out, size_t len, const char *dir, const char *name,
+		   struct ipcb_err *err)
+{
+	int n = snprintf(out, len, "%s/%s", dir, name);
+
+	if (n < 0 || (size_t)n >= len) {
+		ipcb_err_set(err, ENAMETOOLONG, "path %s/%s is longer than %zu bytes",
+			     dir, name, len - 1);
+		ipcb_err_hint(err, "set TMPDIR to a shorter path");
+		return -ENAMETOOLONG;
+	}
+	return 0;
+}
+
+void ipcb_tmpdir_remove(char *dir)
+{
+	if (dir[0] != '\0') {
+		(void)rmdir(dir);
+		dir[0] = '\0';
+	}
+}

@@ -1,0 +1,26 @@
+/* Private temporary directories for named IPC objects (FIFOs, sockets). */
+#ifndef IPCB_TMPDIR_H
+#define IPCB_TMPDIR_H
+
+#include <stddef.h>
+
+#include "harness/err.h"
+
+/* Prefix of every name ipcbench creates: "ipcb-<pid>-", so leftovers can be
+ * traced to the process that made them. */
+#define IPCB_NAME_PREFIX "ipcb-"
+
+/* Create "$TMPDIR/ipcb-<pid>-XXXXXX" (or under /tmp when TMPDIR is unset,
+ * empty or relative) with mode 0700, and write its path to dir.
+ * 0 or -errno. */
+int ipcb_tmpdir_create(char *dir, size_t len, struct ipcb_err *err);
+
+/* Join dir and name into out, failing with -ENAMETOOLONG (never
+ * truncating) when out is too small. */
+int ipcb_path_join(char *out, size_t len, const char *dir, const char *name,
+		   struct ipcb_err *err);
+
+/* rmdir(dir) if dir is non-empty, ignoring ENOENT; then empty dir. */
+void ipcb_tmpdir_remove(char *dir);
+
+#endif

@@ -1,0 +1,60 @@
+/* Whole-message I/O on file descriptors. */
+#include "config.h"
+
+#include <errno.h>
+#include <unistd.h>
+
+#include "mechanisms/io.h"
+
+int ipcb_io_write_full(int fd, const void *buf, size_t len, const char *what,
+		       struct ipcb_err *err)
+{
+	const char *p = buf;
+	size_t done = 0;
+
+	while (done < len) {
+		ssize_t n = write(fd, p + done, len - done);
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return ipcb_err_set(err, errno, "%s after %zu of %zu bytes", what,
+					    done, len);
+		}
+		done += (size_t)n;
+	}
+	return 0;
+}
+
+int ipcb_io_read_full(int fd, void *buf, size_t len, const char *what,
+		      struct ipcb_err *err)
+{
+	char *p = buf;
+	size_t done = 0;
+
+	while (done < len) {
+		ssize_t n = read(fd, p + done, len - done);
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return ipcb_err_set(err, errno, "%s after %zu of %zu bytes", what,
+					    done, len);
+		}
+		if (n == 0) {
+			ipcb_err_set(err, 0, "%s: peer closed after %zu of %zu bytes",
+				     what, done, len);
+			return -EPIPE;
+		}
+		done += (size_t)n;
+	}
+	return 0;
+}
+
+void ipcb_io_close(int *fd)
+{
+	if (*fd >= 0) {
+		close(*fd);
+		*fd = -1;
+	}
+}

@@ -1,0 +1,22 @@
+/* Whole-message I/O on file descriptors: retries EINTR, loops over short
+ * reads and writes, and reports a peer that went away. */
+#ifndef IPCB_IO_H
+#define IPCB_IO_H
+
+#include <stddef.h>
+
+#include "harness/err.h"
+
+/* Write all len bytes. `what` names the call for the error message, e.g.
+ * "write(pipe A->B)". 0 or -errno. */
+int ipcb_io_write_full(int fd, const void *buf, size_t len, const char *what,
+		       struct ipcb_err *err);
+
+/* Read exactly len bytes. End of file before that is -EPIPE. 0 or -errno. */
+int ipcb_io_read_full(int fd, void *buf, size_t len, const char *what,
+		      struct ipcb_err *err);
+
+/* close() fd when it is >= 0 and set it to -1. */
+void ipcb_io_close(int *fd);
+
+#endif

@@ -1,0 +1,41 @@
+/* The table of every mechanism ipcbench knows. */
+#include "config.h"
+
+#include <string.h>
+
+#include "mechanisms/mech.h"
+
+extern const struct ipcb_mech ipcb_mech_null;
+extern const struct ipcb_mech ipcb_mech_pipe;
+extern const struct ipcb_mech ipcb_mech_fifo;
+
+const struct ipcb_mech *const ipcb_mechs[] = {
+	&ipcb_mech_null,
+	&ipcb_mech_pipe,
+	&ipcb_mech_fifo,
+};
+
+const size_t ipcb_mech_count = sizeof ipcb_mechs / sizeof ipcb_mechs[0];
+
+const struct ipcb_mech *ipcb_mech_find(const char *name)
+{
+	for (size_t i = 0; i < ipcb_mech_count; i++)
+		if (strcmp(ipcb_mechs[i]->name, name) == 0)
+			return ipcb_mechs[i];
+	return NULL;
+}
+
+void ipcb_limits_add(struct ipcb_limits *lim, const char *name, int64_t value,
+		     const char *source)
+{
+	struct ipcb_limit *l;
+
+	if (lim->n >= IPCB_LIMITS_MAX)
+		return;
+	l = &lim->v[lim->n++];
+	strncpy(l->name, name, sizeof l->name - 1);
+	l->name[sizeof l->name - 1] = '\0';
+	l->value = value;
+	strncpy(l->source, source, sizeof l->source - 1);
+	l->source[sizeof l->source - 1] = '\0';
+}

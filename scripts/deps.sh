@@ -1,0 +1,44 @@
+# Shared by scripts/quickstart and scripts/test: install the Debian packages
+# ipcbench needs when they are missing (apt-get; sudo when not root).
+# Sourced, not run.
+
+IPCB_BUILD_DEPS="gcc make autoconf automake pkg-config libcpuid-dev libjansson-dev"
+IPCB_TEST_DEPS="python3 python3-jsonschema"
+
+# ipcb_install_missing PKG...: install the packages that dpkg does not list
+# as installed. Returns non-zero when something is missing and cannot be
+# installed.
+ipcb_install_missing() {
+	missing=""
+	if ! command -v dpkg-query >/dev/null 2>&1; then
+		echo "ipcbench: not a Debian-like system; make sure these are installed: $*" >&2
+		return 0
+	fi
+	for pkg in "$@"; do
+		dpkg-query -W -f='${Status}\n' "$pkg" 2>/dev/null | grep -q '^install ok installed' ||
+			missing="$missing $pkg"
+	done
+	[ -z "$missing" ] && return 0
+	if [ "$(id -u)" -eq 0 ]; then
+		sudo=""
+	elif command -v sudo >/dev/null 2>&1; then
+		sudo="sudo"
+	else
+		echo "ipcbench: missing packages:$missing (install them as root: apt-get install$missing)" >&2
+		return 1
+	fi
+	echo "ipcbench: installing$missing" >&2
+	$sudo apt-get update -qq >/dev/null &&
+		DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq $missing >/dev/null
+}
+
+# ipcb_build: configure (in place) when needed and build with all CPUs.
+ipcb_build() {
+	if [ ! -x configure ] || [ configure.ac -nt configure ]; then
+		autoreconf -fi || return 1
+	fi
+	if [ ! -f Makefile ] || [ configure -nt Makefile ]; then
+		./configure -q || return 1
+	fi
+	make -j"$(nproc)" >/dev/null || make
+}

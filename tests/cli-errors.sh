@@ -1,0 +1,67 @@
+#!/bin/sh
+# Bad command lines: each exits 2 with exactly one line on stderr that
+# names the bad value, prints nothing on stdout, and leaves nothing behind.
+. "${top_srcdir:-$(dirname "$0")/..}/tests/lib.sh"
+
+# expect_usage FRAGMENT ARGS...: FRAGMENT must appear in the one-line error.
+expect_usage() {
+	fragment=$1
+	shift
+	run_ipcbench "$@"
+	lines=$(wc -l <"$T/stderr")
+	out=$(wc -c <"$T/stdout")
+	if [ "$rc" -eq 2 ] && [ "$lines" -eq 1 ] && [ "$out" -eq 0 ] &&
+	   grep -qF -- "$fragment" "$T/stderr"; then
+		ok 0 "ipcbench $*: exit 2, one line naming '$fragment'"
+	else
+		ok 1 "ipcbench $*: exit 2, one line naming '$fragment'"
+		echo "exit $rc, $lines stderr lines, $out stdout bytes:" | diag
+		diag <"$T/stderr"
+	fi
+}
+
+expect_usage "'rnu' (did you mean 'run'?)" rnu
+expect_usage "'bogus'" bogus
+expect_usage "'pipes' (did you mean 'pipe'?)" --mech pipes
+expect_usage "'nosuch'" --mech nosuch
+expect_usage "'pipe' is given twice" --mech pipe,pipe
+expect_usage "mechanism list ''" --mech ''
+expect_usage "'0'" --sizes 0
+expect_usage "'-5'" --sizes -5
+expect_usage "'abc'" --sizes abc
+expect_usage "'99999999999999999999'" --sizes 99999999999999999999
+expect_usage "'4KB'" --sizes 4KB
+expect_usage "'2G'" --sizes 2G
+expect_usage "appears twice" --sizes 64,64
+expect_usage "'1K-64'" --sizes 1K-64
+expect_usage "CPU 9999 does not exist" --cpus 9999,0
+expect_usage "CPU 9999 does not exist" --cpus 0,9999
+expect_usage "'0'" --cpus 0
+expect_usage "'a,b'" --cpus a,b
+expect_usage "'0'" --iterations 0
+expect_usage "'-1'" --iterations -1
+expect_usage "'abc'" --iterations abc
+expect_usage "'99999999999999999999'" --iterations 99999999999999999999
+expect_usage "'0'" --repetitions 0
+expect_usage "'1001'" --repetitions 1001
+expect_usage "'x'" --warmup x
+expect_usage "'0'" --timeout 0
+expect_usage "'abc'" --timeout abc
+expect_usage "'latencyy' (did you mean 'latency'?)" --test latencyy
+expect_usage "/proc/ipcbench-test.json" --json /proc/ipcbench-test.json
+expect_usage "/nonexistent-ipcbench-dir/x.json" --json /nonexistent-ipcbench-dir/x.json
+expect_usage "'$T'" --json "$T"
+expect_usage "'--frobnicate'" --frobnicate
+expect_usage "'--sizez' (did you mean '--sizes'?)" --sizez 64
+expect_usage "'--sizes' needs a value" --sizes
+expect_usage "'extra'" run extra
+expect_usage "'--bogus'" list --bogus
+expect_usage "'nosuch'" help nosuch
+IPCBENCH_FAULT=garbage run_ipcbench --mech pipe
+[ "$rc" -eq 2 ] && [ "$(wc -l <"$T/stderr")" -eq 1 ] && grep -q "'garbage'" "$T/stderr"
+ok $? "IPCBENCH_FAULT=garbage: exit 2, one line naming it"
+extra=$(ls "$T" | grep -v '^tmp$\|^stdout$\|^stderr$')
+[ -z "$extra" ]
+ok $? "no results file or temporary file was written"
+assert_clean "bad input"
+done_testing

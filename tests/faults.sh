@@ -1,0 +1,78 @@
+#!/bin/sh
+# Failed cells, the watchdog and interrupts: the run goes on or stops
+# cleanly, the reasons are recorded, and nothing is left behind.
+. "${top_srcdir:-$(dirname "$0")/..}/tests/lib.sh"
+
+q() { json_query "$T/out.json" "$1"; }
+
+# A side killed mid-cell: the cell fails with the signal, the others run.
+IPCBENCH_FAULT=pipe:kill-b@50 run_ipcbench --mech pipe,fifo --sizes 64 --iterations 500 \
+	--repetitions 2 --json "$T/out.json"
+ok $([ $rc -eq 1 ]; echo $?) "a killed side makes the run exit 1"
+[ "$(q "[c['status'] for c in d['cells']]")" = "['failed', 'failed', 'ok', 'ok']" ]
+ok $? "both pipe cells failed, both fifo cells still ran and passed"
+q "[c['reason'] for c in d['cells'][:2]]" | grep -q "side B was killed by signal 9"
+ok $? "the reason names the side and the signal"
+grep -q "failed \[1\]" "$T/stdout" && grep -q "^\[1\] pipe 64 B latency failed: side B was killed" "$T/stdout"
+ok $? "the table shows the failure and its note"
+assert_clean "killed side (pipe)"
+
+IPCBENCH_FAULT=fifo:kill-a@10 run_ipcbench --mech fifo --sizes 4K --test latency \
+	--iterations 200 --repetitions 1 --json "$T/out.json"
+[ $rc -eq 1 ] && q "d['cells'][0]['reason']" | grep -q "side A was killed by signal 9"
+ok $? "killed side A of a FIFO cell is reported"
+assert_clean "killed side (fifo)"
+
+# Corruption is caught: a flipped payload bit with --verify, a flipped
+# sequence byte in a 4-byte message without it.
+IPCBENCH_FAULT=pipe:corrupt-b@20 run_ipcbench --mech pipe --sizes 64 --test latency \
+	--iterations 200 --repetitions 1 --verify --json "$T/out.json"
+[ $rc -eq 1 ] && q "d['cells'][0]['reason']" | grep -q "checksum"
+ok $? "a corrupted payload fails the cell under --verify (checksum)"
+IPCBENCH_FAULT=pipe:corrupt-a@20 run_ipcbench --mech pipe --sizes 4 --test throughput \
+	--iterations 200 --repetitions 1 --json "$T/out.json"
+[ $rc -eq 1 ] && q "d['cells'][0]['reason']" | grep -q "sequence number"
+ok $? "a corrupted sequence number fails the cell without --verify"
+[ "$(q "d['cells'][0]['throughput']")" = None ]
+ok $? "a failed cell carries no figures"
+assert_clean "corruption"
+
+# A side that stops answering: the watchdog ends the cell.
+start=$(date +%s)
+IPCBENCH_FAULT=fifo:stall-b@30 run_ipcbench --mech fifo,pipe --sizes 64 --test latency \
+	--iterations 300 --repetitions 1 --timeout 1 --json "$T/out.json"
+elapsed=$(($(date +%s) - start))
+[ $rc -eq 1 ] && q "d['cells'][0]['reason']" | grep -q "watchdog: no progress for 1.0 s"
+ok $? "a stalled side is ended by the watchdog"
+[ "$(q "d['cells'][1]['status']")" = ok ]
+ok $? "the run goes on after the watchdog"
+[ $elapsed -lt 20 ]
+ok $? "the watchdog fired within its bound (run took ${elapsed}s)"
+assert_clean "watchdog"
+
+# Interrupts: exit 130 / 143, partial results marked interrupted.
+for sig in INT TERM; do
+	TMPDIR="$T/tmp" "$IPCBENCH" --mech pipe,fifo --sizes 64 --test latency \
+		--iterations 100000000 --repetitions 2 --json "$T/out.json" \
+		>"$T/stdout" 2>"$T/stderr" </dev/null &
+	pid=$!
+	# Wait until a cell is running (its children exist), then interrupt.
+	for i in $(seq 1 100); do
+		[ "$(pgrep -P $pid | wc -l)" -ge 2 ] && break
+		sleep 0.05
+	done
+	sleep 0.2
+	kill -$sig $pid
+	wait $pid
+	rc=$?
+	want=130
+	[ $sig = TERM ] && want=143
+	[ $rc -eq $want ]
+	ok $? "SIG$sig: exit $want (got $rc)"
+	[ "$(q "(d['interrupted'], d['interrupt_signal'] in (2, 15), d['exit_status'])")" = "(True, True, $want)" ]
+	ok $? "SIG$sig: results written with interrupted: true"
+	[ "$(q "sorted(set(c['status'] for c in d['cells']))")" = "['interrupted']" ]
+	ok $? "SIG$sig: unfinished cells are marked interrupted"
+	assert_clean "SIG$sig"
+done
+done_testing

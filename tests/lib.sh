@@ -1,0 +1,76 @@
+# Shared helpers for the shell tests: TAP output, a private scratch
+# directory, and checks that nothing is left behind.
+# Sourced by tests/*.sh; expects top_builddir and top_srcdir from make check
+# (falls back to the source tree when run by hand).
+
+: "${top_srcdir:=$(cd "$(dirname "$0")/.." && pwd)}"
+: "${top_builddir:=$top_srcdir}"
+: "${PYTHON3:=/usr/bin/python3}"
+IPCBENCH="$top_builddir/ipcbench"
+
+tap_n=0
+tap_failed=0
+
+# ok COND_STATUS DESCRIPTION...: one TAP line from a status (0 = pass).
+ok() {
+	status=$1
+	shift
+	tap_n=$((tap_n + 1))
+	if [ "$status" -eq 0 ]; then
+		echo "ok $tap_n - $*"
+	else
+		echo "not ok $tap_n - $*"
+		tap_failed=$((tap_failed + 1))
+	fi
+}
+
+# check DESCRIPTION COMMAND...: pass when the command succeeds.
+check() {
+	desc=$1
+	shift
+	"$@"
+	ok $? "$desc"
+}
+
+diag() {
+	sed 's/^/# /'
+}
+
+done_testing() {
+	echo "1..$tap_n"
+	exit 0
+}
+
+skip_all() {
+	echo "1..0 # SKIP $*"
+	exit 0
+}
+
+# A private scratch directory, removed on exit. Its path appears in every
+# ipcbench command line of the test (through --json or TMPDIR), so the
+# test can find its own processes among others running in parallel.
+T=$(mktemp -d "${TMPDIR:-/tmp}/t-ipcbench.XXXXXX") || exit 99
+mkdir "$T/tmp"
+trap 'pkill -KILL -f "$T" 2>/dev/null; rm -rf "$T"' EXIT
+
+# Run ipcbench with the private TMPDIR; output in $T/stdout, $T/stderr,
+# exit status in $rc.
+run_ipcbench() {
+	TMPDIR="$T/tmp" "$IPCBENCH" "$@" >"$T/stdout" 2>"$T/stderr" </dev/null
+	rc=$?
+}
+
+# Nothing left by this test: no entry in its TMPDIR, no process of its own.
+assert_clean() {
+	what=$1
+	left=$(ls -A "$T/tmp")
+	procs=$(pgrep -f "$T" | tr '\n' ' ')
+	[ -z "$left" ] && [ -z "$procs" ]
+	ok $? "$what: nothing left behind${left:+ (files: $left)}${procs:+ (processes: $procs)}"
+}
+
+# json_query FILE PYTHON-EXPRESSION: evaluate with d = the parsed file and
+# print the result.
+json_query() {
+	"$PYTHON3" -c 'import json,sys; d=json.load(open(sys.argv[1])); print(eval(sys.argv[2]))' "$1" "$2"
+}

@@ -1,0 +1,61 @@
+#!/bin/sh
+# A real run of null, pipe and fifo: exit 0, the table, a results file that
+# validates against results/schema.json, and the figures it promises.
+. "${top_srcdir:-$(dirname "$0")/..}/tests/lib.sh"
+
+run_ipcbench run --mech null,pipe,fifo --sizes 1,64,4K,64K --test latency,throughput \
+	--iterations 2000 --repetitions 3 --json "$T/out.json"
+ok $rc "run exits 0"
+[ $rc -eq 0 ] || diag <"$T/stderr"
+grep -q '^pipe .*4 KiB' "$T/stdout"
+ok $? "the table has a row for pipe 4 KiB"
+
+"$PYTHON3" "$top_srcdir/scripts/validate-results" "$T/out.json" >"$T/validate" 2>&1
+vrc=$?
+if [ $vrc -eq 77 ]; then
+	echo "ok $((tap_n = tap_n + 1)) - results validate # SKIP python3-jsonschema missing"
+else
+	ok $vrc "results validate against the schema"
+	[ $vrc -eq 0 ] || diag <"$T/validate"
+fi
+
+q() { json_query "$T/out.json" "$1"; }
+[ "$(q "len(d['cells'])")" = 24 ]
+ok $? "24 cells (3 mechanisms x 4 sizes x 2 tests)"
+[ "$(q "sorted(set(c['status'] for c in d['cells']))")" = "['ok']" ]
+ok $? "every cell is ok"
+[ "$(q "all(c['latency']['histogram']['total_count'] == 6000 for c in d['cells'] if c['test'] == 'latency')")" = True ]
+ok $? "every latency histogram holds 3 x 2000 round trips"
+[ "$(q "all(len(c['repetitions']) == 3 for c in d['cells'])")" = True ]
+ok $? "every cell keeps its 3 repetitions"
+[ "$(q "all(c['cpus']['observed'] == [[c['cpus']['requested'][0]], [c['cpus']['requested'][1]]] for c in d['cells'])")" = True ]
+ok $? "each side was observed only on its requested CPU"
+[ "$(q "all(c['throughput']['msgs_per_s'] > 0 for c in d['cells'] if c['test'] == 'throughput')")" = True ]
+ok $? "every throughput cell has a positive rate"
+[ "$(q "all(c['latency']['rtt_min_ns'] <= c['latency']['rtt_p50_ns'] <= c['latency']['rtt_p99_ns'] <= c['latency']['rtt_max_ns'] for c in d['cells'] if c['test'] == 'latency')")" = True ]
+ok $? "percentiles are ordered min <= p50 <= p99 <= max"
+[ "$(q "d['interrupted'] is False and d['exit_status'] == 0")" = True ]
+ok $? "not interrupted, exit_status 0 recorded"
+
+run_ipcbench --mech pipe --sizes 64 --test latency --iterations 100 --repetitions 1 --json -
+[ $rc -eq 0 ] && "$PYTHON3" -c 'import json,sys; json.load(open(sys.argv[1]))' "$T/stdout" &&
+	grep -q '^pipe' "$T/stderr"
+ok $? "--json - puts the JSON on stdout and the table on stderr"
+
+run_ipcbench --mech pipe,fifo --sizes 1,7,8,16,100,4K,100000 --iterations 300 --repetitions 1 --verify
+ok $rc "--verify run with odd sizes passes"
+
+run_ipcbench list
+[ $rc -eq 0 ] && grep -q '^pipe ' "$T/stdout" && grep -q '^fifo ' "$T/stdout" && grep -q '^null ' "$T/stdout"
+ok $? "list shows null, pipe and fifo"
+run_ipcbench list --json
+[ $rc -eq 0 ] && [ "$(json_query "$T/stdout" "d['mechanisms']['pipe']['available']")" = True ]
+ok $? "list --json says pipe is available"
+run_ipcbench --help
+[ $rc -eq 0 ] && grep -q 'Usage: ipcbench' "$T/stdout"
+ok $? "--help"
+run_ipcbench --version
+[ $rc -eq 0 ] && grep -q '^ipcbench [0-9]' "$T/stdout"
+ok $? "--version"
+assert_clean "normal runs"
+done_testing
