@@ -78,8 +78,8 @@ static const char run_usage[] =
 	"                         seconds (default 10)\n"
 	"  -h, --help             show this help\n"
 	"\n"
-	"Exit status: 0 ok, 1 a cell failed, 2 usage error, 77 nothing selected is\n"
-	"supported here, 130/143 interrupted by SIGINT/SIGTERM.\n";
+	"Exit status: 0 ok, 1 a cell failed, 2 usage error, 77 every selected cell\n"
+	"was skipped (nothing can run here), 130/143 interrupted by SIGINT/SIGTERM.\n";
 
 struct run_opts {
 	const struct ipcb_mech *mechs[64];
@@ -390,15 +390,12 @@ static void install_stop_handlers(void)
 
 static int exit_status_of(const struct ipcb_run *run)
 {
-	size_t unsupported = 0;
-
 	if (run->stop_signal != 0)
 		return 128 + run->stop_signal;
 	if (ipcb_run_count(run, IPCB_FAILED) > 0)
 		return EXIT_FAILED;
-	for (size_t i = 0; i < run->p.n_mechs; i++)
-		unsupported += run->mechs[i].supported != 0;
-	if (unsupported == run->p.n_mechs)
+	/* Nothing could run here: the automake "skip" status. */
+	if (ipcb_run_count(run, IPCB_SKIPPED) == run->n_cells)
 		return EXIT_UNSUPPORTED;
 	return 0;
 }
@@ -489,7 +486,8 @@ static int cmd_run(int argc, char **argv)
 		fprintf(stderr, "%s: interrupted by signal %d; results so far are kept\n", prog,
 			run->stop_signal);
 	else if (meta.exit_status == EXIT_UNSUPPORTED)
-		fprintf(stderr, "%s: none of the selected mechanisms is supported here\n", prog);
+		fprintf(stderr, "%s: nothing selected can run here (every cell was skipped; see the notes)\n",
+			prog);
 	else if (meta.exit_status == EXIT_FAILED)
 		fprintf(stderr, "%s: %zu cell%s failed (see the notes under the table)\n", prog,
 			ipcb_run_count(run, IPCB_FAILED),

@@ -58,3 +58,17 @@ void ipcb_io_close(int *fd)
 		*fd = -1;
 	}
 }
+
+int ipcb_fd_link_send(void *state, const void *buf, size_t len, struct ipcb_err *err)
+{
+	const struct ipcb_fd_link *l = state;
+
+	return ipcb_io_write_full(l->tx, buf, len, l->tx_what, err);
+}
+
+int ipcb_fd_link_recv(void *state, void *buf, size_t len, struct ipcb_err *err)
+{
+	const struct ipcb_fd_link *l = state;
+
+	return ipcb_io_read_full(l->rx, buf, len, l->rx_what, err);
+}

@@ -15,11 +15,10 @@
 #include "mechanisms/pipe-limits.h"
 
 struct fifo_state {
+	struct ipcb_fd_link link; /* first: send/recv are ipcb_fd_link_* */
 	char dir[PATH_MAX];
-	char ab[PATH_MAX]; /* A writes, B reads */
-	char ba[PATH_MAX]; /* B writes, A reads */
-	int tx, rx;
-	const char *tx_name, *rx_name;
+	char ab[PATH_MAX];        /* A writes, B reads */
+	char ba[PATH_MAX];        /* B writes, A reads */
 };
 
 /* Unlink both FIFOs and the directory; safe to repeat. */
@@ -41,7 +40,7 @@ static int fifo_setup(const struct ipcb_cell_cfg *cfg, void **state,
 
 	if (st == NULL)
 		return ipcb_err_set(err, ENOMEM, "fifo state");
-	st->tx = st->rx = -1;
+	st->link.tx = st->link.rx = -1;
 	*state = st;
 	rc = ipcb_tmpdir_create(st->dir, sizeof st->dir, err);
 	if (rc != 0)
@@ -82,38 +81,23 @@ static int fifo_attach(void *state, const struct ipcb_peer *self,
 	 * the other end is opened, so the same order on both sides cannot
 	 * deadlock. */
 	if (self->side == IPCB_SIDE_A) {
-		if ((rc = open_fifo(st->ab, O_WRONLY, &st->tx, err)) != 0 ||
-		    (rc = open_fifo(st->ba, O_RDONLY, &st->rx, err)) != 0)
+		if ((rc = open_fifo(st->ab, O_WRONLY, &st->link.tx, err)) != 0 ||
+		    (rc = open_fifo(st->ba, O_RDONLY, &st->link.rx, err)) != 0)
 			return rc;
-		st->tx_name = "write(fifo A->B)";
-		st->rx_name = "read(fifo B->A)";
+		st->link.tx_what = "write(fifo A->B)";
+		st->link.rx_what = "read(fifo B->A)";
 		return 0;
 	}
-	if ((rc = open_fifo(st->ab, O_RDONLY, &st->rx, err)) != 0 ||
-	    (rc = open_fifo(st->ba, O_WRONLY, &st->tx, err)) != 0)
+	if ((rc = open_fifo(st->ab, O_RDONLY, &st->link.rx, err)) != 0 ||
+	    (rc = open_fifo(st->ba, O_WRONLY, &st->link.tx, err)) != 0)
 		return rc;
-	st->tx_name = "write(fifo B->A)";
-	st->rx_name = "read(fifo A->B)";
+	st->link.tx_what = "write(fifo B->A)";
+	st->link.rx_what = "read(fifo A->B)";
 	/* B's second open returns only once A has opened both FIFOs, so the
 	 * names are no longer needed. The parent removes them again in
 	 * teardown in case B never got here. */
 	fifo_remove(st);
 	return 0;
-}
-
-static int fifo_send(void *state, const void *buf, size_t len,
-		     struct ipcb_err *err)
-{
-	struct fifo_state *st = state;
-
-	return ipcb_io_write_full(st->tx, buf, len, st->tx_name, err);
-}
-
-static int fifo_recv(void *state, void *buf, size_t len, struct ipcb_err *err)
-{
-	struct fifo_state *st = state;
-
-	return ipcb_io_read_full(st->rx, buf, len, st->rx_name, err);
 }
 
 static void fifo_teardown(void *state)
@@ -122,8 +106,8 @@ static void fifo_teardown(void *state)
 
 	if (st == NULL)
 		return;
-	ipcb_io_close(&st->tx);
-	ipcb_io_close(&st->rx);
+	ipcb_io_close(&st->link.tx);
+	ipcb_io_close(&st->link.rx);
 	fifo_remove(st);
 	free(st);
 }
@@ -135,7 +119,7 @@ const struct ipcb_mech ipcb_mech_fifo = {
 	.limits = ipcb_pipe_limits,
 	.setup = fifo_setup,
 	.attach = fifo_attach,
-	.send = fifo_send,
-	.recv = fifo_recv,
+	.send = ipcb_fd_link_send,
+	.recv = ipcb_fd_link_recv,
 	.teardown = fifo_teardown,
 };

@@ -14,10 +14,9 @@
 #include "mechanisms/pipe-limits.h"
 
 struct pipe_state {
-	int ab[2]; /* A writes [1], B reads [0] */
-	int ba[2]; /* B writes [1], A reads [0] */
-	int tx, rx;
-	const char *tx_name, *rx_name;
+	struct ipcb_fd_link link; /* first: send/recv are ipcb_fd_link_* */
+	int ab[2];                /* A writes [1], B reads [0] */
+	int ba[2];                /* B writes [1], A reads [0] */
 };
 
 int ipcb_pipe_limits(struct ipcb_limits *lim, struct ipcb_err *err)
@@ -50,7 +49,7 @@ static int pipe_setup(const struct ipcb_cell_cfg *cfg, void **state,
 	if (st == NULL)
 		return ipcb_err_set(err, ENOMEM, "pipe state");
 	st->ab[0] = st->ab[1] = st->ba[0] = st->ba[1] = -1;
-	st->tx = st->rx = -1;
+	st->link.tx = st->link.rx = -1;
 	*state = st;
 	if (pipe2(st->ab, O_CLOEXEC) != 0)
 		return ipcb_err_set(err, errno, "pipe2(A->B)");
@@ -64,37 +63,16 @@ static int pipe_attach(void *state, const struct ipcb_peer *self,
 {
 	struct pipe_state *st = state;
 
-	if (self->side == IPCB_SIDE_A) {
-		st->tx = st->ab[1];
-		st->rx = st->ba[0];
-		ipcb_io_close(&st->ab[0]);
-		ipcb_io_close(&st->ba[1]);
-		st->tx_name = "write(pipe A->B)";
-		st->rx_name = "read(pipe B->A)";
-	} else {
-		st->tx = st->ba[1];
-		st->rx = st->ab[0];
-		ipcb_io_close(&st->ba[0]);
-		ipcb_io_close(&st->ab[1]);
-		st->tx_name = "write(pipe B->A)";
-		st->rx_name = "read(pipe A->B)";
-	}
+	int a = self->side == IPCB_SIDE_A;
+	int *out = a ? st->ab : st->ba, *in = a ? st->ba : st->ab;
+
+	st->link.tx = out[1];
+	st->link.rx = in[0];
+	ipcb_io_close(&out[0]);
+	ipcb_io_close(&in[1]);
+	st->link.tx_what = a ? "write(pipe A->B)" : "write(pipe B->A)";
+	st->link.rx_what = a ? "read(pipe B->A)" : "read(pipe A->B)";
 	return 0;
-}
-
-static int pipe_send(void *state, const void *buf, size_t len,
-		     struct ipcb_err *err)
-{
-	struct pipe_state *st = state;
-
-	return ipcb_io_write_full(st->tx, buf, len, st->tx_name, err);
-}
-
-static int pipe_recv(void *state, void *buf, size_t len, struct ipcb_err *err)
-{
-	struct pipe_state *st = state;
-
-	return ipcb_io_read_full(st->rx, buf, len, st->rx_name, err);
 }
 
 static void pipe_teardown(void *state)
@@ -117,7 +95,7 @@ const struct ipcb_mech ipcb_mech_pipe = {
 	.limits = ipcb_pipe_limits,
 	.setup = pipe_setup,
 	.attach = pipe_attach,
-	.send = pipe_send,
-	.recv = pipe_recv,
+	.send = ipcb_fd_link_send,
+	.recv = ipcb_fd_link_recv,
 	.teardown = pipe_teardown,
 };
