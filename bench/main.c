@@ -12,7 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "bench/parse.h"
+#include "harness/parse.h"
 #include "bench/table.h"
 #include "harness/cell.h"
 #include "harness/pin.h"
@@ -70,6 +70,8 @@ static const char run_usage[] =
 	"                         (default: chosen per size, see README)\n"
 	"  -w, --warmup N         untimed ones before them (default: a tenth, 1 to 1000)\n"
 	"  -r, --repetitions R    fresh process pairs per cell (default 5; --quick 3)\n"
+	"  -o, --option KEY=V[,V...]  a mechanism option (see 'ipcbench list'); several\n"
+	"                         values run one variant of the mechanism per value\n"
 	"      --verify           fill and checksum every payload byte and check it\n"
 	"  -q, --quick            a short run: fewer sizes, iterations and repetitions\n"
 	"  -j, --json FILE        write the results as JSON to FILE ('-' for stdout;\n"
@@ -81,9 +83,21 @@ static const char run_usage[] =
 	"Exit status: 0 ok, 1 a cell failed, 2 usage error, 77 every selected cell\n"
 	"was skipped (nothing can run here), 130/143 interrupted by SIGINT/SIGTERM.\n";
 
+#define OPT_ARGS_MAX 8
+
+/* One -o KEY=VALUES as given. */
+struct opt_arg {
+	char key[32];
+	char values[256];
+};
+
 struct run_opts {
 	const struct ipcb_mech *mechs[64];
 	size_t n_mechs;
+	struct opt_arg oargs[OPT_ARGS_MAX];
+	size_t n_oargs;
+	struct ipcb_variant variants[IPCB_VARIANTS_MAX];
+	size_t n_variants;
 	uint64_t sizes[IPCB_SIZES_MAX];
 	size_t n_sizes;
 	bool latency, throughput;
@@ -161,6 +175,150 @@ static int parse_tests(const char *arg, struct run_opts *o)
 			return usage_error("--test: unknown test '%.60s'%s%s%s", t,
 					   s ? " (did you mean '" : " (latency, throughput or both)",
 					   s ? s : "", s ? "'?)" : "");
+		}
+	}
+	return 0;
+}
+
+static int parse_option_arg(const char *arg, struct run_opts *o)
+{
+	const char *eq = strchr(arg, '=');
+	struct opt_arg *a;
+
+	if (eq == NULL || eq == arg || eq[1] == '\0')
+		return usage_error("-o: '%.60s' is not KEY=VALUE", arg);
+	if (o->n_oargs >= OPT_ARGS_MAX)
+		return usage_error("-o: too many options (at most %d)", OPT_ARGS_MAX);
+	a = &o->oargs[o->n_oargs];
+	if ((size_t)(eq - arg) >= sizeof a->key || strlen(eq + 1) >= sizeof a->values)
+		return usage_error("-o: '%.60s' is too long", arg);
+	memcpy(a->key, arg, (size_t)(eq - arg));
+	a->key[eq - arg] = '\0';
+	strcpy(a->values, eq + 1);
+	for (size_t i = 0; i < o->n_oargs; i++)
+		if (strcmp(o->oargs[i].key, a->key) == 0)
+			return usage_error("-o: option '%s' is given twice (list values: %s=A,B)", a->key,
+					   a->key);
+	o->n_oargs++;
+	return 0;
+}
+
+static const struct ipcb_opt_def *find_opt(const struct ipcb_mech *m, const char *key)
+{
+	for (const struct ipcb_opt_def *d = m->opts; d != NULL && d->name != NULL; d++)
+		if (strcmp(d->name, key) == 0)
+			return d;
+	return NULL;
+}
+
+/* Every option name any mechanism takes, for suggestions. */
+static size_t all_opt_names(const char **names, size_t cap)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < ipcb_mech_count; i++)
+		for (const struct ipcb_opt_def *d = ipcb_mechs[i]->opts; d && d->name && n < cap; d++)
+			names[n++] = d->name;
+	return n;
+}
+
+/* Each -o key must belong to a selected mechanism. */
+static int check_option_keys(const struct run_opts *o)
+{
+	for (size_t k = 0; k < o->n_oargs; k++) {
+		const char *key = o->oargs[k].key, *names[64], *s;
+		bool found = false;
+
+		for (size_t m = 0; m < o->n_mechs && !found; m++)
+			found = find_opt(o->mechs[m], key) != NULL;
+		if (found)
+			continue;
+		for (size_t i = 0; i < ipcb_mech_count; i++)
+			if (find_opt(ipcb_mechs[i], key) != NULL)
+				return usage_error("-o %s: no selected mechanism takes this option (%s does)",
+						   key, ipcb_mechs[i]->name);
+		s = ipcb_suggest(key, names, all_opt_names(names, 64));
+		return usage_error("-o: unknown option '%s'%s%s%s", key, s ? " (did you mean '" : "",
+				   s ? s : "", s ? "'?)" : " (see 'ipcbench list')");
+	}
+	return 0;
+}
+
+/* One dimension of the variant grid: an option and its parsed values. */
+struct dim {
+	int slot; /* index in the option set */
+	size_t n;
+	struct ipcb_opt_val val[16];
+};
+
+static int parse_dim(const struct ipcb_mech *m, const struct opt_arg *a,
+		     const struct ipcb_opt_set *base, struct dim *d)
+{
+	char buf[256], why[IPCB_WHY_MAX], *save = NULL;
+
+	d->n = 0;
+	for (d->slot = 0; d->slot < base->n; d->slot++)
+		if (strcmp(base->v[d->slot].def->name, a->key) == 0)
+			break;
+	strcpy(buf, a->values);
+	if (buf[0] == ',' || buf[strlen(buf) - 1] == ',' || strstr(buf, ",,") != NULL)
+		return usage_error("-o %s: empty value in '%s'", a->key, a->values);
+	for (char *t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+		if (d->n >= sizeof d->val / sizeof d->val[0])
+			return usage_error("-o %s: too many values", a->key);
+		if (ipcb_opt_parse(base->v[d->slot].def, t, &d->val[d->n], why, sizeof why) != 0)
+			return usage_error("-o %s (%s): %s", a->key, m->name, why);
+		for (size_t i = 0; i < d->n; i++)
+			if (d->val[i].num == d->val[d->n].num)
+				return usage_error("-o %s: value '%s' is given twice", a->key, t);
+		d->n++;
+	}
+	return 0;
+}
+
+/* Expand every selected mechanism into one variant per combination of the
+ * -o values that apply to it. */
+static int build_variants(struct run_opts *o)
+{
+	int rc = check_option_keys(o);
+
+	if (rc != 0)
+		return rc;
+	o->n_variants = 0;
+	for (size_t m = 0; m < o->n_mechs; m++) {
+		const struct ipcb_mech *mech = o->mechs[m];
+		struct ipcb_opt_set base;
+		struct dim dims[OPT_ARGS_MAX];
+		size_t nd = 0, combos = 1;
+
+		if (ipcb_opt_defaults(mech, &base) != 0)
+			return usage_error("%s: bad option defaults (a bug)", mech->name);
+		for (size_t k = 0; k < o->n_oargs; k++) {
+			if (find_opt(mech, o->oargs[k].key) == NULL)
+				continue;
+			if ((rc = parse_dim(mech, &o->oargs[k], &base, &dims[nd])) != 0)
+				return rc;
+			combos *= dims[nd++].n;
+		}
+		for (size_t c = 0; c < combos; c++) {
+			struct ipcb_variant *v = &o->variants[o->n_variants];
+			size_t rest = c, used;
+
+			if (o->n_variants >= IPCB_VARIANTS_MAX)
+				return usage_error("-o: too many variants (at most %d)", IPCB_VARIANTS_MAX);
+			v->mech = mech;
+			v->opts = base;
+			used = (size_t)snprintf(v->label, sizeof v->label, "%s", mech->name);
+			for (size_t i = 0; i < nd; i++) {
+				const struct ipcb_opt_val *val = &dims[i].val[rest % dims[i].n];
+
+				rest /= dims[i].n;
+				v->opts.v[dims[i].slot] = *val;
+				if (used < sizeof v->label)
+					used += (size_t)snprintf(v->label + used, sizeof v->label - used,
+								 " %s=%s", val->def->name, val->text);
+			}
+			o->n_variants++;
 		}
 	}
 	return 0;
@@ -249,6 +407,7 @@ static const struct option run_options[] = {
 	{ "iterations", required_argument, NULL, 'n' },
 	{ "warmup", required_argument, NULL, 'w' },
 	{ "repetitions", required_argument, NULL, 'r' },
+	{ "option", required_argument, NULL, 'o' },
 	{ "verify", no_argument, NULL, OPT_VERIFY },
 	{ "quick", no_argument, NULL, 'q' },
 	{ "json", required_argument, NULL, 'j' },
@@ -292,7 +451,7 @@ static int parse_run(int argc, char **argv, struct run_opts *o)
 	o->timeout_s = 10.0;
 	optind = 1;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":m:s:t:c:n:w:r:qj:h", run_options, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":m:s:t:c:n:w:r:o:qj:h", run_options, NULL)) != -1) {
 		int rc = 0;
 
 		switch (c) {
@@ -327,6 +486,9 @@ static int parse_run(int argc, char **argv, struct run_opts *o)
 				rc = usage_error("--repetitions: %s", why);
 			o->reps_given = true;
 			break;
+		case 'o':
+			rc = parse_option_arg(optarg, o);
+			break;
 		case OPT_VERIFY:
 			o->verify = true;
 			break;
@@ -352,7 +514,7 @@ static int parse_run(int argc, char **argv, struct run_opts *o)
 	if (optind < argc)
 		return usage_error("unexpected argument '%.60s' (see --help)", argv[optind]);
 	defaults(o);
-	return 0;
+	return build_variants(o);
 }
 
 static bool progress_on;
@@ -452,8 +614,8 @@ static int cmd_run(int argc, char **argv)
 	}
 	clock_gettime(CLOCK_REALTIME, &meta.start);
 	ipcb_sysinfo_collect(&si);
-	p.mechs = o.mechs;
-	p.n_mechs = o.n_mechs;
+	p.variants = o.variants;
+	p.n_variants = o.n_variants;
 	p.sizes = o.sizes;
 	p.n_sizes = o.n_sizes;
 	p.latency = o.latency;
@@ -505,6 +667,28 @@ static const char list_usage[] =
 	"List every mechanism, whether it works on this machine (and why not),\n"
 	"whether it keeps message boundaries, and the system limits that bound it.\n";
 
+static void print_mech(const struct ipcb_mech_info *mi)
+{
+	const struct ipcb_mech *m = mi->mech;
+
+	printf("%-10s %-9s %-10s %s\n", m->name, mi->supported == 0 ? "yes" : "no",
+	       m->flags & IPCB_MECH_BOUNDARIES ? "kept" : "stream", m->summary);
+	if (mi->supported != 0)
+		printf("%-10s   not available: %s\n", "", mi->why.msg);
+	if (mi->limits.max_msg_bytes)
+		printf("%-10s   largest message here: %llu bytes\n", "",
+		       (unsigned long long)mi->limits.max_msg_bytes);
+	for (int k = 0; k < mi->limits.n; k++)
+		printf("%-10s   %s = %lld (%s)\n", "", mi->limits.v[k].name,
+		       (long long)mi->limits.v[k].value, mi->limits.v[k].source);
+	for (const struct ipcb_opt_def *d = m->opts; d != NULL && d->name != NULL; d++) {
+		char desc[160];
+
+		ipcb_opt_describe(d, desc, sizeof desc);
+		printf("%-10s   -o %s=%s (default %s): %s\n", "", d->name, desc, d->def, d->help);
+	}
+}
+
 static int cmd_list(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -535,26 +719,16 @@ static int cmd_list(int argc, char **argv)
 	else
 		printf("%-10s %-9s %-10s %s\n", "mechanism", "available", "boundaries", "summary");
 	for (size_t i = 0; i < ipcb_mech_count; i++) {
-		struct ipcb_mech_info mi = { .mech = ipcb_mechs[i] };
+		struct ipcb_variant v = { .mech = ipcb_mechs[i] };
+		struct ipcb_mech_info mi;
 
-		if (mi.mech->supported != NULL)
-			mi.supported = mi.mech->supported(&mi.why);
-		if (mi.supported == 0 && mi.mech->limits != NULL)
-			(void)mi.mech->limits(&mi.limits, &mi.why);
+		ipcb_opt_defaults(v.mech, &v.opts);
+		ipcb_mech_query(&v, &mi);
 		if (as_json) {
 			json_object_set_new(doc, mi.mech->name, ipcb_result_mech(&mi));
 			continue;
 		}
-		printf("%-10s %-9s %-10s %s\n", mi.mech->name, mi.supported == 0 ? "yes" : "no",
-		       mi.mech->flags & IPCB_MECH_BOUNDARIES ? "kept" : "stream", mi.mech->summary);
-		if (mi.supported != 0)
-			printf("%-10s   not available: %s\n", "", mi.why.msg);
-		if (mi.limits.max_msg_bytes)
-			printf("%-10s   largest message: %llu bytes\n", "",
-			       (unsigned long long)mi.limits.max_msg_bytes);
-		for (int k = 0; k < mi.limits.n; k++)
-			printf("%-10s   %s = %lld (%s)\n", "", mi.limits.v[k].name,
-			       (long long)mi.limits.v[k].value, mi.limits.v[k].source);
+		print_mech(&mi);
 	}
 	if (as_json) {
 		json_t *top = json_pack("{s:i, s:o}", "schema_version", IPCB_SCHEMA_VERSION,

@@ -47,13 +47,13 @@ static void fmt_count(double v, char *buf, size_t len)
 }
 
 static const struct ipcb_cell *find_cell(const struct ipcb_run *run,
-					 const struct ipcb_mech *m, uint64_t size,
+					 const struct ipcb_variant *v, uint64_t size,
 					 enum ipcb_test t)
 {
 	for (size_t i = 0; i < run->n_cells; i++) {
 		const struct ipcb_cell *c = &run->cells[i];
 
-		if (c->mech == m && c->size == size && c->test == t)
+		if (c->var == v && c->size == size && c->test == t)
 			return c;
 	}
 	return NULL;
@@ -62,13 +62,32 @@ static const struct ipcb_cell *find_cell(const struct ipcb_run *run,
 struct notes {
 	int n;
 	const struct ipcb_cell *cell[256];
+	bool both[256]; /* the note stands for the row's latency and throughput cells */
 };
 
-/* A cell without figures: its status and a note number. */
+static bool same_reason(const struct ipcb_cell *a, const struct ipcb_cell *b)
+{
+	return a != NULL && b != NULL && a->status == b->status &&
+	       strcmp(a->why.msg, b->why.msg) == 0 && strcmp(a->why.hint, b->why.hint) == 0;
+}
+
+/* A cell without figures: its status and a note number. A throughput cell
+ * that ended like the latency cell of its row shares that cell's note. */
 static void status_text(struct notes *nt, const struct ipcb_cell *c, char *buf, size_t len)
 {
-	if (nt->n < (int)(sizeof nt->cell / sizeof nt->cell[0]))
-		nt->cell[nt->n++] = c;
+	int k = nt->n;
+
+	if (c->test == IPCB_TEST_THROUGHPUT && k > 0 && nt->cell[k - 1]->var == c->var &&
+	    nt->cell[k - 1]->size == c->size && same_reason(nt->cell[k - 1], c)) {
+		nt->both[k - 1] = true;
+		snprintf(buf, len, "%s [%d]", ipcb_status_name(c->status), k);
+		return;
+	}
+	if (k < (int)(sizeof nt->cell / sizeof nt->cell[0])) {
+		nt->cell[k] = c;
+		nt->both[k] = false;
+		nt->n++;
+	}
 	snprintf(buf, len, "%s [%d]", ipcb_status_name(c->status), nt->n);
 }
 
@@ -135,8 +154,9 @@ static void print_notes(FILE *f, const struct notes *nt)
 		char size[32];
 
 		ipcb_fmt_size(c->size, size, sizeof size);
-		fprintf(f, "[%d] %s %s %s %s: %s", i + 1, c->mech->name, size,
-			c->test == IPCB_TEST_LATENCY ? "latency" : "throughput",
+		fprintf(f, "[%d] %s %s %s %s: %s", i + 1, c->var->label, size,
+			nt->both[i] ? "latency and throughput"
+				    : c->test == IPCB_TEST_LATENCY ? "latency" : "throughput",
 			ipcb_status_name(c->status), c->why.msg[0] ? c->why.msg : "no reason recorded");
 		if (c->why.hint[0] != '\0')
 			fprintf(f, " (%s)", c->why.hint);
@@ -144,7 +164,7 @@ static void print_notes(FILE *f, const struct notes *nt)
 	}
 }
 
-#define ROW_FMT "%-11s %8s %10s %10s %10s %10s %10s %10s %9s %s\n"
+#define ROW_FMT "%-*s %8s %10s %10s %10s %10s %10s %10s %9s %s\n"
 
 void ipcb_table_print(FILE *f, const struct ipcb_run *run, const struct ipcb_sysinfo *si)
 {
@@ -152,26 +172,31 @@ void ipcb_table_print(FILE *f, const struct ipcb_run *run, const struct ipcb_sys
 					    "max", "p50 spread", "msgs/s", "MB/s", "" };
 	struct notes nt = { 0 };
 	bool mismatch = false;
+	int w = 11;
+
+	for (size_t v = 0; v < run->p.n_variants; v++)
+		if ((int)strlen(run->p.variants[v].label) > w)
+			w = (int)strlen(run->p.variants[v].label);
 
 	fprintf(f, "CPUs: side A on %d, side B on %d; %u repetition%s; %s (clocksource %s, %.1f ns per reading)\n\n",
 		run->p.cpu[0], run->p.cpu[1], run->p.repetitions,
 		run->p.repetitions == 1 ? "" : "s", si->clock.name,
 		si->clock.source[0] ? si->clock.source : "unknown", si->clock.overhead_ns);
-	fprintf(f, ROW_FMT, head[0], head[1], head[2], head[3], head[4], head[5], head[6], head[7],
+	fprintf(f, ROW_FMT, w, head[0], head[1], head[2], head[3], head[4], head[5], head[6], head[7],
 		head[8], head[9]);
-	for (size_t m = 0; m < run->p.n_mechs; m++) {
+	for (size_t m = 0; m < run->p.n_variants; m++) {
 		for (size_t s = 0; s < run->p.n_sizes; s++) {
-			const struct ipcb_mech *mech = run->p.mechs[m];
+			const struct ipcb_variant *var = &run->p.variants[m];
 			const struct ipcb_cell *lc =
-				find_cell(run, mech, run->p.sizes[s], IPCB_TEST_LATENCY);
+				find_cell(run, var, run->p.sizes[s], IPCB_TEST_LATENCY);
 			const struct ipcb_cell *tc =
-				find_cell(run, mech, run->p.sizes[s], IPCB_TEST_THROUGHPUT);
+				find_cell(run, var, run->p.sizes[s], IPCB_TEST_THROUGHPUT);
 			char size[32], lat[6][32], tput[2][32];
 
 			ipcb_fmt_size(run->p.sizes[s], size, sizeof size);
 			latency_cols(&nt, lc, lat);
 			throughput_cols(&nt, tc, tput);
-			fprintf(f, ROW_FMT, mech->name, size, lat[0], lat[1], lat[2], lat[3], lat[4],
+			fprintf(f, ROW_FMT, w, var->label, size, lat[0], lat[1], lat[2], lat[3], lat[4],
 				tput[0], tput[1], lat[5]);
 			mismatch |= (lc && lc->cpu_mismatch) || (tc && tc->cpu_mismatch);
 		}

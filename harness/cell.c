@@ -299,10 +299,12 @@ static int throughput_b(const struct child *c)
 	return 0;
 }
 
-/* Page-aligned, pre-faulted message buffer. */
+/* Pre-faulted message buffer: the payload starts one cache line into a
+ * page, leaving IPCB_HEADROOM_MAX writable bytes in front of it for every
+ * mechanism alike. */
 static unsigned char *alloc_buffer(size_t len, struct ipcb_err *err)
 {
-	size_t bytes = (len + 4095) & ~(size_t)4095;
+	size_t bytes = (IPCB_HEADROOM_MAX + len + 4095) & ~(size_t)4095;
 	unsigned char *p = aligned_alloc(4096, bytes);
 
 	if (p == NULL) {
@@ -310,7 +312,7 @@ static unsigned char *alloc_buffer(size_t len, struct ipcb_err *err)
 		return NULL;
 	}
 	memset(p, 0, bytes);
-	return p;
+	return p + IPCB_HEADROOM_MAX;
 }
 
 static int run_loop(struct child *c, enum ipcb_side side)

@@ -125,15 +125,17 @@ static void maybe_die(struct fault_state *fs)
 static int send_corrupted(struct fault_state *fs, const void *buf, size_t len,
 			  struct ipcb_err *err)
 {
-	unsigned char *copy = malloc(len);
+	/* Keep the headroom every buffer has in front of it. */
+	unsigned char *block = malloc(IPCB_HEADROOM_MAX + len), *copy;
 	int rc;
 
-	if (copy == NULL)
+	if (block == NULL)
 		return ipcb_err_set(err, ENOMEM, "fault copy");
+	copy = block + IPCB_HEADROOM_MAX;
 	memcpy(copy, buf, len);
 	copy[len - 1] ^= 0x01;
 	rc = fs->real->send(fs->inner, copy, len, err);
-	free(copy);
+	free(block);
 	return rc;
 }
 

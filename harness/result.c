@@ -71,6 +71,31 @@ json_t *ipcb_result_system(const struct ipcb_sysinfo *si)
 			 "readings", (json_int_t)si->clock.readings);
 }
 
+/* The options a mechanism takes, with their types and defaults. */
+static json_t *opt_defs_json(const struct ipcb_mech *m)
+{
+	json_t *a = json_array();
+
+	for (const struct ipcb_opt_def *d = m->opts; d != NULL && d->name != NULL; d++) {
+		char desc[160];
+
+		ipcb_opt_describe(d, desc, sizeof desc);
+		json_array_append_new(a, json_pack("{s:s, s:s, s:s, s:s}", "name", d->name,
+						   "values", desc, "default", d->def, "help", d->help));
+	}
+	return a;
+}
+
+/* name -> canonical value of every option in a set. */
+static json_t *opts_json(const struct ipcb_opt_set *set)
+{
+	json_t *o = json_object();
+
+	for (int i = 0; i < set->n; i++)
+		json_object_set_new(o, set->v[i].def->name, json_string(set->v[i].text));
+	return o;
+}
+
 json_t *ipcb_result_mech(const struct ipcb_mech_info *mi)
 {
 	json_t *limits = json_array();
@@ -83,7 +108,7 @@ json_t *ipcb_result_mech(const struct ipcb_mech_info *mi)
 						l->value >= 0 ? json_integer(l->value) : json_null(),
 						"source", l->source));
 	}
-	return json_pack("{s:s, s:b, s:o, s:{s:b, s:b}, s:o, s:o}",
+	return json_pack("{s:s, s:b, s:o, s:{s:b, s:b}, s:o, s:o, s:o}",
 			 "summary", mi->mech->summary,
 			 "available", mi->supported == 0,
 			 "reason", mi->supported == 0 ? json_null() : str_or_null(mi->why.msg),
@@ -91,16 +116,24 @@ json_t *ipcb_result_mech(const struct ipcb_mech_info *mi)
 			 "carries_data", (mi->mech->flags & IPCB_MECH_NO_DATA) == 0,
 			 "max_msg_bytes", mi->limits.max_msg_bytes
 				 ? json_integer((json_int_t)mi->limits.max_msg_bytes) : json_null(),
-			 "limits", limits);
+			 "limits", limits,
+			 "options", opt_defs_json(mi->mech));
 }
 
 static json_t *params_json(const struct ipcb_params *p)
 {
 	json_t *mechs = json_array(), *sizes = json_array(), *tests = json_array();
-	json_t *fault = json_null();
+	json_t *variants = json_array(), *fault = json_null();
 
-	for (size_t i = 0; i < p->n_mechs; i++)
-		json_array_append_new(mechs, json_string(p->mechs[i]->name));
+	for (size_t i = 0; i < p->n_variants; i++) {
+		const struct ipcb_variant *v = &p->variants[i];
+
+		if (i == 0 || p->variants[i - 1].mech != v->mech)
+			json_array_append_new(mechs, json_string(v->mech->name));
+		json_array_append_new(variants, json_pack("{s:s, s:s, s:o}", "label", v->label,
+							  "mechanism", v->mech->name,
+							  "options", opts_json(&v->opts)));
+	}
 	for (size_t i = 0; i < p->n_sizes; i++)
 		json_array_append_new(sizes, json_integer((json_int_t)p->sizes[i]));
 	if (p->latency)
@@ -112,8 +145,8 @@ static json_t *params_json(const struct ipcb_params *p)
 				  p->fault.mech[0] ? p->fault.mech : "*",
 				  "kind", ipcb_fault_kind_name(p->fault.kind),
 				  "side", p->fault.side == IPCB_SIDE_A ? "a" : "b");
-	return json_pack("{s:o, s:o, s:o, s:[i, i], s:o, s:o, s:i, s:b, s:b, s:f, s:{s:I, s:I, s:i}, s:o}",
-			 "mechanisms", mechs, "sizes_bytes", sizes, "tests", tests,
+	return json_pack("{s:o, s:o, s:o, s:o, s:[i, i], s:o, s:o, s:i, s:b, s:b, s:f, s:{s:I, s:I, s:i}, s:o}",
+			 "mechanisms", mechs, "variants", variants, "sizes_bytes", sizes, "tests", tests,
 			 "cpus", p->cpu[0], p->cpu[1],
 			 "iterations", p->iterations ? json_integer((json_int_t)p->iterations) : json_null(),
 			 "warmup", p->warmup == IPCB_WARMUP_AUTO ? json_null()
@@ -262,8 +295,10 @@ static json_t *cell_json(const struct ipcb_run *run, const struct ipcb_cell *c)
 
 	for (unsigned i = 0; i < c->reps_done; i++)
 		json_array_append_new(reps, rep_json(c, i));
-	return json_pack("{s:s, s:s, s:I, s:{s:[i, i], s:[o, o], s:b}, s:s, s:o, s:o, s:I, s:I, s:i, s:i, s:o, s:o, s:o}",
+	return json_pack("{s:s, s:s, s:o, s:s, s:I, s:{s:[i, i], s:[o, o], s:b}, s:s, s:o, s:o, s:I, s:I, s:i, s:i, s:o, s:o, s:o}",
 			 "mechanism", c->mech->name,
+			 "variant", c->var->label,
+			 "options", opts_json(&c->var->opts),
 			 "test", c->test == IPCB_TEST_LATENCY ? "latency" : "throughput",
 			 "msg_size_bytes", (json_int_t)c->size,
 			 "cpus", "requested", run->p.cpu[0], run->p.cpu[1],
@@ -291,8 +326,11 @@ json_t *ipcb_result_build(const struct ipcb_run *run, const struct ipcb_sysinfo 
 
 	for (int i = 0; i < meta->argc; i++)
 		json_array_append_new(argv, json_string(meta->argv[i]));
-	for (size_t i = 0; i < run->p.n_mechs; i++)
-		json_object_set_new(mechs, run->mechs[i].mech->name, ipcb_result_mech(&run->mechs[i]));
+	/* One entry per mechanism, described with its first variant's options. */
+	for (size_t i = 0; i < run->p.n_variants; i++)
+		if (json_object_get(mechs, run->mechs[i].mech->name) == NULL)
+			json_object_set_new(mechs, run->mechs[i].mech->name,
+					    ipcb_result_mech(&run->mechs[i]));
 	for (size_t i = 0; i < run->n_cells; i++)
 		json_array_append_new(cells, cell_json(run, &run->cells[i]));
 	return json_pack("{s:i, s:{s:s, s:s}, s:o, s:o, s:o, s:f, s:i, s:b, s:o, s:o, s:o, s:o, s:o}",

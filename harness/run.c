@@ -48,17 +48,15 @@ void ipcb_lat_summarize(const struct ipcb_hist *h, struct ipcb_lat_summary *s)
 	s->stddev_ns = ipcb_hist_stddev(h);
 }
 
-static void query_mechs(struct ipcb_run *run)
+void ipcb_mech_query(const struct ipcb_variant *v, struct ipcb_mech_info *mi)
 {
-	for (size_t i = 0; i < run->p.n_mechs; i++) {
-		struct ipcb_mech_info *mi = &run->mechs[i];
-
-		mi->mech = run->p.mechs[i];
-		if (mi->mech->supported != NULL)
-			mi->supported = mi->mech->supported(&mi->why);
-		if (mi->supported == 0 && mi->mech->limits != NULL)
-			(void)mi->mech->limits(&mi->limits, &mi->why);
-	}
+	memset(mi, 0, sizeof *mi);
+	mi->mech = v->mech;
+	mi->var = v;
+	if (v->mech->supported != NULL)
+		mi->supported = v->mech->supported(&mi->why);
+	if (mi->supported == 0 && v->mech->limits != NULL)
+		(void)v->mech->limits(&v->opts, &mi->limits, &mi->why);
 }
 
 /* Decide up front whether a cell can run; skipped cells keep the reason. */
@@ -69,6 +67,7 @@ static void plan_cell(struct ipcb_run *run, struct ipcb_cell *c,
 		.msg_size_bytes = c->size,
 		.test = c->test,
 		.cpu = { run->p.cpu[0], run->p.cpu[1] },
+		.opts = &c->var->opts,
 	};
 
 	if (mi->supported != 0) {
@@ -90,13 +89,14 @@ int ipcb_run_new(const struct ipcb_params *p, struct ipcb_run **out,
 	if (run == NULL)
 		return ipcb_err_set(err, ENOMEM, "run");
 	run->p = *p;
-	run->n_cells = p->n_mechs * p->n_sizes * tests;
-	run->mechs = calloc(p->n_mechs ? p->n_mechs : 1, sizeof *run->mechs);
+	run->n_cells = p->n_variants * p->n_sizes * tests;
+	run->mechs = calloc(p->n_variants ? p->n_variants : 1, sizeof *run->mechs);
 	run->cells = calloc(run->n_cells ? run->n_cells : 1, sizeof *run->cells);
 	if (run->mechs == NULL || run->cells == NULL)
 		goto nomem;
-	query_mechs(run);
-	for (size_t m = 0; m < p->n_mechs; m++) {
+	for (size_t v = 0; v < p->n_variants; v++)
+		ipcb_mech_query(&p->variants[v], &run->mechs[v]);
+	for (size_t m = 0; m < p->n_variants; m++) {
 		for (size_t s = 0; s < p->n_sizes; s++) {
 			for (int t = IPCB_TEST_LATENCY; t <= IPCB_TEST_THROUGHPUT; t++) {
 				struct ipcb_cell *c;
@@ -105,7 +105,8 @@ int ipcb_run_new(const struct ipcb_params *p, struct ipcb_run **out,
 				    (t == IPCB_TEST_THROUGHPUT && !p->throughput))
 					continue;
 				c = &run->cells[k++];
-				c->mech = p->mechs[m];
+				c->var = &p->variants[m];
+				c->mech = c->var->mech;
 				c->test = (enum ipcb_test)t;
 				c->size = p->sizes[s];
 				c->iterations = p->iterations ? p->iterations
@@ -229,7 +230,7 @@ static void run_one(struct ipcb_run *run, struct ipcb_cell *c, int *rc)
 	struct ipcb_rep_spec spec = {
 		.mech = c->mech,
 		.cfg = { .msg_size_bytes = c->size, .test = c->test,
-			 .cpu = { run->p.cpu[0], run->p.cpu[1] } },
+			 .cpu = { run->p.cpu[0], run->p.cpu[1] }, .opts = &c->var->opts },
 		.iterations = c->iterations,
 		.warmup = c->warmup,
 		.verify = run->p.verify,

@@ -18,9 +18,19 @@
 /* warmup value meaning "a tenth of the iterations, 1 to 1000" */
 #define IPCB_WARMUP_AUTO UINT64_MAX
 
+#define IPCB_VARIANTS_MAX 64
+
+/* A mechanism with one resolved set of options: the unit that cells are
+ * made of. Several variants of one mechanism compare its options. */
+struct ipcb_variant {
+	const struct ipcb_mech *mech;
+	struct ipcb_opt_set opts;  /* every option, defaults filled in */
+	char label[64];            /* "shm-futex wait=spin": name + options given */
+};
+
 struct ipcb_params {
-	const struct ipcb_mech *const *mechs;
-	size_t n_mechs;
+	const struct ipcb_variant *variants;
+	size_t n_variants;
 	const uint64_t *sizes;      /* message sizes in bytes, ascending */
 	size_t n_sizes;
 	bool latency, throughput;   /* tests to run */
@@ -53,7 +63,8 @@ struct ipcb_rep {
 };
 
 struct ipcb_cell {
-	const struct ipcb_mech *mech;
+	const struct ipcb_variant *var;
+	const struct ipcb_mech *mech;  /* var->mech */
 	enum ipcb_test test;
 	uint64_t size;
 	uint64_t iterations, warmup;  /* per repetition */
@@ -68,8 +79,10 @@ struct ipcb_cell {
 	bool cpu_mismatch;            /* a side ran somewhere it was not pinned */
 };
 
+/* What a variant's mechanism says about this system. */
 struct ipcb_mech_info {
 	const struct ipcb_mech *mech;
+	const struct ipcb_variant *var;
 	int supported;           /* 0, or -errno from supported() */
 	struct ipcb_err why;     /* when not supported, or limits failed */
 	struct ipcb_limits limits;
@@ -77,7 +90,7 @@ struct ipcb_mech_info {
 
 struct ipcb_run {
 	struct ipcb_params p;
-	struct ipcb_mech_info *mechs; /* p.n_mechs entries */
+	struct ipcb_mech_info *mechs; /* one per variant */
 	struct ipcb_cell *cells;
 	size_t n_cells;
 	int stop_signal;              /* set when the run was interrupted */
@@ -108,6 +121,9 @@ void ipcb_run_free(struct ipcb_run *run);
 
 /* Cells with each status. */
 size_t ipcb_run_count(const struct ipcb_run *run, enum ipcb_status s);
+
+/* Query a variant's mechanism: supported() and limits(). */
+void ipcb_mech_query(const struct ipcb_variant *v, struct ipcb_mech_info *mi);
 
 /* Fill a summary from a histogram. */
 void ipcb_lat_summarize(const struct ipcb_hist *h, struct ipcb_lat_summary *s);

@@ -56,3 +56,11 @@ void ipcb_tmpdir_remove(char *dir)
 		dir[0] = '\0';
 	}
 }
+
+int ipcb_unique_name(char *out, size_t len, const char *tag)
+{
+	static unsigned long counter;
+	int n = snprintf(out, len, "/" IPCB_NAME_PREFIX "%ld-%lu-%s", (long)getpid(), ++counter, tag);
+
+	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
+}

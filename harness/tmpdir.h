@@ -20,6 +20,10 @@ int ipcb_tmpdir_create(char *dir, size_t len, struct ipcb_err *err);
 int ipcb_path_join(char *out, size_t len, const char *dir, const char *name,
 		   struct ipcb_err *err);
 
+/* A name unique to this process and call: "/ipcb-<pid>-<n>-<tag>" (the
+ * leading slash is what POSIX IPC names want). 0 or -ENAMETOOLONG. */
+int ipcb_unique_name(char *out, size_t len, const char *tag);
+
 /* rmdir(dir) if dir is non-empty, ignoring ENOENT; then empty dir. */
 void ipcb_tmpdir_remove(char *dir);
 

@@ -19,7 +19,8 @@ struct pipe_state {
 	int ba[2];                /* B writes [1], A reads [0] */
 };
 
-int ipcb_pipe_limits(struct ipcb_limits *lim, struct ipcb_err *err)
+int ipcb_pipe_limits(const struct ipcb_opt_set *opts, struct ipcb_limits *lim,
+		     struct ipcb_err *err)
 {
 	uint64_t max_size;
 	int fds[2];

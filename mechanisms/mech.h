@@ -22,6 +22,8 @@
 
 #include "harness/err.h"
 
+struct ipcb_mech;
+
 enum ipcb_side { IPCB_SIDE_A = 0, IPCB_SIDE_B = 1 };
 
 enum ipcb_test { IPCB_TEST_LATENCY = 0, IPCB_TEST_THROUGHPUT = 1 };
@@ -31,12 +33,65 @@ enum ipcb_test { IPCB_TEST_LATENCY = 0, IPCB_TEST_THROUGHPUT = 1 };
 /* One send is one receive: message boundaries are kept by the kernel. */
 #define IPCB_MECH_BOUNDARIES (1u << 1)
 
+/* Per-mechanism options (`-o key=value`). Each mechanism declares its
+ * options as data; the CLI validates values centrally against these
+ * definitions, and `ipcbench list` shows them. */
+enum ipcb_opt_type {
+	IPCB_OPT_BOOL,   /* 0/1 (also no/yes, off/on, false/true) */
+	IPCB_OPT_UINT,   /* decimal integer in [min, max] */
+	IPCB_OPT_SIZE,   /* bytes with an optional K/M/G suffix, in [min, max] */
+	IPCB_OPT_CHOICE, /* one of choices[]; num is its index */
+};
+
+#define IPCB_OPT_POW2 (1u << 0) /* IPCB_OPT_SIZE: must be a power of two */
+
+struct ipcb_opt_def {
+	const char *name;            /* NULL ends a mechanism's list */
+	enum ipcb_opt_type type;
+	unsigned flags;              /* IPCB_OPT_* */
+	const char *def;             /* default, as the user would write it */
+	const char *const *choices;  /* IPCB_OPT_CHOICE, NULL-terminated */
+	uint64_t min, max;           /* IPCB_OPT_UINT and IPCB_OPT_SIZE */
+	const char *help;            /* one line */
+};
+
+#define IPCB_OPTS_MAX 6
+
+/* One resolved option value. */
+struct ipcb_opt_val {
+	const struct ipcb_opt_def *def;
+	uint64_t num;   /* bool 0/1, number, bytes, or choice index */
+	char text[32];  /* canonical text: "1", "65536", "spin" */
+};
+
+/* Every option of one mechanism, resolved (defaults filled in). */
+struct ipcb_opt_set {
+	int n;
+	struct ipcb_opt_val v[IPCB_OPTS_MAX];
+};
+
 /* What a mechanism is told about the cell it runs. */
 struct ipcb_cell_cfg {
 	size_t msg_size_bytes; /* every message of the cell has exactly this size */
 	enum ipcb_test test;
 	int cpu[2];            /* CPU of side A and side B */
+	const struct ipcb_opt_set *opts; /* this mechanism's options; never NULL */
 };
+
+/* The value of an option in a set; 0 for a name the set lacks. */
+uint64_t ipcb_opt_num(const struct ipcb_opt_set *set, const char *name);
+
+/* Parse text as a value of def into out. 0, or -1 with a one-line reason
+ * naming the value in why. */
+int ipcb_opt_parse(const struct ipcb_opt_def *def, const char *text,
+		   struct ipcb_opt_val *out, char *why, size_t len);
+
+/* Fill set with every option of m at its default. 0, or -EINVAL when a
+ * definition's default does not parse (a bug in the mechanism). */
+int ipcb_opt_defaults(const struct ipcb_mech *m, struct ipcb_opt_set *set);
+
+/* "choice: spin|futex|hybrid", "size: 4K..1G", "bool", for help texts. */
+void ipcb_opt_describe(const struct ipcb_opt_def *def, char *buf, size_t len);
 
 /* Who a child is, handed to attach(). */
 struct ipcb_peer {
@@ -45,6 +100,8 @@ struct ipcb_peer {
 	pid_t peer_pid;
 	int cpu;
 };
+
+#define IPCB_HEADROOM_MAX 64
 
 #define IPCB_LIMITS_MAX 16
 
@@ -69,13 +126,23 @@ struct ipcb_mech {
 	const char *name;    /* CLI and JSON name, kebab-case */
 	const char *summary; /* one line for `ipcbench list` */
 	unsigned flags;      /* IPCB_MECH_* */
+	/* Writable bytes the mechanism may use just before every buf handed
+	 * to send() and recv() (at most IPCB_HEADROOM_MAX), so that an API
+	 * with a header in front of the payload (SysV msgbuf) can build
+	 * messages in place, as an application would. */
+	size_t headroom;
 
 	/* Whether the mechanism works on this system right now. 0, or -errno
 	 * with the reason in err. NULL = always. */
 	int (*supported)(struct ipcb_err *err);
 
-	/* Fill the limits that apply here, read at run time. NULL = none. */
-	int (*limits)(struct ipcb_limits *lim, struct ipcb_err *err);
+	/* Options this mechanism takes, NULL-name terminated; NULL = none. */
+	const struct ipcb_opt_def *opts;
+
+	/* Fill the limits that apply here with these options, read at run
+	 * time. NULL = none. */
+	int (*limits)(const struct ipcb_opt_set *opts, struct ipcb_limits *lim,
+		      struct ipcb_err *err);
 
 	/* Whether this cell can run here. 0, or -EMSGSIZE (or another -errno)
 	 * with a reason naming the limit and how to raise it: the cell is then

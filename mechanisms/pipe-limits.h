@@ -5,6 +5,7 @@
 #include "mechanisms/mech.h"
 
 /* Default capacity of a new pipe, pipe-max-size and PIPE_BUF. */
-int ipcb_pipe_limits(struct ipcb_limits *lim, struct ipcb_err *err);
+int ipcb_pipe_limits(const struct ipcb_opt_set *opts, struct ipcb_limits *lim,
+		     struct ipcb_err *err);
 
 #endif

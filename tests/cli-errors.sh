@@ -57,6 +57,16 @@ expect_usage "'--sizes' needs a value" --sizes
 expect_usage "'extra'" run extra
 expect_usage "'--bogus'" list --bogus
 expect_usage "'nosuch'" help nosuch
+expect_usage "'bogus' is not one of spin|futex|hybrid" --mech shm-futex -o wait=bogus
+expect_usage "unknown option 'nosuch'" -o nosuch=1
+expect_usage "unknown option 'wiat' (did you mean 'wait'?)" -o wiat=spin
+expect_usage "value 'spin' is given twice" --mech shm-futex -o wait=spin,spin
+expect_usage "'5000' is not a power of two" --mech shm-futex -o ring=5000
+expect_usage "'1000' is too small" --mech shm-futex -o ring=1000
+expect_usage "-o wait: no selected mechanism takes this option (shm-futex does)" --mech pipe -o wait=spin
+expect_usage "'novalue' is not KEY=VALUE" -o novalue
+expect_usage "option 'wait' is given twice" --mech shm-futex -o wait=spin -o wait=futex
+expect_usage "nodelay: 'maybe' is not 0 or 1" --mech tcp -o nodelay=maybe
 IPCBENCH_FAULT=garbage run_ipcbench --mech pipe
 [ "$rc" -eq 2 ] && [ "$(wc -l <"$T/stderr")" -eq 1 ] && grep -q "'garbage'" "$T/stderr"
 ok $? "IPCBENCH_FAULT=garbage: exit 2, one line naming it"

@@ -2,6 +2,7 @@
 # Failed cells, the watchdog and interrupts: the run goes on or stops
 # cleanly, the reasons are recorded, and nothing is left behind.
 . "${top_srcdir:-$(dirname "$0")/..}/tests/lib.sh"
+serialize
 
 q() { json_query "$T/out.json" "$1"; }
 

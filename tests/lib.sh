@@ -53,6 +53,36 @@ T=$(mktemp -d "${TMPDIR:-/tmp}/t-ipcbench.XXXXXX") || exit 99
 mkdir "$T/tmp"
 trap 'pkill -KILL -f "$T" 2>/dev/null; rm -rf "$T"' EXIT
 
+# Tests that create IPC objects (every run of ipcbench does) take this
+# lock, so that one test's snapshot of /dev/shm, /dev/mqueue and ipcs never
+# sees another test's objects.
+serialize() {
+	exec 9>"$top_builddir/tests/ipc-objects.lock"
+	flock 9
+}
+
+# What exists on the machine that ipcbench could leave behind: POSIX shm
+# and mqueue names, System V objects, this test's TMPDIR and processes.
+snapshot() {
+	{
+		ls -1 /dev/shm 2>/dev/null | sed 's/^/shm /'
+		ls -1 /dev/mqueue 2>/dev/null | sed 's/^/mqueue /'
+		ipcs -q 2>/dev/null | awk '$1 ~ /^0x/ { print "msg", $2 }'
+		ipcs -m 2>/dev/null | awk '$1 ~ /^0x/ { print "shm-seg", $2 }'
+		ipcs -s 2>/dev/null | awk '$1 ~ /^0x/ { print "sem", $2 }'
+		ls -A "$T/tmp" | sed 's/^/tmp /'
+		pgrep -f "$T" | sed 's/^/process /'
+	} | sort
+}
+
+# assert_snapshot BEFORE-FILE WHAT: the machine looks as it did.
+assert_snapshot() {
+	snapshot >"$T/after"
+	diff "$1" "$T/after" >"$T/diff"
+	ok $? "$2: nothing left behind"
+	diag <"$T/diff"
+}
+
 # Run ipcbench with the private TMPDIR; output in $T/stdout, $T/stderr,
 # exit status in $rc.
 run_ipcbench() {

@@ -2,6 +2,7 @@
 # A real run of null, pipe and fifo: exit 0, the table, a results file that
 # validates against results/schema.json, and the figures it promises.
 . "${top_srcdir:-$(dirname "$0")/..}/tests/lib.sh"
+serialize
 
 run_ipcbench run --mech null,pipe,fifo --sizes 1,64,4K,64K --test latency,throughput \
 	--iterations 2000 --repetitions 3 --json "$T/out.json"

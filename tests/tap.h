@@ -3,7 +3,10 @@
 #ifndef IPCB_TAP_H
 #define IPCB_TAP_H
 
+#include <fcntl.h>
 #include <inttypes.h>
+#include <stdlib.h>
+#include <sys/file.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -57,6 +60,20 @@ static inline int is_str(const char *got, const char *want, const char *fmt, ...
 	if (!ok(same, "%s", name))
 		printf("# got '%s', want '%s'\n", got ? got : "(null)", want ? want : "(null)");
 	return same;
+}
+
+/* Take the lock the shell tests take (tests/lib.sh: serialize) while this
+ * test creates IPC objects, so their leak snapshots never see ours. */
+static inline void tap_serialize(void)
+{
+	const char *dir = getenv("top_builddir");
+	char path[4096];
+	int fd;
+
+	snprintf(path, sizeof path, "%s/tests/ipc-objects.lock", dir ? dir : ".");
+	fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+	if (fd >= 0)
+		(void)flock(fd, LOCK_EX);
 }
 
 /* Print the plan at the end (TAP allows it last) and return the exit code. */

@@ -4,10 +4,14 @@
  * B. Each message is a full pattern with a checksum (ipcb_msg_fill) that the
  * receiver verifies byte for byte.
  *
- * Usage: test-mech-integrity [MECH...]   (default: every mechanism) */
+ * Usage: test-mech-integrity [SPEC...]
+ *   SPEC is a mechanism name with options: "shm-futex:wait=spin,ring=4096".
+ *   Default: every mechanism with its default options, plus the variants
+ *   in extra_specs. */
 #include "config.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <sys/wait.h>
@@ -73,22 +77,38 @@ static int recv_one(const struct ipcb_mech *m, void *st, unsigned char *buf, siz
 	return 0;
 }
 
+/* Both sides attached before either sends, as the harness guarantees: a
+ * signal sent before the peer blocks it would end the peer. */
+static int barrier(int ready_fd, int go_fd)
+{
+	char c = 1;
+
+	if (write(ready_fd, &c, 1) != 1 || read(go_fd, &c, 1) != 1)
+		return -1;
+	return 0;
+}
+
 static int side_main(const struct ipcb_mech *m, void *st, enum ipcb_side side, size_t max,
-		     int pid_fd)
+		     int pid_fd, int ready_fd, int go_fd)
 {
 	struct ipcb_peer self = { .side = side, .pid = getpid() };
-	unsigned char *buf = malloc(max + 1);
+	unsigned char *block = malloc(IPCB_HEADROOM_MAX + max + 1);
+	unsigned char *buf = block + IPCB_HEADROOM_MAX;
 	struct ipcb_err err = { { 0 }, { 0 } };
 	uint64_t seq = 0;
 
-	alarm(300);
+	alarm(120);
 	/* The parent sends each side its peer's pid once both exist. */
 	if (read(pid_fd, &self.peer_pid, sizeof self.peer_pid) != sizeof self.peer_pid) {
 		printf("# no peer pid\n");
 		return 1;
 	}
-	if (buf == NULL || m->attach(st, &self, &err) != 0)
+	if (block == NULL || m->attach(st, &self, &err) != 0)
 		return fail_child("attach", &err);
+	if (barrier(ready_fd, go_fd) != 0) {
+		printf("# barrier failed\n");
+		return 1;
+	}
 	for (int i = 0; i < PINGPONG; i++) {
 		size_t out = rand_size(max), back = rand_size(max);
 
@@ -113,45 +133,48 @@ static int side_main(const struct ipcb_mech *m, void *st, enum ipcb_side side, s
 		if (side == IPCB_SIDE_B && recv_one(m, st, buf, len, seq, &err) != 0)
 			return fail_child("B stream recv", &err);
 	}
-	free(buf);
+	free(block);
 	return 0;
 }
 
-static void run_mech(const struct ipcb_mech *m)
+static void run_mech(const struct ipcb_mech *m, const struct ipcb_opt_set *opts,
+		     const char *label)
 {
-	struct ipcb_cell_cfg cfg = { .test = IPCB_TEST_LATENCY, .cpu = { 0, 0 } };
+	struct ipcb_cell_cfg cfg = { .test = IPCB_TEST_LATENCY, .cpu = { 0, 1 }, .opts = opts };
 	struct ipcb_limits lim = { 0 };
 	struct ipcb_err err = { { 0 }, { 0 } };
 	void *st = NULL;
 	pid_t pid[2];
-	int status[2], rc, pids[2][2];
+	int status[2] = { 0, 0 }, rc, pids[2][2], ready[2], go[2];
 	size_t max;
 
 	if (m->flags & IPCB_MECH_NO_DATA)
 		return;
 	if (m->supported != NULL && m->supported(&err) != 0) {
-		printf("ok %d - %s # SKIP not available here: %s\n", ++tap_n, m->name, err.msg);
+		printf("ok %d - %s # SKIP not available here: %s\n", ++tap_n, label, err.msg);
 		return;
 	}
 	if (m->limits != NULL)
-		m->limits(&lim, &err);
+		m->limits(opts, &lim, &err);
 	max = lim.max_msg_bytes ? (size_t)lim.max_msg_bytes : STREAM_CAP;
 	if (max > STREAM_CAP)
 		max = STREAM_CAP;
 	cfg.msg_size_bytes = max;
 	rc = m->setup(&cfg, &st, &err);
-	if (!ok(rc == 0, "%s: setup for messages up to %zu bytes", m->name, max)) {
+	if (!ok(rc == 0, "%s: setup for messages up to %zu bytes", label, max)) {
 		printf("# %s\n", err.msg);
 		m->teardown(st);
 		return;
 	}
 	fflush(stdout);
+	if (pipe(ready) != 0 || pipe(go) != 0)
+		abort();
 	for (int s = 0; s < 2; s++) {
 		if (pipe(pids[s]) != 0)
 			abort();
 		pid[s] = fork();
 		if (pid[s] == 0)
-			_exit(side_main(m, st, (enum ipcb_side)s, max, pids[s][0]));
+			_exit(side_main(m, st, (enum ipcb_side)s, max, pids[s][0], ready[1], go[0]));
 	}
 	for (int s = 0; s < 2; s++) {
 		if (write(pids[s][1], &pid[!s], sizeof pid[!s]) != sizeof pid[!s])
@@ -159,32 +182,87 @@ static void run_mech(const struct ipcb_mech *m)
 		close(pids[s][0]);
 		close(pids[s][1]);
 	}
-	for (int s = 0; s < 2; s++) {
-		waitpid(pid[s], &status[s], 0);
-		if (!(WIFEXITED(status[s]) && WEXITSTATUS(status[s]) == 0))
+	/* Release both sides once both are attached (or one has died). */
+	{
+		char c[2];
+
+		close(ready[1]);
+		if (read(ready[0], c, 1) == 1 && read(ready[0], c + 1, 1) == 1 &&
+		    write(go[1], c, 2) != 2)
+			abort();
+		close(ready[0]);
+		close(go[0]);
+		close(go[1]);
+	}
+	/* Reap in the order they end; a failed side takes its peer down. */
+	for (int n = 0; n < 2; n++) {
+		int wst;
+		pid_t w = wait(&wst);
+		int s = w == pid[0] ? 0 : 1;
+
+		status[s] = wst;
+		if (!(WIFEXITED(wst) && WEXITSTATUS(wst) == 0))
 			kill(pid[!s], SIGKILL);
 	}
 	m->teardown(st);
 	ok(WIFEXITED(status[0]) && WEXITSTATUS(status[0]) == 0 && WIFEXITED(status[1]) &&
 		   WEXITSTATUS(status[1]) == 0,
 	   "%s: %d messages ping-pong both ways and %d streamed, random sizes 1..%zu, intact and in order",
-	   m->name, 2 * PINGPONG, STREAM, max);
+	   label, 2 * PINGPONG, STREAM, max);
 }
+
+/* Run the mechanism and options that SPEC names. */
+static void run_spec(const char *spec)
+{
+	char buf[256], *opts, *save = NULL;
+	const struct ipcb_mech *m;
+	struct ipcb_opt_set set;
+
+	snprintf(buf, sizeof buf, "%s", spec);
+	opts = strchr(buf, ':');
+	if (opts != NULL)
+		*opts++ = '\0';
+	m = ipcb_mech_find(buf);
+	if (!ok(m != NULL && ipcb_opt_defaults(m, &set) == 0, "mechanism %s exists", buf))
+		return;
+	for (char *kv = opts ? strtok_r(opts, ",", &save) : NULL; kv; kv = strtok_r(NULL, ",", &save)) {
+		char *eq = strchr(kv, '='), why[256];
+		int i;
+
+		if (eq == NULL)
+			continue;
+		*eq = '\0';
+		for (i = 0; i < set.n && strcmp(set.v[i].def->name, kv) != 0; i++)
+			;
+		if (!ok(i < set.n && ipcb_opt_parse(set.v[i].def, eq + 1, &set.v[i], why, sizeof why) == 0,
+			"%s: option %s=%s", buf, kv, eq + 1))
+			return;
+	}
+	run_mech(m, &set, spec);
+}
+
+/* Variants worth their own run: every wait strategy of the ring, with a
+ * small ring so that messages wrap and split; Nagle on. */
+static const char *const extra_specs[] = {
+	"shm-futex:wait=spin,ring=4096",
+	"shm-futex:wait=futex,ring=4096",
+	"shm-futex:wait=hybrid,ring=4096,spin_us=1",
+	"tcp:nodelay=0",
+};
 
 int main(int argc, char **argv)
 {
 	tap_init();
+	tap_serialize();
 	signal(SIGPIPE, SIG_IGN);
 	if (argc > 1) {
-		for (int i = 1; i < argc; i++) {
-			const struct ipcb_mech *m = ipcb_mech_find(argv[i]);
-
-			if (ok(m != NULL, "mechanism %s exists", argv[i]))
-				run_mech(m);
-		}
+		for (int i = 1; i < argc; i++)
+			run_spec(argv[i]);
 	} else {
 		for (size_t i = 0; i < ipcb_mech_count; i++)
-			run_mech(ipcb_mechs[i]);
+			run_spec(ipcb_mechs[i]->name);
+		for (size_t i = 0; i < sizeof extra_specs / sizeof extra_specs[0]; i++)
+			run_spec(extra_specs[i]);
 	}
 	return tap_done();
 }

@@ -4,7 +4,7 @@
 
 #include <stdint.h>
 
-#include "bench/parse.h"
+#include "harness/parse.h"
 #include "harness/pin.h"
 #include "harness/run.h"
 #include "tests/tap.h"

@@ -1,4 +1,5 @@
-/* Parsers for command-line values. Pure functions (no printing, no exit),
+/* Parsers for values given on the command line (sizes, counts, CPU pairs,
+ * option values). Pure functions (no printing, no exit),
  * so the tests and fuzzers can call them. Each returns 0, or -1 with a
  * one-line reason that names the bad value in `why`. */
 #ifndef IPCB_PARSE_H

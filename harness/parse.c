@@ -10,7 +10,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "bench/parse.h"
+#include "harness/parse.h"
 
 /* Quote at most 40 characters of user input in a message. */
 #define QUOTE "'%.40s%s'"

@@ -1,0 +1,261 @@
+/* uds-dgram: two Unix domain datagram sockets bound to paths in a private
+ * mkdtemp directory and connected to each other; the paths are removed as
+ * soon as both are connected, before the children start. One message is
+ * one datagram, so the largest message is bounded by the socket send
+ * buffer (SO_SNDBUF, capped by net.core.wmem_max): larger sizes are
+ * skipped, never split. */
+#include "config.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "harness/tmpdir.h"
+#include "mechanisms/io.h"
+#include "mechanisms/mech.h"
+#include "mechanisms/sock.h"
+
+#define PROBE_MAX ((size_t)64 << 20)
+
+struct dgram_state {
+	char dir[PATH_MAX];
+	char path[2][PATH_MAX]; /* A's and B's socket */
+	int fd[2];
+	int mine;               /* this side's fd after attach */
+	const char *tx_what, *rx_what;
+};
+
+/* Ask for the -o sndbuf size (0 = keep the system default). */
+static int set_sndbuf(int fd, uint64_t want, struct ipcb_err *err)
+{
+	int v = (int)want;
+
+	if (want == 0)
+		return 0;
+	if (setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &v, sizeof v) != 0)
+		return ipcb_err_set(err, errno, "setsockopt(SO_SNDBUF=%d)", v);
+	return 0;
+}
+
+static int get_sndbuf(int fd)
+{
+	int v = -1;
+	socklen_t len = sizeof v;
+
+	(void)getsockopt(fd, SOL_SOCKET, SO_SNDBUF, &v, &len);
+	return v;
+}
+
+/* The largest datagram a connected pair with this send buffer takes here,
+ * found by sending: the kernel's own bound, whatever its bookkeeping. The
+ * last answer is kept, since every cell asks. */
+static size_t probe_max_datagram(uint64_t sndbuf, int *effective_sndbuf)
+{
+	static uint64_t cached_for = UINT64_MAX;
+	static size_t cached_max;
+	static int cached_eff;
+	int sv[2];
+	size_t lo = 0, hi = PROBE_MAX;
+	char *buf;
+
+	if (cached_for == sndbuf) {
+		*effective_sndbuf = cached_eff;
+		return cached_max;
+	}
+	*effective_sndbuf = -1;
+	if (socketpair(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0, sv) != 0)
+		return 0;
+	buf = calloc(1, PROBE_MAX);
+	if (buf == NULL || set_sndbuf(sv[0], sndbuf, NULL) != 0) {
+		free(buf);
+		close(sv[0]);
+		close(sv[1]);
+		return 0;
+	}
+	*effective_sndbuf = get_sndbuf(sv[0]);
+	/* Invariant: lo fits, hi + 1 does not (after the first step). */
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo + 1) / 2;
+
+		if (send(sv[0], buf, mid, MSG_DONTWAIT) == (ssize_t)mid) {
+			(void)!recv(sv[1], buf, PROBE_MAX, MSG_DONTWAIT);
+			lo = mid;
+		} else {
+			hi = mid - 1;
+		}
+	}
+	free(buf);
+	close(sv[0]);
+	close(sv[1]);
+	cached_for = sndbuf;
+	cached_max = lo;
+	cached_eff = *effective_sndbuf;
+	return lo;
+}
+
+static int dgram_limits(const struct ipcb_opt_set *opts, struct ipcb_limits *lim,
+			struct ipcb_err *err)
+{
+	int eff;
+	size_t max = probe_max_datagram(ipcb_opt_num(opts, "sndbuf"), &eff);
+
+	lim->max_msg_bytes = max;
+	ipcb_limits_add(lim, "max_datagram_bytes", (int64_t)max,
+			"largest datagram a connected pair accepted (probed)");
+	ipcb_limits_add(lim, "sndbuf_effective_bytes", eff, "getsockopt(SO_SNDBUF) with -o sndbuf");
+	ipcb_sock_core_limits(lim);
+	ipcb_limits_add_file(lim, "unix_max_dgram_qlen", "/proc/sys/net/unix/max_dgram_qlen");
+	return 0;
+}
+
+static int dgram_check(const struct ipcb_cell_cfg *cfg, struct ipcb_err *err)
+{
+	uint64_t want = ipcb_opt_num(cfg->opts, "sndbuf");
+	int eff;
+	size_t max = probe_max_datagram(want, &eff);
+
+	if (cfg->msg_size_bytes <= max)
+		return 0;
+	ipcb_err_set(err, 0,
+		     "a %zu-byte datagram exceeds the largest this socket takes here: %zu bytes with SO_SNDBUF %d (%s)",
+		     cfg->msg_size_bytes, max, eff,
+		     want ? "from -o sndbuf" : "net.core.wmem_default");
+	ipcb_err_hint(err, "raise it with -o sndbuf=SIZE, up to net.core.wmem_max (sysctl -w net.core.wmem_max=BYTES)");
+	return -EMSGSIZE;
+}
+
+static void dgram_unlink(struct dgram_state *st)
+{
+	for (int i = 0; i < 2; i++) {
+		if (st->path[i][0] != '\0')
+			(void)unlink(st->path[i]);
+		st->path[i][0] = '\0';
+	}
+	ipcb_tmpdir_remove(st->dir);
+}
+
+static int make_socket(struct dgram_state *st, int i, uint64_t sndbuf, struct ipcb_err *err)
+{
+	struct sockaddr_un sa;
+	int rc;
+
+	if ((rc = ipcb_path_join(st->path[i], sizeof st->path[i], st->dir, i ? "b" : "a", err)) != 0 ||
+	    (rc = ipcb_sock_un_addr(&sa, st->path[i], err)) != 0) {
+		st->path[i][0] = '\0';
+		return rc;
+	}
+	st->fd[i] = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (st->fd[i] < 0)
+		return ipcb_err_set(err, errno, "socket(AF_UNIX, SOCK_DGRAM)");
+	if (bind(st->fd[i], (struct sockaddr *)&sa, sizeof sa) != 0) {
+		rc = ipcb_err_set(err, errno, "bind(%s)", st->path[i]);
+		st->path[i][0] = '\0';
+		return rc;
+	}
+	return set_sndbuf(st->fd[i], sndbuf, err);
+}
+
+static int dgram_setup(const struct ipcb_cell_cfg *cfg, void **state, struct ipcb_err *err)
+{
+	struct dgram_state *st = calloc(1, sizeof *st);
+	uint64_t sndbuf = ipcb_opt_num(cfg->opts, "sndbuf");
+	int rc;
+
+	if (st == NULL)
+		return ipcb_err_set(err, ENOMEM, "uds-dgram state");
+	st->fd[0] = st->fd[1] = st->mine = -1;
+	*state = st;
+	if ((rc = ipcb_tmpdir_create(st->dir, sizeof st->dir, err)) != 0 ||
+	    (rc = make_socket(st, 0, sndbuf, err)) != 0 ||
+	    (rc = make_socket(st, 1, sndbuf, err)) != 0)
+		return rc;
+	for (int i = 0; i < 2; i++) {
+		struct sockaddr_un peer;
+
+		if ((rc = ipcb_sock_un_addr(&peer, st->path[!i], err)) != 0)
+			return rc;
+		if (connect(st->fd[i], (struct sockaddr *)&peer, sizeof peer) != 0)
+			return ipcb_err_set(err, errno, "connect(%s)", st->path[!i]);
+	}
+	/* Connected datagram sockets need their names no more. */
+	dgram_unlink(st);
+	return 0;
+}
+
+static int dgram_attach(void *state, const struct ipcb_peer *self, struct ipcb_err *err)
+{
+	struct dgram_state *st = state;
+
+	st->mine = st->fd[self->side];
+	ipcb_io_close(&st->fd[!self->side]);
+	st->tx_what = self->side == IPCB_SIDE_A ? "send(uds-dgram A->B)" : "send(uds-dgram B->A)";
+	st->rx_what = self->side == IPCB_SIDE_A ? "recv(uds-dgram B->A)" : "recv(uds-dgram A->B)";
+	return 0;
+}
+
+static int dgram_send(void *state, const void *buf, size_t len, struct ipcb_err *err)
+{
+	struct dgram_state *st = state;
+	ssize_t n;
+
+	do
+		n = send(st->mine, buf, len, 0);
+	while (n < 0 && errno == EINTR);
+	if (n < 0)
+		return ipcb_err_set(err, errno, "%s of %zu bytes", st->tx_what, len);
+	if ((size_t)n != len)
+		return ipcb_err_set(err, EMSGSIZE, "%s sent %zd of %zu bytes", st->tx_what, n, len);
+	return 0;
+}
+
+static int dgram_recv(void *state, void *buf, size_t len, struct ipcb_err *err)
+{
+	struct dgram_state *st = state;
+	ssize_t n;
+
+	/* MSG_TRUNC: the real length even when the datagram is larger. */
+	do
+		n = recv(st->mine, buf, len, MSG_TRUNC);
+	while (n < 0 && errno == EINTR);
+	if (n < 0)
+		return ipcb_err_set(err, errno, "%s", st->rx_what);
+	if ((size_t)n != len)
+		return ipcb_err_set(err, EPROTO, "%s: datagram of %zd bytes, expected %zu",
+				    st->rx_what, n, len);
+	return 0;
+}
+
+static void dgram_teardown(void *state)
+{
+	struct dgram_state *st = state;
+
+	if (st == NULL)
+		return;
+	ipcb_io_close(&st->fd[0]);
+	ipcb_io_close(&st->fd[1]);
+	dgram_unlink(st);
+	free(st);
+}
+
+static const struct ipcb_opt_def dgram_opts[] = {
+	{ .name = "sndbuf", .type = IPCB_OPT_SIZE, .def = "0", .min = 0, .max = (uint64_t)1 << 30,
+	  .help = "SO_SNDBUF to ask for (0: the system default); bounds the largest datagram" },
+	{ .name = NULL },
+};
+
+const struct ipcb_mech ipcb_mech_uds_dgram = {
+	.name = "uds-dgram",
+	.summary = "Unix domain datagram sockets, connected pair; one message = one datagram",
+	.flags = IPCB_MECH_BOUNDARIES,
+	.opts = dgram_opts,
+	.limits = dgram_limits,
+	.check = dgram_check,
+	.setup = dgram_setup,
+	.attach = dgram_attach,
+	.send = dgram_send,
+	.recv = dgram_recv,
+	.teardown = dgram_teardown,
+};

@@ -1,0 +1,31 @@
+/* Helpers shared by the socket mechanisms (Unix stream and datagram, TCP). */
+#ifndef IPCB_SOCK_H
+#define IPCB_SOCK_H
+
+#include <sys/socket.h>
+#include <sys/un.h>
+
+#include "mechanisms/mech.h"
+
+/* Fill a sockaddr_un for path; -ENAMETOOLONG (never truncated) when path
+ * does not fit sun_path. */
+int ipcb_sock_un_addr(struct sockaddr_un *sa, const char *path, struct ipcb_err *err);
+
+/* Record the default SO_SNDBUF and SO_RCVBUF of a new socket of this
+ * domain and type, under names "<prefix>_sndbuf_bytes" etc. */
+void ipcb_sock_buf_limits(struct ipcb_limits *lim, int domain, int type,
+			  const char *prefix);
+
+/* Record net.core.{w,r}mem_{default,max}. */
+void ipcb_sock_core_limits(struct ipcb_limits *lim);
+
+/* Record the sysctl file at path under name (skipped when unreadable). */
+void ipcb_limits_add_file(struct ipcb_limits *lim, const char *name, const char *path);
+
+/* accept4() and connect() that retry EINTR. Return the fd / 0, or -errno
+ * with err filled. */
+int ipcb_sock_accept(int listen_fd, const char *what, struct ipcb_err *err);
+int ipcb_sock_connect(int fd, const struct sockaddr *sa, socklen_t len, const char *what,
+		      struct ipcb_err *err);
+
+#endif
