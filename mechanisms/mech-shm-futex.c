@@ -2,8 +2,9 @@
  * shared memory (memfd_create, mapped by the parent before fork, the
  * descriptor closed at once: no name exists). The reader waits as
  * -o wait says: spin (never sleeps), futex (never spins), or hybrid (spins
- * up to -o spin_us, then sleeps on a futex); a writer calls FUTEX_WAKE only
- * when the reader has said it sleeps. Messages larger than the ring travel
+ * up to -o spin_us, then sleeps on a futex; with both sides on one CPU it
+ * sleeps at once, since the peer cannot run while it spins); a writer calls
+ * FUTEX_WAKE only when the reader has said it sleeps. Messages larger than the ring travel
  * in pieces, so every size works. */
 #include "config.h"
 
@@ -94,6 +95,10 @@ static int shm_setup(const struct ipcb_cell_cfg *cfg, void **state, struct ipcb_
 	}
 	st->tx.wait = st->rx.wait = (enum ipcb_ring_wait)ipcb_opt_num(cfg->opts, "wait");
 	st->tx.spin_ns = st->rx.spin_ns = ipcb_opt_num(cfg->opts, "spin_us") * 1000;
+	/* Like an adaptive mutex, hybrid spins only while the peer can run:
+	 * with both sides on one CPU the peer waits for the spinner's CPU. */
+	if (st->tx.wait == IPCB_RING_HYBRID && cfg->cpu[0] == cfg->cpu[1])
+		st->tx.wait = st->rx.wait = IPCB_RING_FUTEX;
 	return 0;
 }
 
@@ -130,7 +135,7 @@ static void shm_teardown(void *state)
 
 static const struct ipcb_opt_def shm_opts[] = {
 	{ .name = "wait", .type = IPCB_OPT_CHOICE, .def = "hybrid", .choices = wait_names,
-	  .help = "how a side waits: spin (never sleeps), futex (never spins), hybrid (spins, then sleeps)" },
+	  .help = "how a side waits: spin (never sleeps), futex (never spins), hybrid (spins, then sleeps; sleeps at once when both sides share a CPU)" },
 	{ .name = "ring", .type = IPCB_OPT_SIZE, .flags = IPCB_OPT_POW2, .def = "256K",
 	  .min = 4096, .max = (uint64_t)1 << 30, .help = "ring capacity per direction" },
 	{ .name = "spin_us", .type = IPCB_OPT_UINT, .def = "10", .min = 0, .max = 1000000,
