@@ -9,12 +9,16 @@
 #include "harness/futex.h"
 #include "mechanisms/ring.h"
 
-#define HDR 8u
+#define HDR 16u
 
 struct chunk_hdr {
-	uint32_t chunk_bytes;   /* payload bytes in this chunk */
-	uint32_t message_bytes; /* bytes of the whole message */
+	_Atomic uint32_t stamp;  /* tag(position) once published; 0 before */
+	uint32_t chunk_bytes;    /* payload bytes in this chunk */
+	uint32_t message_bytes;  /* bytes of the whole message */
+	uint32_t reserved;
 };
+
+_Static_assert(sizeof(struct chunk_hdr) == HDR, "chunk header is 16 bytes");
 
 static inline void cpu_relax(void)
 {
@@ -25,9 +29,16 @@ static inline void cpu_relax(void)
 #endif
 }
 
-static inline uint64_t pad8(uint64_t n)
+static inline uint64_t pad16(uint64_t n)
 {
-	return (n + 7) & ~(uint64_t)7;
+	return (n + 15) & ~(uint64_t)15;
+}
+
+/* The stamp of a chunk at pos: never 0 (a cleared slot), and repeating only
+ * every 32 GiB of traffic, while a slot is cleared every lap. */
+static inline uint32_t tag(uint64_t pos)
+{
+	return (uint32_t)(pos >> 4) | 0x80000000u;
 }
 
 size_t ipcb_ring_bytes(uint64_t capacity)
@@ -37,13 +48,18 @@ size_t ipcb_ring_bytes(uint64_t capacity)
 
 void ipcb_ring_init(struct ipcb_ring_ctl *ctl, uint64_t capacity)
 {
-	atomic_store(&ctl->head, 0);
 	atomic_store(&ctl->tail, 0);
+	atomic_store(&ctl->consumer_sleeping, 0);
+	atomic_store(&ctl->producer_sleeping, 0);
 	atomic_store(&ctl->data_seq, 0);
 	atomic_store(&ctl->space_seq, 0);
-	atomic_store(&ctl->producer_waiting, 0);
-	atomic_store(&ctl->consumer_waiting, 0);
 	ctl->capacity = capacity;
+	memset(ctl->data, 0, capacity);
+}
+
+static struct chunk_hdr *hdr_at(struct ipcb_ring_ctl *c, uint64_t pos)
+{
+	return (struct chunk_hdr *)(c->data + (pos & (c->capacity - 1)));
 }
 
 /* Copy in or out at a ring position, in two pieces across the end. */
@@ -71,31 +87,34 @@ static void copy_out(const struct ipcb_ring_ctl *c, uint64_t pos, void *dst, uin
 	}
 }
 
-/* What one end waits for: `need` bytes of data (consumer) or of free
- * space (producer). */
+/* What one end waits for: the chunk at the consumer's position, or `need`
+ * bytes of free space for the producer. */
 struct waiter {
-	_Atomic uint32_t *seq;     /* futex word to sleep on */
-	_Atomic uint32_t *flag;    /* "I am asleep" */
-	bool data;                 /* consumer? */
-	uint64_t need;
+	_Atomic uint32_t *seq;   /* futex word to sleep on */
+	_Atomic uint32_t *flag;  /* "I am asleep" */
+	bool data;               /* consumer? */
+	uint64_t need;           /* producer: bytes of space */
 };
 
-static bool ready(const struct ipcb_ring_ctl *c, const struct waiter *w)
+static bool ready(struct ipcb_ring *r, const struct waiter *w)
 {
-	uint64_t head = atomic_load_explicit(&c->head, memory_order_acquire);
-	uint64_t tail = atomic_load_explicit(&c->tail, memory_order_acquire);
+	struct ipcb_ring_ctl *c = r->ctl;
 
-	return w->data ? head - tail >= w->need : c->capacity - (head - tail) >= w->need;
+	if (w->data)
+		return atomic_load_explicit(&hdr_at(c, r->pos)->stamp, memory_order_acquire) ==
+		       tag(r->pos);
+	r->cached_tail = atomic_load_explicit(&c->tail, memory_order_acquire);
+	return c->capacity - (r->pos - r->cached_tail) >= w->need;
 }
 
-static bool spin(const struct ipcb_ring *r, const struct waiter *w)
+static bool spin(struct ipcb_ring *r, const struct waiter *w)
 {
 	uint64_t deadline = 0;
 
 	if (r->wait == IPCB_RING_FUTEX)
 		return false;
 	for (uint32_t i = 1;; i++) {
-		if (ready(r->ctl, w))
+		if (ready(r, w))
 			return true;
 		cpu_relax();
 		/* Read the clock only now and then: it costs more than a pause. */
@@ -110,9 +129,9 @@ static bool spin(const struct ipcb_ring *r, const struct waiter *w)
 	}
 }
 
-static void wait_for(const struct ipcb_ring *r, const struct waiter *w)
+static void wait_for(struct ipcb_ring *r, const struct waiter *w)
 {
-	if (ready(r->ctl, w) || spin(r, w))
+	if (ready(r, w) || spin(r, w))
 		return;
 	for (;;) {
 		uint32_t seq = atomic_load_explicit(w->seq, memory_order_acquire);
@@ -121,18 +140,20 @@ static void wait_for(const struct ipcb_ring *r, const struct waiter *w)
 		/* Pairs with the fence in wake(): either the other end sees the
 		 * flag, or we see its update below. */
 		atomic_thread_fence(memory_order_seq_cst);
-		if (ready(r->ctl, w))
+		if (ready(r, w))
 			break;
 		(void)ipcb_futex_wait(w->seq, seq);
-		if (ready(r->ctl, w))
+		if (ready(r, w))
 			break;
 	}
 	atomic_store_explicit(w->flag, 0, memory_order_relaxed);
 }
 
 /* After publishing: wake the other end if it said it sleeps. */
-static void wake(_Atomic uint32_t *flag, _Atomic uint32_t *seq)
+static void wake(const struct ipcb_ring *r, _Atomic uint32_t *flag, _Atomic uint32_t *seq)
 {
+	if (r->wait == IPCB_RING_SPIN)
+		return;
 	atomic_thread_fence(memory_order_seq_cst);
 	if (atomic_load_explicit(flag, memory_order_relaxed)) {
 		atomic_fetch_add_explicit(seq, 1, memory_order_release);
@@ -148,25 +169,27 @@ int ipcb_ring_send(struct ipcb_ring *r, const void *buf, size_t len, struct ipcb
 	if (len == 0 || len > UINT32_MAX)
 		return ipcb_err_set(err, EMSGSIZE, "ring message of %zu bytes", len);
 	while (done < len) {
-		uint64_t rest = len - done, half = c->capacity / 2, head, tail, chunk;
-		struct chunk_hdr h;
-		/* Wait for room for the rest, or for half the ring when the rest
-		 * is larger: big messages move in big chunks. */
-		struct waiter w = { .seq = &c->space_seq, .flag = &c->producer_waiting,
-				    .data = false, .need = HDR + pad8(rest < half ? rest : half) };
+		uint64_t rest = len - done, half = c->capacity / 2, head = r->pos, chunk, next;
+		struct chunk_hdr *h = hdr_at(c, head);
+		/* Room for the rest (or half the ring, when the rest is larger:
+		 * big messages move in big chunks), plus the next header slot,
+		 * which is cleared before this chunk is published. */
+		struct waiter w = { .seq = &c->space_seq, .flag = &c->producer_sleeping,
+				    .data = false, .need = 2 * HDR + pad16(rest < half ? rest : half) };
 
-		wait_for(r, &w);
-		head = atomic_load_explicit(&c->head, memory_order_relaxed);
-		tail = atomic_load_explicit(&c->tail, memory_order_acquire);
-		chunk = (c->capacity - (head - tail) - HDR) & ~(uint64_t)7;
+		if (c->capacity - (head - r->cached_tail) < w.need)
+			wait_for(r, &w);
+		chunk = (c->capacity - (head - r->cached_tail) - 2 * HDR) & ~(uint64_t)15;
 		if (chunk > rest)
 			chunk = rest;
-		h.chunk_bytes = (uint32_t)chunk;
-		h.message_bytes = (uint32_t)len;
-		copy_in(c, head, &h, HDR);
+		next = head + HDR + pad16(chunk);
 		copy_in(c, head + HDR, (const char *)buf + done, chunk);
-		atomic_store_explicit(&c->head, head + HDR + pad8(chunk), memory_order_release);
-		wake(&c->consumer_waiting, &c->data_seq);
+		h->chunk_bytes = (uint32_t)chunk;
+		h->message_bytes = (uint32_t)len;
+		atomic_store_explicit(&hdr_at(c, next)->stamp, 0, memory_order_relaxed);
+		atomic_store_explicit(&h->stamp, tag(head), memory_order_release);
+		r->pos = next;
+		wake(r, &c->consumer_sleeping, &c->data_seq);
 		done += chunk;
 	}
 	return 0;
@@ -178,23 +201,21 @@ int ipcb_ring_recv(struct ipcb_ring *r, void *buf, size_t len, struct ipcb_err *
 	uint64_t done = 0;
 
 	while (done < len) {
-		struct waiter w = { .seq = &c->data_seq, .flag = &c->consumer_waiting,
-				    .data = true, .need = HDR };
-		uint64_t tail;
-		struct chunk_hdr h;
+		struct waiter w = { .seq = &c->data_seq, .flag = &c->consumer_sleeping, .data = true };
+		struct chunk_hdr *h;
 
 		wait_for(r, &w);
-		tail = atomic_load_explicit(&c->tail, memory_order_relaxed);
-		copy_out(c, tail, &h, HDR);
-		if (h.message_bytes != len || h.chunk_bytes == 0 || h.chunk_bytes > len - done)
+		h = hdr_at(c, r->pos);
+		if (h->message_bytes != len || h->chunk_bytes == 0 || h->chunk_bytes > len - done)
 			return ipcb_err_set(err, EPROTO,
 					    "ring chunk of %u bytes of a %u-byte message, expected a %zu-byte message with %llu bytes left",
-					    h.chunk_bytes, h.message_bytes, len,
+					    h->chunk_bytes, h->message_bytes, len,
 					    (unsigned long long)(len - done));
-		copy_out(c, tail + HDR, (char *)buf + done, h.chunk_bytes);
-		atomic_store_explicit(&c->tail, tail + HDR + pad8(h.chunk_bytes), memory_order_release);
-		wake(&c->producer_waiting, &c->space_seq);
-		done += h.chunk_bytes;
+		copy_out(c, r->pos + HDR, (char *)buf + done, h->chunk_bytes);
+		done += h->chunk_bytes;
+		r->pos += HDR + pad16(h->chunk_bytes);
+		atomic_store_explicit(&c->tail, r->pos, memory_order_release);
+		wake(r, &c->producer_sleeping, &c->space_seq);
 	}
 	return 0;
 }

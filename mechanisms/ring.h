@@ -2,17 +2,29 @@
  * shared memory, with a choice of how each end waits: spin, sleep on a
  * futex, or spin briefly and then sleep.
  *
- * Positions are 64-bit byte counters that only grow; the capacity is a
- * power of two, so a position's offset is `pos & (capacity - 1)`. A
- * message is one or more chunks; each chunk is an 8-byte header
- * {chunk_bytes, message_bytes} followed by the payload, padded to 8 bytes.
- * A message larger than half the ring travels in several chunks, so any
- * size works with any capacity.
+ * Layout. Positions are 64-bit byte counters that only grow; the capacity
+ * is a power of two, so a position's offset is `pos & (capacity - 1)`. A
+ * message is one or more chunks; a chunk is a 16-byte header {stamp,
+ * chunk_bytes, message_bytes} at a 16-byte boundary, then the payload,
+ * padded to 16 bytes. A message larger than half the ring travels in
+ * several chunks, so any size works with any capacity.
  *
- * Waking: a waiter announces itself in a flag before sleeping, and the
- * other end calls FUTEX_WAKE only when that flag is set (with a full fence
- * between publishing and reading the flag on one side, and between setting
- * the flag and re-checking on the other, so no wake-up is lost). */
+ * Publishing. The producer writes the payload and the header, then stores
+ * the header's stamp (a tag derived from the chunk's position, never 0)
+ * with release order. The consumer waits on the stamp of the header at its
+ * own position, in the same cache line as the data: a small message costs
+ * one cache-line transfer each way, as close to a bare shared counter as a
+ * ring gets. Before publishing, the producer clears the stamp of the next
+ * header slot, so the consumer never mistakes stale bytes for a header. The
+ * consumer publishes how far it has read (tail); the producer reads it only
+ * when its cached copy says the ring may be full.
+ *
+ * Waking. A waiter announces itself in a flag (on a cache line of its own,
+ * written only around a sleep) before sleeping on a futex word, and the
+ * other end calls FUTEX_WAKE only when that flag is set, with a full fence
+ * between its update and reading the flag (and between setting the flag
+ * and re-checking on the waiter's side), so no wake-up is lost. In spin
+ * mode nobody sleeps and the fence is skipped. */
 #ifndef IPCB_RING_H
 #define IPCB_RING_H
 
@@ -28,16 +40,15 @@ enum ipcb_ring_wait {
 	IPCB_RING_HYBRID = 2, /* spin up to spin_ns, then sleep */
 };
 
-/* The shared part of one ring: written by the producer on the first cache
- * line, by the consumer on the second. */
+/* The shared part of one ring. Each field is written by one end only and
+ * sits on a cache line of its own. */
 struct ipcb_ring_ctl {
-	_Alignas(64) _Atomic uint64_t head;        /* bytes published */
-	_Atomic uint32_t data_seq;                 /* futex word the consumer sleeps on */
-	_Atomic uint32_t producer_waiting;         /* producer sleeps on space_seq */
-	_Alignas(64) _Atomic uint64_t tail;        /* bytes consumed */
-	_Atomic uint32_t space_seq;                /* futex word the producer sleeps on */
-	_Atomic uint32_t consumer_waiting;         /* consumer sleeps on data_seq */
-	_Alignas(64) uint64_t capacity;            /* fixed at init */
+	_Alignas(64) _Atomic uint64_t tail;              /* consumer: bytes consumed */
+	_Alignas(64) _Atomic uint32_t consumer_sleeping; /* consumer, around a sleep */
+	_Alignas(64) _Atomic uint32_t producer_sleeping; /* producer, around a sleep */
+	_Alignas(64) _Atomic uint32_t data_seq;          /* producer: the consumer sleeps on it */
+	_Alignas(64) _Atomic uint32_t space_seq;         /* consumer: the producer sleeps on it */
+	_Alignas(64) uint64_t capacity;                  /* fixed at init */
 	_Alignas(64) unsigned char data[];
 };
 
@@ -48,11 +59,14 @@ size_t ipcb_ring_bytes(uint64_t capacity);
  * at least 4096. */
 void ipcb_ring_init(struct ipcb_ring_ctl *ctl, uint64_t capacity);
 
-/* One end of a ring, private to its process or thread. */
+/* One end of a ring, private to its process or thread. Zero-initialise,
+ * then set ctl, wait and spin_ns. */
 struct ipcb_ring {
 	struct ipcb_ring_ctl *ctl;
 	enum ipcb_ring_wait wait;
-	uint64_t spin_ns;   /* HYBRID: how long to spin before sleeping */
+	uint64_t spin_ns;     /* HYBRID: how long to spin before sleeping */
+	uint64_t pos;         /* producer: head; consumer: tail */
+	uint64_t cached_tail; /* producer: last tail read from ctl */
 };
 
 /* Producer: send one message of len >= 1 bytes, waiting for space as the
