@@ -15,6 +15,9 @@
 #include "harness/parse.h"
 #include "bench/table.h"
 #include "harness/cell.h"
+#include "harness/clock.h"
+#include "harness/counters.h"
+#include "harness/noise.h"
 #include "harness/pin.h"
 #include "harness/result.h"
 #include "harness/run.h"
@@ -61,13 +64,16 @@ static const char run_usage[] =
 	"Measure round-trip latency and streaming throughput between two pinned\n"
 	"processes for each IPC mechanism and message size.\n"
 	"\n"
-	"  -m, --mech LIST        mechanisms, comma-separated, or 'all' (default: all)\n"
+	"  -m, --mech LIST        mechanisms, comma-separated, or 'all' (default: all but\n"
+	"                         cacheline and null, which every run measures anyway)\n"
 	"  -s, --sizes LIST       message sizes: 64, 4K, 1M, ranges 1-1M (powers of two\n"
 	"                         between); default 1,64,512,4K,64K,1M (--quick: 64,4K,64K)\n"
 	"  -t, --test LIST        latency, throughput, or both (default: both)\n"
 	"  -c, --cpus A,B         CPU of side A and side B (default: the first two allowed)\n"
-	"  -n, --iterations N     timed round trips / messages per repetition\n"
-	"                         (default: chosen per size, see README)\n"
+	"  -n, --iterations N     timed round trips / messages per repetition (default:\n"
+	"                         sized from a short pilot to fill --cell-time)\n"
+	"      --cell-time SEC    target time of each cell, all repetitions (default 0.2;\n"
+	"                         --quick 0.05)\n"
 	"  -w, --warmup N         untimed ones before them (default: a tenth, 1 to 1000)\n"
 	"  -r, --repetitions R    fresh process pairs per cell (default 5; --quick 3)\n"
 	"  -o, --option KEY=V[,V...]  a mechanism option (see 'ipcbench list'); several\n"
@@ -78,6 +84,13 @@ static const char run_usage[] =
 	"                         the table then goes to stderr)\n"
 	"      --timeout SEC      watchdog: fail a cell that makes no progress for SEC\n"
 	"                         seconds (default 10)\n"
+	"      --clock CLOCK      monotonic (default: CLOCK_MONOTONIC) or tsc (the\n"
+	"                         invariant time stamp counter, calibrated at start)\n"
+	"      --cost             add CPU time and context switches per operation to the\n"
+	"                         table (always in the JSON)\n"
+	"      --counters         count cycles, instructions and cache misses per\n"
+	"                         operation (perf_event_open, where permitted)\n"
+	"      --strict           refuse to run when a noise warning applies\n"
 	"  -h, --help             show this help\n"
 	"\n"
 	"Exit status: 0 ok, 1 a cell failed, 2 usage error, 77 every selected cell\n"
@@ -107,6 +120,10 @@ struct run_opts {
 	bool reps_given;
 	bool verify, quick;
 	double timeout_s;
+	double cell_time_s;
+	bool cell_time_given;
+	enum ipcb_clock_kind clock;
+	bool cost, counters, strict;
 	const char *json;
 };
 
@@ -119,14 +136,21 @@ static const char *const *mech_names(void)
 	return names;
 }
 
+/* Every mechanism but the references, which every run measures anyway. */
+static void all_mechs(struct run_opts *o)
+{
+	o->n_mechs = 0;
+	for (size_t i = 0; i < ipcb_mech_count; i++)
+		if (!(ipcb_mechs[i]->flags & IPCB_MECH_REFERENCE))
+			o->mechs[o->n_mechs++] = ipcb_mechs[i];
+}
+
 static int parse_mechs(const char *arg, struct run_opts *o)
 {
 	char buf[1024], *save = NULL;
 
 	if (strcmp(arg, "all") == 0) {
-		for (size_t i = 0; i < ipcb_mech_count; i++)
-			o->mechs[i] = ipcb_mechs[i];
-		o->n_mechs = ipcb_mech_count;
+		all_mechs(o);
 		return 0;
 	}
 	if (arg[0] == '\0' || strlen(arg) >= sizeof buf || arg[strlen(arg) - 1] == ',' ||
@@ -377,11 +401,10 @@ static void defaults(struct run_opts *o)
 	static const uint64_t normal[] = { 1, 64, 512, 4096, 65536, 1048576 };
 	static const uint64_t quick[] = { 64, 4096, 65536 };
 
-	if (o->n_mechs == 0) {
-		for (size_t i = 0; i < ipcb_mech_count; i++)
-			o->mechs[i] = ipcb_mechs[i];
-		o->n_mechs = ipcb_mech_count;
-	}
+	if (o->n_mechs == 0)
+		all_mechs(o);
+	if (!o->cell_time_given)
+		o->cell_time_s = o->quick ? 0.05 : 0.2;
 	if (o->n_sizes == 0) {
 		const uint64_t *v = o->quick ? quick : normal;
 		size_t n = o->quick ? sizeof quick / sizeof quick[0] : sizeof normal / sizeof normal[0];
@@ -397,7 +420,7 @@ static void defaults(struct run_opts *o)
 		default_cpus(o->cpu);
 }
 
-enum { OPT_VERIFY = 256, OPT_TIMEOUT };
+enum { OPT_VERIFY = 256, OPT_TIMEOUT, OPT_CELL_TIME, OPT_CLOCK, OPT_COST, OPT_COUNTERS, OPT_STRICT };
 
 static const struct option run_options[] = {
 	{ "mech", required_argument, NULL, 'm' },
@@ -412,6 +435,11 @@ static const struct option run_options[] = {
 	{ "quick", no_argument, NULL, 'q' },
 	{ "json", required_argument, NULL, 'j' },
 	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
+	{ "cell-time", required_argument, NULL, OPT_CELL_TIME },
+	{ "clock", required_argument, NULL, OPT_CLOCK },
+	{ "cost", no_argument, NULL, OPT_COST },
+	{ "counters", no_argument, NULL, OPT_COUNTERS },
+	{ "strict", no_argument, NULL, OPT_STRICT },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -502,6 +530,28 @@ static int parse_run(int argc, char **argv, struct run_opts *o)
 			if (ipcb_parse_seconds(optarg, 0.1, 86400, &o->timeout_s, why, sizeof why) != 0)
 				rc = usage_error("--timeout: %s", why);
 			break;
+		case OPT_CELL_TIME:
+			if (ipcb_parse_seconds(optarg, 0.001, 3600, &o->cell_time_s, why, sizeof why) != 0)
+				rc = usage_error("--cell-time: %s", why);
+			o->cell_time_given = true;
+			break;
+		case OPT_CLOCK:
+			if (strcmp(optarg, "monotonic") == 0)
+				o->clock = IPCB_CLOCK_MONOTONIC;
+			else if (strcmp(optarg, "tsc") == 0)
+				o->clock = IPCB_CLOCK_TSC;
+			else
+				rc = usage_error("--clock: unknown clock '%.60s' (monotonic or tsc)", optarg);
+			break;
+		case OPT_COST:
+			o->cost = true;
+			break;
+		case OPT_COUNTERS:
+			o->counters = true;
+			break;
+		case OPT_STRICT:
+			o->strict = true;
+			break;
 		case 'h':
 			fputs(run_usage, stdout);
 			return -1;
@@ -513,6 +563,8 @@ static int parse_run(int argc, char **argv, struct run_opts *o)
 	}
 	if (optind < argc)
 		return usage_error("unexpected argument '%.60s' (see --help)", argv[optind]);
+	if (o->iterations != 0 && o->cell_time_given)
+		return usage_error("--iterations and --cell-time contradict each other: give one");
 	defaults(o);
 	return build_variants(o);
 }
@@ -554,10 +606,13 @@ static int exit_status_of(const struct ipcb_run *run)
 {
 	if (run->stop_signal != 0)
 		return 128 + run->stop_signal;
-	if (ipcb_run_count(run, IPCB_FAILED) > 0)
+	if (ipcb_run_count(run, IPCB_FAILED) > 0 ||
+	    (run->floor != NULL && run->floor->status == IPCB_FAILED) ||
+	    (run->harness != NULL && run->harness->status == IPCB_FAILED))
 		return EXIT_FAILED;
 	/* Nothing could run here: the automake "skip" status. */
-	if (ipcb_run_count(run, IPCB_SKIPPED) == run->n_cells)
+	if (ipcb_run_count(run, IPCB_SKIPPED) ==
+	    run->n_cells - (run->floor != NULL) - (run->harness != NULL))
 		return EXIT_UNSUPPORTED;
 	return 0;
 }
@@ -588,6 +643,99 @@ static int write_results(const struct run_opts *o, const struct ipcb_run *run,
 	return meta->exit_status;
 }
 
+/* --clock tsc: only where the counter is invariant; calibrated here. */
+static int setup_clock(const struct run_opts *o, struct ipcb_clock *clk)
+{
+	int rc;
+
+	memset(clk, 0, sizeof *clk);
+	clk->kind = o->clock;
+	if (o->clock != IPCB_CLOCK_TSC)
+		return 0;
+	if (!IPCB_HAVE_TSC || !ipcb_tsc_invariant("/proc/cpuinfo")) {
+		fprintf(stderr, "%s: --clock tsc: this CPU does not report an invariant time stamp counter (constant_tsc and nonstop_tsc in /proc/cpuinfo); use --clock monotonic\n",
+			prog);
+		return EXIT_UNSUPPORTED;
+	}
+	rc = ipcb_tsc_calibrate(100000000, &clk->tsc);
+	if (rc != 0) {
+		fprintf(stderr, "%s: --clock tsc: calibration failed: %s\n", prog, strerror(-rc));
+		return EXIT_FAILED;
+	}
+	return 0;
+}
+
+/* Noise warnings on stderr; with --strict they stop the run (exit 2). */
+static int check_noise(const struct run_opts *o, struct ipcb_warnings *w)
+{
+	struct ipcb_noise_input in;
+
+	ipcb_noise_read("/", o->cpu, 100, &in);
+	ipcb_noise_assess(&in, o->cpu, w);
+	for (int i = 0; i < w->n; i++)
+		fprintf(stderr, "%s: warning: %s\n", prog, w->w[i].msg);
+	if (o->strict && w->n > 0)
+		return usage_error("--strict: refusing to run with %d noise warning%s (above)", w->n,
+				   w->n == 1 ? "" : "s");
+	return 0;
+}
+
+/* --counters where perf_event_open allows it; said once when it does not. */
+static void setup_counters(const struct run_opts *o, struct ipcb_params *p, char *note,
+			   size_t len)
+{
+	struct ipcb_err err;
+
+	note[0] = '\0';
+	if (!o->counters)
+		return;
+	if (ipcb_counters_probe(&p->counters_user_only, &err) == 0) {
+		p->counters = true;
+		if (p->counters_user_only)
+			snprintf(note, len, "user space only (kernel.perf_event_paranoid)");
+		return;
+	}
+	snprintf(note, len, "not available here: %s", err.msg);
+	fprintf(stderr, "%s: note: --counters: hardware counters are %s; going on without them\n",
+		prog, note);
+}
+
+static void fill_params(const struct run_opts *o, struct ipcb_params *p)
+{
+	p->variants = o->variants;
+	p->n_variants = o->n_variants;
+	p->sizes = o->sizes;
+	p->n_sizes = o->n_sizes;
+	p->latency = o->latency;
+	p->throughput = o->throughput;
+	p->cpu[0] = o->cpu[0];
+	p->cpu[1] = o->cpu[1];
+	p->iterations = o->iterations;
+	p->cell_time_ns = (uint64_t)(o->cell_time_s * 1e9);
+	p->warmup = o->warmup;
+	p->repetitions = (unsigned)o->repetitions;
+	p->verify = o->verify;
+	p->quick = o->quick;
+	p->stall_timeout_ns = (uint64_t)(o->timeout_s * 1e9);
+	p->hist = (struct ipcb_hist_cfg){ .lowest_ns = 1, .highest_ns = 100000000000ull, .sig_figs = 3 };
+	p->floor_mech = ipcb_mech_find("cacheline");
+	p->harness_mech = ipcb_mech_find("null");
+}
+
+static void print_outcome(const struct ipcb_run *run, int status)
+{
+	if (run->stop_signal != 0)
+		fprintf(stderr, "%s: interrupted by signal %d; results so far are kept\n", prog,
+			run->stop_signal);
+	else if (status == EXIT_UNSUPPORTED)
+		fprintf(stderr, "%s: nothing selected can run here (every cell was skipped; see the notes)\n",
+			prog);
+	else if (status == EXIT_FAILED)
+		fprintf(stderr, "%s: %zu cell%s failed (see the notes under the table)\n", prog,
+			ipcb_run_count(run, IPCB_FAILED),
+			ipcb_run_count(run, IPCB_FAILED) == 1 ? "" : "s");
+}
+
 static int cmd_run(int argc, char **argv)
 {
 	struct ipcb_params p = { 0 };
@@ -595,9 +743,12 @@ static int cmd_run(int argc, char **argv)
 					 .argv = all_argv };
 	struct run_opts o;
 	struct ipcb_sysinfo si;
+	struct ipcb_warnings warnings = { 0 };
 	struct ipcb_run *run = NULL;
 	struct ipcb_err err = { { 0 }, { 0 } };
+	struct ipcb_table_opts topts;
 	const char *fault = getenv("IPCBENCH_FAULT");
+	char counters_note[IPCB_ERR_MSG_MAX + 32];
 	FILE *table;
 	int rc;
 
@@ -612,23 +763,14 @@ static int cmd_run(int argc, char **argv)
 		print_err("IPCBENCH_FAULT", &err);
 		return EXIT_USAGE;
 	}
+	if ((rc = setup_clock(&o, &p.clock)) != 0 || (rc = check_noise(&o, &warnings)) != 0)
+		return rc;
 	clock_gettime(CLOCK_REALTIME, &meta.start);
-	ipcb_sysinfo_collect(&si);
-	p.variants = o.variants;
-	p.n_variants = o.n_variants;
-	p.sizes = o.sizes;
-	p.n_sizes = o.n_sizes;
-	p.latency = o.latency;
-	p.throughput = o.throughput;
-	p.cpu[0] = o.cpu[0];
-	p.cpu[1] = o.cpu[1];
-	p.iterations = o.iterations;
-	p.warmup = o.warmup;
-	p.repetitions = (unsigned)o.repetitions;
-	p.verify = o.verify;
-	p.quick = o.quick;
-	p.stall_timeout_ns = (uint64_t)(o.timeout_s * 1e9);
-	p.hist = (struct ipcb_hist_cfg){ .lowest_ns = 1, .highest_ns = 100000000000ull, .sig_figs = 3 };
+	setup_counters(&o, &p, counters_note, sizeof counters_note);
+	ipcb_sysinfo_collect(&si, &p.clock);
+	fill_params(&o, &p);
+	meta.warnings = &warnings;
+	meta.counters_note = counters_note;
 	if (ipcb_harness_init(&err) != 0 || ipcb_run_new(&p, &run, &err) != 0) {
 		print_err(NULL, &err);
 		ipcb_harness_fini();
@@ -642,18 +784,12 @@ static int cmd_run(int argc, char **argv)
 	clock_gettime(CLOCK_REALTIME, &meta.end);
 	meta.exit_status = exit_status_of(run);
 	table = o.json != NULL && strcmp(o.json, "-") == 0 ? stderr : stdout;
-	ipcb_table_print(table, run, &si);
+	topts.cost = o.cost;
+	topts.elapsed_s = (double)(meta.end.tv_sec - meta.start.tv_sec) +
+			  (double)(meta.end.tv_nsec - meta.start.tv_nsec) / 1e9;
+	ipcb_table_print(table, run, &si, &topts);
 	fflush(table);
-	if (run->stop_signal != 0)
-		fprintf(stderr, "%s: interrupted by signal %d; results so far are kept\n", prog,
-			run->stop_signal);
-	else if (meta.exit_status == EXIT_UNSUPPORTED)
-		fprintf(stderr, "%s: nothing selected can run here (every cell was skipped; see the notes)\n",
-			prog);
-	else if (meta.exit_status == EXIT_FAILED)
-		fprintf(stderr, "%s: %zu cell%s failed (see the notes under the table)\n", prog,
-			ipcb_run_count(run, IPCB_FAILED),
-			ipcb_run_count(run, IPCB_FAILED) == 1 ? "" : "s");
+	print_outcome(run, meta.exit_status);
 	rc = write_results(&o, run, &si, &meta);
 	ipcb_run_free(run);
 	ipcb_harness_fini();

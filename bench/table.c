@@ -109,11 +109,23 @@ static void spread_text(const struct ipcb_cell *c, char *buf, size_t len)
 	snprintf(buf, len, "+-%.1f%%", 50.0 * (double)(hi - lo) / c->median_p50_ns);
 }
 
-static void latency_cols(struct notes *nt, const struct ipcb_cell *c, char col[6][32])
+static void x_floor_text(double x, char *buf, size_t len)
 {
-	for (int i = 0; i < 5; i++)
+	if (x <= 0)
+		snprintf(buf, len, "-");
+	else if (x < 100)
+		snprintf(buf, len, "%.1fx", x);
+	else
+		snprintf(buf, len, "%.0fx", x);
+}
+
+/* p50, x floor, p99, p99.9, max, spread; [6] a note for a partial cell. */
+static void latency_cols(struct notes *nt, const struct ipcb_run *run,
+			 const struct ipcb_cell *c, char col[7][32])
+{
+	for (int i = 0; i < 6; i++)
 		snprintf(col[i], 32, "-");
-	col[5][0] = '\0';
+	col[6][0] = '\0';
 	if (c == NULL)
 		return;
 	if (c->reps_done == 0 || c->status == IPCB_FAILED || c->status == IPCB_SKIPPED) {
@@ -121,12 +133,36 @@ static void latency_cols(struct notes *nt, const struct ipcb_cell *c, char col[6
 		return;
 	}
 	ipcb_fmt_ns((double)c->lat.p50_ns, col[0], 32);
-	ipcb_fmt_ns((double)c->lat.p99_ns, col[1], 32);
-	ipcb_fmt_ns((double)c->lat.p999_ns, col[2], 32);
-	ipcb_fmt_ns((double)c->lat.max_ns, col[3], 32);
-	spread_text(c, col[4], 32);
+	x_floor_text(ipcb_run_x_floor(run, c), col[1], 32);
+	ipcb_fmt_ns((double)c->lat.p99_ns, col[2], 32);
+	ipcb_fmt_ns((double)c->lat.p999_ns, col[3], 32);
+	ipcb_fmt_ns((double)c->lat.max_ns, col[4], 32);
+	spread_text(c, col[5], 32);
 	if (c->status != IPCB_OK)
-		status_text(nt, c, col[5], 32);
+		status_text(nt, c, col[6], 32);
+}
+
+/* One line on the reference cells. */
+static void print_references(FILE *f, const struct ipcb_run *run)
+{
+	const struct ipcb_cell *refs[2] = { run->floor, run->harness };
+	static const char *const what[2] = { "floor (cacheline: a shared cache line, spinning)",
+					     "harness (null: the loop and two clock readings)" };
+
+	for (int i = 0; i < 2; i++) {
+		const struct ipcb_cell *c = refs[i];
+		char p50[32], p99[32];
+
+		if (c == NULL)
+			continue;
+		if (c->reps_done == 0) {
+			fprintf(f, "%s: %s: %s\n", what[i], ipcb_status_name(c->status), c->why.msg);
+			continue;
+		}
+		ipcb_fmt_ns((double)c->lat.p50_ns, p50, sizeof p50);
+		ipcb_fmt_ns((double)c->lat.p99_ns, p99, sizeof p99);
+		fprintf(f, "%s: RTT p50 %s, p99 %s\n", what[i], p50, p99);
+	}
 }
 
 static void throughput_cols(struct notes *nt, const struct ipcb_cell *c, char col[2][32])
@@ -164,12 +200,45 @@ static void print_notes(FILE *f, const struct notes *nt)
 	}
 }
 
-#define ROW_FMT "%-*s %8s %10s %10s %10s %10s %10s %10s %9s %s\n"
+#define ROW_FMT "%-*s %8s %10s %8s %10s %10s %10s %10s %10s %9s %s\n"
 
-void ipcb_table_print(FILE *f, const struct ipcb_run *run, const struct ipcb_sysinfo *si)
+static void fmt_count_or_dash(double v, char *buf, size_t len)
 {
-	static const char *const head[] = { "mechanism", "size", "RTT p50", "p99", "p99.9",
-					    "max", "p50 spread", "msgs/s", "MB/s", "" };
+	if (v < 0)
+		snprintf(buf, len, "-");
+	else
+		fmt_count(v, buf, len);
+}
+
+/* CPU time, context switches and counters per operation, one row per cell. */
+static void print_cost(FILE *f, const struct ipcb_run *run, int w)
+{
+	fprintf(f, "\nCost per operation (round trip for latency, message for throughput), median of repetitions:\n");
+	fprintf(f, "%-*s %8s %-10s %10s %10s %9s %9s %9s %9s\n", w, "mechanism", "size", "test",
+		"A CPU", "B CPU", "A vcsw", "B vcsw", "A cycles", "A instr");
+	for (size_t i = 0; i < run->n_cells; i++) {
+		const struct ipcb_cell *c = &run->cells[i];
+		char size[32], a[32], b[32], cyc[32], ins[32];
+
+		if (c->reference || c->reps_done == 0)
+			continue;
+		ipcb_fmt_size(c->size, size, sizeof size);
+		ipcb_fmt_ns(c->cost[0].cpu_ns, a, sizeof a);
+		ipcb_fmt_ns(c->cost[1].cpu_ns, b, sizeof b);
+		fmt_count_or_dash(c->cost[0].counters[IPCB_CTR_CYCLES], cyc, sizeof cyc);
+		fmt_count_or_dash(c->cost[0].counters[IPCB_CTR_INSTRUCTIONS], ins, sizeof ins);
+		fprintf(f, "%-*s %8s %-10s %10s %10s %9.2f %9.2f %9s %9s\n", w, c->var->label, size,
+			c->test == IPCB_TEST_LATENCY ? "latency" : "throughput", a, b,
+			c->cost[0].vcsw + c->cost[0].ivcsw, c->cost[1].vcsw + c->cost[1].ivcsw, cyc, ins);
+	}
+	fprintf(f, "CPU: user + system time of the side's process; vcsw: context switches (voluntary + involuntary).\n");
+}
+
+void ipcb_table_print(FILE *f, const struct ipcb_run *run, const struct ipcb_sysinfo *si,
+		      const struct ipcb_table_opts *opts)
+{
+	static const char *const head[] = { "mechanism", "size", "RTT p50", "x floor", "p99",
+					    "p99.9", "max", "p50 spread", "msgs/s", "MB/s", "" };
 	struct notes nt = { 0 };
 	bool mismatch = false;
 	int w = 11;
@@ -178,12 +247,15 @@ void ipcb_table_print(FILE *f, const struct ipcb_run *run, const struct ipcb_sys
 		if ((int)strlen(run->p.variants[v].label) > w)
 			w = (int)strlen(run->p.variants[v].label);
 
-	fprintf(f, "CPUs: side A on %d, side B on %d; %u repetition%s; %s (clocksource %s, %.1f ns per reading)\n\n",
+	fprintf(f, "CPUs: side A on %d, side B on %d; %u repetition%s; %s (clocksource %s, %.1f ns per reading)\n",
 		run->p.cpu[0], run->p.cpu[1], run->p.repetitions,
-		run->p.repetitions == 1 ? "" : "s", si->clock.name,
-		si->clock.source[0] ? si->clock.source : "unknown", si->clock.overhead_ns);
+		run->p.repetitions == 1 ? "" : "s", si->clock_info.name,
+		si->clock_info.source[0] ? si->clock_info.source : "unknown",
+		si->clock_info.overhead_ns);
+	print_references(f, run);
+	fputc('\n', f);
 	fprintf(f, ROW_FMT, w, head[0], head[1], head[2], head[3], head[4], head[5], head[6], head[7],
-		head[8], head[9]);
+		head[8], head[9], head[10]);
 	for (size_t m = 0; m < run->p.n_variants; m++) {
 		for (size_t s = 0; s < run->p.n_sizes; s++) {
 			const struct ipcb_variant *var = &run->p.variants[m];
@@ -191,17 +263,18 @@ void ipcb_table_print(FILE *f, const struct ipcb_run *run, const struct ipcb_sys
 				find_cell(run, var, run->p.sizes[s], IPCB_TEST_LATENCY);
 			const struct ipcb_cell *tc =
 				find_cell(run, var, run->p.sizes[s], IPCB_TEST_THROUGHPUT);
-			char size[32], lat[6][32], tput[2][32];
+			char size[32], lat[7][32], tput[2][32];
 
 			ipcb_fmt_size(run->p.sizes[s], size, sizeof size);
-			latency_cols(&nt, lc, lat);
+			latency_cols(&nt, run, lc, lat);
 			throughput_cols(&nt, tc, tput);
 			fprintf(f, ROW_FMT, w, var->label, size, lat[0], lat[1], lat[2], lat[3], lat[4],
-				tput[0], tput[1], lat[5]);
+				lat[5], tput[0], tput[1], lat[6]);
 			mismatch |= (lc && lc->cpu_mismatch) || (tc && tc->cpu_mismatch);
 		}
 	}
 	fprintf(f, "\nRTT: round trip, full message both ways; percentiles over all repetitions pooled.\n"
+		   "x floor: RTT p50 over the floor's, measured in this run on the same CPUs.\n"
 		   "p50 spread: half the range of the repetitions' p50, relative to their median.\n"
 		   "msgs/s, MB/s (10^6 bytes/s): streaming, measured at the receiver; median of repetitions.\n");
 	if (mismatch)
@@ -210,4 +283,7 @@ void ipcb_table_print(FILE *f, const struct ipcb_run *run, const struct ipcb_sys
 		fputc('\n', f);
 		print_notes(f, &nt);
 	}
+	if (opts->cost)
+		print_cost(f, run, w);
+	fprintf(f, "\nelapsed: %.1f s\n", opts->elapsed_s);
 }

@@ -2,6 +2,7 @@
 #ifndef IPCB_TABLE_H
 #define IPCB_TABLE_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 
@@ -14,8 +15,14 @@ void ipcb_fmt_ns(double ns, char *buf, size_t len);
 /* "64 B", "4 KiB", "1 MiB" (exact multiples only; otherwise bytes) */
 void ipcb_fmt_size(uint64_t bytes, char *buf, size_t len);
 
+struct ipcb_table_opts {
+	bool cost;        /* CPU time and context switches per operation */
+	double elapsed_s; /* the run's wall time, for the footer */
+};
+
 /* One row per mechanism and size: latency and throughput side by side,
  * cells without figures replaced by their status and a numbered note. */
-void ipcb_table_print(FILE *f, const struct ipcb_run *run, const struct ipcb_sysinfo *si);
+void ipcb_table_print(FILE *f, const struct ipcb_run *run, const struct ipcb_sysinfo *si,
+		      const struct ipcb_table_opts *opts);
 
 #endif

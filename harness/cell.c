@@ -12,12 +12,14 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "harness/cell.h"
 #include "harness/clock.h"
 #include "harness/futex.h"
+#include "harness/mem.h"
 #include "harness/msg.h"
 #include "harness/pin.h"
 
@@ -174,6 +176,9 @@ struct child {
 	size_t len;
 	bool check; /* the mechanism carries data: check every message */
 	struct ipcb_err *err;
+	struct ipcb_counters ctr;
+	struct rusage ru0;
+	uint64_t cpu0_ns;
 };
 
 /* Integrity check of a received message; fills err on mismatch. */
@@ -202,101 +207,220 @@ static void progress(const struct child *c, uint64_t n)
 	atomic_store_explicit(&c->page->progress, n, memory_order_relaxed);
 }
 
-/* Side A of the latency test: send, wait for the echo, time the pair. */
-static int latency_a(const struct child *c)
+static uint64_t process_cpu_ns(void)
 {
-	const uint64_t total = c->spec->warmup + c->spec->iterations;
+	struct timespec ts;
 
-	for (uint64_t i = 0; i < total; i++) {
-		uint64_t t0, t1;
-		int rc;
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
 
-		put_seq(c, i);
-		t0 = ipcb_clock_now_ns();
-		rc = c->m->send(c->st, c->tx, c->len, c->err);
-		if (rc == 0)
-			rc = c->m->recv(c->st, c->rx, c->len, c->err);
-		t1 = ipcb_clock_now_ns();
-		if (rc != 0)
+static uint64_t tv_ns(const struct timeval *tv)
+{
+	return (uint64_t)tv->tv_sec * 1000000000u + (uint64_t)tv->tv_usec * 1000u;
+}
+
+/* Start and end of the timed part, outside any timed interval: the CPU
+ * the side runs on, its resource usage and its hardware counters. */
+static void timed_part_begins(struct child *c)
+{
+	c->page->obs.cpu_start = sched_getcpu();
+	getrusage(RUSAGE_SELF, &c->ru0);
+	c->cpu0_ns = process_cpu_ns();
+	ipcb_counters_start(&c->ctr);
+}
+
+static void timed_part_ends(struct child *c, uint64_t ops)
+{
+	struct ipcb_side_obs *o = &c->page->obs;
+	struct rusage ru;
+
+	ipcb_counters_stop(&c->ctr);
+	o->cpu_ns = process_cpu_ns() - c->cpu0_ns;
+	getrusage(RUSAGE_SELF, &ru);
+	o->utime_ns = tv_ns(&ru.ru_utime) - tv_ns(&c->ru0.ru_utime);
+	o->stime_ns = tv_ns(&ru.ru_stime) - tv_ns(&c->ru0.ru_stime);
+	o->nvcsw = (uint64_t)(ru.ru_nvcsw - c->ru0.ru_nvcsw);
+	o->nivcsw = (uint64_t)(ru.ru_nivcsw - c->ru0.ru_nivcsw);
+	ipcb_counters_read(&c->ctr, o->counters);
+	o->cpu_end = sched_getcpu();
+	o->ops = ops;
+}
+
+/* The clock of the loops: read raw, converted to ns only as a difference,
+ * after the timed interval. Inlined with a constant kind, so each loop is
+ * compiled once per clock with no branch on it. */
+static inline __attribute__((always_inline)) uint64_t clk_read(enum ipcb_clock_kind k)
+{
+	return k == IPCB_CLOCK_TSC ? ipcb_tsc_now() : ipcb_clock_now_ns();
+}
+
+static inline __attribute__((always_inline)) uint64_t clk_ns(const struct child *c,
+							     enum ipcb_clock_kind k, uint64_t d)
+{
+	return k == IPCB_CLOCK_TSC ? ipcb_tsc_to_ns(&c->spec->clock->tsc, d) : d;
+}
+
+/* One round trip of side A: send, wait for the echo, check it. The time
+ * between the two clock readings is the measured round trip. */
+static inline __attribute__((always_inline)) int round_trip_a(const struct child *c,
+							      enum ipcb_clock_kind k,
+							      uint64_t i, uint64_t *rtt)
+{
+	uint64_t t0, t1;
+	int rc;
+
+	put_seq(c, i);
+	t0 = clk_read(k);
+	rc = c->m->send(c->st, c->tx, c->len, c->err);
+	if (rc == 0)
+		rc = c->m->recv(c->st, c->rx, c->len, c->err);
+	t1 = clk_read(k);
+	if (rc != 0)
+		return rc;
+	*rtt = clk_ns(c, k, t1 - t0);
+	progress(c, i + 1);
+	return check_msg(c, c->rx, i);
+}
+
+static inline __attribute__((always_inline)) int latency_a(struct child *c,
+							   enum ipcb_clock_kind k)
+{
+	const uint64_t warmup = c->spec->warmup, total = warmup + c->spec->iterations;
+	uint64_t i, rtt, t0;
+	int rc;
+
+	for (i = 0; i < warmup; i++)
+		if ((rc = round_trip_a(c, k, i, &rtt)) != 0)
 			return rc;
-		if (check_msg(c, c->rx, i) != 0)
-			return -EBADMSG;
-		if (i >= c->spec->warmup)
-			ipcb_hist_record(c->hist, t1 - t0);
-		progress(c, i + 1);
+	timed_part_begins(c);
+	t0 = clk_read(k);
+	for (; i < total; i++) {
+		if ((rc = round_trip_a(c, k, i, &rtt)) != 0)
+			return rc;
+		ipcb_hist_record(c->hist, rtt);
 	}
+	c->page->obs.elapsed_ns = clk_ns(c, k, clk_read(k) - t0);
+	timed_part_ends(c, c->spec->iterations);
 	return 0;
 }
 
 /* Side B of the latency test: echo each message back whole, then check it
  * (after the echo, so the check stays off A's clock). */
-static int latency_b(const struct child *c)
+static int echo_b(const struct child *c, uint64_t i)
 {
-	const uint64_t total = c->spec->warmup + c->spec->iterations;
+	int rc = c->m->recv(c->st, c->rx, c->len, c->err);
 
-	for (uint64_t i = 0; i < total; i++) {
-		int rc = c->m->recv(c->st, c->rx, c->len, c->err);
+	if (rc == 0)
+		rc = c->m->send(c->st, c->rx, c->len, c->err);
+	if (rc != 0)
+		return rc;
+	progress(c, i + 1);
+	return check_msg(c, c->rx, i);
+}
 
-		if (rc == 0)
-			rc = c->m->send(c->st, c->rx, c->len, c->err);
-		if (rc != 0)
+static inline __attribute__((always_inline)) int latency_b(struct child *c,
+							   enum ipcb_clock_kind k)
+{
+	const uint64_t warmup = c->spec->warmup, total = warmup + c->spec->iterations;
+	uint64_t i, t0;
+	int rc;
+
+	for (i = 0; i < warmup; i++)
+		if ((rc = echo_b(c, i)) != 0)
 			return rc;
-		if (check_msg(c, c->rx, i) != 0)
-			return -EBADMSG;
-		progress(c, i + 1);
-	}
+	timed_part_begins(c);
+	t0 = clk_read(k);
+	for (; i < total; i++)
+		if ((rc = echo_b(c, i)) != 0)
+			return rc;
+	c->page->obs.elapsed_ns = clk_ns(c, k, clk_read(k) - t0);
+	timed_part_ends(c, c->spec->iterations);
 	return 0;
 }
 
 /* Side A of the throughput test: stream messages back to back. */
-static int throughput_a(const struct child *c)
+static int stream_one(const struct child *c, uint64_t i)
 {
-	const uint64_t total = c->spec->warmup + c->spec->iterations;
+	int rc;
 
-	for (uint64_t i = 0; i < total; i++) {
-		int rc;
-
-		put_seq(c, i);
-		rc = c->m->send(c->st, c->tx, c->len, c->err);
-		if (rc != 0)
-			return rc;
+	put_seq(c, i);
+	rc = c->m->send(c->st, c->tx, c->len, c->err);
+	if (rc == 0)
 		progress(c, i + 1);
-	}
+	return rc;
+}
+
+static inline __attribute__((always_inline)) int throughput_a(struct child *c,
+							      enum ipcb_clock_kind k)
+{
+	const uint64_t warmup = c->spec->warmup, total = warmup + c->spec->iterations;
+	uint64_t i, t0;
+	int rc;
+
+	for (i = 0; i < warmup; i++)
+		if ((rc = stream_one(c, i)) != 0)
+			return rc;
+	timed_part_begins(c);
+	t0 = clk_read(k);
+	for (; i < total; i++)
+		if ((rc = stream_one(c, i)) != 0)
+			return rc;
+	c->page->obs.elapsed_ns = clk_ns(c, k, clk_read(k) - t0);
+	timed_part_ends(c, c->spec->iterations);
 	return 0;
 }
 
-static int receive_checked(const struct child *c, uint64_t seq)
+static int receive_one(const struct child *c, uint64_t i)
 {
 	int rc = c->m->recv(c->st, c->rx, c->len, c->err);
 
 	if (rc != 0)
 		return rc;
-	return check_msg(c, c->rx, seq);
+	progress(c, i + 1);
+	return check_msg(c, c->rx, i);
 }
 
 /* Side B of the throughput test: the rate is measured here, from the end
  * of the warm-up to the last message. */
-static int throughput_b(const struct child *c)
+static inline __attribute__((always_inline)) int throughput_b(struct child *c,
+							      enum ipcb_clock_kind k)
 {
-	const uint64_t warmup = c->spec->warmup;
-	const uint64_t total = warmup + c->spec->iterations;
-	uint64_t i;
+	const uint64_t warmup = c->spec->warmup, total = warmup + c->spec->iterations;
+	uint64_t i, t0;
 	int rc;
 
-	for (i = 0; i < warmup; i++) {
-		if ((rc = receive_checked(c, i)) != 0)
+	for (i = 0; i < warmup; i++)
+		if ((rc = receive_one(c, i)) != 0)
 			return rc;
-		progress(c, i + 1);
-	}
-	c->page->obs.t_start_ns = ipcb_clock_now_ns();
-	for (; i < total; i++) {
-		if ((rc = receive_checked(c, i)) != 0)
+	timed_part_begins(c);
+	t0 = clk_read(k);
+	for (; i < total; i++)
+		if ((rc = receive_one(c, i)) != 0)
 			return rc;
-		progress(c, i + 1);
-	}
-	c->page->obs.t_end_ns = ipcb_clock_now_ns();
-	c->page->obs.msgs = c->spec->iterations;
+	c->page->obs.elapsed_ns = clk_ns(c, k, clk_read(k) - t0);
+	timed_part_ends(c, c->spec->iterations);
 	return 0;
+}
+
+/* Each loop once per clock, the clock a constant in each copy. */
+#define PER_CLOCK(loop)                                                                 \
+	static int loop##_mono(struct child *c) { return loop(c, IPCB_CLOCK_MONOTONIC); } \
+	static int loop##_tsc(struct child *c) { return loop(c, IPCB_CLOCK_TSC); }
+PER_CLOCK(latency_a)
+PER_CLOCK(latency_b)
+PER_CLOCK(throughput_a)
+PER_CLOCK(throughput_b)
+
+static int run_loop(struct child *c, enum ipcb_side side)
+{
+	static int (*const loops[2][2][2])(struct child *) = {
+		/* [test][side][clock] */
+		{ { latency_a_mono, latency_a_tsc }, { latency_b_mono, latency_b_tsc } },
+		{ { throughput_a_mono, throughput_a_tsc }, { throughput_b_mono, throughput_b_tsc } },
+	};
+
+	return loops[c->spec->cfg.test][side][c->spec->clock->kind](c);
 }
 
 /* Pre-faulted message buffer: the payload starts one cache line into a
@@ -313,30 +437,6 @@ static unsigned char *alloc_buffer(size_t len, struct ipcb_err *err)
 	}
 	memset(p, 0, bytes);
 	return p + IPCB_HEADROOM_MAX;
-}
-
-static int run_loop(struct child *c, enum ipcb_side side)
-{
-	struct ipcb_side_obs *obs = &c->page->obs;
-	int rc;
-
-	obs->cpu_start = sched_getcpu();
-	if (c->spec->cfg.test == IPCB_TEST_LATENCY) {
-		uint64_t t0 = ipcb_clock_now_ns();
-
-		rc = side == IPCB_SIDE_A ? latency_a(c) : latency_b(c);
-		obs->t_start_ns = t0;
-		obs->t_end_ns = ipcb_clock_now_ns();
-		obs->msgs = c->spec->iterations;
-	} else if (side == IPCB_SIDE_A) {
-		obs->t_start_ns = ipcb_clock_now_ns();
-		rc = throughput_a(c);
-		obs->t_end_ns = ipcb_clock_now_ns();
-	} else {
-		rc = throughput_b(c);
-	}
-	obs->cpu_end = sched_getcpu();
-	return rc;
 }
 
 static void child_signals(void)
@@ -373,6 +473,9 @@ static int child_prepare(struct child *c, enum ipcb_side side, pid_t parent,
 		return -ENOMEM;
 	/* A payload that is not all zeros, even without --verify. */
 	ipcb_msg_fill(c->tx, c->len, 0);
+	if (spec->counters &&
+	    (rc = ipcb_counters_open(&c->ctr, spec->counters_user_only, c->err)) != 0)
+		return rc;
 	ipcb_futex_wait_nonzero(&sh->pids_published);
 	self.side = side;
 	self.pid = getpid();
@@ -399,10 +502,13 @@ child_main(const struct ipcb_rep_spec *spec, const struct ipcb_mech *m, void *st
 		.len = spec->cfg.msg_size_bytes,
 		.check = !(spec->mech->flags & IPCB_MECH_NO_DATA),
 		.err = &page->err,
+		.ctr = { .fd = { -1, -1, -1 } },
 	};
 	int rc;
 
 	close(wake_fd[0]);
+	/* The shared page and side A's histogram: no page fault mid-loop. */
+	ipcb_prefault(sh, ar->bytes);
 	rc = child_prepare(&c, side, parent, sh);
 	if (rc == 0) {
 		atomic_store_explicit(&page->state, SIDE_READY, memory_order_release);
@@ -577,9 +683,13 @@ static void reset_shared(struct ipcb_arena *ar)
 	memset(ar->sh, 0, sizeof *ar->sh);
 	ipcb_hist_init((struct ipcb_hist *)ar->sh->hist, ar->hist_bytes, ar->hc.lowest_ns,
 		       ar->hc.highest_ns, ar->hc.sig_figs);
-	for (int s = 0; s < 2; s++)
-		ar->sh->side[s].obs.cpu_attach = ar->sh->side[s].obs.cpu_start =
-			ar->sh->side[s].obs.cpu_end = -1;
+	for (int s = 0; s < 2; s++) {
+		struct ipcb_side_obs *o = &ar->sh->side[s].obs;
+
+		o->cpu_attach = o->cpu_start = o->cpu_end = -1;
+		for (int i = 0; i < IPCB_CTR_N; i++)
+			o->counters[i] = -1;
+	}
 }
 
 static bool fault_applies(const struct ipcb_rep_spec *spec)

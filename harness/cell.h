@@ -6,6 +6,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "harness/clock.h"
+#include "harness/counters.h"
 #include "harness/err.h"
 #include "harness/fault.h"
 #include "harness/hist.h"
@@ -36,16 +38,25 @@ struct ipcb_rep_spec {
 	bool verify;               /* pattern + checksum in every message */
 	uint64_t stall_timeout_ns; /* watchdog: longest time without progress */
 	const struct ipcb_fault *fault; /* NULL = none */
+	const struct ipcb_clock *clock; /* how the loops tell time */
+	bool counters;             /* count cycles, instructions, cache misses */
+	bool counters_user_only;   /* ... of user space only */
 };
 
-/* What one side observed, copied out of the shared page. */
+/* What one side observed in the timed part (after the warm-up), copied
+ * out of the shared page. */
 struct ipcb_side_obs {
-	int cpu_attach;     /* sched_getcpu() after attach */
-	int cpu_start;      /* ... just before the timed loop */
-	int cpu_end;        /* ... just after it */
-	uint64_t msgs;      /* messages received by this side in the timed part */
-	uint64_t t_start_ns; /* timed part, CLOCK_MONOTONIC */
-	uint64_t t_end_ns;
+	int cpu_attach;      /* sched_getcpu() after attach */
+	int cpu_start;       /* ... just before the timed part */
+	int cpu_end;         /* ... just after it */
+	uint64_t ops;        /* round trips (latency) or messages (throughput) */
+	uint64_t elapsed_ns; /* wall time, by the run's clock */
+	uint64_t utime_ns;   /* getrusage(RUSAGE_SELF) differences */
+	uint64_t stime_ns;
+	uint64_t nvcsw;      /* voluntary context switches */
+	uint64_t nivcsw;     /* involuntary context switches */
+	uint64_t cpu_ns;     /* CLOCK_PROCESS_CPUTIME_ID difference (exact, unlike the split above) */
+	int64_t counters[IPCB_CTR_N]; /* -1 when not counted */
 };
 
 struct ipcb_rep_out {

@@ -51,12 +51,22 @@ static json_t *cpu_json(const struct ipcb_cpu_ident *c)
 			 "hypervisor", c->hypervisor);
 }
 
+static json_t *tsc_json(const struct ipcb_clock *clk)
+{
+	if (clk->kind != IPCB_CLOCK_TSC)
+		return json_null();
+	return json_pack("{s:f, s:f, s:I, s:I, s:s}", "ticks_per_ns", clk->tsc.ticks_per_ns,
+			 "error_ppm", clk->tsc.error_ppm, "window_ns", (json_int_t)clk->tsc.window_ns,
+			 "mult", (json_int_t)clk->tsc.mult,
+			 "method", "rdtscp against CLOCK_MONOTONIC, narrowest of 16 samples at each end of the window");
+}
+
 json_t *ipcb_result_system(const struct ipcb_sysinfo *si)
 {
 	char allowed[1024];
 
 	ipcb_cpulist_format(&si->allowed, allowed, sizeof allowed);
-	return json_pack("{s:{s:s, s:s, s:s, s:s}, s:s, s:o, s:{s:I, s:I, s:s}, s:I, s:{s:s, s:o, s:I, s:f, s:I, s:I}}",
+	return json_pack("{s:{s:s, s:s, s:s, s:s}, s:s, s:o, s:{s:I, s:I, s:s}, s:I, s:{s:s, s:o, s:I, s:f, s:I, s:I, s:o}}",
 			 "kernel", "sysname", si->uts.sysname, "release", si->uts.release,
 			 "version", si->uts.version, "machine", si->uts.machine,
 			 "hostname", si->hostname,
@@ -64,11 +74,13 @@ json_t *ipcb_result_system(const struct ipcb_sysinfo *si)
 			 "cpus", "configured", (json_int_t)si->cpus_configured,
 			 "online", (json_int_t)si->cpus_online, "allowed", allowed,
 			 "memory_bytes", (json_int_t)si->mem_total_bytes,
-			 "clock", "name", si->clock.name, "clocksource", str_or_null(si->clock.source),
-			 "resolution_ns", (json_int_t)si->clock.resolution_ns,
-			 "overhead_ns", si->clock.overhead_ns,
-			 "min_step_ns", (json_int_t)si->clock.min_step_ns,
-			 "readings", (json_int_t)si->clock.readings);
+			 "clock", "name", si->clock_info.name,
+			 "clocksource", str_or_null(si->clock_info.source),
+			 "resolution_ns", (json_int_t)si->clock_info.resolution_ns,
+			 "overhead_ns", si->clock_info.overhead_ns,
+			 "min_step_ns", (json_int_t)si->clock_info.min_step_ns,
+			 "readings", (json_int_t)si->clock_info.readings,
+			 "tsc", tsc_json(&si->clock));
 }
 
 /* The options a mechanism takes, with their types and defaults. */
@@ -145,9 +157,10 @@ static json_t *params_json(const struct ipcb_params *p)
 				  p->fault.mech[0] ? p->fault.mech : "*",
 				  "kind", ipcb_fault_kind_name(p->fault.kind),
 				  "side", p->fault.side == IPCB_SIDE_A ? "a" : "b");
-	return json_pack("{s:o, s:o, s:o, s:o, s:[i, i], s:o, s:o, s:i, s:b, s:b, s:f, s:{s:I, s:I, s:i}, s:o}",
+	return json_pack("{s:o, s:o, s:o, s:o, s:[i, i], s:f, s:o, s:o, s:i, s:b, s:b, s:f, s:{s:I, s:I, s:i}, s:o, s:s, s:b}",
 			 "mechanisms", mechs, "variants", variants, "sizes_bytes", sizes, "tests", tests,
 			 "cpus", p->cpu[0], p->cpu[1],
+			 "cell_time_s", (double)p->cell_time_ns / 1e9,
 			 "iterations", p->iterations ? json_integer((json_int_t)p->iterations) : json_null(),
 			 "warmup", p->warmup == IPCB_WARMUP_AUTO ? json_null()
 								  : json_integer((json_int_t)p->warmup),
@@ -156,7 +169,9 @@ static json_t *params_json(const struct ipcb_params *p)
 			 "histogram", "lowest_ns", (json_int_t)p->hist.lowest_ns,
 			 "highest_ns", (json_int_t)p->hist.highest_ns,
 			 "significant_figures", p->hist.sig_figs,
-			 "fault", fault);
+			 "fault", fault,
+			 "clock", ipcb_clock_name(p->clock.kind),
+			 "counters", p->counters);
 }
 
 /* Sparse histogram: one [lowest_ns, highest_ns, count] per non-empty counter. */
@@ -206,6 +221,29 @@ static void put_lat(json_t *obj, const struct ipcb_lat_summary *s)
 	json_decref(add);
 }
 
+static json_t *num_or_null(double v)
+{
+	return v < 0 ? json_null() : json_real(v);
+}
+
+/* One side's cost per operation. */
+static json_t *cost_json(const struct ipcb_cost *k)
+{
+	return json_pack("{s:f, s:f, s:f, s:f, s:f, s:o, s:o, s:o}",
+			 "cpu_ns", k->cpu_ns, "user_ns", k->utime_ns, "sys_ns", k->stime_ns,
+			 "voluntary_switches", k->vcsw, "involuntary_switches", k->ivcsw,
+			 "cycles", num_or_null(k->counters[IPCB_CTR_CYCLES]),
+			 "instructions", num_or_null(k->counters[IPCB_CTR_INSTRUCTIONS]),
+			 "cache_misses", num_or_null(k->counters[IPCB_CTR_CACHE_MISSES]));
+}
+
+static json_t *costs_json(const struct ipcb_cell *c, const struct ipcb_cost k[2])
+{
+	return json_pack("{s:s, s:o, s:o}",
+			 "per", c->test == IPCB_TEST_LATENCY ? "round_trip" : "message",
+			 "a", cost_json(&k[0]), "b", cost_json(&k[1]));
+}
+
 static json_t *side_cpus(const struct ipcb_side_obs *o)
 {
 	return json_pack("{s:i, s:i, s:i}", "attach", o->cpu_attach, "start", o->cpu_start,
@@ -215,16 +253,17 @@ static json_t *side_cpus(const struct ipcb_side_obs *o)
 static json_t *rep_json(const struct ipcb_cell *c, unsigned i)
 {
 	const struct ipcb_rep *r = &c->reps[i];
-	json_t *o = json_pack("{s:i, s:s, s:I, s:{s:o, s:o}}", "index", (int)i,
+	json_t *o = json_pack("{s:i, s:s, s:I, s:{s:o, s:o}, s:o}", "index", (int)i,
 			      "status", ipcb_status_name(r->status),
 			      "elapsed_ns", (json_int_t)r->elapsed_ns,
-			      "cpus_observed", "a", side_cpus(&r->side[0]), "b", side_cpus(&r->side[1]));
+			      "cpus_observed", "a", side_cpus(&r->side[0]), "b", side_cpus(&r->side[1]),
+			      "cost", costs_json(c, r->cost));
 
 	if (c->test == IPCB_TEST_LATENCY)
 		put_lat(o, &r->lat);
 	else
 		json_object_update_new(o, json_pack("{s:I, s:f, s:o}",
-						    "msgs", (json_int_t)r->side[1].msgs,
+						    "msgs", (json_int_t)r->side[1].ops,
 						    "msgs_per_s", r->msgs_per_s,
 						    "bytes_per_s", c->mech->flags & IPCB_MECH_NO_DATA
 							    ? json_null() : json_real(r->bytes_per_s)));
@@ -292,10 +331,11 @@ static json_t *cell_json(const struct ipcb_run *run, const struct ipcb_cell *c)
 {
 	json_t *reps = json_array();
 	bool has_data = c->reps_done > 0;
+	double x_floor = ipcb_run_x_floor(run, c);
 
 	for (unsigned i = 0; i < c->reps_done; i++)
 		json_array_append_new(reps, rep_json(c, i));
-	return json_pack("{s:s, s:s, s:o, s:s, s:I, s:{s:[i, i], s:[o, o], s:b}, s:s, s:o, s:o, s:I, s:I, s:i, s:i, s:o, s:o, s:o}",
+	return json_pack("{s:s, s:s, s:o, s:s, s:I, s:{s:[i, i], s:[o, o], s:b}, s:s, s:o, s:o, s:I, s:I, s:o, s:i, s:i, s:o, s:o, s:o, s:o, s:o}",
 			 "mechanism", c->mech->name,
 			 "variant", c->var->label,
 			 "options", opts_json(&c->var->opts),
@@ -309,12 +349,37 @@ static json_t *cell_json(const struct ipcb_run *run, const struct ipcb_cell *c)
 			 "hint", c->status == IPCB_OK ? json_null() : str_or_null(c->why.hint),
 			 "iterations", (json_int_t)c->iterations,
 			 "warmup", (json_int_t)c->warmup,
+			 "sizing", c->sized ? json_pack("{s:s, s:I, s:I}", "method", "pilot",
+							"pilot_iterations", (json_int_t)c->pilot_n,
+							"pilot_ns", (json_int_t)c->pilot_ns)
+					    : json_pack("{s:s}", "method", "fixed"),
 			 "repetitions_planned", (int)run->p.repetitions,
 			 "repetitions_done", (int)c->reps_done,
 			 "repetitions", reps,
 			 "latency", has_data && c->test == IPCB_TEST_LATENCY ? latency_json(c) : json_null(),
 			 "throughput", has_data && c->test == IPCB_TEST_THROUGHPUT ? throughput_json(c)
-										    : json_null());
+										    : json_null(),
+			 "x_floor", x_floor > 0 ? json_real(x_floor) : json_null(),
+			 "cost", has_data ? costs_json(c, c->cost) : json_null());
+}
+
+/* The reference cells: the hardware floor and the harness's cost. */
+static json_t *floor_json(const struct ipcb_run *run)
+{
+	return json_pack("{s:o, s:o, s:s}",
+			 "cacheline", run->floor ? cell_json(run, run->floor) : json_null(),
+			 "null", run->harness ? cell_json(run, run->harness) : json_null(),
+			 "about", "measured in every run on the same CPUs; x_floor in each cell is its rtt_p50_ns over the cacheline cell's");
+}
+
+static json_t *warnings_json(const struct ipcb_warnings *w)
+{
+	json_t *a = json_array();
+
+	for (int i = 0; w != NULL && i < w->n; i++)
+		json_array_append_new(a, json_pack("{s:s, s:s}", "code", w->w[i].code,
+						   "message", w->w[i].msg));
+	return a;
 }
 
 json_t *ipcb_result_build(const struct ipcb_run *run, const struct ipcb_sysinfo *si,
@@ -332,8 +397,9 @@ json_t *ipcb_result_build(const struct ipcb_run *run, const struct ipcb_sysinfo 
 			json_object_set_new(mechs, run->mechs[i].mech->name,
 					    ipcb_result_mech(&run->mechs[i]));
 	for (size_t i = 0; i < run->n_cells; i++)
-		json_array_append_new(cells, cell_json(run, &run->cells[i]));
-	return json_pack("{s:i, s:{s:s, s:s}, s:o, s:o, s:o, s:f, s:i, s:b, s:o, s:o, s:o, s:o, s:o}",
+		if (!run->cells[i].reference)
+			json_array_append_new(cells, cell_json(run, &run->cells[i]));
+	return json_pack("{s:i, s:{s:s, s:s}, s:o, s:o, s:o, s:f, s:i, s:b, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}",
 			 "schema_version", IPCB_SCHEMA_VERSION,
 			 "tool", "name", "ipcbench", "version", meta->version,
 			 "argv", argv,
@@ -343,9 +409,12 @@ json_t *ipcb_result_build(const struct ipcb_run *run, const struct ipcb_sysinfo 
 			 "exit_status", meta->exit_status,
 			 "interrupted", run->stop_signal != 0,
 			 "interrupt_signal", run->stop_signal ? json_integer(run->stop_signal) : json_null(),
+			 "warnings", warnings_json(meta->warnings),
+			 "counters_note", str_or_null(meta->counters_note),
 			 "system", ipcb_result_system(si),
 			 "params", params_json(&run->p),
 			 "mechanisms", mechs,
+			 "floor", floor_json(run),
 			 "cells", cells);
 }
 

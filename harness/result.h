@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "harness/err.h"
+#include "harness/noise.h"
 #include "harness/run.h"
 #include "harness/sysinfo.h"
 
@@ -20,6 +21,8 @@ struct ipcb_result_meta {
 	struct timespec start; /* CLOCK_REALTIME */
 	struct timespec end;
 	int exit_status;
+	const struct ipcb_warnings *warnings; /* noise warnings at start; may be NULL */
+	const char *counters_note;            /* about --counters, or "" */
 };
 
 /* The whole document for a run. New reference; NULL on allocation failure. */

@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -13,17 +14,25 @@ static uint64_t clamp_u64(uint64_t v, uint64_t lo, uint64_t hi)
 	return v < lo ? lo : v > hi ? hi : v;
 }
 
-uint64_t ipcb_default_iterations(uint64_t size, enum ipcb_test test, bool quick)
+int ipcb_autosize_step(const struct ipcb_autosize *a, uint64_t pilot_n, uint64_t pilot_ns,
+		       uint64_t *n)
 {
-	const uint64_t MiB = 1024 * 1024;
+	double per_iter;
 
-	if (size == 0)
-		size = 1;
-	if (test == IPCB_TEST_LATENCY)
-		return quick ? clamp_u64(32 * MiB / size, 16, 2000)
-			     : clamp_u64(256 * MiB / size, 16, 10000);
-	return quick ? clamp_u64(128 * MiB / size, 16, 20000)
-		     : clamp_u64(1024 * MiB / size, 16, 100000);
+	if (pilot_n == 0)
+		pilot_n = 1;
+	/* Too short to time: a longer pilot, aiming at twice the minimum, at
+	 * most 64 times longer, never beyond what a repetition would run. */
+	if (pilot_ns < a->pilot_min_ns && pilot_n < a->max_n && pilot_n < a->min_n * 64) {
+		double scale = pilot_ns ? 2.0 * (double)a->pilot_min_ns / (double)pilot_ns : 64.0;
+
+		scale = scale > 64.0 ? 64.0 : scale < 2.0 ? 2.0 : scale;
+		*n = clamp_u64((uint64_t)((double)pilot_n * scale), pilot_n + 1, a->max_n);
+		return 1;
+	}
+	per_iter = (double)(pilot_ns ? pilot_ns : 1) / (double)pilot_n;
+	*n = clamp_u64((uint64_t)((double)a->target_ns / per_iter), a->min_n, a->max_n);
+	return 0;
 }
 
 static uint64_t warmup_for(const struct ipcb_params *p, uint64_t iterations)
@@ -79,6 +88,59 @@ static void plan_cell(struct ipcb_run *run, struct ipcb_cell *c,
 		c->status = IPCB_SKIPPED;
 }
 
+/* Lay out one cell; allocates its repetition slots and histogram. */
+static int init_cell(struct ipcb_run *run, struct ipcb_cell *c, const struct ipcb_variant *v,
+		     const struct ipcb_mech_info *mi, uint64_t size, enum ipcb_test test)
+{
+	const struct ipcb_params *p = &run->p;
+
+	c->var = v;
+	c->mech = v->mech;
+	c->test = test;
+	c->size = size;
+	/* Until a pilot has sized the cell, the first pilot's count. */
+	c->iterations = p->iterations ? p->iterations : IPCB_PILOT_FIRST;
+	c->warmup = warmup_for(p, c->iterations);
+	c->reps = calloc(p->repetitions, sizeof *c->reps);
+	if (c->reps == NULL)
+		return -ENOMEM;
+	plan_cell(run, c, mi);
+	if (c->test == IPCB_TEST_LATENCY && c->status == IPCB_PENDING) {
+		c->merged = ipcb_hist_new(p->hist.lowest_ns, p->hist.highest_ns, p->hist.sig_figs);
+		if (c->merged == NULL)
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+/* The floor and harness cells, first in the list. */
+static int init_references(struct ipcb_run *run, size_t *k)
+{
+	const struct ipcb_mech *refs[2] = { run->p.floor_mech, run->p.harness_mech };
+
+	for (int i = 0; i < 2; i++) {
+		struct ipcb_variant *v = &run->ref_var[i];
+		struct ipcb_cell *c;
+
+		if (refs[i] == NULL)
+			continue;
+		v->mech = refs[i];
+		if (ipcb_opt_defaults(v->mech, &v->opts) != 0)
+			return -EINVAL;
+		snprintf(v->label, sizeof v->label, "%s", v->mech->name);
+		ipcb_mech_query(v, &run->ref_info[i]);
+		c = &run->cells[(*k)++];
+		if (init_cell(run, c, v, &run->ref_info[i], IPCB_REFERENCE_SIZE, IPCB_TEST_LATENCY) != 0)
+			return -ENOMEM;
+		c->reference = true;
+		if (i == 0)
+			run->floor = c;
+		else
+			run->harness = c;
+	}
+	return 0;
+}
+
 int ipcb_run_new(const struct ipcb_params *p, struct ipcb_run **out,
 		 struct ipcb_err *err)
 {
@@ -89,39 +151,23 @@ int ipcb_run_new(const struct ipcb_params *p, struct ipcb_run **out,
 	if (run == NULL)
 		return ipcb_err_set(err, ENOMEM, "run");
 	run->p = *p;
-	run->n_cells = p->n_variants * p->n_sizes * tests;
+	run->n_cells = p->n_variants * p->n_sizes * tests + (p->floor_mech != NULL) +
+		       (p->harness_mech != NULL);
 	run->mechs = calloc(p->n_variants ? p->n_variants : 1, sizeof *run->mechs);
 	run->cells = calloc(run->n_cells ? run->n_cells : 1, sizeof *run->cells);
-	if (run->mechs == NULL || run->cells == NULL)
+	if (run->mechs == NULL || run->cells == NULL || init_references(run, &k) != 0)
 		goto nomem;
 	for (size_t v = 0; v < p->n_variants; v++)
 		ipcb_mech_query(&p->variants[v], &run->mechs[v]);
 	for (size_t m = 0; m < p->n_variants; m++) {
 		for (size_t s = 0; s < p->n_sizes; s++) {
 			for (int t = IPCB_TEST_LATENCY; t <= IPCB_TEST_THROUGHPUT; t++) {
-				struct ipcb_cell *c;
-
 				if ((t == IPCB_TEST_LATENCY && !p->latency) ||
 				    (t == IPCB_TEST_THROUGHPUT && !p->throughput))
 					continue;
-				c = &run->cells[k++];
-				c->var = &p->variants[m];
-				c->mech = c->var->mech;
-				c->test = (enum ipcb_test)t;
-				c->size = p->sizes[s];
-				c->iterations = p->iterations ? p->iterations
-					: ipcb_default_iterations(c->size, c->test, p->quick);
-				c->warmup = warmup_for(p, c->iterations);
-				c->reps = calloc(p->repetitions, sizeof *c->reps);
-				if (c->reps == NULL)
+				if (init_cell(run, &run->cells[k++], &p->variants[m], &run->mechs[m],
+					      p->sizes[s], (enum ipcb_test)t) != 0)
 					goto nomem;
-				plan_cell(run, c, &run->mechs[m]);
-				if (c->test == IPCB_TEST_LATENCY && c->status == IPCB_PENDING) {
-					c->merged = ipcb_hist_new(p->hist.lowest_ns, p->hist.highest_ns,
-								  p->hist.sig_figs);
-					if (c->merged == NULL)
-						goto nomem;
-				}
 			}
 		}
 	}
@@ -156,8 +202,18 @@ size_t ipcb_run_count(const struct ipcb_run *run, enum ipcb_status s)
 	size_t n = 0;
 
 	for (size_t i = 0; i < run->n_cells; i++)
-		n += run->cells[i].status == s;
+		n += !run->cells[i].reference && run->cells[i].status == s;
 	return n;
+}
+
+double ipcb_run_x_floor(const struct ipcb_run *run, const struct ipcb_cell *c)
+{
+	const struct ipcb_cell *f = run->floor;
+
+	if (f == NULL || f->reps_done == 0 || f->lat.p50_ns == 0 || c->test != IPCB_TEST_LATENCY ||
+	    c->reps_done == 0)
+		return 0.0;
+	return (double)c->lat.p50_ns / (double)f->lat.p50_ns;
 }
 
 static bool side_moved(const struct ipcb_side_obs *o, int cpu)
@@ -167,6 +223,23 @@ static bool side_moved(const struct ipcb_side_obs *o, int cpu)
 	       (o->cpu_end >= 0 && o->cpu_end != cpu);
 }
 
+static double per_op(uint64_t v, uint64_t ops)
+{
+	return ops ? (double)v / (double)ops : 0.0;
+}
+
+/* What a side spent per round trip or message. */
+static void side_cost(const struct ipcb_side_obs *o, struct ipcb_cost *k)
+{
+	k->cpu_ns = per_op(o->cpu_ns, o->ops);
+	k->utime_ns = per_op(o->utime_ns, o->ops);
+	k->stime_ns = per_op(o->stime_ns, o->ops);
+	k->vcsw = per_op(o->nvcsw, o->ops);
+	k->ivcsw = per_op(o->nivcsw, o->ops);
+	for (int i = 0; i < IPCB_CTR_N; i++)
+		k->counters[i] = o->counters[i] < 0 ? -1.0 : per_op((uint64_t)o->counters[i], o->ops);
+}
+
 /* Keep one finished repetition's summary and fold it into the cell. */
 static void record_rep(struct ipcb_run *run, struct ipcb_cell *c,
 		       const struct ipcb_rep_out *out)
@@ -174,24 +247,38 @@ static void record_rep(struct ipcb_run *run, struct ipcb_cell *c,
 	struct ipcb_rep *r = &c->reps[c->reps_done++];
 
 	r->status = IPCB_OK;
-	r->side[0] = out->side[0];
-	r->side[1] = out->side[1];
-	for (int s = 0; s < 2; s++)
+	for (int s = 0; s < 2; s++) {
+		r->side[s] = out->side[s];
+		side_cost(&out->side[s], &r->cost[s]);
 		if (side_moved(&out->side[s], run->p.cpu[s]))
 			c->cpu_mismatch = true;
+	}
 	if (c->test == IPCB_TEST_LATENCY) {
-		r->elapsed_ns = out->side[0].t_end_ns - out->side[0].t_start_ns;
+		r->elapsed_ns = out->side[0].elapsed_ns;
 		ipcb_lat_summarize(out->hist, &r->lat);
 		ipcb_hist_merge(c->merged, out->hist);
 	} else {
 		const struct ipcb_side_obs *b = &out->side[IPCB_SIDE_B];
 		double secs;
 
-		r->elapsed_ns = b->t_end_ns - b->t_start_ns;
+		r->elapsed_ns = b->elapsed_ns;
 		secs = (double)(r->elapsed_ns ? r->elapsed_ns : 1) / 1e9;
-		r->msgs_per_s = (double)b->msgs / secs;
+		r->msgs_per_s = (double)b->ops / secs;
 		r->bytes_per_s = r->msgs_per_s * (double)c->size;
 	}
+}
+
+/* The median over repetitions of one cost field (negative stays missing). */
+static double median_cost(const struct ipcb_cell *c, int side, size_t offset)
+{
+	double v[IPCB_REPS_MAX];
+
+	for (unsigned i = 0; i < c->reps_done; i++) {
+		v[i] = *(const double *)((const char *)&c->reps[i].cost[side] + offset);
+		if (v[i] < 0)
+			return -1.0;
+	}
+	return ipcb_stats_median(v, c->reps_done);
 }
 
 /* Aggregates over the repetitions completed so far. */
@@ -202,6 +289,9 @@ static void finish_cell(struct ipcb_cell *c)
 
 	if (n == 0)
 		return;
+	for (int side = 0; side < 2; side++)
+		for (size_t off = 0; off < sizeof(struct ipcb_cost); off += sizeof(double))
+			*(double *)((char *)&c->cost[side] + off) = median_cost(c, side, off);
 	if (c->test == IPCB_TEST_LATENCY) {
 		ipcb_lat_summarize(c->merged, &c->lat);
 		for (unsigned i = 0; i < n; i++) {
@@ -222,39 +312,95 @@ static void finish_cell(struct ipcb_cell *c)
 
 static size_t runnable_steps(const struct ipcb_run *run)
 {
-	return (run->n_cells - ipcb_run_count(run, IPCB_SKIPPED)) * run->p.repetitions;
+	size_t n = 0;
+
+	for (size_t i = 0; i < run->n_cells; i++)
+		n += run->cells[i].status == IPCB_PENDING;
+	return n * run->p.repetitions;
+}
+
+static void rep_spec(const struct ipcb_run *run, const struct ipcb_cell *c,
+		     struct ipcb_rep_spec *spec)
+{
+	memset(spec, 0, sizeof *spec);
+	spec->mech = c->mech;
+	spec->cfg.msg_size_bytes = c->size;
+	spec->cfg.test = c->test;
+	spec->cfg.cpu[0] = run->p.cpu[0];
+	spec->cfg.cpu[1] = run->p.cpu[1];
+	spec->cfg.opts = &c->var->opts;
+	spec->iterations = c->iterations;
+	spec->warmup = c->warmup;
+	spec->verify = run->p.verify;
+	spec->stall_timeout_ns = run->p.stall_timeout_ns;
+	spec->fault = &run->p.fault;
+	spec->clock = &run->p.clock;
+	spec->counters = run->p.counters;
+	spec->counters_user_only = run->p.counters_user_only;
+}
+
+/* A repetition that did not complete ends the cell (or the run). */
+static bool rep_failed(struct ipcb_cell *c, const struct ipcb_rep_out *out)
+{
+	if (out->status == IPCB_SKIPPED || out->status == IPCB_FAILED) {
+		c->status = out->status;
+		c->why = out->err;
+	}
+	return out->status != IPCB_OK;
+}
+
+/* Size the cell's repetitions: pilots of growing length until one is long
+ * enough to time, then the count that fills the target time. */
+static int size_cell(struct ipcb_run *run, struct ipcb_cell *c)
+{
+	const bool lat = c->test == IPCB_TEST_LATENCY;
+	struct ipcb_autosize a = {
+		.target_ns = run->p.cell_time_ns / run->p.repetitions,
+		.min_n = lat ? (run->p.quick ? 100 : 200) : 64,
+		.max_n = lat ? 10000000 : 100000000,
+		.pilot_min_ns = 2000000,
+	};
+	uint64_t n = IPCB_PILOT_FIRST;
+
+	for (int pilots = 0; pilots < 6; pilots++) {
+		struct ipcb_rep_spec spec;
+		struct ipcb_rep_out out;
+		int rc;
+
+		c->iterations = n;
+		c->warmup = 2;
+		rep_spec(run, c, &spec);
+		rc = ipcb_rep_run(run->arena, &spec, &out);
+		if (rc != 0 || rep_failed(c, &out))
+			return rc;
+		c->pilot_n = n;
+		c->pilot_ns = out.side[lat ? IPCB_SIDE_A : IPCB_SIDE_B].elapsed_ns;
+		if (ipcb_autosize_step(&a, n, c->pilot_ns, &n) == 0)
+			break;
+	}
+	c->iterations = n;
+	c->warmup = warmup_for(&run->p, n);
+	c->sized = true;
+	return 0;
 }
 
 static void run_one(struct ipcb_run *run, struct ipcb_cell *c, int *rc)
 {
-	struct ipcb_rep_spec spec = {
-		.mech = c->mech,
-		.cfg = { .msg_size_bytes = c->size, .test = c->test,
-			 .cpu = { run->p.cpu[0], run->p.cpu[1] }, .opts = &c->var->opts },
-		.iterations = c->iterations,
-		.warmup = c->warmup,
-		.verify = run->p.verify,
-		.stall_timeout_ns = run->p.stall_timeout_ns,
-		.fault = &run->p.fault,
-	};
+	struct ipcb_rep_spec spec;
 	struct ipcb_rep_out out;
 
-	*rc = ipcb_rep_run(run->arena, &spec, &out);
-	switch (out.status) {
-	case IPCB_OK:
-		record_rep(run, c, &out);
-		if (c->reps_done == run->p.repetitions)
-			c->status = IPCB_OK;
-		break;
-	case IPCB_SKIPPED:
-	case IPCB_FAILED:
-		c->status = out.status;
-		c->why = out.err;
-		break;
-	case IPCB_INTERRUPTED:
-	case IPCB_PENDING:
-		break;
+	if (run->p.iterations == 0 && !c->sized) {
+		*rc = size_cell(run, c);
+		if (*rc != 0 || c->status != IPCB_PENDING)
+			return;
 	}
+	rep_spec(run, c, &spec);
+	*rc = ipcb_rep_run(run->arena, &spec, &out);
+	if (rep_failed(c, &out))
+		return;
+	record_rep(run, c, &out);
+	if (c->reps_done == run->p.repetitions)
+		c->status = IPCB_OK;
 }
 
 int ipcb_run_execute(struct ipcb_run *run, ipcb_progress_fn progress, void *arg)

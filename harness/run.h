@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #include "harness/cell.h"
+#include "harness/counters.h"
 #include "harness/err.h"
 #include "harness/fault.h"
 #include "harness/hist.h"
@@ -35,7 +36,8 @@ struct ipcb_params {
 	size_t n_sizes;
 	bool latency, throughput;   /* tests to run */
 	int cpu[2];                 /* CPU of side A and side B */
-	uint64_t iterations;        /* 0: chosen per size, see ipcb_default_iterations */
+	uint64_t iterations;        /* 0: sized from a pilot to take about cell_time_ns */
+	uint64_t cell_time_ns;      /* target time of one cell, all repetitions */
 	uint64_t warmup;            /* or IPCB_WARMUP_AUTO */
 	unsigned repetitions;
 	bool verify;
@@ -43,7 +45,18 @@ struct ipcb_params {
 	uint64_t stall_timeout_ns;
 	struct ipcb_hist_cfg hist;
 	struct ipcb_fault fault;    /* kind IPCB_FAULT_NONE unless testing */
+	struct ipcb_clock clock;    /* the clock of the timed loops */
+	bool counters;              /* hardware counters in every cell */
+	bool counters_user_only;
+	/* Reference cells measured in every run, on the same CPUs, before the
+	 * others in each round of repetitions: the hardware floor (a shared
+	 * cache line) and the harness's own cost (null). NULL = not measured. */
+	const struct ipcb_mech *floor_mech;
+	const struct ipcb_mech *harness_mech;
 };
+
+/* Message size of the reference cells (they carry no payload). */
+#define IPCB_REFERENCE_SIZE 8
 
 /* Percentiles of a set of round trips, in ns. */
 struct ipcb_lat_summary {
@@ -53,9 +66,21 @@ struct ipcb_lat_summary {
 	double mean_ns, stddev_ns;
 };
 
+/* What one side spent per operation (round trip or message), in one
+ * repetition or as the median over repetitions. Negative: not measured. */
+struct ipcb_cost {
+	double cpu_ns;       /* CPU time, user + system (exact) */
+	double utime_ns;     /* user part (sampled at the scheduler tick) */
+	double stime_ns;     /* system part (sampled) */
+	double vcsw;         /* voluntary context switches */
+	double ivcsw;        /* involuntary context switches */
+	double counters[IPCB_CTR_N]; /* cycles, instructions, cache misses */
+};
+
 struct ipcb_rep {
 	enum ipcb_status status;
 	struct ipcb_side_obs side[2];
+	struct ipcb_cost cost[2];  /* per side */
 	uint64_t elapsed_ns;       /* side A's timed loop (latency) or B's (throughput) */
 	struct ipcb_lat_summary lat; /* latency cells */
 	double msgs_per_s;         /* throughput cells, at the receiver */
@@ -68,6 +93,8 @@ struct ipcb_cell {
 	enum ipcb_test test;
 	uint64_t size;
 	uint64_t iterations, warmup;  /* per repetition */
+	bool sized;                   /* iterations were chosen from a pilot */
+	uint64_t pilot_n, pilot_ns;   /* the last pilot: iterations and wall time */
 	enum ipcb_status status;
 	struct ipcb_err why;          /* reason when skipped, failed or interrupted */
 	unsigned reps_done;
@@ -76,7 +103,9 @@ struct ipcb_cell {
 	struct ipcb_lat_summary lat;  /* latency: from merged */
 	double median_p50_ns, median_p99_ns;        /* over repetitions */
 	double median_msgs_per_s, median_bytes_per_s; /* over repetitions */
+	struct ipcb_cost cost[2];     /* median over repetitions, per side */
 	bool cpu_mismatch;            /* a side ran somewhere it was not pinned */
+	bool reference;               /* the floor or the harness cell */
 };
 
 /* What a variant's mechanism says about this system. */
@@ -91,8 +120,12 @@ struct ipcb_mech_info {
 struct ipcb_run {
 	struct ipcb_params p;
 	struct ipcb_mech_info *mechs; /* one per variant */
-	struct ipcb_cell *cells;
+	struct ipcb_cell *cells;      /* the reference cells first, then the sweep */
 	size_t n_cells;
+	struct ipcb_variant ref_var[2];
+	struct ipcb_mech_info ref_info[2];
+	const struct ipcb_cell *floor;   /* the cacheline cell, or NULL */
+	const struct ipcb_cell *harness; /* the null cell, or NULL */
 	int stop_signal;              /* set when the run was interrupted */
 	struct ipcb_arena *arena;
 };
@@ -101,10 +134,22 @@ struct ipcb_run {
 typedef void (*ipcb_progress_fn)(void *arg, const struct ipcb_cell *cell,
 				 unsigned rep, size_t step, size_t steps);
 
-/* Iterations per repetition when none are given: a byte budget per
- * repetition spread over messages of this size, clamped to a range that
- * keeps tail percentiles meaningful and small sizes quick. */
-uint64_t ipcb_default_iterations(uint64_t size, enum ipcb_test test, bool quick);
+/* Sizing a cell's repetitions from a pilot. */
+struct ipcb_autosize {
+	uint64_t target_ns;  /* wall time one repetition should take */
+	uint64_t min_n;      /* fewest iterations: enough for tail percentiles */
+	uint64_t max_n;
+	uint64_t pilot_min_ns; /* a pilot shorter than this is too short to trust */
+};
+
+/* The pilot ran pilot_n iterations in pilot_ns. Returns 0 with *n the
+ * iterations per repetition, or 1 with *n the size of a longer pilot to run
+ * first (the pilot was too short to time well). */
+int ipcb_autosize_step(const struct ipcb_autosize *a, uint64_t pilot_n, uint64_t pilot_ns,
+		       uint64_t *n);
+
+/* The first pilot's size. */
+#define IPCB_PILOT_FIRST 16
 
 /* Query the mechanisms (supported, limits) and lay out the cells, marking
  * the ones that cannot run here as skipped. 0 or -errno. */
@@ -119,7 +164,11 @@ int ipcb_run_execute(struct ipcb_run *run, ipcb_progress_fn progress, void *arg)
 
 void ipcb_run_free(struct ipcb_run *run);
 
-/* Cells with each status. */
+/* A latency cell's RTT p50 as a multiple of the floor's, or 0 when either
+ * has no figures. */
+double ipcb_run_x_floor(const struct ipcb_run *run, const struct ipcb_cell *c);
+
+/* Cells with each status (reference cells not counted). */
 size_t ipcb_run_count(const struct ipcb_run *run, enum ipcb_status s);
 
 /* Query a variant's mechanism: supported() and limits(). */

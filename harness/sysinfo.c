@@ -58,7 +58,7 @@ static uint64_t mem_total(void)
 	return pages > 0 && page > 0 ? (uint64_t)pages * (uint64_t)page : 0;
 }
 
-void ipcb_sysinfo_collect(struct ipcb_sysinfo *si)
+void ipcb_sysinfo_collect(struct ipcb_sysinfo *si, const struct ipcb_clock *clk)
 {
 	memset(si, 0, sizeof *si);
 	uname(&si->uts);
@@ -69,5 +69,6 @@ void ipcb_sysinfo_collect(struct ipcb_sysinfo *si)
 	si->cpus_online = sysconf(_SC_NPROCESSORS_ONLN);
 	ipcb_cpus_allowed(&si->allowed);
 	si->mem_total_bytes = mem_total();
-	ipcb_clock_measure(&si->clock);
+	si->clock = *clk;
+	ipcb_clock_measure(clk, &si->clock_info);
 }

@@ -29,11 +29,12 @@ struct ipcb_sysinfo {
 	long cpus_online;      /* sysconf(_SC_NPROCESSORS_ONLN) */
 	cpu_set_t allowed;     /* affinity mask of this process */
 	uint64_t mem_total_bytes;
-	struct ipcb_clock_info clock;
+	struct ipcb_clock clock;           /* the run's clock */
+	struct ipcb_clock_info clock_info; /* what reading it costs */
 };
 
-/* Collect everything (measures the clock's cost, so it takes a few ms).
- * Restores the calling thread's affinity, which libcpuid may change. */
-void ipcb_sysinfo_collect(struct ipcb_sysinfo *si);
+/* Collect everything (measures the cost of reading clk, so it takes a few
+ * ms). Restores the calling thread's affinity, which libcpuid may change. */
+void ipcb_sysinfo_collect(struct ipcb_sysinfo *si, const struct ipcb_clock *clk);
 
 #endif

@@ -35,7 +35,7 @@ static void null_teardown(void *state)
 const struct ipcb_mech ipcb_mech_null = {
 	.name = "null",
 	.summary = "moves nothing: the harness's own floor (loop and clock)",
-	.flags = IPCB_MECH_NO_DATA | IPCB_MECH_BOUNDARIES,
+	.flags = IPCB_MECH_NO_DATA | IPCB_MECH_BOUNDARIES | IPCB_MECH_REFERENCE,
 	.setup = null_setup,
 	.attach = null_attach,
 	.send = null_send,

@@ -13,6 +13,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "harness/mem.h"
 #include "mechanisms/mech.h"
 #include "mechanisms/ring.h"
 
@@ -109,6 +110,7 @@ static int shm_attach(void *state, const struct ipcb_peer *self, struct ipcb_err
 
 	st->tx.ctl = st->ctl[a ? 0 : 1];
 	st->rx.ctl = st->ctl[a ? 1 : 0];
+	ipcb_prefault(st->map, st->map_bytes);
 	return 0;
 }
 

@@ -32,6 +32,9 @@ enum ipcb_test { IPCB_TEST_LATENCY = 0, IPCB_TEST_THROUGHPUT = 1 };
 #define IPCB_MECH_NO_DATA (1u << 0)
 /* One send is one receive: message boundaries are kept by the kernel. */
 #define IPCB_MECH_BOUNDARIES (1u << 1)
+/* Measured in every run as a reference (the floor, the harness), so not
+ * part of "--mech all". */
+#define IPCB_MECH_REFERENCE (1u << 2)
 
 /* Per-mechanism options (`-o key=value`). Each mechanism declares its
  * options as data; the CLI validates values centrally against these

@@ -5,6 +5,7 @@
 
 #include "mechanisms/mech.h"
 
+extern const struct ipcb_mech ipcb_mech_cacheline;
 extern const struct ipcb_mech ipcb_mech_null;
 extern const struct ipcb_mech ipcb_mech_pipe;
 extern const struct ipcb_mech ipcb_mech_fifo;
@@ -17,6 +18,7 @@ extern const struct ipcb_mech ipcb_mech_shm_futex;
 extern const struct ipcb_mech ipcb_mech_signal;
 
 const struct ipcb_mech *const ipcb_mechs[] = {
+	&ipcb_mech_cacheline,
 	&ipcb_mech_null,
 	&ipcb_mech_pipe,
 	&ipcb_mech_fifo,

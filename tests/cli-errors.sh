@@ -67,6 +67,9 @@ expect_usage "-o wait: no selected mechanism takes this option (shm-futex does)"
 expect_usage "'novalue' is not KEY=VALUE" -o novalue
 expect_usage "option 'wait' is given twice" --mech shm-futex -o wait=spin -o wait=futex
 expect_usage "nodelay: 'maybe' is not 0 or 1" --mech tcp -o nodelay=maybe
+expect_usage "unknown clock 'rdtsc'" --clock rdtsc
+expect_usage "'0'" --cell-time 0
+expect_usage "--iterations and --cell-time contradict" --iterations 100 --cell-time 1
 IPCBENCH_FAULT=garbage run_ipcbench --mech pipe
 [ "$rc" -eq 2 ] && [ "$(wc -l <"$T/stderr")" -eq 1 ] && grep -q "'garbage'" "$T/stderr"
 ok $? "IPCBENCH_FAULT=garbage: exit 2, one line naming it"

@@ -38,6 +38,46 @@ ok $? "percentiles are ordered min <= p50 <= p99 <= max"
 [ "$(q "d['interrupted'] is False and d['exit_status'] == 0")" = True ]
 ok $? "not interrupted, exit_status 0 recorded"
 
+[ "$(q "d['floor']['cacheline']['status'] == 'ok' and d['floor']['null']['status'] == 'ok'")" = True ]
+ok $? "the floor (cacheline) and the harness (null) were measured"
+[ "$(q "all(abs(c['x_floor'] - c['latency']['rtt_p50_ns'] / d['floor']['cacheline']['latency']['rtt_p50_ns']) < 1e-6 * c['x_floor'] for c in d['cells'] if c['test'] == 'latency')")" = True ]
+ok $? "x_floor is each latency cell's p50 over the floor's"
+[ "$(q "all(c['cost']['a']['cpu_ns'] > 0 and c['cost']['per'] in ('round_trip', 'message') for c in d['cells'] if c['mechanism'] != 'null')")" = True ]
+ok $? "every cell has its cost per operation"
+[ "$(q "all(c['sizing']['method'] == 'fixed' for c in d['cells'])")" = True ]
+ok $? "--iterations: every cell's count is fixed"
+
+# Auto-sized: a pilot chooses the count.
+run_ipcbench --mech pipe --sizes 64 --cell-time 0.05 --repetitions 2 --json "$T/auto.json"
+[ $rc -eq 0 ] && [ "$(json_query "$T/auto.json" "all(c['sizing']['method'] == 'pilot' and c['sizing']['pilot_iterations'] >= 16 and c['iterations'] >= 64 for c in d['cells'])")" = True ]
+ok $? "without --iterations a pilot sizes every cell"
+grep -q '^elapsed: ' "$T/stdout"
+ok $? "the table ends with the elapsed time"
+
+# --clock tsc where the counter is invariant; a refusal (77) elsewhere.
+run_ipcbench --mech pipe --sizes 64 --test latency --iterations 200 --repetitions 1 --clock tsc --json "$T/tsc.json"
+if grep -q constant_tsc /proc/cpuinfo && grep -q nonstop_tsc /proc/cpuinfo; then
+	[ $rc -eq 0 ] && [ "$(json_query "$T/tsc.json" "d['system']['clock']['name'] == 'TSC' and d['system']['clock']['tsc']['ticks_per_ns'] > 0")" = True ]
+	ok $? "--clock tsc: calibrated and recorded"
+else
+	[ $rc -eq 77 ] && grep -q "invariant" "$T/stderr"
+	ok $? "--clock tsc without an invariant TSC: refused"
+fi
+
+# Noise warnings: one line each, in the JSON, and --strict refuses.
+run_ipcbench --mech pipe --sizes 64 --test latency --iterations 100 --repetitions 1 --json "$T/w.json"
+n=$(grep -c '^ipcbench: warning: ' "$T/stderr")
+[ "$(json_query "$T/w.json" "len(d['warnings'])")" = "$n" ]
+ok $? "each noise warning is one stderr line and one JSON entry ($n here)"
+run_ipcbench --mech pipe --sizes 64 --iterations 100 --repetitions 1 --strict --json "$T/strict.json"
+if [ "$n" -gt 0 ]; then
+	[ $rc -eq 2 ] && grep -q -- "--strict: refusing" "$T/stderr" && [ ! -e "$T/strict.json" ]
+	ok $? "--strict with $n warnings: exit 2, nothing run or written"
+else
+	[ $rc -eq 0 ]
+	ok $? "--strict on a quiet machine runs"
+fi
+
 run_ipcbench --mech pipe --sizes 64 --test latency --iterations 100 --repetitions 1 --json -
 [ $rc -eq 0 ] && "$PYTHON3" -c 'import json,sys; json.load(open(sys.argv[1]))' "$T/stdout" &&
 	grep -q '^pipe' "$T/stderr"

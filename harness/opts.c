@@ -1,4 +1,5 @@
-/* Per-mechanism options: parsing against their definitions, defaults. */
+/* Per-mechanism options (declared in mechanisms/mech.h): parsing against
+ * their definitions and defaults, the central validation of -o values. */
 #include "config.h"
 
 #include <errno.h>

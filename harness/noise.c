@@ -1,0 +1,232 @@
+/* Noise warnings: what in the machine's state makes figures less
+ * trustworthy. */
+#include "config.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "harness/noise.h"
+#include "harness/pin.h"
+#include "harness/sysfs.h"
+
+/* Thresholds: a load above half a task per CPU, a sibling busy more than a
+ * tenth of the time. */
+#define LOAD_PER_CPU 0.5
+#define SIBLING_BUSY 0.10
+
+static void path_of(char *out, size_t len, const char *root, const char *rel)
+{
+	size_t r = strlen(root);
+
+	snprintf(out, len, "%s%s%s", root, r && root[r - 1] == '/' ? "" : "/", rel);
+}
+
+static int read_rel(const char *root, const char *rel, char *buf, size_t len)
+{
+	char path[512];
+
+	path_of(path, sizeof path, root, rel);
+	return ipcb_sysfs_read_str(path, buf, len);
+}
+
+/* A whole file (up to len - 1 bytes); "" when unreadable. */
+static void slurp(const char *root, const char *rel, char *buf, size_t len)
+{
+	char path[512];
+	FILE *f;
+	size_t n;
+
+	path_of(path, sizeof path, root, rel);
+	buf[0] = '\0';
+	f = fopen(path, "r");
+	if (f == NULL)
+		return;
+	n = fread(buf, 1, len - 1, f);
+	buf[n] = '\0';
+	fclose(f);
+}
+
+static bool has_hypervisor_flag(const char *root)
+{
+	char path[512], line[8192];
+	FILE *f;
+	bool found = false;
+
+	path_of(path, sizeof path, root, "proc/cpuinfo");
+	f = fopen(path, "r");
+	if (f == NULL)
+		return false;
+	while (!found && fgets(line, sizeof line, f) != NULL) {
+		if (strncmp(line, "flags", 5) != 0)
+			continue;
+		for (char *p = line; *p; p++)
+			if (*p == '\t' || *p == '\n')
+				*p = ' ';
+		found = strstr(line, " hypervisor ") != NULL;
+		break;
+	}
+	fclose(f);
+	return found;
+}
+
+double ipcb_cpu_busy(const char *before, const char *after, int cpu)
+{
+	char tag[32];
+	unsigned long long v[2][10];
+	const char *texts[2] = { before, after };
+	unsigned long long total[2] = { 0, 0 }, idle[2] = { 0, 0 };
+
+	snprintf(tag, sizeof tag, "\ncpu%d ", cpu);
+	for (int k = 0; k < 2; k++) {
+		const char *p = strstr(texts[k], tag);
+
+		memset(v[k], 0, sizeof v[k]);
+		if (p == NULL || sscanf(p + strlen(tag), "%llu %llu %llu %llu %llu %llu %llu %llu",
+					&v[k][0], &v[k][1], &v[k][2], &v[k][3], &v[k][4],
+					&v[k][5], &v[k][6], &v[k][7]) < 5)
+			return -1.0;
+		for (int i = 0; i < 8; i++)
+			total[k] += v[k][i];
+		idle[k] = v[k][3] + v[k][4];
+	}
+	if (total[1] <= total[0])
+		return 0.0;
+	return 1.0 - (double)(idle[1] - idle[0]) / (double)(total[1] - total[0]);
+}
+
+/* SMT siblings of cpu, without itself and without the other chosen CPU
+ * (a pair on one core is a placement, not noise). */
+static void siblings_of(const char *root, int cpu, int other, cpu_set_t *set)
+{
+	char rel[128], buf[256];
+
+	CPU_ZERO(set);
+	snprintf(rel, sizeof rel, "sys/devices/system/cpu/cpu%d/topology/thread_siblings_list", cpu);
+	if (read_rel(root, rel, buf, sizeof buf) != 0 || ipcb_cpulist_parse(buf, set) != 0)
+		CPU_ZERO(set);
+	CPU_CLR(cpu, set);
+	CPU_CLR(other, set);
+}
+
+static void sample_siblings(const char *root, const int cpu[2], unsigned sample_ms,
+			    struct ipcb_noise_input *in)
+{
+	static char before[65536], after[65536];
+	cpu_set_t sib[2];
+	struct timespec ts = { .tv_sec = sample_ms / 1000, .tv_nsec = (long)(sample_ms % 1000) * 1000000 };
+
+	for (int s = 0; s < 2; s++) {
+		siblings_of(root, cpu[s], cpu[!s], &sib[s]);
+		in->busiest_sibling[s] = -1;
+		in->sibling_busy[s] = 0.0;
+	}
+	if (sample_ms == 0 || (CPU_COUNT(&sib[0]) == 0 && CPU_COUNT(&sib[1]) == 0))
+		return;
+	slurp(root, "proc/stat", before, sizeof before);
+	nanosleep(&ts, NULL);
+	slurp(root, "proc/stat", after, sizeof after);
+	for (int s = 0; s < 2; s++) {
+		for (int c = 0; c < CPU_SETSIZE; c++) {
+			double busy;
+
+			if (!CPU_ISSET(c, &sib[s]))
+				continue;
+			busy = ipcb_cpu_busy(before, after, c);
+			if (busy > in->sibling_busy[s] || in->busiest_sibling[s] < 0) {
+				in->sibling_busy[s] = busy < 0 ? 0 : busy;
+				in->busiest_sibling[s] = c;
+			}
+		}
+	}
+}
+
+static int read_boost(const char *root)
+{
+	char buf[16];
+
+	if (read_rel(root, "sys/devices/system/cpu/cpufreq/boost", buf, sizeof buf) == 0)
+		return atoi(buf) != 0;
+	/* intel_pstate says it the other way round. */
+	if (read_rel(root, "sys/devices/system/cpu/intel_pstate/no_turbo", buf, sizeof buf) == 0)
+		return atoi(buf) == 0;
+	return -1;
+}
+
+void ipcb_noise_read(const char *root, const int cpu[2], unsigned sample_ms,
+		     struct ipcb_noise_input *in)
+{
+	char buf[4096];
+	cpu_set_t online;
+
+	memset(in, 0, sizeof *in);
+	in->load1 = -1.0;
+	if (read_rel(root, "proc/loadavg", buf, sizeof buf) == 0)
+		in->load1 = strtod(buf, NULL);
+	in->online_cpus = 1;
+	if (read_rel(root, "sys/devices/system/cpu/online", buf, sizeof buf) == 0 &&
+	    ipcb_cpulist_parse(buf, &online) == 0 && CPU_COUNT(&online) > 0)
+		in->online_cpus = CPU_COUNT(&online);
+	CPU_ZERO(&in->isolated);
+	if (read_rel(root, "sys/devices/system/cpu/isolated", buf, sizeof buf) == 0)
+		(void)ipcb_cpulist_parse(buf, &in->isolated);
+	for (int s = 0; s < 2; s++) {
+		char rel[128];
+
+		snprintf(rel, sizeof rel, "sys/devices/system/cpu/cpu%d/cpufreq/scaling_governor", cpu[s]);
+		if (read_rel(root, rel, in->governor[s], sizeof in->governor[s]) != 0)
+			in->governor[s][0] = '\0';
+	}
+	in->boost = read_boost(root);
+	in->hypervisor = has_hypervisor_flag(root);
+	sample_siblings(root, cpu, sample_ms, in);
+}
+
+__attribute__((format(printf, 3, 4)))
+static void warn(struct ipcb_warnings *out, const char *code, const char *fmt, ...)
+{
+	struct ipcb_warning *w;
+	va_list ap;
+
+	if (out->n >= IPCB_WARNINGS_MAX)
+		return;
+	w = &out->w[out->n++];
+	snprintf(w->code, sizeof w->code, "%s", code);
+	va_start(ap, fmt);
+	vsnprintf(w->msg, sizeof w->msg, fmt, ap);
+	va_end(ap);
+}
+
+void ipcb_noise_assess(const struct ipcb_noise_input *in, const int cpu[2],
+		       struct ipcb_warnings *out)
+{
+	int n_cpus = cpu[0] == cpu[1] ? 1 : 2;
+
+	out->n = 0;
+	if (in->load1 > LOAD_PER_CPU * in->online_cpus)
+		warn(out, "load",
+		     "load average %.2f over the last minute is above %.1f per CPU (%d CPUs): other work competes for the CPUs",
+		     in->load1, LOAD_PER_CPU, in->online_cpus);
+	for (int s = 0; s < n_cpus; s++)
+		if (!CPU_ISSET(cpu[s], &in->isolated))
+			warn(out, "not-isolated",
+			     "CPU %d is not isolated (isolcpus or a cpuset): other tasks and interrupts may run on it",
+			     cpu[s]);
+	for (int s = 0; s < n_cpus; s++)
+		if (in->governor[s][0] != '\0' && strcmp(in->governor[s], "performance") != 0)
+			warn(out, "governor",
+			     "CPU %d uses the '%s' frequency governor, not 'performance': its clock speed follows the load",
+			     cpu[s], in->governor[s]);
+	if (in->boost == 1)
+		warn(out, "turbo", "frequency boost (turbo) is on: clock speeds vary with load and temperature");
+	if (in->hypervisor)
+		warn(out, "hypervisor",
+		     "running under a hypervisor: a wake-up on another CPU goes through it, and the host may preempt or move the virtual CPUs");
+	for (int s = 0; s < n_cpus; s++)
+		if (in->busiest_sibling[s] >= 0 && in->sibling_busy[s] > SIBLING_BUSY)
+			warn(out, "smt-busy",
+			     "CPU %d, an SMT sibling of CPU %d, was %.0f%% busy: it shares the core's execution units",
+			     in->busiest_sibling[s], cpu[s], 100.0 * in->sibling_busy[s]);
+}

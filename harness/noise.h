@@ -1,0 +1,50 @@
+/* Conditions that make figures less trustworthy, detected at start: load,
+ * CPUs not isolated, frequency governor, turbo, a hypervisor, busy SMT
+ * siblings. Read from a root directory, so that fixture trees can stand in
+ * for /proc and /sys in the tests. */
+#ifndef IPCB_NOISE_H
+#define IPCB_NOISE_H
+
+#include <sched.h>
+#include <stdbool.h>
+
+#define IPCB_WARNINGS_MAX 16
+
+struct ipcb_warning {
+	char code[24];  /* "load", "not-isolated", "governor", "turbo", "hypervisor", "smt-busy" */
+	char msg[256];  /* one line */
+};
+
+struct ipcb_warnings {
+	int n;
+	struct ipcb_warning w[IPCB_WARNINGS_MAX];
+};
+
+/* What the assessment looks at. */
+struct ipcb_noise_input {
+	double load1;            /* 1-minute load average; < 0 unknown */
+	int online_cpus;
+	cpu_set_t isolated;
+	char governor[2][32];    /* per chosen CPU; "" without cpufreq */
+	int boost;               /* 1 on, 0 off, -1 unknown */
+	bool hypervisor;
+	int busiest_sibling[2];  /* per chosen CPU: its busiest SMT sibling, -1 none */
+	double sibling_busy[2];  /* ... and how busy it was, 0..1 */
+};
+
+/* Read the input under root ("/" for this machine) for the CPU pair;
+ * samples /proc/stat twice, sample_ms apart, when a chosen CPU has an SMT
+ * sibling (0: no sampling, siblings count as idle). Missing files leave
+ * their fields unknown. */
+void ipcb_noise_read(const char *root, const int cpu[2], unsigned sample_ms,
+		     struct ipcb_noise_input *in);
+
+/* The warnings the input calls for. */
+void ipcb_noise_assess(const struct ipcb_noise_input *in, const int cpu[2],
+		       struct ipcb_warnings *out);
+
+/* The fraction of time CPU cpu was busy between two /proc/stat texts
+ * (everything but idle and iowait); < 0 when the CPU is missing. */
+double ipcb_cpu_busy(const char *stat_before, const char *stat_after, int cpu);
+
+#endif
