@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "harness/parse.h"
+#include "bench/cli.h"
 #include "bench/table.h"
 #include "harness/cell.h"
 #include "harness/clock.h"
@@ -22,21 +23,15 @@
 #include "harness/result.h"
 #include "harness/run.h"
 #include "harness/sysinfo.h"
+#include "harness/topo.h"
 #include "mechanisms/mech.h"
 
-#define EXIT_FAILED 1
-#define EXIT_USAGE 2
-#define EXIT_UNSUPPORTED 77
-
-static const char *prog = "ipcbench";
+const char *prog = "ipcbench";
 /* The whole command line, recorded in the results. */
-static int all_argc;
-static char **all_argv;
+int all_argc;
+char **all_argv;
 
-static int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-/* One line on stderr, exit code 2. */
-static int usage_error(const char *fmt, ...)
+int usage_error(const char *fmt, ...)
 {
 	va_list ap;
 
@@ -48,8 +43,7 @@ static int usage_error(const char *fmt, ...)
 	return EXIT_USAGE;
 }
 
-/* "prog: message (hint)" from an ipcb_err. */
-static void print_err(const char *what, const struct ipcb_err *err)
+void print_err(const char *what, const struct ipcb_err *err)
 {
 	fprintf(stderr, "%s: %s%s%s", prog, what ? what : "", what ? ": " : "", err->msg);
 	if (err->hint[0] != '\0')
@@ -69,7 +63,10 @@ static const char run_usage[] =
 	"  -s, --sizes LIST       message sizes: 64, 4K, 1M, ranges 1-1M (powers of two\n"
 	"                         between); default 1,64,512,4K,64K,1M (--quick: 64,4K,64K)\n"
 	"  -t, --test LIST        latency, throughput, or both (default: both)\n"
-	"  -c, --cpus A,B         CPU of side A and side B (default: the first two allowed)\n"
+	"  -c, --cpus A,B         CPU of side A and side B (default: --placement auto)\n"
+	"      --placement CLASS  pick the CPU pair by topology: same-cpu, smt, same-l2,\n"
+	"                         same-l3, same-node, cross-l3, cross-numa, auto (the\n"
+	"                         closest distinct cores), or all (one sweep per class)\n"
 	"  -n, --iterations N     timed round trips / messages per repetition (default:\n"
 	"                         sized from a short pilot to fill --cell-time)\n"
 	"      --cell-time SEC    target time of each cell, all repetitions (default 0.2;\n"
@@ -116,6 +113,7 @@ struct run_opts {
 	bool latency, throughput;
 	bool cpus_given;
 	int cpu[2];
+	const char *placement;      /* --placement as given, or NULL */
 	uint64_t iterations, warmup, repetitions;
 	bool reps_given;
 	bool verify, quick;
@@ -349,7 +347,7 @@ static int build_variants(struct run_opts *o)
 }
 
 /* Check a CPU against the machine: exists, online, allowed. */
-static int check_cpu(int cpu)
+int check_cpu(const char *opt, int cpu)
 {
 	cpu_set_t present, online, allowed;
 	char list[256];
@@ -361,39 +359,17 @@ static int check_cpu(int cpu)
 	}
 	if (cpu >= CPU_SETSIZE || !CPU_ISSET(cpu, &present)) {
 		ipcb_cpulist_format(&present, list, sizeof list);
-		return usage_error("--cpus: CPU %d does not exist (this machine has CPUs %s)", cpu, list);
+		return usage_error("%s: CPU %d does not exist (this machine has CPUs %s)", opt, cpu, list);
 	}
 	if (ipcb_cpus_online(&online) == 0 && !CPU_ISSET(cpu, &online)) {
 		ipcb_cpulist_format(&online, list, sizeof list);
-		return usage_error("--cpus: CPU %d is offline (online CPUs: %s)", cpu, list);
+		return usage_error("%s: CPU %d is offline (online CPUs: %s)", opt, cpu, list);
 	}
 	if (ipcb_cpus_allowed(&allowed) == 0 && !CPU_ISSET(cpu, &allowed)) {
 		ipcb_cpulist_format(&allowed, list, sizeof list);
-		return usage_error("--cpus: CPU %d is not in this process's allowed CPUs (%s)", cpu, list);
+		return usage_error("%s: CPU %d is not in this process's allowed CPUs (%s)", opt, cpu, list);
 	}
 	return 0;
-}
-
-/* The first two CPUs that are both allowed and online. */
-static void default_cpus(int cpu[2])
-{
-	cpu_set_t allowed, online;
-	int n = 0;
-
-	ipcb_cpus_allowed(&allowed);
-	if (ipcb_cpus_online(&online) != 0)
-		online = allowed;
-	cpu[0] = cpu[1] = -1;
-	for (int c = 0; c < CPU_SETSIZE && n < 2; c++)
-		if (CPU_ISSET(c, &allowed) && CPU_ISSET(c, &online))
-			cpu[n++] = c;
-	if (cpu[0] < 0)
-		cpu[0] = sched_getcpu();
-	if (n < 2) {
-		cpu[1] = cpu[0];
-		fprintf(stderr, "%s: only CPU %d is available: both sides run on it (same-cpu placement)\n",
-			prog, cpu[0]);
-	}
 }
 
 static void defaults(struct run_opts *o)
@@ -416,17 +392,17 @@ static void defaults(struct run_opts *o)
 		o->latency = o->throughput = true;
 	if (!o->reps_given)
 		o->repetitions = o->quick ? 3 : 5;
-	if (!o->cpus_given)
-		default_cpus(o->cpu);
 }
 
-enum { OPT_VERIFY = 256, OPT_TIMEOUT, OPT_CELL_TIME, OPT_CLOCK, OPT_COST, OPT_COUNTERS, OPT_STRICT };
+enum { OPT_VERIFY = 256, OPT_TIMEOUT, OPT_CELL_TIME, OPT_CLOCK, OPT_COST, OPT_COUNTERS, OPT_STRICT,
+       OPT_PLACEMENT };
 
 static const struct option run_options[] = {
 	{ "mech", required_argument, NULL, 'm' },
 	{ "sizes", required_argument, NULL, 's' },
 	{ "test", required_argument, NULL, 't' },
 	{ "cpus", required_argument, NULL, 'c' },
+	{ "placement", required_argument, NULL, OPT_PLACEMENT },
 	{ "iterations", required_argument, NULL, 'n' },
 	{ "warmup", required_argument, NULL, 'w' },
 	{ "repetitions", required_argument, NULL, 'r' },
@@ -444,8 +420,7 @@ static const struct option run_options[] = {
 	{ NULL, 0, NULL, 0 },
 };
 
-/* Report an unknown option or a missing argument the getopt way, in one line. */
-static int bad_option(int c, char **argv, const struct option *opts)
+int bad_option(int c, char **argv, const struct option *opts)
 {
 	const char *arg = argv[optind - 1];
 	const char *names[64];
@@ -497,8 +472,8 @@ static int parse_run(int argc, char **argv, struct run_opts *o)
 		case 'c':
 			if (ipcb_parse_cpu_pair(optarg, o->cpu, why, sizeof why) != 0)
 				rc = usage_error("--cpus: %s", why);
-			else if ((rc = check_cpu(o->cpu[0])) == 0)
-				rc = check_cpu(o->cpu[1]);
+			else if ((rc = check_cpu("--cpus", o->cpu[0])) == 0)
+				rc = check_cpu("--cpus", o->cpu[1]);
 			o->cpus_given = true;
 			break;
 		case 'n':
@@ -552,6 +527,20 @@ static int parse_run(int argc, char **argv, struct run_opts *o)
 		case OPT_STRICT:
 			o->strict = true;
 			break;
+		case OPT_PLACEMENT:
+			if (strcmp(optarg, "auto") != 0 && strcmp(optarg, "all") != 0 &&
+			    ipcb_class_parse(optarg) < 0) {
+				const char *names[IPCB_CLASS_N + 2] = { "auto", "all" }, *sug;
+
+				for (int i = 0; i < IPCB_CLASS_N; i++)
+					names[i + 2] = ipcb_class_name((enum ipcb_class)i);
+				sug = ipcb_suggest(optarg, names, IPCB_CLASS_N + 2);
+				rc = usage_error("--placement: unknown class '%.60s' (%s%s%s)", optarg,
+						 sug ? "did you mean '" : "auto, all, same-cpu, smt, same-l2, same-l3, same-node, cross-l3 or cross-numa",
+						 sug ? sug : "", sug ? "'?" : "");
+			}
+			o->placement = optarg;
+			break;
 		case 'h':
 			fputs(run_usage, stdout);
 			return -1;
@@ -565,11 +554,13 @@ static int parse_run(int argc, char **argv, struct run_opts *o)
 		return usage_error("unexpected argument '%.60s' (see --help)", argv[optind]);
 	if (o->iterations != 0 && o->cell_time_given)
 		return usage_error("--iterations and --cell-time contradict each other: give one");
+	if (o->cpus_given && o->placement != NULL)
+		return usage_error("--cpus and --placement contradict each other: give one");
 	defaults(o);
 	return build_variants(o);
 }
 
-static bool progress_on;
+bool progress_on;
 
 static void show_progress(void *arg, const struct ipcb_cell *c, unsigned rep, size_t step,
 			  size_t steps)
@@ -591,7 +582,7 @@ static void on_stop_signal(int signo)
 	ipcb_harness_request_stop(signo);
 }
 
-static void install_stop_handlers(void)
+void install_stop_handlers(void)
 {
 	struct sigaction sa;
 
@@ -602,23 +593,31 @@ static void install_stop_handlers(void)
 	sigaction(SIGTERM, &sa, NULL);
 }
 
-static int exit_status_of(const struct ipcb_run *run)
+/* The exit status of a run over several placements: interrupted, then
+ * failed, then "nothing could run" only when no placement ran anything. */
+static int exit_status_of(struct ipcb_run *const *runs, size_t n)
 {
-	if (run->stop_signal != 0)
-		return 128 + run->stop_signal;
-	if (ipcb_run_count(run, IPCB_FAILED) > 0 ||
-	    (run->floor != NULL && run->floor->status == IPCB_FAILED) ||
-	    (run->harness != NULL && run->harness->status == IPCB_FAILED))
+	bool failed = false, all_skipped = true;
+
+	for (size_t r = 0; r < n; r++) {
+		const struct ipcb_run *run = runs[r];
+
+		if (run->stop_signal != 0)
+			return 128 + run->stop_signal;
+		failed |= ipcb_run_count(run, IPCB_FAILED) > 0 ||
+			  (run->floor != NULL && run->floor->status == IPCB_FAILED) ||
+			  (run->harness != NULL && run->harness->status == IPCB_FAILED);
+		all_skipped &= ipcb_run_count(run, IPCB_SKIPPED) ==
+			       run->n_cells - (run->floor != NULL) - (run->harness != NULL);
+	}
+	if (failed)
 		return EXIT_FAILED;
 	/* Nothing could run here: the automake "skip" status. */
-	if (ipcb_run_count(run, IPCB_SKIPPED) ==
-	    run->n_cells - (run->floor != NULL) - (run->harness != NULL))
-		return EXIT_UNSUPPORTED;
-	return 0;
+	return all_skipped ? EXIT_UNSUPPORTED : 0;
 }
 
 /* Build and write the results document; returns the exit status to use. */
-static int write_results(const struct run_opts *o, const struct ipcb_run *run,
+static int write_results(const struct run_opts *o, struct ipcb_run *const *runs, size_t n,
 			 const struct ipcb_sysinfo *si, struct ipcb_result_meta *meta)
 {
 	struct ipcb_err err;
@@ -627,7 +626,7 @@ static int write_results(const struct run_opts *o, const struct ipcb_run *run,
 
 	if (o->json == NULL)
 		return meta->exit_status;
-	doc = ipcb_result_build(run, si, meta);
+	doc = ipcb_result_build((const struct ipcb_run *const *)runs, n, si, meta);
 	if (doc == NULL) {
 		fprintf(stderr, "%s: could not build the results document (out of memory)\n", prog);
 		return EXIT_FAILED;
@@ -665,13 +664,91 @@ static int setup_clock(const struct run_opts *o, struct ipcb_clock *clk)
 	return 0;
 }
 
-/* Noise warnings on stderr; with --strict they stop the run (exit 2). */
-static int check_noise(const struct run_opts *o, struct ipcb_warnings *w)
-{
-	struct ipcb_noise_input in;
+/* One CPU pair and how it was chosen. */
+struct placement {
+	int cpu[2];
+	const char *requested; /* "auto", a class name, or "cpus" */
+	const char *class_name;
+};
 
-	ipcb_noise_read("/", o->cpu, 100, &in);
-	ipcb_noise_assess(&in, o->cpu, w);
+/* The CPU pairs to run on: --cpus, one --placement class, every class
+ * (all), or auto. A class this machine cannot offer is exit 77. */
+static int resolve_placements(const struct run_opts *o, struct placement *pl, size_t *n)
+{
+	struct ipcb_topo t;
+	cpu_set_t allowed;
+	unsigned offered;
+	char have[256], list[256];
+	int cls;
+
+	*n = 0;
+	if (ipcb_topo_read("/", &t) != 0) {
+		fprintf(stderr, "%s: cannot read the CPU topology (/sys/devices/system/cpu)\n", prog);
+		return EXIT_FAILED;
+	}
+	ipcb_cpus_allowed(&allowed);
+	offered = ipcb_topo_classes(&t, &allowed);
+	ipcb_class_list(offered, have, sizeof have);
+	ipcb_cpulist_format(&allowed, list, sizeof list);
+	if (o->cpus_given) {
+		pl[0] = (struct placement){ { o->cpu[0], o->cpu[1] }, "cpus",
+					    ipcb_class_name(ipcb_topo_pair_class(&t, o->cpu[0], o->cpu[1])) };
+		*n = 1;
+	} else if (o->placement == NULL || strcmp(o->placement, "auto") == 0) {
+		enum ipcb_class c;
+
+		if (ipcb_topo_auto(&t, &allowed, pl[0].cpu, &c) == 0) {
+			pl[0].requested = "auto";
+			pl[0].class_name = ipcb_class_name(c);
+			*n = 1;
+		}
+	} else if (strcmp(o->placement, "all") == 0) {
+		for (int c = 0; c < IPCB_CLASS_N; c++) {
+			if (!(offered & (1u << c)) ||
+			    ipcb_topo_pick(&t, &allowed, (enum ipcb_class)c, pl[*n].cpu) != 0)
+				continue;
+			pl[*n].requested = ipcb_class_name((enum ipcb_class)c);
+			pl[*n].class_name = pl[*n].requested;
+			(*n)++;
+		}
+	} else if ((cls = ipcb_class_parse(o->placement)) >= 0 &&
+		   ipcb_topo_pick(&t, &allowed, (enum ipcb_class)cls, pl[0].cpu) == 0) {
+		pl[0].requested = pl[0].class_name = ipcb_class_name((enum ipcb_class)cls);
+		*n = 1;
+	}
+	ipcb_topo_free(&t);
+	if (*n == 0) {
+		fprintf(stderr, "%s: --placement %s: this machine cannot offer it; its allowed CPUs (%s) offer %s\n",
+			prog, o->placement ? o->placement : "auto", list, have);
+		return EXIT_UNSUPPORTED;
+	}
+	if (pl[0].cpu[0] == pl[0].cpu[1] && !o->cpus_given && o->placement == NULL)
+		fprintf(stderr, "%s: only CPU %d is available: both sides run on it (same-cpu placement)\n",
+			prog, pl[0].cpu[0]);
+	return 0;
+}
+
+/* Noise warnings on stderr (once each, over every CPU pair of the run);
+ * with --strict they stop the run (exit 2). */
+static int check_noise(const struct run_opts *o, const struct placement *pl, size_t n,
+		       struct ipcb_warnings *w)
+{
+	w->n = 0;
+	for (size_t k = 0; k < n; k++) {
+		struct ipcb_noise_input in;
+		struct ipcb_warnings one;
+
+		ipcb_noise_read("/", pl[k].cpu, 100, &in);
+		ipcb_noise_assess(&in, pl[k].cpu, &one);
+		for (int i = 0; i < one.n; i++) {
+			bool seen = false;
+
+			for (int j = 0; j < w->n && !seen; j++)
+				seen = strcmp(w->w[j].msg, one.w[i].msg) == 0;
+			if (!seen && w->n < IPCB_WARNINGS_MAX)
+				w->w[w->n++] = one.w[i];
+		}
+	}
 	for (int i = 0; i < w->n; i++)
 		fprintf(stderr, "%s: warning: %s\n", prog, w->w[i].msg);
 	if (o->strict && w->n > 0)
@@ -708,8 +785,6 @@ static void fill_params(const struct run_opts *o, struct ipcb_params *p)
 	p->n_sizes = o->n_sizes;
 	p->latency = o->latency;
 	p->throughput = o->throughput;
-	p->cpu[0] = o->cpu[0];
-	p->cpu[1] = o->cpu[1];
 	p->iterations = o->iterations;
 	p->cell_time_ns = (uint64_t)(o->cell_time_s * 1e9);
 	p->warmup = o->warmup;
@@ -722,18 +797,51 @@ static void fill_params(const struct run_opts *o, struct ipcb_params *p)
 	p->harness_mech = ipcb_mech_find("null");
 }
 
-static void print_outcome(const struct ipcb_run *run, int status)
+static void print_outcome(struct ipcb_run *const *runs, size_t n, int status)
 {
-	if (run->stop_signal != 0)
+	size_t failed = 0;
+
+	for (size_t r = 0; r < n; r++)
+		failed += ipcb_run_count(runs[r], IPCB_FAILED);
+	if (status > 128)
 		fprintf(stderr, "%s: interrupted by signal %d; results so far are kept\n", prog,
-			run->stop_signal);
+			status - 128);
 	else if (status == EXIT_UNSUPPORTED)
 		fprintf(stderr, "%s: nothing selected can run here (every cell was skipped; see the notes)\n",
 			prog);
 	else if (status == EXIT_FAILED)
-		fprintf(stderr, "%s: %zu cell%s failed (see the notes under the table)\n", prog,
-			ipcb_run_count(run, IPCB_FAILED),
-			ipcb_run_count(run, IPCB_FAILED) == 1 ? "" : "s");
+		fprintf(stderr, "%s: %zu cell%s failed (see the notes under the table)\n", prog, failed,
+			failed == 1 ? "" : "s");
+}
+
+/* Run the sweep once per placement, printing each table as it ends. */
+static int run_placements(const struct run_opts *o, struct ipcb_params *p,
+			  const struct placement *pl, size_t n, struct ipcb_run **runs,
+			  size_t *n_runs, const struct ipcb_sysinfo *si, FILE *table)
+{
+	struct ipcb_err err = { { 0 }, { 0 } };
+
+	*n_runs = 0;
+	for (size_t k = 0; k < n && ipcb_harness_stop_signal() == 0; k++) {
+		struct ipcb_table_opts topts = { .cost = o->cost, .elapsed_s = -1 };
+
+		p->cpu[0] = pl[k].cpu[0];
+		p->cpu[1] = pl[k].cpu[1];
+		p->placement = pl[k].requested;
+		p->placement_class = pl[k].class_name;
+		if (ipcb_run_new(p, &runs[k], &err) != 0) {
+			print_err(NULL, &err);
+			return EXIT_FAILED;
+		}
+		(*n_runs)++;
+		ipcb_run_execute(runs[k], show_progress, runs[k]);
+		if (progress_on)
+			fputs("\r\033[K", stderr);
+		if (k > 0)
+			fputc('\n', table);
+		ipcb_table_print(table, runs[k], si, &topts);
+	}
+	return 0;
 }
 
 static int cmd_run(int argc, char **argv)
@@ -744,9 +852,10 @@ static int cmd_run(int argc, char **argv)
 	struct run_opts o;
 	struct ipcb_sysinfo si;
 	struct ipcb_warnings warnings = { 0 };
-	struct ipcb_run *run = NULL;
+	struct placement pl[IPCB_CLASS_N];
+	struct ipcb_run *runs[IPCB_CLASS_N] = { NULL };
+	size_t n_pl = 0, n_runs = 0;
 	struct ipcb_err err = { { 0 }, { 0 } };
-	struct ipcb_table_opts topts;
 	const char *fault = getenv("IPCBENCH_FAULT");
 	char counters_note[IPCB_ERR_MSG_MAX + 32];
 	FILE *table;
@@ -763,7 +872,8 @@ static int cmd_run(int argc, char **argv)
 		print_err("IPCBENCH_FAULT", &err);
 		return EXIT_USAGE;
 	}
-	if ((rc = setup_clock(&o, &p.clock)) != 0 || (rc = check_noise(&o, &warnings)) != 0)
+	if ((rc = resolve_placements(&o, pl, &n_pl)) != 0 || (rc = setup_clock(&o, &p.clock)) != 0 ||
+	    (rc = check_noise(&o, pl, n_pl, &warnings)) != 0)
 		return rc;
 	clock_gettime(CLOCK_REALTIME, &meta.start);
 	setup_counters(&o, &p, counters_note, sizeof counters_note);
@@ -771,27 +881,28 @@ static int cmd_run(int argc, char **argv)
 	fill_params(&o, &p);
 	meta.warnings = &warnings;
 	meta.counters_note = counters_note;
-	if (ipcb_harness_init(&err) != 0 || ipcb_run_new(&p, &run, &err) != 0) {
+	if (ipcb_harness_init(&err) != 0) {
 		print_err(NULL, &err);
-		ipcb_harness_fini();
+		ipcb_sysinfo_free(&si);
 		return EXIT_FAILED;
 	}
 	install_stop_handlers();
 	progress_on = isatty(STDERR_FILENO);
-	ipcb_run_execute(run, show_progress, run);
-	if (progress_on)
-		fputs("\r\033[K", stderr);
-	clock_gettime(CLOCK_REALTIME, &meta.end);
-	meta.exit_status = exit_status_of(run);
 	table = o.json != NULL && strcmp(o.json, "-") == 0 ? stderr : stdout;
-	topts.cost = o.cost;
-	topts.elapsed_s = (double)(meta.end.tv_sec - meta.start.tv_sec) +
-			  (double)(meta.end.tv_nsec - meta.start.tv_nsec) / 1e9;
-	ipcb_table_print(table, run, &si, &topts);
-	fflush(table);
-	print_outcome(run, meta.exit_status);
-	rc = write_results(&o, run, &si, &meta);
-	ipcb_run_free(run);
+	rc = run_placements(&o, &p, pl, n_pl, runs, &n_runs, &si, table);
+	clock_gettime(CLOCK_REALTIME, &meta.end);
+	if (rc == 0 && n_runs > 0) {
+		meta.exit_status = exit_status_of(runs, n_runs);
+		fprintf(table, "\nelapsed: %.1f s\n",
+			(double)(meta.end.tv_sec - meta.start.tv_sec) +
+				(double)(meta.end.tv_nsec - meta.start.tv_nsec) / 1e9);
+		fflush(table);
+		print_outcome(runs, n_runs, meta.exit_status);
+		rc = write_results(&o, runs, n_runs, &si, &meta);
+	}
+	for (size_t k = 0; k < n_runs; k++)
+		ipcb_run_free(runs[k]);
+	ipcb_sysinfo_free(&si);
 	ipcb_harness_fini();
 	return rc;
 }
@@ -901,6 +1012,8 @@ struct command {
 static const struct command commands[] = {
 	{ "run", cmd_run, "run the benchmark (the default command)", run_usage },
 	{ "list", cmd_list, "list the mechanisms, whether they work here, and their limits", list_usage },
+	{ "info", cmd_info, "describe this machine: CPU, topology, placements, kernel settings", info_usage },
+	{ "matrix", cmd_matrix, "round trips between every pair of CPUs (core-to-core map)", matrix_usage },
 	{ "help", cmd_help, "show help for a command", NULL },
 	{ "version", cmd_version, "print the version", NULL },
 };

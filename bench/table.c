@@ -242,13 +242,16 @@ void ipcb_table_print(FILE *f, const struct ipcb_run *run, const struct ipcb_sys
 	struct notes nt = { 0 };
 	bool mismatch = false;
 	int w = 11;
+	const char *cls = run->p.placement_class ? run->p.placement_class : "?";
+	const char *req = run->p.placement ? run->p.placement : cls;
 
 	for (size_t v = 0; v < run->p.n_variants; v++)
 		if ((int)strlen(run->p.variants[v].label) > w)
 			w = (int)strlen(run->p.variants[v].label);
 
-	fprintf(f, "CPUs: side A on %d, side B on %d; %u repetition%s; %s (clocksource %s, %.1f ns per reading)\n",
-		run->p.cpu[0], run->p.cpu[1], run->p.repetitions,
+	fprintf(f, "CPUs: side A on %d, side B on %d (%s%s%s); %u repetition%s; %s (clocksource %s, %.1f ns per reading)\n",
+		run->p.cpu[0], run->p.cpu[1], cls, strcmp(req, cls) ? ", placement " : "",
+		strcmp(req, cls) ? req : "", run->p.repetitions,
 		run->p.repetitions == 1 ? "" : "s", si->clock_info.name,
 		si->clock_info.source[0] ? si->clock_info.source : "unknown",
 		si->clock_info.overhead_ns);
@@ -285,5 +288,6 @@ void ipcb_table_print(FILE *f, const struct ipcb_run *run, const struct ipcb_sys
 	}
 	if (opts->cost)
 		print_cost(f, run, w);
-	fprintf(f, "\nelapsed: %.1f s\n", opts->elapsed_s);
+	if (opts->elapsed_s >= 0)
+		fprintf(f, "\nelapsed: %.1f s\n", opts->elapsed_s);
 }

@@ -17,7 +17,7 @@ void ipcb_fmt_size(uint64_t bytes, char *buf, size_t len);
 
 struct ipcb_table_opts {
 	bool cost;        /* CPU time and context switches per operation */
-	double elapsed_s; /* the run's wall time, for the footer */
+	double elapsed_s; /* the run's wall time for a footer; < 0: none */
 };
 
 /* One row per mechanism and size: latency and throughput side by side,

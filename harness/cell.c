@@ -202,9 +202,16 @@ static void put_seq(const struct child *c, uint64_t seq)
 		ipcb_msg_stamp(c->tx, c->len, seq);
 }
 
+/* Progress for the watchdog, and now and then the CPU this side is on. */
 static void progress(const struct child *c, uint64_t n)
 {
 	atomic_store_explicit(&c->page->progress, n, memory_order_relaxed);
+	if ((n & 4095) == 0) {
+		int cpu = sched_getcpu();
+
+		if (cpu >= 0 && cpu < CPU_SETSIZE)
+			CPU_SET(cpu, &c->page->obs.cpus_seen);
+	}
 }
 
 static uint64_t process_cpu_ns(void)

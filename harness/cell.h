@@ -3,6 +3,7 @@
 #ifndef IPCB_CELL_H
 #define IPCB_CELL_H
 
+#include <sched.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -49,6 +50,7 @@ struct ipcb_side_obs {
 	int cpu_attach;      /* sched_getcpu() after attach */
 	int cpu_start;       /* ... just before the timed part */
 	int cpu_end;         /* ... just after it */
+	cpu_set_t cpus_seen; /* ... and every 4096 operations in between */
 	uint64_t ops;        /* round trips (latency) or messages (throughput) */
 	uint64_t elapsed_ns; /* wall time, by the run's clock */
 	uint64_t utime_ns;   /* getrusage(RUSAGE_SELF) differences */

@@ -37,11 +37,12 @@ static json_t *kib_or_null(int kib)
 static json_t *cpu_json(const struct ipcb_cpu_ident *c)
 {
 	if (!c->ok)
-		return json_pack("{s:b, s:s, s:s}", "identified", 0, "error", c->error,
-				 "source", "libcpuid");
-	return json_pack("{s:b, s:s, s:s, s:s, s:s, s:i, s:i, s:i, s:i, s:i, s:{s:o, s:o, s:o, s:o, s:o}, s:b}",
+		return json_pack("{s:b, s:s, s:s, s:o}", "identified", 0, "error", c->error,
+				 "source", "libcpuid", "kernel_model_name", str_or_null(c->kernel_model));
+	return json_pack("{s:b, s:s, s:s, s:s, s:o, s:s, s:i, s:i, s:i, s:i, s:i, s:{s:o, s:o, s:o, s:o, s:o}, s:b}",
 			 "identified", 1, "source", "libcpuid", "vendor", c->vendor,
-			 "brand", c->brand, "codename", c->codename,
+			 "brand", c->brand, "kernel_model_name", str_or_null(c->kernel_model),
+			 "codename", c->codename,
 			 "family", c->family, "model", c->model, "stepping", c->stepping,
 			 "cores_per_package", c->cores, "logical_cpus_per_package", c->logical_cpus,
 			 "caches",
@@ -61,19 +62,83 @@ static json_t *tsc_json(const struct ipcb_clock *clk)
 			 "method", "rdtscp against CLOCK_MONOTONIC, narrowest of 16 samples at each end of the window");
 }
 
+static json_t *int_or_null(int v)
+{
+	return v >= 0 ? json_integer(v) : json_null();
+}
+
+static json_t *cpulist_json(const cpu_set_t *set)
+{
+	char buf[1024];
+
+	ipcb_cpulist_format(set, buf, sizeof buf);
+	return json_string(buf);
+}
+
+static json_t *topo_cpu_json(int n, const struct ipcb_cpu_topo *c)
+{
+	return json_pack("{s:i, s:b, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}",
+			 "cpu", n, "online", c->online,
+			 "package", int_or_null(c->package), "die", int_or_null(c->die),
+			 "core", int_or_null(c->core), "cluster", int_or_null(c->cluster),
+			 "node", int_or_null(c->node),
+			 "smt_siblings", cpulist_json(&c->smt),
+			 "l2_shared", c->l2_known ? cpulist_json(&c->l2) : json_null(),
+			 "l3_shared", c->l3_known ? cpulist_json(&c->l3) : json_null(),
+			 "l2_kib", int_or_null(c->l2_kib), "l3_kib", int_or_null(c->l3_kib),
+			 "type", str_or_null(c->type));
+}
+
+/* Placement classes the allowed CPUs offer, with the pair each picks. */
+json_t *ipcb_result_placements(const struct ipcb_topo *t, const cpu_set_t *usable)
+{
+	json_t *o = json_object();
+	unsigned mask = ipcb_topo_classes(t, usable);
+	int pair[2];
+	enum ipcb_class c;
+
+	for (int i = 0; i < IPCB_CLASS_N; i++)
+		if ((mask & (1u << i)) && ipcb_topo_pick(t, usable, (enum ipcb_class)i, pair) == 0)
+			json_object_set_new(o, ipcb_class_name((enum ipcb_class)i),
+					    json_pack("[i, i]", pair[0], pair[1]));
+	if (ipcb_topo_auto(t, usable, pair, &c) == 0)
+		json_object_set_new(o, "auto", json_pack("{s:s, s:[i, i]}", "class", ipcb_class_name(c),
+							 "cpus", pair[0], pair[1]));
+	return o;
+}
+
+static json_t *topology_json(const struct ipcb_sysinfo *si)
+{
+	json_t *cpus = json_array();
+
+	for (int i = 0; i < si->topo.n; i++)
+		if (si->topo.cpu[i].present)
+			json_array_append_new(cpus, topo_cpu_json(i, &si->topo.cpu[i]));
+	return json_pack("{s:s, s:o, s:o, s:o, s:o}", "source", "/sys/devices/system/cpu",
+			 "present", cpulist_json(&si->topo.present),
+			 "online", cpulist_json(&si->topo.online), "cpus", cpus,
+			 "placements", ipcb_result_placements(&si->topo, &si->allowed));
+}
+
 json_t *ipcb_result_system(const struct ipcb_sysinfo *si)
 {
 	char allowed[1024];
 
 	ipcb_cpulist_format(&si->allowed, allowed, sizeof allowed);
-	return json_pack("{s:{s:s, s:s, s:s, s:s}, s:s, s:o, s:{s:I, s:I, s:s}, s:I, s:{s:s, s:o, s:I, s:f, s:I, s:I, s:o}}",
+	return json_pack("{s:{s:s, s:s, s:s, s:s}, s:s, s:o, s:{s:I, s:I, s:s, s:o}, s:I, s:o, s:{s:o, s:o, s:o}, s:o, s:{s:s, s:o, s:I, s:f, s:I, s:I, s:o}}",
 			 "kernel", "sysname", si->uts.sysname, "release", si->uts.release,
 			 "version", si->uts.version, "machine", si->uts.machine,
 			 "hostname", si->hostname,
 			 "cpu", cpu_json(&si->cpu),
 			 "cpus", "configured", (json_int_t)si->cpus_configured,
 			 "online", (json_int_t)si->cpus_online, "allowed", allowed,
+			 "cpuset", str_or_null(si->cpuset),
 			 "memory_bytes", (json_int_t)si->mem_total_bytes,
+			 "topology", topology_json(si),
+			 "cmdline", "isolcpus", str_or_null(si->isolcpus),
+			 "nohz_full", str_or_null(si->nohz_full),
+			 "mitigations", str_or_null(si->mitigations),
+			 "transparent_hugepages", str_or_null(si->thp),
 			 "clock", "name", si->clock_info.name,
 			 "clocksource", str_or_null(si->clock_info.source),
 			 "resolution_ns", (json_int_t)si->clock_info.resolution_ns,
@@ -157,8 +222,9 @@ static json_t *params_json(const struct ipcb_params *p)
 				  p->fault.mech[0] ? p->fault.mech : "*",
 				  "kind", ipcb_fault_kind_name(p->fault.kind),
 				  "side", p->fault.side == IPCB_SIDE_A ? "a" : "b");
-	return json_pack("{s:o, s:o, s:o, s:o, s:[i, i], s:f, s:o, s:o, s:i, s:b, s:b, s:f, s:{s:I, s:I, s:i}, s:o, s:s, s:b}",
+	return json_pack("{s:o, s:o, s:o, s:o, s:s, s:[i, i], s:f, s:o, s:o, s:i, s:b, s:b, s:f, s:{s:I, s:I, s:i}, s:o, s:s, s:b}",
 			 "mechanisms", mechs, "variants", variants, "sizes_bytes", sizes, "tests", tests,
+			 "placement", p->placement,
 			 "cpus", p->cpu[0], p->cpu[1],
 			 "cell_time_s", (double)p->cell_time_ns / 1e9,
 			 "iterations", p->iterations ? json_integer((json_int_t)p->iterations) : json_null(),
@@ -284,6 +350,7 @@ static json_t *observed_cpus(const struct ipcb_cell *c, int side)
 		for (int k = 0; k < 3; k++)
 			if (v[k] >= 0 && v[k] < CPU_SETSIZE)
 				CPU_SET(v[k], &seen);
+		CPU_OR(&seen, &seen, &o->cpus_seen);
 	}
 	for (int cpu = 0; cpu < CPU_SETSIZE; cpu++)
 		if (CPU_ISSET(cpu, &seen))
@@ -335,12 +402,13 @@ static json_t *cell_json(const struct ipcb_run *run, const struct ipcb_cell *c)
 
 	for (unsigned i = 0; i < c->reps_done; i++)
 		json_array_append_new(reps, rep_json(c, i));
-	return json_pack("{s:s, s:s, s:o, s:s, s:I, s:{s:[i, i], s:[o, o], s:b}, s:s, s:o, s:o, s:I, s:I, s:o, s:i, s:i, s:o, s:o, s:o, s:o, s:o}",
+	return json_pack("{s:s, s:s, s:o, s:s, s:I, s:s, s:{s:[i, i], s:[o, o], s:b}, s:s, s:o, s:o, s:I, s:I, s:o, s:i, s:i, s:o, s:o, s:o, s:o, s:o}",
 			 "mechanism", c->mech->name,
 			 "variant", c->var->label,
 			 "options", opts_json(&c->var->opts),
 			 "test", c->test == IPCB_TEST_LATENCY ? "latency" : "throughput",
 			 "msg_size_bytes", (json_int_t)c->size,
+			 "placement", run->p.placement_class,
 			 "cpus", "requested", run->p.cpu[0], run->p.cpu[1],
 			 "observed", observed_cpus(c, 0), observed_cpus(c, 1),
 			 "mismatch", c->cpu_mismatch,
@@ -382,23 +450,39 @@ static json_t *warnings_json(const struct ipcb_warnings *w)
 	return a;
 }
 
-json_t *ipcb_result_build(const struct ipcb_run *run, const struct ipcb_sysinfo *si,
-			  const struct ipcb_result_meta *meta)
+/* One placement: its CPUs, class, and the floor measured on them. */
+static json_t *placement_json(const struct ipcb_run *run)
+{
+	return json_pack("{s:s, s:s, s:[i, i], s:o}", "requested", run->p.placement,
+			 "class", run->p.placement_class, "cpus", run->p.cpu[0], run->p.cpu[1],
+			 "floor", floor_json(run));
+}
+
+json_t *ipcb_result_build(const struct ipcb_run *const *runs, size_t n_runs,
+			  const struct ipcb_sysinfo *si, const struct ipcb_result_meta *meta)
 {
 	json_t *argv = json_array(), *mechs = json_object(), *cells = json_array();
+	json_t *placements = json_array();
+	const struct ipcb_run *first = runs[0];
 	double elapsed = (double)(meta->end.tv_sec - meta->start.tv_sec) +
 			 (double)(meta->end.tv_nsec - meta->start.tv_nsec) / 1e9;
+	int stop = 0;
 
 	for (int i = 0; i < meta->argc; i++)
 		json_array_append_new(argv, json_string(meta->argv[i]));
 	/* One entry per mechanism, described with its first variant's options. */
-	for (size_t i = 0; i < run->p.n_variants; i++)
-		if (json_object_get(mechs, run->mechs[i].mech->name) == NULL)
-			json_object_set_new(mechs, run->mechs[i].mech->name,
-					    ipcb_result_mech(&run->mechs[i]));
-	for (size_t i = 0; i < run->n_cells; i++)
-		if (!run->cells[i].reference)
-			json_array_append_new(cells, cell_json(run, &run->cells[i]));
+	for (size_t i = 0; i < first->p.n_variants; i++)
+		if (json_object_get(mechs, first->mechs[i].mech->name) == NULL)
+			json_object_set_new(mechs, first->mechs[i].mech->name,
+					    ipcb_result_mech(&first->mechs[i]));
+	for (size_t r = 0; r < n_runs; r++) {
+		json_array_append_new(placements, placement_json(runs[r]));
+		for (size_t i = 0; i < runs[r]->n_cells; i++)
+			if (!runs[r]->cells[i].reference)
+				json_array_append_new(cells, cell_json(runs[r], &runs[r]->cells[i]));
+		if (runs[r]->stop_signal != 0)
+			stop = runs[r]->stop_signal;
+	}
 	return json_pack("{s:i, s:{s:s, s:s}, s:o, s:o, s:o, s:f, s:i, s:b, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}",
 			 "schema_version", IPCB_SCHEMA_VERSION,
 			 "tool", "name", "ipcbench", "version", meta->version,
@@ -407,14 +491,14 @@ json_t *ipcb_result_build(const struct ipcb_run *run, const struct ipcb_sysinfo 
 			 "end_time", iso8601(&meta->end),
 			 "elapsed_s", elapsed,
 			 "exit_status", meta->exit_status,
-			 "interrupted", run->stop_signal != 0,
-			 "interrupt_signal", run->stop_signal ? json_integer(run->stop_signal) : json_null(),
+			 "interrupted", stop != 0,
+			 "interrupt_signal", stop ? json_integer(stop) : json_null(),
 			 "warnings", warnings_json(meta->warnings),
 			 "counters_note", str_or_null(meta->counters_note),
 			 "system", ipcb_result_system(si),
-			 "params", params_json(&run->p),
+			 "params", params_json(&first->p),
 			 "mechanisms", mechs,
-			 "floor", floor_json(run),
+			 "placements", placements,
 			 "cells", cells);
 }
 

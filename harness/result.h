@@ -25,12 +25,17 @@ struct ipcb_result_meta {
 	const char *counters_note;            /* about --counters, or "" */
 };
 
-/* The whole document for a run. New reference; NULL on allocation failure. */
-json_t *ipcb_result_build(const struct ipcb_run *run, const struct ipcb_sysinfo *si,
-			  const struct ipcb_result_meta *meta);
+/* The whole document for one run per placement (CPU pair), in order. New
+ * reference; NULL on allocation failure. */
+json_t *ipcb_result_build(const struct ipcb_run *const *runs, size_t n_runs,
+			  const struct ipcb_sysinfo *si, const struct ipcb_result_meta *meta);
 
 /* The "system" object alone (also used by `ipcbench list --json`). */
 json_t *ipcb_result_system(const struct ipcb_sysinfo *si);
+
+/* The placement classes the usable CPUs offer: class -> [a, b], and
+ * "auto" -> {class, cpus}. */
+json_t *ipcb_result_placements(const struct ipcb_topo *t, const cpu_set_t *usable);
 
 /* One mechanism's description: summary, availability, flags, limits. */
 json_t *ipcb_result_mech(const struct ipcb_mech_info *mi);

@@ -218,9 +218,14 @@ double ipcb_run_x_floor(const struct ipcb_run *run, const struct ipcb_cell *c)
 
 static bool side_moved(const struct ipcb_side_obs *o, int cpu)
 {
+	cpu_set_t only;
+
+	CPU_ZERO(&only);
+	CPU_SET(cpu, &only);
 	return (o->cpu_attach >= 0 && o->cpu_attach != cpu) ||
 	       (o->cpu_start >= 0 && o->cpu_start != cpu) ||
-	       (o->cpu_end >= 0 && o->cpu_end != cpu);
+	       (o->cpu_end >= 0 && o->cpu_end != cpu) ||
+	       (CPU_COUNT(&o->cpus_seen) > 0 && !CPU_EQUAL(&o->cpus_seen, &only));
 }
 
 static double per_op(uint64_t v, uint64_t ops)

@@ -36,6 +36,8 @@ struct ipcb_params {
 	size_t n_sizes;
 	bool latency, throughput;   /* tests to run */
 	int cpu[2];                 /* CPU of side A and side B */
+	const char *placement;      /* as requested: "auto", a class name, "cpus" (--cpus) */
+	const char *placement_class; /* the class of the pair cpu[] */
 	uint64_t iterations;        /* 0: sized from a pilot to take about cell_time_ns */
 	uint64_t cell_time_ns;      /* target time of one cell, all repetitions */
 	uint64_t warmup;            /* or IPCB_WARMUP_AUTO */

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "harness/pin.h"
+#include "harness/sysfs.h"
 #include "harness/sysinfo.h"
 
 static void copy_str(char *dst, size_t len, const char *src)
@@ -51,6 +52,28 @@ static void identify_cpu(struct ipcb_cpu_ident *ci)
 		(void)sched_setaffinity(0, sizeof saved, &saved);
 }
 
+/* The kernel's name for the CPU, to compare with CPUID's brand string
+ * (a hypervisor may show them differently). */
+static void kernel_model(char *out, size_t len)
+{
+	char line[512];
+	FILE *f = fopen("/proc/cpuinfo", "r");
+
+	out[0] = '\0';
+	if (f == NULL)
+		return;
+	while (fgets(line, sizeof line, f) != NULL) {
+		char *colon = strchr(line, ':');
+
+		if (strncmp(line, "model name", 10) == 0 && colon != NULL) {
+			copy_str(out, len, colon + 2);
+			out[strcspn(out, "\n")] = '\0';
+			break;
+		}
+	}
+	fclose(f);
+}
+
 static uint64_t mem_total(void)
 {
 	long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGESIZE);
@@ -58,17 +81,93 @@ static uint64_t mem_total(void)
 	return pages > 0 && page > 0 ? (uint64_t)pages * (uint64_t)page : 0;
 }
 
+void ipcb_cmdline_value(const char *cmdline, const char *key, char *out, size_t len)
+{
+	size_t klen = strlen(key);
+	const char *p = cmdline;
+
+	out[0] = '\0';
+	while ((p = strstr(p, key)) != NULL) {
+		if ((p == cmdline || p[-1] == ' ') && p[klen] == '=') {
+			const char *v = p + klen + 1;
+
+			snprintf(out, len, "%.*s", (int)strcspn(v, " \n"), v);
+			return;
+		}
+		p += klen;
+	}
+}
+
+/* The effective cpuset of this process's cgroup (v2, or v1's cpuset
+ * hierarchy). */
+static void read_cpuset(char *out, size_t len)
+{
+	char line[512], path[768];
+	FILE *f = fopen("/proc/self/cgroup", "r");
+
+	out[0] = '\0';
+	if (f == NULL)
+		return;
+	while (fgets(line, sizeof line, f) != NULL) {
+		char *ctl = strchr(line, ':'), *cg;
+
+		if (ctl == NULL || (cg = strchr(ctl + 1, ':')) == NULL)
+			continue;
+		*cg++ = '\0';
+		cg[strcspn(cg, "\n")] = '\0';
+		if (strcmp(ctl + 1, "") == 0)
+			snprintf(path, sizeof path, "/sys/fs/cgroup%s/cpuset.cpus.effective", cg);
+		else if (strstr(ctl + 1, "cpuset") != NULL)
+			snprintf(path, sizeof path, "/sys/fs/cgroup/cpuset%s/cpuset.effective_cpus", cg);
+		else
+			continue;
+		if (ipcb_sysfs_read_str(path, out, len) == 0 && out[0] != '\0')
+			break;
+	}
+	fclose(f);
+}
+
+/* "always [madvise] never" -> "madvise" */
+static void read_thp(char *out, size_t len)
+{
+	char buf[128], *open_b, *close_b;
+
+	out[0] = '\0';
+	if (ipcb_sysfs_read_str("/sys/kernel/mm/transparent_hugepage/enabled", buf, sizeof buf) != 0)
+		return;
+	open_b = strchr(buf, '[');
+	close_b = open_b ? strchr(open_b, ']') : NULL;
+	if (close_b != NULL)
+		snprintf(out, len, "%.*s", (int)(close_b - open_b - 1), open_b + 1);
+}
+
+void ipcb_sysinfo_free(struct ipcb_sysinfo *si)
+{
+	ipcb_topo_free(&si->topo);
+}
+
 void ipcb_sysinfo_collect(struct ipcb_sysinfo *si, const struct ipcb_clock *clk)
 {
+	char cmdline[4096];
+
 	memset(si, 0, sizeof *si);
 	uname(&si->uts);
 	if (gethostname(si->hostname, sizeof si->hostname - 1) != 0)
 		si->hostname[0] = '\0';
 	identify_cpu(&si->cpu);
+	kernel_model(si->cpu.kernel_model, sizeof si->cpu.kernel_model);
 	si->cpus_configured = sysconf(_SC_NPROCESSORS_CONF);
 	si->cpus_online = sysconf(_SC_NPROCESSORS_ONLN);
 	ipcb_cpus_allowed(&si->allowed);
 	si->mem_total_bytes = mem_total();
+	(void)ipcb_topo_read("/", &si->topo);
+	read_cpuset(si->cpuset, sizeof si->cpuset);
+	read_thp(si->thp, sizeof si->thp);
+	if (ipcb_sysfs_read_str("/proc/cmdline", cmdline, sizeof cmdline) == 0) {
+		ipcb_cmdline_value(cmdline, "isolcpus", si->isolcpus, sizeof si->isolcpus);
+		ipcb_cmdline_value(cmdline, "nohz_full", si->nohz_full, sizeof si->nohz_full);
+		ipcb_cmdline_value(cmdline, "mitigations", si->mitigations, sizeof si->mitigations);
+	}
 	si->clock = *clk;
 	ipcb_clock_measure(clk, &si->clock_info);
 }

@@ -8,6 +8,7 @@
 #include <sys/utsname.h>
 
 #include "harness/clock.h"
+#include "harness/topo.h"
 
 struct ipcb_cpu_ident {
 	bool ok;               /* libcpuid identified the CPU */
@@ -19,6 +20,7 @@ struct ipcb_cpu_ident {
 	int cores, logical_cpus;      /* per package, as CPUID reports them */
 	int l1d_kib, l1i_kib, l2_kib, l3_kib, line_bytes; /* -1 = unknown */
 	bool hypervisor;       /* CPUID's hypervisor bit */
+	char kernel_model[96]; /* "model name" in /proc/cpuinfo, as lscpu shows it */
 };
 
 struct ipcb_sysinfo {
@@ -29,6 +31,10 @@ struct ipcb_sysinfo {
 	long cpus_online;      /* sysconf(_SC_NPROCESSORS_ONLN) */
 	cpu_set_t allowed;     /* affinity mask of this process */
 	uint64_t mem_total_bytes;
+	struct ipcb_topo topo;             /* from /sys/devices/system/cpu */
+	char cpuset[256];                  /* the cgroup's effective cpuset, or "" */
+	char isolcpus[128], nohz_full[128], mitigations[128]; /* kernel command line, or "" */
+	char thp[32];                      /* transparent huge pages mode, or "" */
 	struct ipcb_clock clock;           /* the run's clock */
 	struct ipcb_clock_info clock_info; /* what reading it costs */
 };
@@ -36,5 +42,11 @@ struct ipcb_sysinfo {
 /* Collect everything (measures the cost of reading clk, so it takes a few
  * ms). Restores the calling thread's affinity, which libcpuid may change. */
 void ipcb_sysinfo_collect(struct ipcb_sysinfo *si, const struct ipcb_clock *clk);
+
+/* Release what collect allocated. */
+void ipcb_sysinfo_free(struct ipcb_sysinfo *si);
+
+/* The value of "key=" on a kernel command line, into out ("" if absent). */
+void ipcb_cmdline_value(const char *cmdline, const char *key, char *out, size_t len);
 
 #endif

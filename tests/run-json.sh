@@ -38,9 +38,9 @@ ok $? "percentiles are ordered min <= p50 <= p99 <= max"
 [ "$(q "d['interrupted'] is False and d['exit_status'] == 0")" = True ]
 ok $? "not interrupted, exit_status 0 recorded"
 
-[ "$(q "d['floor']['cacheline']['status'] == 'ok' and d['floor']['null']['status'] == 'ok'")" = True ]
+[ "$(q "d['placements'][0]['floor']['cacheline']['status'] == 'ok' and d['placements'][0]['floor']['null']['status'] == 'ok'")" = True ]
 ok $? "the floor (cacheline) and the harness (null) were measured"
-[ "$(q "all(abs(c['x_floor'] - c['latency']['rtt_p50_ns'] / d['floor']['cacheline']['latency']['rtt_p50_ns']) < 1e-6 * c['x_floor'] for c in d['cells'] if c['test'] == 'latency')")" = True ]
+[ "$(q "all(abs(c['x_floor'] - c['latency']['rtt_p50_ns'] / d['placements'][0]['floor']['cacheline']['latency']['rtt_p50_ns']) < 1e-6 * c['x_floor'] for c in d['cells'] if c['test'] == 'latency')")" = True ]
 ok $? "x_floor is each latency cell's p50 over the floor's"
 [ "$(q "all(c['cost']['a']['cpu_ns'] > 0 and c['cost']['per'] in ('round_trip', 'message') for c in d['cells'] if c['mechanism'] != 'null')")" = True ]
 ok $? "every cell has its cost per operation"

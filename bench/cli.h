@@ -1,0 +1,45 @@
+/* Shared by the ipcbench commands: exit codes and one-line error output. */
+#ifndef IPCB_CLI_H
+#define IPCB_CLI_H
+
+#include <getopt.h>
+#include <stdbool.h>
+
+#include "harness/err.h"
+
+#define EXIT_FAILED 1
+#define EXIT_USAGE 2
+#define EXIT_UNSUPPORTED 77
+
+extern const char *prog;
+
+/* The whole command line, recorded in the results. */
+extern int all_argc;
+extern char **all_argv;
+
+/* One line on stderr ("ipcbench: ..."); returns EXIT_USAGE. */
+int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* "ipcbench: what: message (hint)" on stderr. */
+void print_err(const char *what, const struct ipcb_err *err);
+
+/* An unknown option or a missing value, in one line; returns EXIT_USAGE. */
+int bad_option(int c, char **argv, const struct option *opts);
+
+/* Check a CPU against the machine: exists, online, in the affinity mask.
+ * 0, or a one-line error naming opt and the CPU (EXIT_USAGE). */
+int check_cpu(const char *opt, int cpu);
+
+/* SIGINT/SIGTERM stop the running repetition and the run. */
+void install_stop_handlers(void);
+
+/* Progress lines on stderr (it is a terminal). */
+extern bool progress_on;
+
+/* The commands other than run, each in its own file. */
+extern const char info_usage[];
+int cmd_info(int argc, char **argv);
+extern const char matrix_usage[];
+int cmd_matrix(int argc, char **argv);
+
+#endif

@@ -1,0 +1,174 @@
+/* ipcbench info: the machine as ipcbench sees it, the same description
+ * every results file carries. */
+#include "config.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "bench/cli.h"
+#include "harness/pin.h"
+#include "harness/result.h"
+#include "harness/sysinfo.h"
+#include "harness/topo.h"
+
+const char info_usage[] =
+	"Usage: ipcbench info [--json]\n"
+	"Describe this machine: CPU identity (libcpuid), topology per logical CPU\n"
+	"(/sys/devices/system/cpu), the CPUs this process may use, the placement\n"
+	"classes they offer, and the kernel settings that matter for IPC timing.\n";
+
+static void dash_or(const char *s, char *buf, size_t len)
+{
+	snprintf(buf, len, "%s", s && s[0] ? s : "-");
+}
+
+static void int_or_dash(int v, char *buf, size_t len)
+{
+	if (v < 0)
+		snprintf(buf, len, "-");
+	else
+		snprintf(buf, len, "%d", v);
+}
+
+static void print_cpu_identity(const struct ipcb_cpu_ident *c)
+{
+	if (!c->ok) {
+		printf("CPU:        not identified (libcpuid: %s)\n", c->error);
+		return;
+	}
+	printf("CPU:        %s %s (the kernel calls it '%s')\n", c->vendor, c->brand, c->kernel_model);
+	printf("            family %d, model %d, stepping %d (extended values); codename '%s' (libcpuid's guess)\n",
+	       c->family, c->model, c->stepping, c->codename);
+	printf("            CPUID: %d cores, %d logical CPUs per package; hypervisor bit %s\n",
+	       c->cores, c->logical_cpus, c->hypervisor ? "set" : "clear");
+	printf("            caches (CPUID): L1d %d KiB, L1i %d KiB, L2 %d KiB, L3 %d KiB, line %d B\n",
+	       c->l1d_kib, c->l1i_kib, c->l2_kib, c->l3_kib, c->line_bytes);
+}
+
+static void print_topology(const struct ipcb_topo *t)
+{
+	char present[256], online[256];
+
+	ipcb_cpulist_format(&t->present, present, sizeof present);
+	ipcb_cpulist_format(&t->online, online, sizeof online);
+	printf("Topology:   CPUs present %s, online %s (/sys/devices/system/cpu)\n", present, online);
+	printf("  %4s %6s %7s %3s %4s %7s %4s %8s %10s %10s %6s %6s %s\n", "cpu", "online", "package",
+	       "die", "core", "cluster", "node", "siblings", "L2 shared", "L3 shared", "L2 KiB",
+	       "L3 KiB", "type");
+	for (int i = 0; i < t->n; i++) {
+		const struct ipcb_cpu_topo *c = &t->cpu[i];
+		char pkg[16], die[16], core[16], clu[16], node[16], sib[64], l2[64], l3[64], l2k[16],
+			l3k[16], type[16];
+
+		if (!c->present)
+			continue;
+		int_or_dash(c->package, pkg, sizeof pkg);
+		int_or_dash(c->die, die, sizeof die);
+		int_or_dash(c->core, core, sizeof core);
+		int_or_dash(c->cluster, clu, sizeof clu);
+		int_or_dash(c->node, node, sizeof node);
+		ipcb_cpulist_format(&c->smt, sib, sizeof sib);
+		if (c->l2_known)
+			ipcb_cpulist_format(&c->l2, l2, sizeof l2);
+		else
+			snprintf(l2, sizeof l2, "-");
+		if (c->l3_known)
+			ipcb_cpulist_format(&c->l3, l3, sizeof l3);
+		else
+			snprintf(l3, sizeof l3, "-");
+		int_or_dash(c->l2_kib, l2k, sizeof l2k);
+		int_or_dash(c->l3_kib, l3k, sizeof l3k);
+		dash_or(c->type, type, sizeof type);
+		printf("  %4d %6s %7s %3s %4s %7s %4s %8s %10s %10s %6s %6s %s\n", i,
+		       c->online ? "yes" : "no", pkg, die, core, clu, node, sib, l2, l3, l2k, l3k, type);
+	}
+}
+
+static void print_placements(const struct ipcb_topo *t, const cpu_set_t *allowed)
+{
+	unsigned mask = ipcb_topo_classes(t, allowed);
+	int pair[2];
+	enum ipcb_class c;
+
+	printf("Placements: ");
+	for (int i = 0, first = 1; i < IPCB_CLASS_N; i++) {
+		if (!(mask & (1u << i)) || ipcb_topo_pick(t, allowed, (enum ipcb_class)i, pair) != 0)
+			continue;
+		printf("%s%s (CPUs %d,%d)", first ? "" : ", ", ipcb_class_name((enum ipcb_class)i),
+		       pair[0], pair[1]);
+		first = 0;
+	}
+	if (ipcb_topo_auto(t, allowed, pair, &c) == 0)
+		printf("; auto: %s (CPUs %d,%d)", ipcb_class_name(c), pair[0], pair[1]);
+	putchar('\n');
+	if (mask & (1u << IPCB_CLASS_SAME_NODE))
+		printf("            same-node: the kernel does not say which caches these CPUs share\n");
+}
+
+static void print_text(const struct ipcb_sysinfo *si)
+{
+	char allowed[256], a[256], b[160], c[160], d[64];
+
+	ipcb_cpulist_format(&si->allowed, allowed, sizeof allowed);
+	print_cpu_identity(&si->cpu);
+	print_topology(&si->topo);
+	dash_or(si->cpuset, a, sizeof a);
+	printf("Process:    allowed CPUs %s (affinity mask), cgroup cpuset %s\n", allowed, a);
+	print_placements(&si->topo, &si->allowed);
+	printf("Kernel:     %s %s %s (%s), host %s\n", si->uts.sysname, si->uts.release, si->uts.version,
+	       si->uts.machine, si->hostname);
+	dash_or(si->isolcpus, a, sizeof a);
+	dash_or(si->nohz_full, b, sizeof b);
+	dash_or(si->mitigations, c, sizeof c);
+	printf("            isolcpus=%s nohz_full=%s mitigations=%s\n", a, b, c);
+	dash_or(si->clock_info.source, a, sizeof a);
+	dash_or(si->thp, d, sizeof d);
+	printf("            clocksource %s; transparent huge pages %s; memory %.1f GiB\n", a, d,
+	       (double)si->mem_total_bytes / (1024.0 * 1024 * 1024));
+	printf("Clock:      %s, %.1f ns per reading (measured)\n", si->clock_info.name,
+	       si->clock_info.overhead_ns);
+}
+
+int cmd_info(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct ipcb_clock clk = { .kind = IPCB_CLOCK_MONOTONIC };
+	struct ipcb_sysinfo si;
+	bool as_json = false;
+	int c, rc = 0;
+
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":jh", opts, NULL)) != -1) {
+		if (c == 'j') {
+			as_json = true;
+		} else if (c == 'h') {
+			fputs(info_usage, stdout);
+			return 0;
+		} else {
+			return bad_option(c, argv, opts);
+		}
+	}
+	if (optind < argc)
+		return usage_error("info: unexpected argument '%.60s'", argv[optind]);
+	ipcb_sysinfo_collect(&si, &clk);
+	if (as_json) {
+		json_t *doc = json_pack("{s:i, s:o}", "schema_version", IPCB_SCHEMA_VERSION, "system",
+					ipcb_result_system(&si));
+		struct ipcb_err err;
+
+		if (doc == NULL || ipcb_result_write(doc, "-", &err) != 0) {
+			fprintf(stderr, "%s: info: could not write the JSON\n", prog);
+			rc = EXIT_FAILED;
+		}
+		json_decref(doc);
+	} else {
+		print_text(&si);
+	}
+	ipcb_sysinfo_free(&si);
+	return rc;
+}
