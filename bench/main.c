@@ -67,6 +67,9 @@ static const char run_usage[] =
 	"      --placement CLASS  pick the CPU pair by topology: same-cpu, smt, same-l2,\n"
 	"                         same-l3, same-node, cross-l3, cross-numa, auto (the\n"
 	"                         closest distinct cores), or all (one sweep per class)\n"
+	"      --pairs N          N producer/consumer pairs at once, each on its own CPUs\n"
+	"                         of the placement's class (default 1)\n"
+	"      --share-cpus       let the pairs share CPUs when there are too few\n"
 	"  -n, --iterations N     timed round trips / messages per repetition (default:\n"
 	"                         sized from a short pilot to fill --cell-time)\n"
 	"      --cell-time SEC    target time of each cell, all repetitions (default 0.2;\n"
@@ -114,6 +117,8 @@ struct run_opts {
 	bool cpus_given;
 	int cpu[2];
 	const char *placement;      /* --placement as given, or NULL */
+	uint64_t pairs;             /* --pairs */
+	bool share_cpus;            /* --share-cpus */
 	uint64_t iterations, warmup, repetitions;
 	bool reps_given;
 	bool verify, quick;
@@ -395,7 +400,7 @@ static void defaults(struct run_opts *o)
 }
 
 enum { OPT_VERIFY = 256, OPT_TIMEOUT, OPT_CELL_TIME, OPT_CLOCK, OPT_COST, OPT_COUNTERS, OPT_STRICT,
-       OPT_PLACEMENT };
+       OPT_PLACEMENT, OPT_PAIRS, OPT_SHARE_CPUS };
 
 static const struct option run_options[] = {
 	{ "mech", required_argument, NULL, 'm' },
@@ -403,6 +408,8 @@ static const struct option run_options[] = {
 	{ "test", required_argument, NULL, 't' },
 	{ "cpus", required_argument, NULL, 'c' },
 	{ "placement", required_argument, NULL, OPT_PLACEMENT },
+	{ "pairs", required_argument, NULL, OPT_PAIRS },
+	{ "share-cpus", no_argument, NULL, OPT_SHARE_CPUS },
 	{ "iterations", required_argument, NULL, 'n' },
 	{ "warmup", required_argument, NULL, 'w' },
 	{ "repetitions", required_argument, NULL, 'r' },
@@ -450,6 +457,7 @@ static int parse_run(int argc, char **argv, struct run_opts *o)
 	int c;
 
 	memset(o, 0, sizeof *o);
+	o->pairs = 1;
 	o->warmup = IPCB_WARMUP_AUTO;
 	o->timeout_s = 10.0;
 	optind = 1;
@@ -526,6 +534,13 @@ static int parse_run(int argc, char **argv, struct run_opts *o)
 			break;
 		case OPT_STRICT:
 			o->strict = true;
+			break;
+		case OPT_PAIRS:
+			if (ipcb_parse_u64(optarg, 1, IPCB_PAIRS_MAX, &o->pairs, why, sizeof why) != 0)
+				rc = usage_error("--pairs: %s", why);
+			break;
+		case OPT_SHARE_CPUS:
+			o->share_cpus = true;
 			break;
 		case OPT_PLACEMENT:
 			if (strcmp(optarg, "auto") != 0 && strcmp(optarg, "all") != 0 &&
@@ -664,12 +679,47 @@ static int setup_clock(const struct run_opts *o, struct ipcb_clock *clk)
 	return 0;
 }
 
-/* One CPU pair and how it was chosen. */
+/* One CPU pair and how it was chosen; with --pairs, the further pairs
+ * that run at once with it. */
 struct placement {
 	int cpu[2];
 	const char *requested; /* "auto", a class name, or "cpus" */
 	const char *class_name;
+	unsigned pairs;
+	int pair_cpus[IPCB_PAIRS_MAX][2];
+	bool shared;           /* pairs share CPUs (--share-cpus) */
 };
+
+/* Further pairs of the same class on CPUs no pair uses yet; with
+ * --share-cpus, the pairs found are used again in turn. */
+static int add_pairs(const struct run_opts *o, const struct ipcb_topo *t,
+		     const cpu_set_t *allowed, struct placement *pl)
+{
+	enum ipcb_class cls = ipcb_topo_pair_class(t, pl->cpu[0], pl->cpu[1]);
+	cpu_set_t free_cpus = *allowed;
+	unsigned found = 1;
+
+	pl->pair_cpus[0][0] = pl->cpu[0];
+	pl->pair_cpus[0][1] = pl->cpu[1];
+	CPU_CLR(pl->cpu[0], &free_cpus);
+	CPU_CLR(pl->cpu[1], &free_cpus);
+	while (found < o->pairs && ipcb_topo_pick(t, &free_cpus, cls, pl->pair_cpus[found]) == 0) {
+		CPU_CLR(pl->pair_cpus[found][0], &free_cpus);
+		CPU_CLR(pl->pair_cpus[found][1], &free_cpus);
+		found++;
+	}
+	pl->pairs = (unsigned)o->pairs;
+	pl->shared = found < o->pairs;
+	if (pl->shared && !o->share_cpus)
+		return usage_error("--pairs %llu: the allowed CPUs hold only %u distinct %s pair%s (add --share-cpus to let pairs share CPUs)",
+				   (unsigned long long)o->pairs, found, ipcb_class_name(cls),
+				   found == 1 ? "" : "s");
+	for (unsigned k = found; k < pl->pairs; k++) {
+		pl->pair_cpus[k][0] = pl->pair_cpus[k % found][0];
+		pl->pair_cpus[k][1] = pl->pair_cpus[k % found][1];
+	}
+	return 0;
+}
 
 /* The CPU pairs to run on: --cpus, one --placement class, every class
  * (all), or auto. A class this machine cannot offer is exit 77. */
@@ -691,8 +741,11 @@ static int resolve_placements(const struct run_opts *o, struct placement *pl, si
 	ipcb_class_list(offered, have, sizeof have);
 	ipcb_cpulist_format(&allowed, list, sizeof list);
 	if (o->cpus_given) {
-		pl[0] = (struct placement){ { o->cpu[0], o->cpu[1] }, "cpus",
-					    ipcb_class_name(ipcb_topo_pair_class(&t, o->cpu[0], o->cpu[1])) };
+		memset(&pl[0], 0, sizeof pl[0]);
+		pl[0].cpu[0] = o->cpu[0];
+		pl[0].cpu[1] = o->cpu[1];
+		pl[0].requested = "cpus";
+		pl[0].class_name = ipcb_class_name(ipcb_topo_pair_class(&t, o->cpu[0], o->cpu[1]));
 		*n = 1;
 	} else if (o->placement == NULL || strcmp(o->placement, "auto") == 0) {
 		enum ipcb_class c;
@@ -716,12 +769,21 @@ static int resolve_placements(const struct run_opts *o, struct placement *pl, si
 		pl[0].requested = pl[0].class_name = ipcb_class_name((enum ipcb_class)cls);
 		*n = 1;
 	}
-	ipcb_topo_free(&t);
 	if (*n == 0) {
+		ipcb_topo_free(&t);
 		fprintf(stderr, "%s: --placement %s: this machine cannot offer it; its allowed CPUs (%s) offer %s\n",
 			prog, o->placement ? o->placement : "auto", list, have);
 		return EXIT_UNSUPPORTED;
 	}
+	for (size_t k = 0; k < *n; k++) {
+		int rc = add_pairs(o, &t, &allowed, &pl[k]);
+
+		if (rc != 0) {
+			ipcb_topo_free(&t);
+			return rc;
+		}
+	}
+	ipcb_topo_free(&t);
 	if (pl[0].cpu[0] == pl[0].cpu[1] && !o->cpus_given && o->placement == NULL)
 		fprintf(stderr, "%s: only CPU %d is available: both sides run on it (same-cpu placement)\n",
 			prog, pl[0].cpu[0]);
@@ -748,6 +810,13 @@ static int check_noise(const struct run_opts *o, const struct placement *pl, siz
 			if (!seen && w->n < IPCB_WARNINGS_MAX)
 				w->w[w->n++] = one.w[i];
 		}
+	}
+	if (pl[0].shared && w->n < IPCB_WARNINGS_MAX) {
+		snprintf(w->w[w->n].code, sizeof w->w[w->n].code, "shared-cpus");
+		snprintf(w->w[w->n].msg, sizeof w->w[w->n].msg,
+			 "--share-cpus: %u pairs share CPUs, so they compete for them as well as for the kernel",
+			 pl[0].pairs);
+		w->n++;
 	}
 	for (int i = 0; i < w->n; i++)
 		fprintf(stderr, "%s: warning: %s\n", prog, w->w[i].msg);
@@ -827,6 +896,8 @@ static int run_placements(const struct run_opts *o, struct ipcb_params *p,
 
 		p->cpu[0] = pl[k].cpu[0];
 		p->cpu[1] = pl[k].cpu[1];
+		p->pairs = pl[k].pairs;
+		memcpy(p->pair_cpus, pl[k].pair_cpus, sizeof p->pair_cpus);
 		p->placement = pl[k].requested;
 		p->placement_class = pl[k].class_name;
 		if (ipcb_run_new(p, &runs[k], &err) != 0) {

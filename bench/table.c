@@ -255,6 +255,12 @@ void ipcb_table_print(FILE *f, const struct ipcb_run *run, const struct ipcb_sys
 		run->p.repetitions == 1 ? "" : "s", si->clock_info.name,
 		si->clock_info.source[0] ? si->clock_info.source : "unknown",
 		si->clock_info.overhead_ns);
+	if (run->p.pairs > 1) {
+		fprintf(f, "pairs at once: %u on CPUs", run->p.pairs);
+		for (unsigned k = 0; k < run->p.pairs; k++)
+			fprintf(f, "%s %d,%d", k ? ";" : "", run->p.pair_cpus[k][0], run->p.pair_cpus[k][1]);
+		fprintf(f, " (latency: all pairs' round trips pooled; msgs/s, MB/s: all pairs together)\n");
+	}
 	print_references(f, run);
 	fputc('\n', f);
 	fprintf(f, ROW_FMT, w, head[0], head[1], head[2], head[3], head[4], head[5], head[6], head[7],

@@ -35,21 +35,40 @@ struct side_page {
 	struct ipcb_err err;
 };
 
-/* The MAP_SHARED region: written by the children, read by the parent. */
+/* One pair's part of the shared region. */
+struct slot {
+	pid_t pid[2];
+	struct side_page side[2];
+};
+
+/* The MAP_SHARED region: written by the children, read by the parent. One
+ * histogram per pair follows it, hist_stride bytes apart. */
 struct shared {
 	_Alignas(64) _Atomic uint32_t pids_published; /* futex: peer pids known */
 	_Alignas(64) _Atomic uint32_t go;             /* futex: start the loops */
-	pid_t pid[2];
-	struct side_page side[2];
-	_Alignas(64) unsigned char hist[]; /* side A's struct ipcb_hist */
+	_Alignas(64) struct slot slot[IPCB_PAIRS_MAX];
 };
 
 struct ipcb_arena {
 	struct shared *sh;
 	size_t bytes;
 	size_t hist_bytes;
+	size_t hist_stride; /* hist_bytes rounded up to a page */
+	unsigned pairs;     /* room for this many */
 	struct ipcb_hist_cfg hc;
 };
+
+static size_t page_up(size_t n)
+{
+	return (n + 4095) & ~(size_t)4095;
+}
+
+/* Pair k's histogram (side A's round trips). */
+static struct ipcb_hist *hist_of(const struct ipcb_arena *ar, unsigned k)
+{
+	return (struct ipcb_hist *)((char *)ar->sh + page_up(sizeof(struct shared)) +
+				    (size_t)k * ar->hist_stride);
+}
 
 /* Wake-up pipe: written by the SIGCHLD handler, the stop request and the
  * children (when ready); the supervisor sleeps in poll() on it. */
@@ -129,7 +148,8 @@ int ipcb_harness_stop_signal(void)
 	return stop_signal;
 }
 
-struct ipcb_arena *ipcb_arena_new(const struct ipcb_hist_cfg *hc, struct ipcb_err *err)
+struct ipcb_arena *ipcb_arena_new(const struct ipcb_hist_cfg *hc, unsigned pairs,
+				  struct ipcb_err *err)
 {
 	struct ipcb_arena *ar = calloc(1, sizeof *ar);
 
@@ -138,13 +158,15 @@ struct ipcb_arena *ipcb_arena_new(const struct ipcb_hist_cfg *hc, struct ipcb_er
 		return NULL;
 	}
 	ar->hc = *hc;
+	ar->pairs = pairs < 1 ? 1 : pairs > IPCB_PAIRS_MAX ? IPCB_PAIRS_MAX : pairs;
 	ar->hist_bytes = ipcb_hist_bytes(hc->lowest_ns, hc->highest_ns, hc->sig_figs);
 	if (ar->hist_bytes == 0) {
 		ipcb_err_set(err, EINVAL, "histogram configuration");
 		free(ar);
 		return NULL;
 	}
-	ar->bytes = sizeof(struct shared) + ar->hist_bytes;
+	ar->hist_stride = page_up(ar->hist_bytes);
+	ar->bytes = page_up(sizeof(struct shared)) + ar->pairs * ar->hist_stride;
 	ar->sh = mmap(NULL, ar->bytes, PROT_READ | PROT_WRITE,
 		      MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	if (ar->sh == MAP_FAILED) {
@@ -231,6 +253,7 @@ static uint64_t tv_ns(const struct timeval *tv)
  * the side runs on, its resource usage and its hardware counters. */
 static void timed_part_begins(struct child *c)
 {
+	c->page->obs.mono_start_ns = ipcb_clock_now_ns();
 	c->page->obs.cpu_start = sched_getcpu();
 	getrusage(RUSAGE_SELF, &c->ru0);
 	c->cpu0_ns = process_cpu_ns();
@@ -252,6 +275,7 @@ static void timed_part_ends(struct child *c, uint64_t ops)
 	ipcb_counters_read(&c->ctr, o->counters);
 	o->cpu_end = sched_getcpu();
 	o->ops = ops;
+	o->mono_end_ns = ipcb_clock_now_ns();
 }
 
 /* The clock of the loops: read raw, converted to ns only as a difference,
@@ -459,7 +483,7 @@ static void child_signals(void)
 	sigprocmask(SIG_SETMASK, &none, NULL);
 }
 
-static int child_prepare(struct child *c, enum ipcb_side side, pid_t parent,
+static int child_prepare(struct child *c, unsigned k, enum ipcb_side side, pid_t parent,
 			 struct shared *sh)
 {
 	const struct ipcb_rep_spec *spec = c->spec;
@@ -472,7 +496,7 @@ static int child_prepare(struct child *c, enum ipcb_side side, pid_t parent,
 		return ipcb_err_set(c->err, ESRCH, "parent exited before side %c started",
 				    side == IPCB_SIDE_A ? 'A' : 'B');
 	child_signals();
-	if ((rc = ipcb_pin_self(spec->cfg.cpu[side], c->err)) != 0)
+	if ((rc = ipcb_pin_self(spec->cpus[k][side], c->err)) != 0)
 		return rc;
 	c->tx = alloc_buffer(c->len, c->err);
 	c->rx = alloc_buffer(c->len, c->err);
@@ -486,8 +510,8 @@ static int child_prepare(struct child *c, enum ipcb_side side, pid_t parent,
 	ipcb_futex_wait_nonzero(&sh->pids_published);
 	self.side = side;
 	self.pid = getpid();
-	self.peer_pid = sh->pid[!side];
-	self.cpu = spec->cfg.cpu[side];
+	self.peer_pid = sh->slot[k].pid[!side];
+	self.cpu = spec->cpus[k][side];
 	if ((rc = c->m->attach(c->st, &self, c->err)) != 0)
 		return rc;
 	c->page->obs.cpu_attach = sched_getcpu();
@@ -496,16 +520,16 @@ static int child_prepare(struct child *c, enum ipcb_side side, pid_t parent,
 
 static void __attribute__((noreturn))
 child_main(const struct ipcb_rep_spec *spec, const struct ipcb_mech *m, void *st,
-	   struct ipcb_arena *ar, enum ipcb_side side, pid_t parent)
+	   struct ipcb_arena *ar, unsigned k, enum ipcb_side side, pid_t parent)
 {
 	struct shared *sh = ar->sh;
-	struct side_page *page = &sh->side[side];
+	struct side_page *page = &sh->slot[k].side[side];
 	struct child c = {
 		.m = m,
 		.st = st,
 		.spec = spec,
 		.page = page,
-		.hist = (struct ipcb_hist *)sh->hist,
+		.hist = hist_of(ar, k),
 		.len = spec->cfg.msg_size_bytes,
 		.check = !(spec->mech->flags & IPCB_MECH_NO_DATA),
 		.err = &page->err,
@@ -514,9 +538,11 @@ child_main(const struct ipcb_rep_spec *spec, const struct ipcb_mech *m, void *st
 	int rc;
 
 	close(wake_fd[0]);
-	/* The shared page and side A's histogram: no page fault mid-loop. */
-	ipcb_prefault(sh, ar->bytes);
-	rc = child_prepare(&c, side, parent, sh);
+	/* The shared page and this pair's histogram: no page fault mid-loop. */
+	ipcb_prefault(sh, sizeof *sh);
+	if (side == IPCB_SIDE_A)
+		ipcb_prefault(c.hist, ar->hist_bytes);
+	rc = child_prepare(&c, k, side, parent, sh);
 	if (rc == 0) {
 		atomic_store_explicit(&page->state, SIDE_READY, memory_order_release);
 		wake_up();
@@ -566,12 +592,18 @@ static bool reap_kid(struct kid *k, bool block)
 	return false;
 }
 
-static void kill_and_reap(struct kid kids[2])
+/* The kids of a repetition: pair k's side s is kids[2 * k + s]. */
+struct brood {
+	struct kid kid[2 * IPCB_PAIRS_MAX];
+	unsigned n; /* 2 * pairs */
+};
+
+static void kill_and_reap(struct brood *b)
 {
-	for (int i = 0; i < 2; i++)
-		kill_kid(&kids[i]);
-	for (int i = 0; i < 2; i++)
-		reap_kid(&kids[i], true);
+	for (unsigned i = 0; i < b->n; i++)
+		kill_kid(&b->kid[i]);
+	for (unsigned i = 0; i < b->n; i++)
+		reap_kid(&b->kid[i], true);
 }
 
 static void drain_wake_pipe(void)
@@ -587,47 +619,80 @@ static char side_name(int side)
 	return side == IPCB_SIDE_A ? 'A' : 'B';
 }
 
-/* Why side `s` ended badly, into err. */
-static void describe_failure(const struct shared *sh, const struct kid *k, int s,
+static const struct side_page *page_of(const struct shared *sh, unsigned i)
+{
+	return &sh->slot[i / 2].side[i % 2];
+}
+
+/* Why kid i ended badly, into err; "pair K, " only with several pairs. */
+static void describe_failure(const struct shared *sh, const struct brood *b, unsigned i,
 			     struct ipcb_err *err)
 {
-	const struct side_page *page = &sh->side[s];
+	const struct side_page *page = page_of(sh, i);
+	const struct kid *k = &b->kid[i];
 	uint64_t at = atomic_load(&page->progress);
+	char who[48];
 
+	if (b->n > 2)
+		snprintf(who, sizeof who, "pair %u, side %c", i / 2 + 1, side_name((int)(i % 2)));
+	else
+		snprintf(who, sizeof who, "side %c", side_name((int)(i % 2)));
 	if (atomic_load(&page->state) == SIDE_FAILED && page->err.msg[0] != '\0') {
-		ipcb_err_set(err, 0, "side %c: %s", side_name(s), page->err.msg);
+		ipcb_err_set(err, 0, "%s: %s", who, page->err.msg);
 		if (page->err.hint[0] != '\0')
 			ipcb_err_hint(err, "%s", page->err.hint);
 	} else if (WIFSIGNALED(k->status)) {
-		ipcb_err_set(err, 0, "side %c was killed by signal %d (%s) after %llu messages",
-			     side_name(s), WTERMSIG(k->status), strsignal(WTERMSIG(k->status)),
-			     (unsigned long long)at);
+		ipcb_err_set(err, 0, "%s was killed by signal %d (%s) after %llu messages", who,
+			     WTERMSIG(k->status), strsignal(WTERMSIG(k->status)), (unsigned long long)at);
 	} else {
-		ipcb_err_set(err, 0, "side %c exited with status %d after %llu messages",
-			     side_name(s), WEXITSTATUS(k->status), (unsigned long long)at);
+		ipcb_err_set(err, 0, "%s exited with status %d after %llu messages", who,
+			     WEXITSTATUS(k->status), (unsigned long long)at);
 	}
 }
 
-static bool kid_ok(const struct shared *sh, const struct kid *k, int s)
+static bool kid_ok(const struct shared *sh, const struct brood *b, unsigned i)
 {
-	return WIFEXITED(k->status) && WEXITSTATUS(k->status) == 0 &&
-	       atomic_load(&sh->side[s].state) == SIDE_DONE;
+	return WIFEXITED(b->kid[i].status) && WEXITSTATUS(b->kid[i].status) == 0 &&
+	       atomic_load(&page_of(sh, i)->state) == SIDE_DONE;
 }
 
-static uint64_t progress_mark(const struct shared *sh)
+static uint64_t progress_mark(const struct shared *sh, const struct brood *b)
 {
-	return atomic_load(&sh->side[0].progress) + atomic_load(&sh->side[1].progress) +
-	       (uint64_t)atomic_load(&sh->side[0].state) +
-	       (uint64_t)atomic_load(&sh->side[1].state) +
-	       atomic_load(&sh->go);
+	uint64_t m = atomic_load(&sh->go);
+
+	for (unsigned i = 0; i < b->n; i++)
+		m += atomic_load(&page_of(sh, i)->progress) + (uint64_t)atomic_load(&page_of(sh, i)->state);
+	return m;
 }
 
-/* Watch both children until they are done, one fails, the watchdog fires
- * or a stop is requested. Every path returns with both children reaped. */
-static int supervise(struct shared *sh, struct kid kids[2],
-		     const struct ipcb_rep_spec *spec, struct ipcb_rep_out *out)
+static bool all_ready(const struct shared *sh, const struct brood *b)
 {
-	uint64_t mark = progress_mark(sh), last_change = ipcb_clock_now_ns();
+	for (unsigned i = 0; i < b->n; i++)
+		if (atomic_load(&page_of(sh, i)->state) != SIDE_READY)
+			return false;
+	return true;
+}
+
+static void watchdog_fired(const struct shared *sh, const struct brood *b,
+			   const struct ipcb_rep_spec *spec, struct ipcb_err *err)
+{
+	ipcb_err_set(err, 0,
+		     "watchdog: no progress for %.1f s (%s; side A at message %llu, side B at %llu of %llu%s)",
+		     (double)spec->stall_timeout_ns / 1e9,
+		     atomic_load(&sh->go) ? "during the timed loop" : "while attaching",
+		     (unsigned long long)atomic_load(&sh->slot[0].side[0].progress),
+		     (unsigned long long)atomic_load(&sh->slot[0].side[1].progress),
+		     (unsigned long long)(spec->warmup + spec->iterations),
+		     b->n > 2 ? ", in the first pair" : "");
+	ipcb_err_hint(err, "raise --timeout if the mechanism is just slow");
+}
+
+/* Watch the children until they are done, one fails, the watchdog fires
+ * or a stop is requested. Every path returns with every child reaped. */
+static int supervise(struct shared *sh, struct brood *b, const struct ipcb_rep_spec *spec,
+		     struct ipcb_rep_out *out)
+{
+	uint64_t mark = progress_mark(sh, b), last_change = ipcb_clock_now_ns();
 	/* Wake a few times per stall period: a stall is caught within 1.25x
 	 * the timeout, and a healthy run is disturbed rarely. */
 	int tick_ms = (int)(spec->stall_timeout_ns / 4000000u);
@@ -636,48 +701,41 @@ static int supervise(struct shared *sh, struct kid kids[2],
 		tick_ms = 1;
 	for (;;) {
 		struct pollfd pfd = { .fd = wake_fd[0], .events = POLLIN };
-		bool done[2];
+		unsigned done = 0;
 		uint64_t now, m;
 
 		if (stop_signal != 0) {
-			kill_and_reap(kids);
+			kill_and_reap(b);
 			out->status = IPCB_INTERRUPTED;
 			ipcb_err_set(&out->err, 0, "interrupted by signal %d", (int)stop_signal);
 			return -EINTR;
 		}
-		for (int s = 0; s < 2; s++) {
-			done[s] = reap_kid(&kids[s], false);
-			if (done[s] && !kid_ok(sh, &kids[s], s) && !kids[s].killed) {
-				describe_failure(sh, &kids[s], s, &out->err);
-				kill_and_reap(kids);
+		for (unsigned i = 0; i < b->n; i++) {
+			if (!reap_kid(&b->kid[i], false))
+				continue;
+			done++;
+			if (!kid_ok(sh, b, i) && !b->kid[i].killed) {
+				describe_failure(sh, b, i, &out->err);
+				kill_and_reap(b);
 				out->status = IPCB_FAILED;
 				return 0;
 			}
 		}
-		if (done[0] && done[1]) {
+		if (done == b->n) {
 			out->status = IPCB_OK;
 			return 0;
 		}
-		if (atomic_load(&sh->go) == 0 &&
-		    atomic_load(&sh->side[0].state) == SIDE_READY &&
-		    atomic_load(&sh->side[1].state) == SIDE_READY)
+		if (atomic_load(&sh->go) == 0 && all_ready(sh, b))
 			ipcb_futex_set_wake(&sh->go, 1);
 		now = ipcb_clock_now_ns();
-		m = progress_mark(sh);
+		m = progress_mark(sh, b);
 		if (m != mark) {
 			mark = m;
 			last_change = now;
 		} else if (now - last_change >= spec->stall_timeout_ns) {
-			kill_and_reap(kids);
+			kill_and_reap(b);
 			out->status = IPCB_FAILED;
-			ipcb_err_set(&out->err, 0,
-				     "watchdog: no progress for %.1f s (%s; side A at message %llu, side B at %llu of %llu)",
-				     (double)spec->stall_timeout_ns / 1e9,
-				     atomic_load(&sh->go) ? "during the timed loop" : "while attaching",
-				     (unsigned long long)atomic_load(&sh->side[0].progress),
-				     (unsigned long long)atomic_load(&sh->side[1].progress),
-				     (unsigned long long)(spec->warmup + spec->iterations));
-			ipcb_err_hint(&out->err, "raise --timeout if the mechanism is just slow");
+			watchdog_fired(sh, b, spec, &out->err);
 			return 0;
 		}
 		if (poll(&pfd, 1, tick_ms) > 0)
@@ -685,17 +743,19 @@ static int supervise(struct shared *sh, struct kid kids[2],
 	}
 }
 
-static void reset_shared(struct ipcb_arena *ar)
+static void reset_shared(struct ipcb_arena *ar, unsigned pairs)
 {
 	memset(ar->sh, 0, sizeof *ar->sh);
-	ipcb_hist_init((struct ipcb_hist *)ar->sh->hist, ar->hist_bytes, ar->hc.lowest_ns,
-		       ar->hc.highest_ns, ar->hc.sig_figs);
-	for (int s = 0; s < 2; s++) {
-		struct ipcb_side_obs *o = &ar->sh->side[s].obs;
+	for (unsigned k = 0; k < pairs; k++) {
+		ipcb_hist_init(hist_of(ar, k), ar->hist_bytes, ar->hc.lowest_ns, ar->hc.highest_ns,
+			       ar->hc.sig_figs);
+		for (int s = 0; s < 2; s++) {
+			struct ipcb_side_obs *o = &ar->sh->slot[k].side[s].obs;
 
-		o->cpu_attach = o->cpu_start = o->cpu_end = -1;
-		for (int i = 0; i < IPCB_CTR_N; i++)
-			o->counters[i] = -1;
+			o->cpu_attach = o->cpu_start = o->cpu_end = -1;
+			for (int i = 0; i < IPCB_CTR_N; i++)
+				o->counters[i] = -1;
+		}
 	}
 }
 
@@ -706,72 +766,100 @@ static bool fault_applies(const struct ipcb_rep_spec *spec)
 		strcmp(spec->fault->mech, spec->mech->name) == 0);
 }
 
-/* Fork both sides. On failure no child is left. */
+/* Fork every side of every pair. On failure no child is left. */
 static int spawn(struct ipcb_arena *ar, const struct ipcb_rep_spec *spec,
-		 const struct ipcb_mech *m, void *st, struct kid kids[2],
+		 const struct ipcb_mech *m, void *const *st, struct brood *b,
 		 struct ipcb_rep_out *out)
 {
 	pid_t parent = getpid();
 
 	fflush(NULL);
-	for (int s = 0; s < 2; s++) {
+	for (unsigned i = 0; i < b->n; i++) {
+		unsigned k = i / 2;
+		int s = (int)(i % 2);
 		pid_t pid = fork();
 
 		if (pid == 0)
-			child_main(spec, m, st, ar, (enum ipcb_side)s, parent);
+			child_main(spec, m, st[k], ar, k, (enum ipcb_side)s, parent);
 		if (pid < 0) {
 			int e = errno;
 
-			kill_and_reap(kids);
+			kill_and_reap(b);
 			ipcb_err_set(&out->err, e, "fork(side %c)", side_name(s));
 			return -e;
 		}
-		kids[s].pid = pid;
-		ar->sh->pid[s] = pid;
+		b->kid[i].pid = pid;
+		ar->sh->slot[k].pid[s] = pid;
 	}
 	ipcb_futex_set_wake(&ar->sh->pids_published, 1);
+	return 0;
+}
+
+/* Create each pair's kernel objects (and fault wrappers). */
+static int setup_pairs(const struct ipcb_rep_spec *spec, void **st, void **wrapped,
+		       struct ipcb_rep_out *out)
+{
+	for (unsigned k = 0; k < spec->pairs; k++) {
+		struct ipcb_cell_cfg cfg = spec->cfg;
+		int rc;
+
+		cfg.cpu[0] = spec->cpus[k][0];
+		cfg.cpu[1] = spec->cpus[k][1];
+		rc = spec->mech->setup(&cfg, &st[k], &out->err);
+		if (rc != 0) {
+			out->status = (rc == -EMSGSIZE || rc == -ENOSYS) ? IPCB_SKIPPED : IPCB_FAILED;
+			return rc;
+		}
+		if (fault_applies(spec)) {
+			wrapped[k] = ipcb_fault_wrap(spec->mech, st[k], spec->fault);
+			if (wrapped[k] == NULL) {
+				out->status = IPCB_FAILED;
+				return ipcb_err_set(&out->err, ENOMEM, "fault wrapper");
+			}
+		}
+	}
 	return 0;
 }
 
 int ipcb_rep_run(struct ipcb_arena *ar, const struct ipcb_rep_spec *spec,
 		 struct ipcb_rep_out *out)
 {
-	const struct ipcb_mech *m = spec->mech;
-	struct kid kids[2] = { { 0 }, { 0 } };
-	void *st = NULL, *wrapped = NULL;
+	void *st[IPCB_PAIRS_MAX] = { NULL }, *wrapped[IPCB_PAIRS_MAX] = { NULL };
+	struct brood b;
 	int rc;
 
 	memset(out, 0, sizeof *out);
+	memset(&b, 0, sizeof b);
 	if (stop_signal != 0) {
 		out->status = IPCB_INTERRUPTED;
 		return -EINTR;
 	}
-	reset_shared(ar);
-	rc = m->setup(&spec->cfg, &st, &out->err);
-	if (rc != 0) {
-		out->status = (rc == -EMSGSIZE || rc == -ENOSYS) ? IPCB_SKIPPED : IPCB_FAILED;
-		goto teardown;
+	if (spec->pairs < 1 || spec->pairs > ar->pairs) {
+		out->status = IPCB_FAILED;
+		ipcb_err_set(&out->err, EINVAL, "%u pairs, room for %u", spec->pairs, ar->pairs);
+		return 0;
 	}
-	if (fault_applies(spec)) {
-		wrapped = ipcb_fault_wrap(m, st, spec->fault);
-		if (wrapped == NULL) {
-			ipcb_err_set(&out->err, ENOMEM, "fault wrapper");
+	out->pairs = spec->pairs;
+	b.n = 2 * spec->pairs;
+	reset_shared(ar, spec->pairs);
+	rc = setup_pairs(spec, st, wrapped, out);
+	if (rc == 0) {
+		drain_wake_pipe();
+		rc = spawn(ar, spec, wrapped[0] ? &ipcb_fault_mech : spec->mech,
+			   wrapped[0] ? wrapped : st, &b, out);
+		if (rc != 0)
 			out->status = IPCB_FAILED;
-			goto teardown;
+		else
+			rc = supervise(ar->sh, &b, spec, out);
+		for (unsigned k = 0; k < spec->pairs; k++) {
+			out->pair[k].side[0] = ar->sh->slot[k].side[0].obs;
+			out->pair[k].side[1] = ar->sh->slot[k].side[1].obs;
+			out->pair[k].hist = hist_of(ar, k);
 		}
 	}
-	drain_wake_pipe();
-	rc = spawn(ar, spec, wrapped ? &ipcb_fault_mech : m, wrapped ? wrapped : st, kids, out);
-	if (rc != 0) {
-		out->status = IPCB_FAILED;
-		goto teardown;
+	for (unsigned k = 0; k < spec->pairs; k++) {
+		free(wrapped[k]);
+		spec->mech->teardown(st[k]);
 	}
-	rc = supervise(ar->sh, kids, spec, out);
-	for (int s = 0; s < 2; s++)
-		out->side[s] = ar->sh->side[s].obs;
-	out->hist = (const struct ipcb_hist *)ar->sh->hist;
-teardown:
-	free(wrapped);
-	m->teardown(st);
 	return rc == -EINTR ? -EINTR : 0;
 }

@@ -31,9 +31,14 @@ struct ipcb_hist_cfg {
 	int sig_figs;
 };
 
+/* Most producer/consumer pairs one repetition runs at once (--pairs). */
+#define IPCB_PAIRS_MAX 32
+
 struct ipcb_rep_spec {
 	const struct ipcb_mech *mech;
-	struct ipcb_cell_cfg cfg;
+	struct ipcb_cell_cfg cfg;  /* cfg.cpu: the first pair's CPUs */
+	unsigned pairs;            /* pairs running at once, 1..IPCB_PAIRS_MAX */
+	int cpus[IPCB_PAIRS_MAX][2]; /* each pair's CPUs (side A, side B) */
 	uint64_t iterations;       /* timed round trips (latency) or messages */
 	uint64_t warmup;           /* untimed ones before them */
 	bool verify;               /* pattern + checksum in every message */
@@ -59,23 +64,35 @@ struct ipcb_side_obs {
 	uint64_t nivcsw;     /* involuntary context switches */
 	uint64_t cpu_ns;     /* CLOCK_PROCESS_CPUTIME_ID difference (exact, unlike the split above) */
 	int64_t counters[IPCB_CTR_N]; /* -1 when not counted */
+	uint64_t mono_start_ns; /* CLOCK_MONOTONIC at the start and end of the */
+	uint64_t mono_end_ns;   /* timed part, comparable across pairs */
 };
 
-struct ipcb_rep_out {
-	enum ipcb_status status;   /* OK, SKIPPED (setup said so), FAILED, INTERRUPTED */
-	struct ipcb_err err;       /* why, when not OK */
+/* One pair's outcome in a repetition. */
+struct ipcb_pair_out {
 	struct ipcb_side_obs side[2];
 	const struct ipcb_hist *hist; /* latency: side A's round trips; valid
 				       * until the arena is used again */
 };
 
+struct ipcb_rep_out {
+	enum ipcb_status status;   /* OK, SKIPPED (setup said so), FAILED, INTERRUPTED */
+	struct ipcb_err err;       /* why, when not OK */
+	unsigned pairs;
+	struct ipcb_pair_out pair[IPCB_PAIRS_MAX];
+};
+
 /* Shared memory reused by every repetition of a run. */
 struct ipcb_arena;
 
-struct ipcb_arena *ipcb_arena_new(const struct ipcb_hist_cfg *hc, struct ipcb_err *err);
+/* Room for up to `pairs` pairs per repetition. */
+struct ipcb_arena *ipcb_arena_new(const struct ipcb_hist_cfg *hc, unsigned pairs,
+				  struct ipcb_err *err);
 void ipcb_arena_free(struct ipcb_arena *ar);
 
-/* Run one repetition. Always tears the mechanism down and leaves no child.
+/* Run one repetition: spec->pairs pairs at once, each with its own kernel
+ * objects, all released together. Always tears the mechanisms down and
+ * leaves no child.
  * Returns 0 (the outcome is in out->status), or -EINTR when a stop was
  * requested (out->status is IPCB_INTERRUPTED). */
 int ipcb_rep_run(struct ipcb_arena *ar, const struct ipcb_rep_spec *spec,

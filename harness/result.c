@@ -336,25 +336,37 @@ static json_t *rep_json(const struct ipcb_cell *c, unsigned i)
 	return o;
 }
 
-/* The set of CPUs a side was seen on across the repetitions. */
-static json_t *observed_cpus(const struct ipcb_cell *c, int side)
+static json_t *cpuset_array(const cpu_set_t *set)
 {
-	cpu_set_t seen;
 	json_t *a = json_array();
 
-	CPU_ZERO(&seen);
-	for (unsigned i = 0; i < c->reps_done; i++) {
-		const struct ipcb_side_obs *o = &c->reps[i].side[side];
-		int v[3] = { o->cpu_attach, o->cpu_start, o->cpu_end };
-
-		for (int k = 0; k < 3; k++)
-			if (v[k] >= 0 && v[k] < CPU_SETSIZE)
-				CPU_SET(v[k], &seen);
-		CPU_OR(&seen, &seen, &o->cpus_seen);
-	}
 	for (int cpu = 0; cpu < CPU_SETSIZE; cpu++)
-		if (CPU_ISSET(cpu, &seen))
+		if (CPU_ISSET(cpu, set))
 			json_array_append_new(a, json_integer(cpu));
+	return a;
+}
+
+/* With several pairs at once: each pair's CPUs and figures. */
+static json_t *pairs_json(const struct ipcb_run *run, const struct ipcb_cell *c)
+{
+	json_t *a;
+
+	if (c->pair == NULL)
+		return json_null();
+	a = json_array();
+	for (unsigned k = 0; k < c->pairs; k++) {
+		const struct ipcb_pair_cell *pc = &c->pair[k];
+		json_t *o = json_pack("{s:i, s:[i, i], s:[o, o], s:b}", "pair", (int)k + 1, "cpus",
+				      run->p.pair_cpus[k][0], run->p.pair_cpus[k][1], "observed",
+				      cpuset_array(&pc->seen[0]), cpuset_array(&pc->seen[1]),
+				      "mismatch", pc->cpu_mismatch);
+
+		if (c->test == IPCB_TEST_LATENCY && c->reps_done > 0)
+			put_lat(o, &pc->lat);
+		else if (c->reps_done > 0)
+			json_object_set_new(o, "msgs_per_s", json_real(pc->median_msgs_per_s));
+		json_array_append_new(a, o);
+	}
 	return a;
 }
 
@@ -402,7 +414,7 @@ static json_t *cell_json(const struct ipcb_run *run, const struct ipcb_cell *c)
 
 	for (unsigned i = 0; i < c->reps_done; i++)
 		json_array_append_new(reps, rep_json(c, i));
-	return json_pack("{s:s, s:s, s:o, s:s, s:I, s:s, s:{s:[i, i], s:[o, o], s:b}, s:s, s:o, s:o, s:I, s:I, s:o, s:i, s:i, s:o, s:o, s:o, s:o, s:o}",
+	return json_pack("{s:s, s:s, s:o, s:s, s:I, s:s, s:{s:[i, i], s:[o, o], s:b}, s:s, s:o, s:o, s:I, s:I, s:o, s:i, s:i, s:o, s:o, s:o, s:o, s:o, s:i, s:o}",
 			 "mechanism", c->mech->name,
 			 "variant", c->var->label,
 			 "options", opts_json(&c->var->opts),
@@ -410,7 +422,7 @@ static json_t *cell_json(const struct ipcb_run *run, const struct ipcb_cell *c)
 			 "msg_size_bytes", (json_int_t)c->size,
 			 "placement", run->p.placement_class,
 			 "cpus", "requested", run->p.cpu[0], run->p.cpu[1],
-			 "observed", observed_cpus(c, 0), observed_cpus(c, 1),
+			 "observed", cpuset_array(&c->seen[0]), cpuset_array(&c->seen[1]),
 			 "mismatch", c->cpu_mismatch,
 			 "status", ipcb_status_name(c->status),
 			 "reason", c->status == IPCB_OK ? json_null() : str_or_null(c->why.msg),
@@ -428,7 +440,9 @@ static json_t *cell_json(const struct ipcb_run *run, const struct ipcb_cell *c)
 			 "throughput", has_data && c->test == IPCB_TEST_THROUGHPUT ? throughput_json(c)
 										    : json_null(),
 			 "x_floor", x_floor > 0 ? json_real(x_floor) : json_null(),
-			 "cost", has_data ? costs_json(c, c->cost) : json_null());
+			 "cost", has_data ? costs_json(c, c->cost) : json_null(),
+			 "pairs_at_once", (int)c->pairs,
+			 "pairs", pairs_json(run, c));
 }
 
 /* The reference cells: the hardware floor and the harness's cost. */

@@ -101,14 +101,26 @@ static int init_cell(struct ipcb_run *run, struct ipcb_cell *c, const struct ipc
 	/* Until a pilot has sized the cell, the first pilot's count. */
 	c->iterations = p->iterations ? p->iterations : IPCB_PILOT_FIRST;
 	c->warmup = warmup_for(p, c->iterations);
+	c->pairs = p->pairs;
 	c->reps = calloc(p->repetitions, sizeof *c->reps);
 	if (c->reps == NULL)
 		return -ENOMEM;
 	plan_cell(run, c, mi);
+	if (c->pairs > 1) {
+		c->pair = calloc(c->pairs, sizeof *c->pair);
+		if (c->pair == NULL)
+			return -ENOMEM;
+	}
 	if (c->test == IPCB_TEST_LATENCY && c->status == IPCB_PENDING) {
 		c->merged = ipcb_hist_new(p->hist.lowest_ns, p->hist.highest_ns, p->hist.sig_figs);
 		if (c->merged == NULL)
 			return -ENOMEM;
+		for (unsigned k = 0; c->pair != NULL && k < c->pairs; k++) {
+			c->pair[k].merged = ipcb_hist_new(p->hist.lowest_ns, p->hist.highest_ns,
+							  p->hist.sig_figs);
+			if (c->pair[k].merged == NULL)
+				return -ENOMEM;
+		}
 	}
 	return 0;
 }
@@ -133,6 +145,9 @@ static int init_references(struct ipcb_run *run, size_t *k)
 		if (init_cell(run, c, v, &run->ref_info[i], IPCB_REFERENCE_SIZE, IPCB_TEST_LATENCY) != 0)
 			return -ENOMEM;
 		c->reference = true;
+		c->pairs = 1;
+		free(c->pair);
+		c->pair = NULL;
 		if (i == 0)
 			run->floor = c;
 		else
@@ -151,6 +166,11 @@ int ipcb_run_new(const struct ipcb_params *p, struct ipcb_run **out,
 	if (run == NULL)
 		return ipcb_err_set(err, ENOMEM, "run");
 	run->p = *p;
+	if (run->p.pairs < 1) {
+		run->p.pairs = 1;
+		run->p.pair_cpus[0][0] = p->cpu[0];
+		run->p.pair_cpus[0][1] = p->cpu[1];
+	}
 	run->n_cells = p->n_variants * p->n_sizes * tests + (p->floor_mech != NULL) +
 		       (p->harness_mech != NULL);
 	run->mechs = calloc(p->n_variants ? p->n_variants : 1, sizeof *run->mechs);
@@ -171,8 +191,9 @@ int ipcb_run_new(const struct ipcb_params *p, struct ipcb_run **out,
 			}
 		}
 	}
-	run->arena = ipcb_arena_new(&p->hist, err);
-	if (run->arena == NULL) {
+	run->arena = ipcb_arena_new(&p->hist, run->p.pairs, err);
+	run->scratch = ipcb_hist_new(p->hist.lowest_ns, p->hist.highest_ns, p->hist.sig_figs);
+	if (run->arena == NULL || run->scratch == NULL) {
 		ipcb_run_free(run);
 		return -ENOMEM;
 	}
@@ -188,9 +209,15 @@ void ipcb_run_free(struct ipcb_run *run)
 	if (run == NULL)
 		return;
 	for (size_t i = 0; i < run->n_cells; i++) {
-		free(run->cells[i].reps);
-		free(run->cells[i].merged);
+		struct ipcb_cell *c = &run->cells[i];
+
+		for (unsigned k = 0; c->pair != NULL && k < c->pairs; k++)
+			free(c->pair[k].merged);
+		free(c->pair);
+		free(c->reps);
+		free(c->merged);
 	}
+	free(run->scratch);
 	free(run->cells);
 	free(run->mechs);
 	ipcb_arena_free(run->arena);
@@ -245,30 +272,89 @@ static void side_cost(const struct ipcb_side_obs *o, struct ipcb_cost *k)
 		k->counters[i] = o->counters[i] < 0 ? -1.0 : per_op((uint64_t)o->counters[i], o->ops);
 }
 
+/* Every side's figures of a repetition added up over its pairs. */
+static void sum_sides(const struct ipcb_rep_out *out, struct ipcb_side_obs sum[2])
+{
+	memset(sum, 0, 2 * sizeof *sum);
+	for (int s = 0; s < 2; s++) {
+		for (int i = 0; i < IPCB_CTR_N; i++)
+			sum[s].counters[i] = out->pair[0].side[s].counters[i] < 0 ? -1 : 0;
+		for (unsigned k = 0; k < out->pairs; k++) {
+			const struct ipcb_side_obs *o = &out->pair[k].side[s];
+
+			sum[s].ops += o->ops;
+			sum[s].cpu_ns += o->cpu_ns;
+			sum[s].utime_ns += o->utime_ns;
+			sum[s].stime_ns += o->stime_ns;
+			sum[s].nvcsw += o->nvcsw;
+			sum[s].nivcsw += o->nivcsw;
+			for (int i = 0; i < IPCB_CTR_N; i++)
+				if (sum[s].counters[i] >= 0)
+					sum[s].counters[i] += o->counters[i];
+		}
+	}
+}
+
+static void note_cpus(const struct ipcb_side_obs *o, int cpu, cpu_set_t *seen, bool *mismatch)
+{
+	int v[3] = { o->cpu_attach, o->cpu_start, o->cpu_end };
+
+	for (int i = 0; i < 3; i++)
+		if (v[i] >= 0 && v[i] < CPU_SETSIZE)
+			CPU_SET(v[i], seen);
+	CPU_OR(seen, seen, &o->cpus_seen);
+	if (side_moved(o, cpu))
+		*mismatch = true;
+}
+
 /* Keep one finished repetition's summary and fold it into the cell. */
 static void record_rep(struct ipcb_run *run, struct ipcb_cell *c,
 		       const struct ipcb_rep_out *out)
 {
 	struct ipcb_rep *r = &c->reps[c->reps_done++];
+	struct ipcb_side_obs sum[2];
 
 	r->status = IPCB_OK;
+	sum_sides(out, sum);
 	for (int s = 0; s < 2; s++) {
-		r->side[s] = out->side[s];
-		side_cost(&out->side[s], &r->cost[s]);
-		if (side_moved(&out->side[s], run->p.cpu[s]))
-			c->cpu_mismatch = true;
+		r->side[s] = out->pair[0].side[s];
+		side_cost(&sum[s], &r->cost[s]);
+		note_cpus(&out->pair[0].side[s], run->p.pair_cpus[0][s], &c->seen[s], &c->cpu_mismatch);
+		for (unsigned k = 0; c->pair != NULL && k < out->pairs; k++)
+			note_cpus(&out->pair[k].side[s], run->p.pair_cpus[k][s], &c->pair[k].seen[s],
+				  &c->pair[k].cpu_mismatch);
 	}
 	if (c->test == IPCB_TEST_LATENCY) {
-		r->elapsed_ns = out->side[0].elapsed_ns;
-		ipcb_lat_summarize(out->hist, &r->lat);
-		ipcb_hist_merge(c->merged, out->hist);
-	} else {
-		const struct ipcb_side_obs *b = &out->side[IPCB_SIDE_B];
-		double secs;
+		const struct ipcb_hist *h = out->pair[0].hist;
 
-		r->elapsed_ns = b->elapsed_ns;
-		secs = (double)(r->elapsed_ns ? r->elapsed_ns : 1) / 1e9;
-		r->msgs_per_s = (double)b->ops / secs;
+		r->elapsed_ns = out->pair[0].side[0].elapsed_ns;
+		if (out->pairs > 1) {
+			ipcb_hist_reset(run->scratch);
+			for (unsigned k = 0; k < out->pairs; k++) {
+				ipcb_hist_merge(run->scratch, out->pair[k].hist);
+				ipcb_hist_merge(c->pair[k].merged, out->pair[k].hist);
+				r->pair_p50_ns[k] = ipcb_hist_percentile(out->pair[k].hist, 50.0);
+			}
+			h = run->scratch;
+		}
+		ipcb_lat_summarize(h, &r->lat);
+		ipcb_hist_merge(c->merged, h);
+	} else {
+		uint64_t first = UINT64_MAX, last = 0, ops = 0;
+
+		/* All pairs together: every message received, over the span from
+		 * the first receiver's start to the last one's end. */
+		for (unsigned k = 0; k < out->pairs; k++) {
+			const struct ipcb_side_obs *b = &out->pair[k].side[IPCB_SIDE_B];
+
+			first = b->mono_start_ns < first ? b->mono_start_ns : first;
+			last = b->mono_end_ns > last ? b->mono_end_ns : last;
+			ops += b->ops;
+			r->pair_msgs_per_s[k] = (double)b->ops * 1e9 /
+						(double)(b->elapsed_ns ? b->elapsed_ns : 1);
+		}
+		r->elapsed_ns = out->pairs > 1 ? last - first : out->pair[0].side[IPCB_SIDE_B].elapsed_ns;
+		r->msgs_per_s = (double)ops * 1e9 / (double)(r->elapsed_ns ? r->elapsed_ns : 1);
 		r->bytes_per_s = r->msgs_per_s * (double)c->size;
 	}
 }
@@ -297,6 +383,15 @@ static void finish_cell(struct ipcb_cell *c)
 	for (int side = 0; side < 2; side++)
 		for (size_t off = 0; off < sizeof(struct ipcb_cost); off += sizeof(double))
 			*(double *)((char *)&c->cost[side] + off) = median_cost(c, side, off);
+	for (unsigned k = 0; c->pair != NULL && k < c->pairs; k++) {
+		if (c->test == IPCB_TEST_LATENCY) {
+			ipcb_lat_summarize(c->pair[k].merged, &c->pair[k].lat);
+		} else {
+			for (unsigned i = 0; i < n; i++)
+				a[i] = c->reps[i].pair_msgs_per_s[k];
+			c->pair[k].median_msgs_per_s = ipcb_stats_median(a, n);
+		}
+	}
 	if (c->test == IPCB_TEST_LATENCY) {
 		ipcb_lat_summarize(c->merged, &c->lat);
 		for (unsigned i = 0; i < n; i++) {
@@ -333,6 +428,8 @@ static void rep_spec(const struct ipcb_run *run, const struct ipcb_cell *c,
 	spec->cfg.test = c->test;
 	spec->cfg.cpu[0] = run->p.cpu[0];
 	spec->cfg.cpu[1] = run->p.cpu[1];
+	spec->pairs = c->pairs;
+	memcpy(spec->cpus, run->p.pair_cpus, sizeof spec->cpus);
 	spec->cfg.opts = &c->var->opts;
 	spec->iterations = c->iterations;
 	spec->warmup = c->warmup;
@@ -379,7 +476,7 @@ static int size_cell(struct ipcb_run *run, struct ipcb_cell *c)
 		if (rc != 0 || rep_failed(c, &out))
 			return rc;
 		c->pilot_n = n;
-		c->pilot_ns = out.side[lat ? IPCB_SIDE_A : IPCB_SIDE_B].elapsed_ns;
+		c->pilot_ns = out.pair[0].side[lat ? IPCB_SIDE_A : IPCB_SIDE_B].elapsed_ns;
 		if (ipcb_autosize_step(&a, n, c->pilot_ns, &n) == 0)
 			break;
 	}

@@ -35,7 +35,9 @@ struct ipcb_params {
 	const uint64_t *sizes;      /* message sizes in bytes, ascending */
 	size_t n_sizes;
 	bool latency, throughput;   /* tests to run */
-	int cpu[2];                 /* CPU of side A and side B */
+	int cpu[2];                 /* CPU of side A and side B (the first pair) */
+	unsigned pairs;             /* pairs running at once (--pairs), 1 = one */
+	int pair_cpus[IPCB_PAIRS_MAX][2]; /* each pair's CPUs; [0] = cpu */
 	const char *placement;      /* as requested: "auto", a class name, "cpus" (--cpus) */
 	const char *placement_class; /* the class of the pair cpu[] */
 	uint64_t iterations;        /* 0: sized from a pilot to take about cell_time_ns */
@@ -85,8 +87,19 @@ struct ipcb_rep {
 	struct ipcb_cost cost[2];  /* per side */
 	uint64_t elapsed_ns;       /* side A's timed loop (latency) or B's (throughput) */
 	struct ipcb_lat_summary lat; /* latency cells */
-	double msgs_per_s;         /* throughput cells, at the receiver */
-	double bytes_per_s;
+	double msgs_per_s;         /* throughput cells, at the receiver; with */
+	double bytes_per_s;        /* several pairs, all of them together */
+	uint64_t pair_p50_ns[IPCB_PAIRS_MAX];  /* with several pairs: each one's */
+	double pair_msgs_per_s[IPCB_PAIRS_MAX];
+};
+
+/* One of several pairs of a cell (--pairs), over its repetitions. */
+struct ipcb_pair_cell {
+	struct ipcb_hist *merged;      /* latency: this pair's round trips */
+	struct ipcb_lat_summary lat;
+	double median_msgs_per_s;      /* throughput */
+	cpu_set_t seen[2];             /* CPUs each side was observed on */
+	bool cpu_mismatch;
 };
 
 struct ipcb_cell {
@@ -108,6 +121,9 @@ struct ipcb_cell {
 	struct ipcb_cost cost[2];     /* median over repetitions, per side */
 	bool cpu_mismatch;            /* a side ran somewhere it was not pinned */
 	bool reference;               /* the floor or the harness cell */
+	unsigned pairs;               /* pairs at once (references: 1) */
+	struct ipcb_pair_cell *pair;  /* per pair, when pairs > 1 */
+	cpu_set_t seen[2];            /* CPUs the first pair's sides were seen on */
 };
 
 /* What a variant's mechanism says about this system. */
@@ -130,6 +146,7 @@ struct ipcb_run {
 	const struct ipcb_cell *harness; /* the null cell, or NULL */
 	int stop_signal;              /* set when the run was interrupted */
 	struct ipcb_arena *arena;
+	struct ipcb_hist *scratch;    /* merging one repetition's pairs */
 };
 
 /* Called before each repetition: step counts from 1 to steps. */

@@ -1,0 +1,133 @@
+#!/bin/sh
+# ipcbench info against lscpu, placement classes and their errors, several
+# pairs at once, a side moved off its CPU, and the core-pair matrix.
+. "${top_srcdir:-$(dirname "$0")/..}/tests/lib.sh"
+serialize
+
+run_ipcbench info
+[ $rc -eq 0 ] && grep -q '^Topology:' "$T/stdout" && grep -q '^Placements:' "$T/stdout"
+ok $? "info prints the topology and the placements"
+run_ipcbench info --json
+cp "$T/stdout" "$T/info.json"
+iq() { json_query "$T/info.json" "$1"; }
+[ $rc -eq 0 ] && [ "$(iq "len(d['system']['topology']['cpus'])")" = "$(lscpu -p=CPU | grep -vc '^#')" ]
+ok $? "info --json lists as many CPUs as lscpu"
+# lscpu's CORE, SOCKET and NODE group the CPUs as our siblings, packages and nodes do.
+lscpu -p=CPU,CORE,SOCKET,NODE | grep -v '^#' >"$T/lscpu"
+"$PYTHON3" - "$T/info.json" "$T/lscpu" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))["system"]["topology"]["cpus"]
+rows = [l.strip().split(",") for l in open(sys.argv[2]) if l.strip()]
+lc = {int(r[0]): r for r in rows}
+ours = {c["cpu"]: c for c in d if c["online"]}
+def cpulist(s):
+    out = set()
+    for part in s.split(","):
+        a, _, b = part.partition("-")
+        out |= set(range(int(a), int(b or a) + 1))
+    return out
+bad = []
+for cpu, c in ours.items():
+    same_core = {x for x, r in lc.items() if r[1] == lc[cpu][1] and r[2] == lc[cpu][2]}
+    if same_core != cpulist(c["smt_siblings"]):
+        bad.append(f"cpu{cpu} siblings {c['smt_siblings']} vs lscpu {sorted(same_core)}")
+    same_pkg = {x for x, r in lc.items() if r[2] == lc[cpu][2]}
+    ours_pkg = {x for x, o in ours.items() if o["package"] == c["package"]}
+    if same_pkg != ours_pkg:
+        bad.append(f"cpu{cpu} package group {sorted(ours_pkg)} vs lscpu {sorted(same_pkg)}")
+    if lc[cpu][3] != "" and c["node"] is not None and int(lc[cpu][3]) != c["node"]:
+        bad.append(f"cpu{cpu} node {c['node']} vs lscpu {lc[cpu][3]}")
+print("\n".join("# " + b for b in bad))
+sys.exit(1 if bad else 0)
+PY
+ok $? "siblings, packages and NUMA nodes agree with lscpu"
+
+offered=$(iq "' '.join(k for k in d['system']['topology']['placements'] if k != 'auto')")
+missing=""
+for c in same-cpu smt same-l2 same-l3 same-node cross-l3 cross-numa; do
+	case " $offered " in *" $c "*) ;; *) missing=$c; break ;; esac
+done
+if [ -n "$missing" ]; then
+	run_ipcbench --placement "$missing" --mech pipe --sizes 64 --iterations 10 --repetitions 1
+	[ $rc -eq 77 ] && grep -q "placement $missing: this machine cannot offer it" "$T/stderr" &&
+		grep -q "offer $(echo $offered | sed 's/ /, /g')" "$T/stderr"
+	ok $? "--placement $missing (not offered here): exit 77 naming what the machine has"
+else
+	echo "ok $((tap_n = tap_n + 1)) # SKIP this machine offers every class"
+fi
+
+run_ipcbench --placement all --mech pipe --sizes 64 --test latency --iterations 200 --repetitions 1 \
+	--json "$T/all.json"
+q() { json_query "$T/all.json" "$1"; }
+n=$(echo $offered | wc -w)
+[ $rc -eq 0 ] && [ "$(q "len(d['placements'])")" = "$n" ] && [ "$(q "len(d['cells'])")" = "$n" ]
+ok $? "--placement all: one sweep per class offered ($n)"
+[ "$(q "sorted(c['placement'] for c in d['cells']) == sorted('$offered'.split())")" = True ]
+ok $? "each cell records its class"
+[ "$(q "all(p['floor']['cacheline']['status'] == 'ok' for p in d['placements'])")" = True ]
+ok $? "each placement has its own floor"
+[ "$(grep -c '^CPUs: side A' "$T/stdout")" = "$n" ]
+ok $? "one table per placement"
+
+if [ "$(nproc)" -ge 2 ]; then
+	run_ipcbench --mech pipe --pairs 2 --sizes 64 --iterations 100 --repetitions 1
+	if [ "$(nproc)" -lt 4 ]; then
+		[ $rc -eq 2 ] && grep -q -- "--share-cpus" "$T/stderr"
+		ok $? "--pairs 2 on fewer than 4 CPUs: exit 2, pointing at --share-cpus"
+	else
+		ok $rc "--pairs 2 on distinct CPUs"
+	fi
+	run_ipcbench --mech pipe,shm-futex --pairs 2 --share-cpus --sizes 64 --iterations 300 \
+		--repetitions 2 --json "$T/pairs.json"
+	q() { json_query "$T/pairs.json" "$1"; }
+	[ $rc -eq 0 ] && [ "$(q "all(c['pairs_at_once'] == 2 and len(c['pairs']) == 2 for c in d['cells'])")" = True ]
+	ok $? "--pairs 2 --share-cpus: every cell ran two pairs and reports each"
+	[ "$(q "all(c['latency']['rtt_count'] == 2 * 2 * 300 for c in d['cells'] if c['test'] == 'latency')")" = True ]
+	ok $? "latency pools both pairs' round trips (2 pairs x 2 repetitions x 300)"
+	# All messages over the span from the first start to the last end can
+	# be no more than the sum of each pair's rate over its own span.
+	[ "$(q "all(0 < c['throughput']['msgs_per_s'] <= 1.0001 * sum(p['msgs_per_s'] for p in c['pairs']) for c in d['cells'] if c['test'] == 'throughput')")" = True ]
+	ok $? "aggregate throughput: positive, at most the sum of the pairs' rates"
+	[ "$(q "any(w['code'] == 'shared-cpus' for w in d['warnings'])")" = True ]
+	ok $? "sharing CPUs is a recorded warning"
+
+	# Move side A off its CPU in the middle of a cell: the mismatch shows.
+	TMPDIR="$T/tmp" "$IPCBENCH" --mech pipe --cpus 0,1 --sizes 64 --test latency --iterations 400000 \
+		--repetitions 1 --json "$T/moved.json" >"$T/stdout" 2>"$T/stderr" </dev/null &
+	pid=$!
+	# The reference cells run first and briefly; then the pipe cell's
+	# children run for seconds.
+	sleep 1
+	for i in $(seq 1 100); do
+		kids=$(pgrep -P $pid | tr '\n' ' ')
+		[ "$(echo $kids | wc -w)" -ge 2 ] && break
+		sleep 0.05
+	done
+	for kid in $kids; do
+		[ "$(taskset -pc $kid 2>/dev/null | sed 's/.*: //')" = 0 ] && taskset -pc 1 $kid >/dev/null 2>&1
+	done
+	wait $pid
+	rc=$?
+	[ $rc -eq 0 ] && [ "$(json_query "$T/moved.json" "[c['cpus']['mismatch'] for c in d['cells']]")" = "[True]" ] &&
+		grep -q "observed on a CPU it was not pinned to" "$T/stdout"
+	ok $? "a side moved to another CPU mid-cell is flagged (cpus.mismatch, and a table warning)"
+
+	run_ipcbench matrix --cpus 0-1 --size 64 --iterations 500 --repetitions 1 --json "$T/m.json" --csv "$T/m.csv"
+	[ $rc -eq 0 ] && [ "$(json_query "$T/m.json" "d['matrix']['cpus'] == [0, 1] and d['matrix']['rtt_p50_ns'][0][0] is None and d['matrix']['rtt_p50_ns'][0][1] > 0 and d['matrix']['rtt_p50_ns'][1][0] > 0")" = True ]
+	ok $? "matrix on CPUs 0-1: a 2x2 matrix, diagonal empty"
+	"$PYTHON3" "$top_srcdir/scripts/validate-results" "$T/m.json" >/dev/null 2>&1
+	vrc=$?
+	[ $vrc -eq 0 ] || [ $vrc -eq 77 ]
+	ok $? "the matrix results validate"
+	awk -F, 'NR == 1 && NF == 2 && $1 == "" && $2 == "" { a = 1 } NR == 2 && NF == 2 && $1 ~ /^[0-9]+$/ && $2 == "" { b = 1 } END { exit !(a && b && NR == 2) }' "$T/m.csv"
+	ok $? "matrix CSV: lower triangle, one row per CPU"
+	grep -q '^  CPU' "$T/stdout"
+	ok $? "matrix prints the grid"
+else
+	echo "ok $((tap_n = tap_n + 1)) # SKIP one CPU only"
+fi
+run_ipcbench matrix --cpus 0
+[ $rc -eq 2 ] && grep -q "at least two CPUs" "$T/stderr"
+ok $? "matrix on one CPU: exit 2"
+assert_clean "placement"
+done_testing
