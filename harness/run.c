@@ -90,7 +90,8 @@ static void plan_cell(struct ipcb_run *run, struct ipcb_cell *c,
 
 /* Lay out one cell; allocates its repetition slots and histogram. */
 static int init_cell(struct ipcb_run *run, struct ipcb_cell *c, const struct ipcb_variant *v,
-		     const struct ipcb_mech_info *mi, uint64_t size, enum ipcb_test test)
+		     const struct ipcb_mech_info *mi, uint64_t size, enum ipcb_test test,
+		     unsigned pairs)
 {
 	const struct ipcb_params *p = &run->p;
 
@@ -101,7 +102,7 @@ static int init_cell(struct ipcb_run *run, struct ipcb_cell *c, const struct ipc
 	/* Until a pilot has sized the cell, the first pilot's count. */
 	c->iterations = p->iterations ? p->iterations : IPCB_PILOT_FIRST;
 	c->warmup = warmup_for(p, c->iterations);
-	c->pairs = p->pairs;
+	c->pairs = pairs;
 	c->reps = calloc(p->repetitions, sizeof *c->reps);
 	if (c->reps == NULL)
 		return -ENOMEM;
@@ -142,12 +143,10 @@ static int init_references(struct ipcb_run *run, size_t *k)
 		snprintf(v->label, sizeof v->label, "%s", v->mech->name);
 		ipcb_mech_query(v, &run->ref_info[i]);
 		c = &run->cells[(*k)++];
-		if (init_cell(run, c, v, &run->ref_info[i], IPCB_REFERENCE_SIZE, IPCB_TEST_LATENCY) != 0)
+		/* One pair: the floor is the pair's own, without contention. */
+		if (init_cell(run, c, v, &run->ref_info[i], IPCB_REFERENCE_SIZE, IPCB_TEST_LATENCY, 1) != 0)
 			return -ENOMEM;
 		c->reference = true;
-		c->pairs = 1;
-		free(c->pair);
-		c->pair = NULL;
 		if (i == 0)
 			run->floor = c;
 		else
@@ -186,7 +185,7 @@ int ipcb_run_new(const struct ipcb_params *p, struct ipcb_run **out,
 				    (t == IPCB_TEST_THROUGHPUT && !p->throughput))
 					continue;
 				if (init_cell(run, &run->cells[k++], &p->variants[m], &run->mechs[m],
-					      p->sizes[s], (enum ipcb_test)t) != 0)
+					      p->sizes[s], (enum ipcb_test)t, run->p.pairs) != 0)
 					goto nomem;
 			}
 		}

@@ -125,9 +125,8 @@ int main(void)
 		   "offline: auto falls back to same-cpu on cpu3");
 	}
 
-	ok(ipcb_topo_read(getenv("top_srcdir") ? "/nonexistent-ipcbench-root" : "/nonexistent", &t) == -ENOENT,
-	   "a root without a cpu directory: -ENOENT");
 	ipcb_topo_free(&t);
+	ok(ipcb_topo_read("/nonexistent-ipcbench-root", &t) == -ENOENT, "a root without a cpu directory: -ENOENT");
 	ok(ipcb_topo_read("/", &t) == 0 && t.n >= 1 && (ipcb_topo_classes(&t, &all) & 1),
 	   "this machine: read, and same-cpu is offered");
 	ipcb_topo_free(&t);
