@@ -41,5 +41,9 @@ extern const char info_usage[];
 int cmd_info(int argc, char **argv);
 extern const char matrix_usage[];
 int cmd_matrix(int argc, char **argv);
+extern const char compare_usage[];
+int cmd_compare(int argc, char **argv);
+extern const char export_usage[];
+int cmd_export(int argc, char **argv);
 
 #endif

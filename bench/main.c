@@ -75,11 +75,11 @@ static const char run_usage[] =
 	"      --cell-time SEC    target time of each cell, all repetitions (default 0.2;\n"
 	"                         --quick 0.05)\n"
 	"  -w, --warmup N         untimed ones before them (default: a tenth, 1 to 1000)\n"
-	"  -r, --repetitions R    fresh process pairs per cell (default 5; --quick 3)\n"
+	"  -r, --repetitions R    fresh process pairs per cell (default 5)\n"
 	"  -o, --option KEY=V[,V...]  a mechanism option (see 'ipcbench list'); several\n"
 	"                         values run one variant of the mechanism per value\n"
 	"      --verify           fill and checksum every payload byte and check it\n"
-	"  -q, --quick            a short run: fewer sizes, iterations and repetitions\n"
+	"  -q, --quick            a short run: sizes 64,4K,64K and --cell-time 0.05\n"
 	"  -j, --json FILE        write the results as JSON to FILE ('-' for stdout;\n"
 	"                         the table then goes to stderr)\n"
 	"      --timeout SEC      watchdog: fail a cell that makes no progress for SEC\n"
@@ -396,7 +396,7 @@ static void defaults(struct run_opts *o)
 	if (!o->latency && !o->throughput)
 		o->latency = o->throughput = true;
 	if (!o->reps_given)
-		o->repetitions = o->quick ? 3 : 5;
+		o->repetitions = 5;
 }
 
 enum { OPT_VERIFY = 256, OPT_TIMEOUT, OPT_CELL_TIME, OPT_CLOCK, OPT_COST, OPT_COUNTERS, OPT_STRICT,
@@ -1085,6 +1085,8 @@ static const struct command commands[] = {
 	{ "list", cmd_list, "list the mechanisms, whether they work here, and their limits", list_usage },
 	{ "info", cmd_info, "describe this machine: CPU, topology, placements, kernel settings", info_usage },
 	{ "matrix", cmd_matrix, "round trips between every pair of CPUs (core-to-core map)", matrix_usage },
+	{ "compare", cmd_compare, "compare two results files: faster, slower or the same, cell by cell", compare_usage },
+	{ "export", cmd_export, "convert a results file for other tools (gbench, gab-*, bmf, hgrm, csv)", export_usage },
 	{ "help", cmd_help, "show help for a command", NULL },
 	{ "version", cmd_version, "print the version", NULL },
 };

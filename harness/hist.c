@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <math.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -250,4 +251,84 @@ double ipcb_hist_stddev(const struct ipcb_hist *h)
 		}
 	}
 	return sqrt(sq / (double)(h->total_count - 1));
+}
+
+void ipcb_hist_record_n(struct ipcb_hist *h, uint64_t v, uint64_t count)
+{
+	if (count == 0)
+		return;
+	if (v < h->min)
+		h->min = v;
+	if (v > h->max)
+		h->max = v;
+	if (v > h->highest_trackable) {
+		h->overflow_count += count;
+		return;
+	}
+	h->counts[ipcb_hist_index(h, v)] += count;
+	h->total_count += count;
+}
+
+double ipcb_hist_stddev_population(const struct ipcb_hist *h)
+{
+	double mean = ipcb_hist_mean(h), sq = 0.0;
+
+	if (h->total_count == 0)
+		return 0.0;
+	for (int32_t i = 0; i < h->counts_len; i++) {
+		if (h->counts[i] != 0) {
+			double d = middle_of(h, i) - mean;
+
+			sq += d * d * (double)h->counts[i];
+		}
+	}
+	return sqrt(sq / (double)h->total_count);
+}
+
+/* The level after `level`: a fixed number of ticks per half of the
+ * remaining distance to 100%, so the steps halve as the tail nears. */
+static double next_level(double level, int ticks_per_half)
+{
+	long ticks = ticks_per_half *
+		     (long)pow(2.0, (double)((long)(log(100.0 / (100.0 - level)) / log(2.0)) + 1));
+
+	return level + 100.0 / (double)ticks;
+}
+
+void ipcb_hist_walk_percentiles(const struct ipcb_hist *h, int ticks_per_half,
+				void (*fn)(void *arg, const struct ipcb_hist_step *step), void *arg)
+{
+	const uint64_t total = h->total_count;
+	uint64_t seen = 0;
+	double level = 0.0;
+	bool last = false;
+
+	if (total == 0)
+		return;
+	for (int32_t i = 0; i < h->counts_len; i++) {
+		uint64_t here = h->counts[i];
+
+		seen += here;
+		if (here == 0)
+			continue;
+		/* One counter can reach several levels: one line each. Once
+		 * every value is counted, one last line at 100%. */
+		while ((100.0 * (double)seen) / (double)total >= level) {
+			struct ipcb_hist_step st = {
+				.value = ipcb_hist_highest_equivalent(h, ipcb_hist_value_at_index(h, i)),
+				.percentile = level,
+				.total = seen,
+			};
+
+			fn(arg, &st);
+			if (last)
+				return;
+			if (seen == total) {
+				level = 100.0;
+				last = true;
+				continue;
+			}
+			level = next_level(level, ticks_per_half);
+		}
+	}
 }

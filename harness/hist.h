@@ -107,4 +107,26 @@ uint64_t ipcb_hist_max(const struct ipcb_hist *h);
 double ipcb_hist_mean(const struct ipcb_hist *h);
 double ipcb_hist_stddev(const struct ipcb_hist *h);
 
+
+/* Count count values equal to v. */
+void ipcb_hist_record_n(struct ipcb_hist *h, uint64_t v, uint64_t count);
+
+/* Population standard deviation (divided by n), as HdrHistogram reports
+ * it in a percentile distribution's footer. */
+double ipcb_hist_stddev_population(const struct ipcb_hist *h);
+
+/* One line of a percentile distribution. */
+struct ipcb_hist_step {
+	uint64_t value;      /* highest value equivalent to the counter reached */
+	double percentile;   /* the level iterated to, 0..100 */
+	uint64_t total;      /* values up to and including this counter */
+};
+
+/* Walk the in-range counts the way HdrHistogram's percentile iterator
+ * does: levels 0%, then ticks_per_half steps for each halving of the
+ * distance to 100%, each reported at the first counter whose cumulative
+ * share reaches it, and a last step at 100%. Calls fn for each step. */
+void ipcb_hist_walk_percentiles(const struct ipcb_hist *h, int ticks_per_half,
+				void (*fn)(void *arg, const struct ipcb_hist_step *step), void *arg);
+
 #endif

@@ -12,6 +12,7 @@
 
 #include "harness/pin.h"
 #include "harness/result.h"
+#include "harness/stats.h"
 
 static json_t *iso8601(const struct timespec *ts)
 {
@@ -346,6 +347,39 @@ static json_t *cpuset_array(const cpu_set_t *set)
 	return a;
 }
 
+static json_t *spread_json(const double *v, unsigned n)
+{
+	struct ipcb_spread sp;
+
+	ipcb_stats_spread(v, n, &sp);
+	return json_pack("{s:i, s:f, s:f, s:f, s:f, s:f, s:{s:f, s:f, s:f, s:s}}", "n", (int)sp.n,
+			 "median", sp.median, "min", sp.min, "max", sp.max, "cv", sp.cv, "mad", sp.mad,
+			 "median_ci", "low", sp.ci_low, "high", sp.ci_high, "level", sp.ci_level,
+			 "method", "order statistics (binomial, distribution-free)");
+}
+
+/* How the repetitions' figures spread, figure by figure. */
+static json_t *statistics_json(const struct ipcb_cell *c)
+{
+	double a[IPCB_REPS_MAX], b[IPCB_REPS_MAX], d[IPCB_REPS_MAX];
+	unsigned n = c->reps_done;
+
+	if (n == 0)
+		return json_null();
+	for (unsigned i = 0; i < n; i++) {
+		const struct ipcb_rep *r = &c->reps[i];
+
+		a[i] = c->test == IPCB_TEST_LATENCY ? (double)r->lat.p50_ns : r->msgs_per_s;
+		b[i] = c->test == IPCB_TEST_LATENCY ? (double)r->lat.p99_ns : r->bytes_per_s;
+		d[i] = (double)r->lat.p999_ns;
+	}
+	if (c->test == IPCB_TEST_LATENCY)
+		return json_pack("{s:o, s:o, s:o}", "rtt_p50_ns", spread_json(a, n), "rtt_p99_ns",
+				 spread_json(b, n), "rtt_p999_ns", spread_json(d, n));
+	return json_pack("{s:o, s:o}", "msgs_per_s", spread_json(a, n), "bytes_per_s",
+			 c->mech->flags & IPCB_MECH_NO_DATA ? json_null() : spread_json(b, n));
+}
+
 /* With several pairs at once: each pair's CPUs and figures. */
 static json_t *pairs_json(const struct ipcb_run *run, const struct ipcb_cell *c)
 {
@@ -414,7 +448,7 @@ static json_t *cell_json(const struct ipcb_run *run, const struct ipcb_cell *c)
 
 	for (unsigned i = 0; i < c->reps_done; i++)
 		json_array_append_new(reps, rep_json(c, i));
-	return json_pack("{s:s, s:s, s:o, s:s, s:I, s:s, s:{s:[i, i], s:[o, o], s:b}, s:s, s:o, s:o, s:I, s:I, s:o, s:i, s:i, s:o, s:o, s:o, s:o, s:o, s:i, s:o}",
+	return json_pack("{s:s, s:s, s:o, s:s, s:I, s:s, s:{s:[i, i], s:[o, o], s:b}, s:s, s:o, s:o, s:I, s:I, s:o, s:i, s:i, s:o, s:o, s:o, s:o, s:o, s:i, s:o, s:o}",
 			 "mechanism", c->mech->name,
 			 "variant", c->var->label,
 			 "options", opts_json(&c->var->opts),
@@ -442,7 +476,8 @@ static json_t *cell_json(const struct ipcb_run *run, const struct ipcb_cell *c)
 			 "x_floor", x_floor > 0 ? json_real(x_floor) : json_null(),
 			 "cost", has_data ? costs_json(c, c->cost) : json_null(),
 			 "pairs_at_once", (int)c->pairs,
-			 "pairs", pairs_json(run, c));
+			 "pairs", pairs_json(run, c),
+			 "statistics", statistics_json(c));
 }
 
 /* The reference cells: the hardware floor and the harness's cost. */

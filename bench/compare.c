@@ -1,0 +1,449 @@
+/* ipcbench compare: is NEW slower than BASE, cell by cell, beyond both a
+ * practical threshold and the noise of the repetitions? */
+#include "config.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bench/cli.h"
+#include "bench/table.h"
+#include "harness/load.h"
+#include "harness/result.h"
+#include "harness/stats.h"
+
+const char compare_usage[] =
+	"Usage: ipcbench compare [OPTION]... BASE.json NEW.json\n"
+	"Pair the cells of two results files by mechanism and options, test, message\n"
+	"size, placement, CPUs and pairs; for each give the change of the metric and a\n"
+	"verdict: 'slower' or 'faster' only when the medians differ by at least the\n"
+	"threshold, the confidence intervals of the two medians (order statistics;\n"
+	"[min, max] for 5 repetitions) are apart by at least the threshold too, and\n"
+	"the repetitions differ significantly (two-sided Mann-Whitney U test, exact\n"
+	"for small samples); 'same' otherwise.\n"
+	"\n"
+	"      --metric M         p50 (default), p99 or p999 for latency cells (their\n"
+	"                         repetitions' round-trip percentile); throughput cells\n"
+	"                         always use bytes/s; 'throughput' compares only those\n"
+	"      --threshold PCT    smallest change that matters (default 5%)\n"
+	"      --alpha A          significance level (default 0.05)\n"
+	"  -j, --json FILE        write the comparison as JSON ('-': stdout)\n"
+	"  -h, --help             show this help\n"
+	"\n"
+	"Exit status: 0 nothing slower, 1 something slower (or failed where it ran\n"
+	"before), 2 unusable input.\n";
+
+enum metric { M_P50, M_P99, M_P999, M_THROUGHPUT };
+
+/* Where the table goes: stderr when the JSON goes to stdout. */
+static FILE *tbl;
+
+struct cmp_opts {
+	enum metric metric;
+	double threshold; /* fraction */
+	double alpha;
+	const char *json;
+	const char *base, *new;
+};
+
+/* One cell as compare sees it. */
+struct side {
+	const json_t *cell;
+	char key[1024];
+	char label[256];
+	bool latency;
+	bool ok;
+	double v[IPCB_REPS_MAX];
+	unsigned n;
+	const char *unit;
+};
+
+static int parse_compare(int argc, char **argv, struct cmp_opts *o)
+{
+	static const struct option opts[] = {
+		{ "metric", required_argument, NULL, 'm' },
+		{ "threshold", required_argument, NULL, 't' },
+		{ "alpha", required_argument, NULL, 'a' },
+		{ "json", required_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	char *end;
+	int c;
+
+	memset(o, 0, sizeof *o);
+	o->threshold = 0.05;
+	o->alpha = 0.05;
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":j:h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'm':
+			if (strcmp(optarg, "p50") == 0)
+				o->metric = M_P50;
+			else if (strcmp(optarg, "p99") == 0)
+				o->metric = M_P99;
+			else if (strcmp(optarg, "p999") == 0)
+				o->metric = M_P999;
+			else if (strcmp(optarg, "throughput") == 0)
+				o->metric = M_THROUGHPUT;
+			else
+				return usage_error("--metric: unknown metric '%.60s' (p50, p99, p999 or throughput)",
+						   optarg);
+			break;
+		case 't':
+			o->threshold = strtod(optarg, &end);
+			if (end == optarg || (*end != '\0' && strcmp(end, "%") != 0) || !(o->threshold > 0) ||
+			    o->threshold >= 1000)
+				return usage_error("--threshold: '%.60s' is not a percentage above 0 (e.g. 5%%)", optarg);
+			o->threshold /= 100.0;
+			break;
+		case 'a':
+			o->alpha = strtod(optarg, &end);
+			if (end == optarg || *end != '\0' || !(o->alpha > 0) || o->alpha >= 1)
+				return usage_error("--alpha: '%.60s' is not a level between 0 and 1", optarg);
+			break;
+		case 'j':
+			o->json = optarg;
+			break;
+		case 'h':
+			fputs(compare_usage, stdout);
+			return -1;
+		default:
+			return bad_option(c, argv, opts);
+		}
+	}
+	if (argc - optind != 2)
+		return usage_error("compare: give two results files, BASE and NEW (%d given)", argc - optind);
+	o->base = argv[optind];
+	o->new = argv[optind + 1];
+	return 0;
+}
+
+static const char *str_of(const json_t *o, const char *k)
+{
+	const char *s = json_string_value(json_object_get(o, k));
+
+	return s ? s : "";
+}
+
+/* A number from a repetition; NaN when absent or null. */
+static double num_of(const json_t *o, const char *k)
+{
+	const json_t *v = json_object_get(o, k);
+
+	return json_is_number(v) ? json_number_value(v) : NAN;
+}
+
+static const char *metric_key(enum metric m)
+{
+	return m == M_P99 ? "rtt_p99_ns" : m == M_P999 ? "rtt_p999_ns" : "rtt_p50_ns";
+}
+
+/* Identity, label and the metric's value in each repetition of a cell. */
+static void read_side(const json_t *cell, enum metric m, struct side *s)
+{
+	const json_t *req = json_object_get(json_object_get(cell, "cpus"), "requested");
+	const json_t *reps = json_object_get(cell, "repetitions");
+	char *opts = json_dumps(json_object_get(cell, "options"), JSON_SORT_KEYS | JSON_COMPACT);
+	json_int_t size = json_integer_value(json_object_get(cell, "msg_size_bytes"));
+	const json_t *pairs = json_object_get(cell, "pairs_at_once");
+	char sz[32];
+
+	memset(s, 0, sizeof *s);
+	s->cell = cell;
+	s->latency = strcmp(str_of(cell, "test"), "latency") == 0;
+	snprintf(s->key, sizeof s->key, "%s|%s|%s|%lld|%s|%lld,%lld|%lld", str_of(cell, "mechanism"),
+		 opts ? opts : "{}", str_of(cell, "test"), (long long)size, str_of(cell, "placement"),
+		 (long long)json_integer_value(json_array_get(req, 0)),
+		 (long long)json_integer_value(json_array_get(req, 1)),
+		 (long long)(json_is_integer(pairs) ? json_integer_value(pairs) : 1));
+	free(opts);
+	ipcb_fmt_size((uint64_t)size, sz, sizeof sz);
+	snprintf(s->label, sizeof s->label, "%s %s %s %s", str_of(cell, "variant"), str_of(cell, "test"),
+		 sz, str_of(cell, "placement"));
+	s->ok = strcmp(str_of(cell, "status"), "ok") == 0 || strcmp(str_of(cell, "status"), "interrupted") == 0;
+	s->unit = s->latency ? "ns" : "bytes/s";
+	for (size_t i = 0; i < json_array_size(reps) && s->n < IPCB_REPS_MAX; i++) {
+		const json_t *r = json_array_get(reps, i);
+		double v = s->latency ? num_of(r, metric_key(m)) : num_of(r, "bytes_per_s");
+
+		/* Mechanisms that carry no bytes have message rates only. */
+		if (!s->latency && isnan(v)) {
+			v = num_of(r, "msgs_per_s");
+			s->unit = "msgs/s";
+		}
+		if (!isnan(v))
+			s->v[s->n++] = v;
+	}
+	if (s->n == 0)
+		s->ok = false;
+}
+
+struct verdicts {
+	unsigned same, slower, faster, failed, skipped, other, only_base, only_new;
+};
+
+static void fmt_value(double v, const char *unit, char *buf, size_t len)
+{
+	bool bytes = strcmp(unit, "bytes/s") == 0;
+	const char *u = bytes ? "B/s" : " msg/s";
+
+	if (strcmp(unit, "ns") == 0)
+		ipcb_fmt_ns(v, buf, len);
+	else if (v >= 1e9)
+		snprintf(buf, len, "%.2f G%s", v / 1e9, u);
+	else if (v >= 1e6)
+		snprintf(buf, len, "%.1f M%s", v / 1e6, u);
+	else if (v >= 1e3)
+		snprintf(buf, len, "%.1f k%s", v / 1e3, u);
+	else
+		snprintf(buf, len, "%.0f %s", v, bytes ? "B/s" : "msg/s");
+}
+
+/* Compare one pair of cells; prints a row, returns its JSON. */
+static json_t *compare_pair(const struct cmp_opts *o, const struct side *b, const struct side *n,
+			    struct verdicts *tally)
+{
+	double mb, mn, ratio = NAN, change = NAN, p = NAN;
+	const char *verdict;
+	char bs[32] = "-", ns[32] = "-", cs[32] = "-", ps[32] = "-";
+
+	if (!b->ok || !n->ok) {
+		/* Ran before and not now: a regression of its own kind. */
+		if (b->ok && strcmp(str_of(n->cell, "status"), "failed") == 0) {
+			verdict = "failed";
+			tally->failed++;
+		} else if (strcmp(str_of(b->cell, "status"), "skipped") == 0 ||
+			   strcmp(str_of(n->cell, "status"), "skipped") == 0) {
+			verdict = "skipped";
+			tally->skipped++;
+		} else {
+			verdict = "no-data";
+			tally->other++;
+		}
+	} else {
+		struct ipcb_spread sb, sn;
+		bool worse;
+		double gap;
+
+		ipcb_stats_spread(b->v, b->n, &sb);
+		ipcb_stats_spread(n->v, n->n, &sn);
+		mb = sb.median;
+		mn = sn.median;
+		ratio = mb > 0 ? mn / mb : NAN;
+		change = ratio - 1.0;
+		p = ipcb_mann_whitney_p(b->v, b->n, n->v, n->n);
+		/* Latency: more is worse; throughput: less is worse. */
+		worse = b->latency ? change > 0 : change < 0;
+		/* How far apart the two medians' confidence intervals are, as a
+		 * fraction: a run-to-run drift moves whole runs, so the change
+		 * must hold between the intervals, not only between medians. */
+		if (mn > mb)
+			gap = sb.ci_high > 0 ? sn.ci_low / sb.ci_high - 1.0 : 0;
+		else
+			gap = sn.ci_high > 0 ? sb.ci_low / sn.ci_high - 1.0 : 0;
+		if (!isnan(change) && fabs(change) >= o->threshold && gap >= o->threshold &&
+		    p < o->alpha) {
+			verdict = worse ? "slower" : "faster";
+			if (worse)
+				tally->slower++;
+			else
+				tally->faster++;
+		} else {
+			verdict = "same";
+			tally->same++;
+		}
+		fmt_value(mb, b->unit, bs, sizeof bs);
+		fmt_value(mn, n->unit, ns, sizeof ns);
+		snprintf(cs, sizeof cs, "%+.1f%%", 100.0 * change);
+		snprintf(ps, sizeof ps, "%.3g", p);
+	}
+	fprintf(tbl, "%-44s %14s %14s %8s %8s  %s\n", b->label, bs, ns, cs, ps, verdict);
+	{
+		json_t *bv = json_array(), *nv = json_array();
+
+		for (unsigned i = 0; i < b->n; i++)
+			json_array_append_new(bv, json_real(b->v[i]));
+		for (unsigned i = 0; i < n->n; i++)
+			json_array_append_new(nv, json_real(n->v[i]));
+		return json_pack("{s:s, s:s, s:s, s:s, s:{s:s, s:o}, s:{s:s, s:o}, s:o, s:o, s:o, s:s}",
+				 "cell", b->label, "key", b->key,
+				 "metric", b->latency ? metric_key(o->metric) : n->unit,
+				 "unit", b->unit,
+				 "base", "status", str_of(b->cell, "status"), "values", bv,
+				 "new", "status", str_of(n->cell, "status"), "values", nv,
+				 "ratio", isnan(ratio) ? json_null() : json_real(ratio),
+				 "change", isnan(change) ? json_null() : json_real(change),
+				 "p_value", isnan(p) ? json_null() : json_real(p),
+				 "verdict", verdict);
+	}
+}
+
+static bool wanted(const struct cmp_opts *o, const struct side *s)
+{
+	return o->metric == M_THROUGHPUT ? !s->latency : true;
+}
+
+/* Warn when the two files were not measured on the same machine and
+ * kernel, or with the same clock: a change may be the machine's. */
+static json_t *machine_warnings(const json_t *base, const json_t *new)
+{
+	static const char *const paths[][3] = {
+		{ "hostname", NULL, "hostname" },
+		{ "cpu", "brand", "CPU" },
+		{ "kernel", "release", "kernel" },
+	};
+	const json_t *sb = json_object_get(base, "system"), *sn = json_object_get(new, "system");
+	json_t *w = json_array();
+
+	for (size_t i = 0; i < sizeof paths / sizeof paths[0]; i++) {
+		const json_t *vb = json_object_get(sb, paths[i][0]), *vn = json_object_get(sn, paths[i][0]);
+		char msg[512];
+
+		if (paths[i][1] != NULL) {
+			vb = json_object_get(vb, paths[i][1]);
+			vn = json_object_get(vn, paths[i][1]);
+		}
+		if (json_is_string(vb) && json_is_string(vn) &&
+		    strcmp(json_string_value(vb), json_string_value(vn)) != 0) {
+			snprintf(msg, sizeof msg, "BASE and NEW come from different %s ('%s' and '%s'): a change may be the machine's",
+				 paths[i][2], json_string_value(vb), json_string_value(vn));
+			fprintf(stderr, "%s: warning: %s\n", prog, msg);
+			json_array_append_new(w, json_string(msg));
+		}
+	}
+	{
+		const json_t *fb = json_object_get(json_object_get(json_object_get(json_array_get(json_object_get(base, "placements"), 0), "floor"), "cacheline"), "latency");
+		const json_t *fn = json_object_get(json_object_get(json_object_get(json_array_get(json_object_get(new, "placements"), 0), "floor"), "cacheline"), "latency");
+		double vb = json_number_value(json_object_get(fb, "rtt_p50_ns"));
+		double vn = json_number_value(json_object_get(fn, "rtt_p50_ns"));
+		char msg[256];
+
+		if (vb > 0 && vn > 0 && (vn / vb > 1.2 || vb / vn > 1.2)) {
+			snprintf(msg, sizeof msg, "the hardware floor moved from %.0f ns to %.0f ns between the runs: the CPUs relate differently (a virtual machine's host may have moved them)",
+				 vb, vn);
+			fprintf(stderr, "%s: warning: %s\n", prog, msg);
+			json_array_append_new(w, json_string(msg));
+		}
+	}
+	for (int k = 0; k < 2; k++) {
+		const json_t *fault = json_object_get(json_object_get(k ? new : base, "params"), "fault");
+		char msg[256];
+
+		if (!json_is_object(fault))
+			continue;
+		snprintf(msg, sizeof msg, "%s was run with an injected fault (%s on %s): its figures are a test's",
+			 k ? "NEW" : "BASE", json_string_value(json_object_get(fault, "kind")),
+			 json_string_value(json_object_get(fault, "mechanism")));
+		fprintf(stderr, "%s: warning: %s\n", prog, msg);
+		json_array_append_new(w, json_string(msg));
+	}
+	return w;
+}
+
+static int run_compare(const struct cmp_opts *o, const json_t *base, const json_t *new, json_t *out)
+{
+	const json_t *bc = json_object_get(base, "cells"), *nc = json_object_get(new, "cells");
+	size_t nb = json_array_size(bc), nn = json_array_size(nc), matched = 0;
+	struct side *b = calloc(nb ? nb : 1, sizeof *b), *n = calloc(nn ? nn : 1, sizeof *n);
+	bool *used = calloc(nn ? nn : 1, sizeof *used);
+	json_t *cells = json_array(), *only_base = json_array(), *only_new = json_array();
+	struct verdicts t = { 0 };
+
+	if (b == NULL || n == NULL || used == NULL) {
+		free(b), free(n), free(used);
+		return -1;
+	}
+	for (size_t i = 0; i < nb; i++)
+		read_side(json_array_get(bc, i), o->metric, &b[i]);
+	for (size_t j = 0; j < nn; j++)
+		read_side(json_array_get(nc, j), o->metric, &n[j]);
+	fprintf(tbl, "%-44s %14s %14s %8s %8s  %s\n", "cell", "base", "new", "change", "p", "verdict");
+	for (size_t i = 0; i < nb; i++) {
+		size_t j;
+
+		if (!wanted(o, &b[i]))
+			continue;
+		for (j = 0; j < nn && (used[j] || strcmp(b[i].key, n[j].key) != 0); j++)
+			;
+		if (j == nn) {
+			json_array_append_new(only_base, json_string(b[i].label));
+			t.only_base++;
+			continue;
+		}
+		used[j] = true;
+		matched++;
+		json_array_append_new(cells, compare_pair(o, &b[i], &n[j], &t));
+	}
+	for (size_t j = 0; j < nn; j++) {
+		if (!used[j] && wanted(o, &n[j])) {
+			json_array_append_new(only_new, json_string(n[j].label));
+			t.only_new++;
+		}
+	}
+	for (size_t i = 0; i < json_array_size(only_base); i++)
+		fprintf(tbl, "only in BASE: %s\n", json_string_value(json_array_get(only_base, i)));
+	for (size_t i = 0; i < json_array_size(only_new); i++)
+		fprintf(tbl, "only in NEW:  %s\n", json_string_value(json_array_get(only_new, i)));
+	fprintf(tbl, "\n%u same, %u slower, %u faster, %u failed, %u skipped, %u without figures, %u only in BASE, %u only in NEW\n",
+		t.same, t.slower, t.faster, t.failed, t.skipped, t.other, t.only_base, t.only_new);
+	fprintf(tbl, "verdict: medians and their confidence intervals apart by at least %.1f%%, and p < %g (two-sided Mann-Whitney U over the repetitions)\n",
+		100.0 * o->threshold, o->alpha);
+	json_object_set_new(out, "cells", cells);
+	json_object_set_new(out, "only_in_base", only_base);
+	json_object_set_new(out, "only_in_new", only_new);
+	json_object_set_new(out, "summary",
+			    json_pack("{s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:i}", "same", t.same, "slower", t.slower,
+				      "faster", t.faster, "failed", t.failed, "skipped", t.skipped, "no_data", t.other,
+				      "only_in_base", t.only_base, "only_in_new", t.only_new));
+	json_object_set_new(out, "regressed", json_boolean(t.slower + t.failed > 0));
+	free(b), free(n), free(used);
+	if (matched == 0)
+		return -2;
+	return t.slower + t.failed > 0 ? 1 : 0;
+}
+
+int cmd_compare(int argc, char **argv)
+{
+	struct cmp_opts o;
+	json_t *base = NULL, *new = NULL, *out;
+	struct ipcb_err err;
+	int rc = parse_compare(argc, argv, &o);
+
+	if (rc != 0)
+		return rc < 0 ? 0 : rc;
+	tbl = o.json != NULL && strcmp(o.json, "-") == 0 ? stderr : stdout;
+	if (o.json != NULL && ipcb_result_check_target(o.json, &err) != 0) {
+		print_err(NULL, &err);
+		return EXIT_USAGE;
+	}
+	if (ipcb_results_load(o.base, &base, &err) != 0 || ipcb_results_load(o.new, &new, &err) != 0) {
+		print_err("compare", &err);
+		json_decref(base);
+		return EXIT_USAGE;
+	}
+	out = json_pack("{s:s, s:i, s:s, s:s, s:s, s:f, s:f, s:s, s:o}", "tool", "ipcbench compare",
+			"schema_version", 1, "base", o.base, "new", o.new,
+			"metric", o.metric == M_THROUGHPUT ? "throughput" : metric_key(o.metric),
+			"threshold", o.threshold, "alpha", o.alpha,
+			"test", "medians and their order-statistics confidence intervals apart by at least the threshold, and a two-sided Mann-Whitney U test over the repetitions (exact for small samples) below alpha",
+			"warnings", machine_warnings(base, new));
+	rc = run_compare(&o, base, new, out);
+	if (rc == -2) {
+		fprintf(stderr, "%s: compare: %s and %s have no cell in common (mechanism, options, test, size, placement, CPUs and pairs must match)\n",
+			prog, o.base, o.new);
+		rc = EXIT_USAGE;
+	} else if (rc < 0) {
+		fprintf(stderr, "%s: compare: out of memory\n", prog);
+		rc = EXIT_USAGE;
+	} else if (o.json != NULL && ipcb_result_write(out, o.json, &err) != 0) {
+		print_err("compare: not written", &err);
+		rc = rc ? rc : EXIT_FAILED;
+	}
+	json_decref(out);
+	json_decref(base);
+	json_decref(new);
+	return rc;
+}

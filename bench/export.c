@@ -1,0 +1,630 @@
+/* ipcbench export: a results file in the formats other tools read. */
+#include "config.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "bench/cli.h"
+#include "harness/hist.h"
+#include "harness/load.h"
+#include "harness/parse.h"
+#include "harness/result.h"
+#include "harness/stats.h"
+
+const char export_usage[] =
+	"Usage: ipcbench export --format FORMAT [OPTION]... RESULTS.json\n"
+	"Write a results file in a format another tool reads:\n"
+	"  gbench          Google Benchmark JSON (its compare.py, github-action-benchmark's\n"
+	"                  googlecpp): one run per repetition, mean/median/stddev/cv aggregates\n"
+	"  gab-latency     github-action-benchmark customSmallerIsBetter: RTT p50 per latency cell\n"
+	"  gab-throughput  github-action-benchmark customBiggerIsBetter: rate per throughput cell\n"
+	"  bmf             Bencher Metric Format: latency (ns) and throughput (messages/s)\n"
+	"  hgrm            HdrHistogram percentile distribution of one cell (--cell), or\n"
+	"                  of every latency cell into a directory (-o DIR)\n"
+	"  csv             one row per cell, column names carry their units\n"
+	"\n"
+	"  -f, --format FORMAT    one of the above (required)\n"
+	"  -o, --output FILE      write there instead of stdout (hgrm without --cell: a directory)\n"
+	"      --cell NAME        hgrm: the cell, named as the other formats name it\n"
+	"      --unit UNIT        hgrm: value unit, ns, us (default) or ms\n"
+	"  -h, --help             show this help\n"
+	"\n"
+	"Cells are named VARIANT/TEST/SIZE/PLACEMENT/CPU_A-CPU_B (with /xN for N pairs at\n"
+	"once), spaces in the variant becoming ':': shm-futex:wait=spin/latency/64/same-node/0-1.\n";
+
+enum format { F_GBENCH, F_GAB_LAT, F_GAB_TPUT, F_BMF, F_HGRM, F_CSV };
+
+static const char *const format_names[] = { "gbench", "gab-latency", "gab-throughput", "bmf",
+					     "hgrm", "csv" };
+
+struct export_opts {
+	int format;
+	const char *output, *cell, *input;
+	double scale; /* hgrm: ns per output unit */
+};
+
+static int parse_export(int argc, char **argv, struct export_opts *o)
+{
+	static const struct option opts[] = {
+		{ "format", required_argument, NULL, 'f' },
+		{ "output", required_argument, NULL, 'o' },
+		{ "cell", required_argument, NULL, 'c' },
+		{ "unit", required_argument, NULL, 'u' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int c;
+
+	memset(o, 0, sizeof *o);
+	o->format = -1;
+	o->scale = 1000.0;
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":f:o:h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'f':
+			for (int i = 0; i < (int)(sizeof format_names / sizeof format_names[0]); i++)
+				if (strcmp(optarg, format_names[i]) == 0)
+					o->format = i;
+			if (o->format < 0) {
+				const char *s = ipcb_suggest(optarg, format_names, 6);
+
+				return usage_error("--format: unknown format '%.60s' (%s%s%s)", optarg,
+						   s ? "did you mean '" : "gbench, gab-latency, gab-throughput, bmf, hgrm or csv",
+						   s ? s : "", s ? "'?" : "");
+			}
+			break;
+		case 'o':
+			o->output = optarg;
+			break;
+		case 'c':
+			o->cell = optarg;
+			break;
+		case 'u':
+			if (strcmp(optarg, "ns") == 0)
+				o->scale = 1.0;
+			else if (strcmp(optarg, "us") == 0)
+				o->scale = 1000.0;
+			else if (strcmp(optarg, "ms") == 0)
+				o->scale = 1e6;
+			else
+				return usage_error("--unit: unknown unit '%.60s' (ns, us or ms)", optarg);
+			break;
+		case 'h':
+			fputs(export_usage, stdout);
+			return -1;
+		default:
+			return bad_option(c, argv, opts);
+		}
+	}
+	if (o->format < 0)
+		return usage_error("export: --format is required (gbench, gab-latency, gab-throughput, bmf, hgrm or csv)");
+	if (argc - optind != 1)
+		return usage_error("export: give one results file (%d given)", argc - optind);
+	if (o->format == F_HGRM && o->cell == NULL && o->output == NULL)
+		return usage_error("export --format hgrm: give --cell NAME, or -o DIR for every latency cell");
+	if (o->format != F_HGRM && o->cell != NULL)
+		return usage_error("--cell: only for --format hgrm");
+	o->input = argv[optind];
+	return 0;
+}
+
+/* ---- reading cells --------------------------------------------------- */
+
+static const char *str_of(const json_t *o, const char *k)
+{
+	const char *s = json_string_value(json_object_get(o, k));
+
+	return s ? s : "";
+}
+
+static double num_of(const json_t *o, const char *k)
+{
+	const json_t *v = json_object_get(o, k);
+
+	return json_is_number(v) ? json_number_value(v) : NAN;
+}
+
+static bool is_latency(const json_t *c)
+{
+	return strcmp(str_of(c, "test"), "latency") == 0;
+}
+
+static bool has_figures(const json_t *c)
+{
+	return json_array_size(json_object_get(c, "repetitions")) > 0;
+}
+
+/* VARIANT/TEST/SIZE/PLACEMENT/A-B[/xN] */
+static void cell_name(const json_t *c, char *buf, size_t len)
+{
+	const json_t *req = json_object_get(json_object_get(c, "cpus"), "requested");
+	const json_t *pairs = json_object_get(c, "pairs_at_once");
+	char variant[128];
+	int n;
+
+	snprintf(variant, sizeof variant, "%s", str_of(c, "variant"));
+	for (char *p = variant; *p; p++)
+		if (*p == ' ')
+			*p = ':';
+	n = snprintf(buf, len, "%s/%s/%lld/%s/%lld-%lld", variant, str_of(c, "test"),
+		     (long long)json_integer_value(json_object_get(c, "msg_size_bytes")),
+		     str_of(c, "placement"), (long long)json_integer_value(json_array_get(req, 0)),
+		     (long long)json_integer_value(json_array_get(req, 1)));
+	if (json_is_integer(pairs) && json_integer_value(pairs) > 1 && n > 0 && (size_t)n < len)
+		snprintf(buf + n, len - (size_t)n, "/x%lld", (long long)json_integer_value(pairs));
+}
+
+/* A figure of each repetition; returns how many there are. */
+static unsigned rep_values(const json_t *c, const char *key, double *v)
+{
+	const json_t *reps = json_object_get(c, "repetitions");
+	unsigned n = 0;
+
+	for (size_t i = 0; i < json_array_size(reps) && n < IPCB_REPS_MAX; i++) {
+		double x = num_of(json_array_get(reps, i), key);
+
+		if (!isnan(x))
+			v[n++] = x;
+	}
+	return n;
+}
+
+/* The side A CPU time per operation of each repetition. */
+static unsigned rep_cpu(const json_t *c, double *v)
+{
+	const json_t *reps = json_object_get(c, "repetitions");
+	unsigned n = 0;
+
+	for (size_t i = 0; i < json_array_size(reps) && n < IPCB_REPS_MAX; i++) {
+		const json_t *a = json_object_get(json_object_get(json_array_get(reps, i), "cost"), "a");
+		double x = num_of(a, "cpu_ns");
+
+		v[n++] = isnan(x) ? 0 : x;
+	}
+	return n;
+}
+
+/* Throughput cells: bytes/s, or messages/s for mechanisms without bytes. */
+static const char *rate_key(const json_t *c)
+{
+	const json_t *r0 = json_array_get(json_object_get(c, "repetitions"), 0);
+
+	return json_is_number(json_object_get(r0, "bytes_per_s")) ? "bytes_per_s" : "msgs_per_s";
+}
+
+/* ---- output helpers -------------------------------------------------- */
+
+static int emit_json(const json_t *doc, const char *out)
+{
+	struct ipcb_err err;
+
+	if (ipcb_result_write(doc, out ? out : "-", &err) != 0) {
+		print_err("export", &err);
+		return EXIT_FAILED;
+	}
+	return 0;
+}
+
+/* ---- gbench ---------------------------------------------------------- */
+
+static json_t *gbench_context(const json_t *doc)
+{
+	const json_t *sys = json_object_get(doc, "system");
+	const json_t *cpu = json_object_get(sys, "cpu"), *caches = json_object_get(cpu, "caches");
+	json_t *list = json_array();
+	static const struct {
+		const char *key, *type;
+		int level;
+	} kinds[] = { { "l1d_kib", "Data", 1 }, { "l1i_kib", "Instruction", 1 },
+		      { "l2_kib", "Unified", 2 }, { "l3_kib", "Unified", 3 } };
+	bool scaling = false;
+
+	for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++) {
+		const json_t *kib = json_object_get(caches, kinds[i].key);
+
+		if (json_is_integer(kib))
+			json_array_append_new(list, json_pack("{s:s, s:i, s:I, s:i}", "type", kinds[i].type,
+							      "level", kinds[i].level, "size",
+							      (json_int_t)json_integer_value(kib) * 1024,
+							      "num_sharing", 1));
+	}
+	for (size_t i = 0; i < json_array_size(json_object_get(doc, "warnings")); i++)
+		scaling |= strcmp(str_of(json_array_get(json_object_get(doc, "warnings"), i), "code"),
+				  "governor") == 0;
+	return json_pack("{s:s, s:s, s:s, s:I, s:i, s:b, s:o, s:[], s:s, s:s}",
+			 "date", str_of(doc, "start_time"), "host_name", str_of(sys, "hostname"),
+			 "executable", "ipcbench",
+			 "num_cpus", (json_int_t)json_integer_value(json_object_get(json_object_get(sys, "cpus"), "online")),
+			 "mhz_per_cpu", 0, "cpu_scaling_enabled", scaling, "caches", list,
+			 "load_avg", "library_build_type", "release",
+			 "ipcbench_version", str_of(json_object_get(doc, "tool"), "version"));
+}
+
+static json_t *gbench_entry(const char *name, int family, const char *run_type, int reps,
+			    double real, double cpu, json_int_t iterations)
+{
+	return json_pack("{s:s, s:i, s:i, s:s, s:s, s:i, s:i, s:I, s:f, s:f, s:s}", "name", name,
+			 "family_index", family, "per_family_instance_index", 0, "run_name", name,
+			 "run_type", run_type, "repetitions", reps, "threads", 1, "iterations",
+			 iterations, "real_time", real, "cpu_time", cpu, "time_unit", "ns");
+}
+
+/* mean, median, stddev and cv of the repetitions, as Google Benchmark
+ * reports them after --benchmark_repetitions. */
+static void gbench_aggregates(json_t *list, const char *name, int family, const double *real,
+			      const double *cpu, unsigned n)
+{
+	static const char *const names[] = { "mean", "median", "stddev", "cv" };
+	double mr = 0, mc = 0, sr = 0, sc = 0;
+
+	for (unsigned i = 0; i < n; i++) {
+		mr += real[i] / n;
+		mc += cpu[i] / n;
+	}
+	for (unsigned i = 0; n > 1 && i < n; i++) {
+		sr += (real[i] - mr) * (real[i] - mr) / (n - 1);
+		sc += (cpu[i] - mc) * (cpu[i] - mc) / (n - 1);
+	}
+	sr = sqrt(sr);
+	sc = sqrt(sc);
+	for (int k = 0; k < 4; k++) {
+		double r = k == 0 ? mr : k == 1 ? ipcb_stats_median(real, n) : k == 2 ? sr : mr ? sr / mr : 0;
+		double c = k == 0 ? mc : k == 1 ? ipcb_stats_median(cpu, n) : k == 2 ? sc : mc ? sc / mc : 0;
+		char full[300];
+		json_t *e;
+
+		snprintf(full, sizeof full, "%s_%s", name, names[k]);
+		e = gbench_entry(full, family, "aggregate", (int)n, r, c, (json_int_t)n);
+		json_object_set_new(e, "run_name", json_string(name));
+		json_object_set_new(e, "aggregate_name", json_string(names[k]));
+		json_object_set_new(e, "aggregate_unit", json_string(k == 3 ? "percentage" : "time"));
+		json_array_append_new(list, e);
+	}
+}
+
+static int export_gbench(const json_t *doc, const char *out)
+{
+	const json_t *cells = json_object_get(doc, "cells");
+	json_t *list = json_array(), *top;
+	int family = 0, rc;
+
+	for (size_t i = 0; i < json_array_size(cells); i++) {
+		const json_t *c = json_array_get(cells, i);
+		double real[IPCB_REPS_MAX], cpu[IPCB_REPS_MAX], p99[IPCB_REPS_MAX], rate[IPCB_REPS_MAX];
+		unsigned n;
+		char name[256];
+		json_int_t iters = json_integer_value(json_object_get(c, "iterations"));
+		bool lat = is_latency(c);
+
+		if (!has_figures(c))
+			continue;
+		cell_name(c, name, sizeof name);
+		n = rep_values(c, lat ? "rtt_p50_ns" : "msgs_per_s", real);
+		rep_cpu(c, cpu);
+		rep_values(c, lat ? "rtt_p99_ns" : rate_key(c), lat ? p99 : rate);
+		for (unsigned r = 0; r < n; r++) {
+			json_t *e;
+
+			/* Throughput: the time per message at the measured rate. */
+			if (!lat) {
+				double msgs = real[r];
+
+				real[r] = msgs > 0 ? 1e9 / msgs : 0;
+				e = gbench_entry(name, family, "iteration", (int)n, real[r], cpu[r], iters);
+				json_object_set_new(e, "items_per_second", json_real(msgs));
+				if (strcmp(rate_key(c), "bytes_per_s") == 0)
+					json_object_set_new(e, "bytes_per_second", json_real(rate[r]));
+			} else {
+				e = gbench_entry(name, family, "iteration", (int)n, real[r], cpu[r], iters);
+				json_object_set_new(e, "rtt_p99_ns", json_real(p99[r]));
+			}
+			json_object_set_new(e, "repetition_index", json_integer(r));
+			json_array_append_new(list, e);
+		}
+		gbench_aggregates(list, name, family, real, cpu, n);
+		family++;
+	}
+	top = json_pack("{s:o, s:o}", "context", gbench_context(doc), "benchmarks", list);
+	rc = emit_json(top, out);
+	json_decref(top);
+	return rc;
+}
+
+/* ---- github-action-benchmark and Bencher ------------------------------ */
+
+static int export_gab(const json_t *doc, const char *out, bool latency)
+{
+	const json_t *cells = json_object_get(doc, "cells");
+	json_t *list = json_array();
+	int rc;
+
+	for (size_t i = 0; i < json_array_size(cells); i++) {
+		const json_t *c = json_array_get(cells, i);
+		double v[IPCB_REPS_MAX], p99[IPCB_REPS_MAX];
+		struct ipcb_spread sp;
+		char name[256], range[64], extra[256];
+		unsigned n;
+
+		if (is_latency(c) != latency || !has_figures(c))
+			continue;
+		cell_name(c, name, sizeof name);
+		n = rep_values(c, latency ? "rtt_p50_ns" : rate_key(c), v);
+		ipcb_stats_spread(v, n, &sp);
+		snprintf(range, sizeof range, "± %.6g", sp.mad);
+		if (latency) {
+			rep_values(c, "rtt_p99_ns", p99);
+			snprintf(extra, sizeof extra,
+				 "RTT p50, median of %u repetitions\nRTT p99 %.0f ns (median)\nrange: median absolute deviation",
+				 n, ipcb_stats_median(p99, n));
+		} else {
+			snprintf(extra, sizeof extra, "median of %u repetitions, at the receiver\nrange: median absolute deviation",
+				 n);
+		}
+		json_array_append_new(list, json_pack("{s:s, s:s, s:f, s:s, s:s}", "name", name, "unit",
+						      latency ? "ns" : strcmp(rate_key(c), "bytes_per_s") == 0 ? "bytes/s" : "msgs/s",
+						      "value", sp.median, "range", range, "extra", extra));
+	}
+	rc = emit_json(list, out);
+	json_decref(list);
+	return rc;
+}
+
+static int export_bmf(const json_t *doc, const char *out)
+{
+	const json_t *cells = json_object_get(doc, "cells");
+	json_t *top = json_object();
+	int rc;
+
+	for (size_t i = 0; i < json_array_size(cells); i++) {
+		const json_t *c = json_array_get(cells, i);
+		double v[IPCB_REPS_MAX];
+		struct ipcb_spread sp;
+		char name[256];
+		unsigned n;
+
+		if (!has_figures(c))
+			continue;
+		cell_name(c, name, sizeof name);
+		n = rep_values(c, is_latency(c) ? "rtt_p50_ns" : "msgs_per_s", v);
+		ipcb_stats_spread(v, n, &sp);
+		/* Bencher's built-in measures: latency in ns, throughput in
+		 * operations (messages) per second. */
+		json_object_set_new(top, name,
+				    json_pack("{s:{s:f, s:f, s:f}}", is_latency(c) ? "latency" : "throughput",
+					      "value", sp.median, "lower_value", sp.ci_low, "upper_value",
+					      sp.ci_high));
+	}
+	rc = emit_json(top, out);
+	json_decref(top);
+	return rc;
+}
+
+/* ---- HdrHistogram ----------------------------------------------------- */
+
+struct hgrm_out {
+	FILE *f;
+	double scale;
+};
+
+static void hgrm_line(void *arg, const struct ipcb_hist_step *st)
+{
+	struct hgrm_out *o = arg;
+
+	if (st->percentile != 100.0)
+		fprintf(o->f, "%12.3f %2.12f %10llu %14.2f\n", (double)st->value / o->scale,
+			st->percentile / 100.0, (unsigned long long)st->total,
+			1.0 / (1.0 - st->percentile / 100.0));
+	else
+		fprintf(o->f, "%12.3f %2.12f %10llu\n", (double)st->value / o->scale,
+			st->percentile / 100.0, (unsigned long long)st->total);
+}
+
+/* The cell's merged histogram, rebuilt from its sparse buckets. */
+static struct ipcb_hist *rebuild(const json_t *c)
+{
+	const json_t *h = json_object_get(json_object_get(c, "latency"), "histogram");
+	const json_t *b = json_object_get(h, "buckets");
+	struct ipcb_hist *hist;
+
+	if (!json_is_object(h) || !json_is_array(b))
+		return NULL;
+	hist = ipcb_hist_new((uint64_t)json_integer_value(json_object_get(h, "lowest_trackable_ns")),
+			     (uint64_t)json_integer_value(json_object_get(h, "highest_trackable_ns")),
+			     (int)json_integer_value(json_object_get(h, "significant_figures")));
+	for (size_t i = 0; hist != NULL && i < json_array_size(b); i++) {
+		const json_t *e = json_array_get(b, i);
+
+		ipcb_hist_record_n(hist, (uint64_t)json_integer_value(json_array_get(e, 0)),
+				   (uint64_t)json_integer_value(json_array_get(e, 2)));
+	}
+	return hist;
+}
+
+/* The percentile distribution text of HdrHistogram (5 ticks per half
+ * distance), with its footer. */
+static int write_hgrm(FILE *f, const json_t *c, double scale)
+{
+	struct ipcb_hist *h = rebuild(c);
+	struct hgrm_out o = { f, scale };
+
+	if (h == NULL)
+		return -1;
+	fprintf(f, "%12s %14s %10s %14s\n\n", "Value", "Percentile", "TotalCount", "1/(1-Percentile)");
+	ipcb_hist_walk_percentiles(h, 5, hgrm_line, &o);
+	fprintf(f, "#[Mean    = %12.3f, StdDeviation   = %12.3f]\n", ipcb_hist_mean(h) / scale,
+		ipcb_hist_stddev_population(h) / scale);
+	fprintf(f, "#[Max     = %12.3f, Total count    = %12llu]\n",
+		h->total_count ? (double)ipcb_hist_highest_equivalent(h, h->max) / scale : 0.0,
+		(unsigned long long)h->total_count);
+	fprintf(f, "#[Buckets = %12d, SubBuckets     = %12d]\n", h->bucket_count, h->sub_count);
+	free(h);
+	return 0;
+}
+
+static int export_hgrm(const json_t *doc, const struct export_opts *o)
+{
+	const json_t *cells = json_object_get(doc, "cells");
+	unsigned written = 0;
+
+	if (o->cell == NULL && mkdir(o->output, 0777) != 0 && errno != EEXIST) {
+		fprintf(stderr, "%s: export: -o %s: %s\n", prog, o->output, strerror(errno));
+		return EXIT_FAILED;
+	}
+	for (size_t i = 0; i < json_array_size(cells); i++) {
+		const json_t *c = json_array_get(cells, i);
+		char name[256], path[4096];
+		FILE *f;
+
+		if (!is_latency(c) || !has_figures(c))
+			continue;
+		cell_name(c, name, sizeof name);
+		if (o->cell != NULL && strcmp(o->cell, name) != 0)
+			continue;
+		if (o->cell == NULL) {
+			for (char *p = name; *p; p++)
+				if (*p == '/')
+					*p = '_';
+			snprintf(path, sizeof path, "%s/%s.hgrm", o->output, name);
+		}
+		f = o->cell != NULL ? (o->output ? fopen(o->output, "w") : stdout) : fopen(path, "w");
+		if (f == NULL) {
+			fprintf(stderr, "%s: export: %s: %s\n", prog, o->cell ? o->output : path, strerror(errno));
+			return EXIT_FAILED;
+		}
+		write_hgrm(f, c, o->scale);
+		if (f != stdout && fclose(f) != 0) {
+			fprintf(stderr, "%s: export: writing %s: %s\n", prog, o->cell ? o->output : path,
+				strerror(errno));
+			return EXIT_FAILED;
+		}
+		written++;
+	}
+	if (written == 0) {
+		if (o->cell != NULL)
+			return usage_error("export: no latency cell named '%.200s' in %s", o->cell, o->input);
+		fprintf(stderr, "%s: export: %s has no latency cell with figures\n", prog, o->input);
+		return EXIT_FAILED;
+	}
+	return 0;
+}
+
+/* ---- CSV --------------------------------------------------------------- */
+
+/* A field, quoted when it holds a comma, a quote or a line break. */
+static void csv_field(FILE *f, const char *s, bool last)
+{
+	if (strpbrk(s, ",\"\n\r") != NULL) {
+		fputc('"', f);
+		for (; *s; s++) {
+			if (*s == '"')
+				fputc('"', f);
+			fputc(*s, f);
+		}
+		fputc('"', f);
+	} else {
+		fputs(s, f);
+	}
+	fputc(last ? '\n' : ',', f);
+}
+
+static void csv_num(FILE *f, const json_t *v)
+{
+	if (json_is_integer(v))
+		fprintf(f, "%lld,", (long long)json_integer_value(v));
+	else if (json_is_real(v))
+		fprintf(f, "%.10g,", json_real_value(v));
+	else
+		fputc(',', f);
+}
+
+static int export_csv(const json_t *doc, const char *out)
+{
+	static const char *const lat_keys[] = { "rtt_p50_ns", "rtt_p90_ns", "rtt_p99_ns", "rtt_p999_ns",
+						"rtt_p9999_ns", "rtt_min_ns", "rtt_max_ns", "rtt_mean_ns",
+						"rtt_count" };
+	const json_t *cells = json_object_get(doc, "cells");
+	FILE *f = out ? fopen(out, "w") : stdout;
+
+	if (f == NULL) {
+		fprintf(stderr, "%s: export: %s: %s\n", prog, out, strerror(errno));
+		return EXIT_FAILED;
+	}
+	fputs("name,mechanism,variant,test,msg_size_bytes,placement,cpu_a,cpu_b,pairs_at_once,status,"
+	      "repetitions,iterations_per_repetition,rtt_p50_ns,rtt_p90_ns,rtt_p99_ns,rtt_p999_ns,"
+	      "rtt_p9999_ns,rtt_min_ns,rtt_max_ns,rtt_mean_ns,rtt_count,x_floor,msgs_per_s,bytes_per_s,"
+	      "cpu_ns_per_op_a,cpu_ns_per_op_b,reason\n", f);
+	for (size_t i = 0; i < json_array_size(cells); i++) {
+		const json_t *c = json_array_get(cells, i);
+		const json_t *lat = json_object_get(c, "latency"), *tp = json_object_get(c, "throughput");
+		const json_t *req = json_object_get(json_object_get(c, "cpus"), "requested");
+		const json_t *cost = json_object_get(c, "cost");
+		char name[256];
+
+		cell_name(c, name, sizeof name);
+		csv_field(f, name, false);
+		csv_field(f, str_of(c, "mechanism"), false);
+		csv_field(f, str_of(c, "variant"), false);
+		csv_field(f, str_of(c, "test"), false);
+		csv_num(f, json_object_get(c, "msg_size_bytes"));
+		csv_field(f, str_of(c, "placement"), false);
+		csv_num(f, json_array_get(req, 0));
+		csv_num(f, json_array_get(req, 1));
+		csv_num(f, json_object_get(c, "pairs_at_once"));
+		csv_field(f, str_of(c, "status"), false);
+		csv_num(f, json_object_get(c, "repetitions_done"));
+		csv_num(f, json_object_get(c, "iterations"));
+		for (size_t k = 0; k < sizeof lat_keys / sizeof lat_keys[0]; k++)
+			csv_num(f, json_object_get(lat, lat_keys[k]));
+		csv_num(f, json_object_get(c, "x_floor"));
+		csv_num(f, json_object_get(tp, "msgs_per_s"));
+		csv_num(f, json_object_get(tp, "bytes_per_s"));
+		csv_num(f, json_object_get(json_object_get(cost, "a"), "cpu_ns"));
+		csv_num(f, json_object_get(json_object_get(cost, "b"), "cpu_ns"));
+		csv_field(f, str_of(c, "reason"), true);
+	}
+	if (f != stdout ? fclose(f) != 0 : fflush(f) != 0) {
+		fprintf(stderr, "%s: export: writing %s: %s\n", prog, out ? out : "stdout", strerror(errno));
+		return EXIT_FAILED;
+	}
+	return 0;
+}
+
+int cmd_export(int argc, char **argv)
+{
+	struct export_opts o;
+	struct ipcb_err err;
+	json_t *doc;
+	int rc = parse_export(argc, argv, &o);
+
+	if (rc != 0)
+		return rc < 0 ? 0 : rc;
+	if (ipcb_results_load(o.input, &doc, &err) != 0) {
+		print_err("export", &err);
+		return EXIT_USAGE;
+	}
+	switch (o.format) {
+	case F_GBENCH:
+		rc = export_gbench(doc, o.output);
+		break;
+	case F_GAB_LAT:
+	case F_GAB_TPUT:
+		rc = export_gab(doc, o.output, o.format == F_GAB_LAT);
+		break;
+	case F_BMF:
+		rc = export_bmf(doc, o.output);
+		break;
+	case F_HGRM:
+		rc = export_hgrm(doc, &o);
+		break;
+	default:
+		rc = export_csv(doc, o.output);
+		break;
+	}
+	json_decref(doc);
+	return rc;
+}

@@ -1,0 +1,130 @@
+#!/bin/sh
+# ipcbench compare on fixtures: identical files, a clear slowdown, a change
+# within the noise, a speed-up, a newly failed cell, one-sided cells,
+# different machines, bad input; and a real run slowed by a test fault.
+. "${top_srcdir:-$(dirname "$0")/..}/tests/lib.sh"
+
+base="$top_srcdir/tests/fixtures/results/base.json"
+
+# derive NAME PYTHON: a copy of the fixture changed by PYTHON (d is the
+# document; lat(r, f) scales a latency repetition, tput(r, f) a throughput one).
+derive() {
+	"$PYTHON3" - "$base" "$T/$1.json" "$2" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+def lat(r, f):
+    for k in ("rtt_p50_ns", "rtt_p99_ns", "rtt_p999_ns"):
+        r[k] = r[k] * f
+def tput(r, f):
+    for k in ("msgs_per_s", "bytes_per_s"):
+        if r.get(k) is not None:
+            r[k] = r[k] * f
+exec(sys.argv[3])
+json.dump(d, open(sys.argv[2], "w"))
+PY
+}
+
+# cmp_ok WHAT WANT-RC GREP ARGS...: compare exits WANT-RC and its output has GREP.
+cmp_ok() {
+	what=$1
+	want=$2
+	pattern=$3
+	shift 3
+	run_ipcbench compare "$@"
+	[ $rc -eq "$want" ] && grep -q -- "$pattern" "$T/stdout"
+	ok $? "$what: exit $want (got $rc), output has '$pattern'"
+	[ $rc -eq "$want" ] || diag <"$T/stderr"
+}
+
+cells=$(json_query "$base" "len([c for c in d['cells'] if c['repetitions']])")
+
+cmp_ok "identical files" 0 "^$cells same, 0 slower" "$base" "$base"
+
+derive slow30 "
+for c in d['cells']:
+    for r in c['repetitions']:
+        (lat(r, 1.3) if c['test'] == 'latency' else tput(r, 1 / 1.3))"
+cmp_ok "a 30% slowdown everywhere" 1 "^0 same, $cells slower" "$base" "$T/slow30.json"
+
+derive noise "
+for c in d['cells']:
+    for i, r in enumerate(c['repetitions']):
+        f = 1 + 0.02 * (i % 3 - 1)
+        (lat(r, f) if c['test'] == 'latency' else tput(r, f))"
+cmp_ok "a change within the noise (+-2% per repetition)" 0 "^$cells same, 0 slower" "$base" "$T/noise.json"
+
+derive fast "
+for c in d['cells']:
+    for r in c['repetitions']:
+        (lat(r, 0.7) if c['test'] == 'latency' else tput(r, 1 / 0.7))"
+cmp_ok "a 30% speed-up" 0 "0 slower, $cells faster" "$base" "$T/fast.json"
+
+derive failed "
+c = [c for c in d['cells'] if c['repetitions']][0]
+c['status'] = 'failed'; c['reason'] = 'side B was killed'; c['repetitions'] = []"
+cmp_ok "a cell that failed where it ran before" 1 "1 failed" "$base" "$T/failed.json"
+
+derive fewer "d['cells'] = d['cells'][1:]"
+first=$(json_query "$base" "d['cells'][0]['variant'] + ' ' + d['cells'][0]['test']")
+cmp_ok "a cell present in BASE only is listed" 0 "^only in BASE: $first" "$base" "$T/fewer.json"
+cmp_ok "and one present in NEW only" 0 "^only in NEW:  $first" "$T/fewer.json" "$base"
+
+derive elsewhere "d['system']['hostname'] = 'another-host'; d['system']['kernel']['release'] = '0.0.1'"
+run_ipcbench compare "$base" "$T/elsewhere.json"
+[ $rc -eq 0 ] && grep -q "different hostname" "$T/stderr" && grep -q "different kernel" "$T/stderr"
+ok $? "different machines and kernels are warned about"
+
+run_ipcbench compare --json "$T/cmp.json" "$base" "$T/slow30.json"
+[ $rc -eq 1 ] && [ "$(json_query "$T/cmp.json" "d['regressed'] and d['summary']['slower'] == $cells and all(c['verdict'] == 'slower' and c['p_value'] < 0.05 and c['ratio'] > 1.29 or c['unit'] != 'ns' for c in d['cells'])")" = True ]
+ok $? "--json: the comparison as JSON (verdicts, p-values, ratios)"
+
+run_ipcbench compare --metric p99 "$base" "$T/slow30.json"
+[ $rc -eq 1 ]
+ok $? "--metric p99"
+run_ipcbench compare --metric throughput "$base" "$T/slow30.json"
+[ $rc -eq 1 ] && ! grep -q ' latency ' "$T/stdout"
+ok $? "--metric throughput compares throughput cells only"
+run_ipcbench compare --threshold 40% "$base" "$T/slow30.json"
+[ $rc -eq 0 ]
+ok $? "--threshold 40%: a 30% change is not enough"
+
+# Unusable input: exit 2, one line naming the file and the problem.
+: >"$T/empty.json"
+head -c 300 "$base" >"$T/truncated.json"
+echo "hello" >"$T/text.json"
+derive schema2 "d['schema_version'] = 2"
+echo '{"schema_version": 1, "system": {}, "cells": [], "n": 1e999}' >"$T/huge.json"
+"$PYTHON3" -c 'print("[" * 100000 + "]" * 100000)' >"$T/deep.json"
+derive nocells "del d['cells']"
+derive badcell "d['cells'][0]['msg_size_bytes'] = 'large'"
+derive disjoint "
+for c in d['cells']:
+    c['msg_size_bytes'] += 1"
+for bad in empty truncated text schema2 huge deep nocells badcell; do
+	run_ipcbench compare "$base" "$T/$bad.json"
+	[ $rc -eq 2 ] && [ "$(wc -l <"$T/stderr")" -eq 1 ] && grep -q "$bad.json" "$T/stderr"
+	ok $? "compare with $bad input: exit 2, one line naming the file: $(cat "$T/stderr")"
+done
+run_ipcbench compare "$base" "$T/disjoint.json"
+[ $rc -eq 2 ] && grep -q "no cell in common" "$T/stderr"
+ok $? "nothing in common: exit 2"
+run_ipcbench compare "$base" "$T/missing.json"
+[ $rc -eq 2 ] && grep -q "missing.json: No such file" "$T/stderr"
+ok $? "a missing file: exit 2"
+run_ipcbench compare "$base"
+[ $rc -eq 2 ] && grep -q "give two results files" "$T/stderr"
+ok $? "one file only: exit 2"
+
+# A real mechanism, slowed by a fixed delay before every send of side A.
+serialize
+run_ipcbench --mech pipe --sizes 64 --test latency --quick --json "$T/real-base.json"
+base_rc=$rc
+IPCBENCH_FAULT='pipe:delay=10000-a' run_ipcbench --mech pipe --sizes 64 --test latency --quick \
+	--json "$T/real-slow.json"
+[ $base_rc -eq 0 ] && [ $rc -eq 0 ]
+ok $? "two real runs, the second with a 10 us delay before each send"
+run_ipcbench compare "$T/real-base.json" "$T/real-slow.json"
+[ $rc -eq 1 ] && grep -q "slower" "$T/stdout" && grep -q "injected fault" "$T/stderr"
+ok $? "the slowed run is flagged slower (exit 1), and the fault is pointed out"
+assert_clean "compare"
+done_testing
