@@ -411,17 +411,79 @@ struct hgrm_out {
 	double scale;
 };
 
+/* v with `decimals` fraction digits the way Java's Formatter writes it
+ * (HdrHistogram's reference output): the shortest decimal that reads back
+ * as v, then rounded half up, where printf rounds the exact binary value
+ * half to even. They differ on halves such as 0.9997802734375. */
+static void jfixed(double v, int decimals, int width, char *out, size_t len)
+{
+	char e[40], digits[24], d[96], fixed[128];
+	int nd = 0, point, ip, total, n = 0;
+	bool neg = v < 0;
+
+	if (neg)
+		v = -v;
+	if (!isfinite(v) || v >= 1e30 || decimals > 40) {
+		snprintf(out, len, "%*.*f", width, decimals, neg ? -v : v);
+		return;
+	}
+	/* Shortest digits that read back as v: d.ddd e[+-]XX. */
+	for (int prec = 1; prec <= 17; prec++) {
+		snprintf(e, sizeof e, "%.*e", prec - 1, v);
+		if (strtod(e, NULL) == v)
+			break;
+	}
+	for (const char *p = e; *p != 'e'; p++)
+		if (*p >= '0' && *p <= '9')
+			digits[nd++] = *p;
+	point = atoi(strchr(e, 'e') + 1) + 1; /* v = 0.digits x 10^point */
+	ip = point > 0 ? point : 1;	      /* integer digits written */
+	total = ip + decimals;		      /* digits kept */
+	/* d[i] is the digit of 10^(ip-1-i); d[total] decides the rounding. */
+	for (int i = 0; i <= total; i++) {
+		int k = point - ip + i; /* index into digits */
+
+		d[i] = k >= 0 && k < nd ? digits[k] : '0';
+	}
+	if (d[total] >= '5') { /* half up */
+		int i = total - 1;
+
+		while (i >= 0 && d[i] == '9')
+			d[i--] = '0';
+		if (i >= 0) {
+			d[i]++;
+		} else {
+			memmove(d + 1, d, (size_t)total);
+			d[0] = '1';
+			ip++;
+		}
+	}
+	if (neg)
+		fixed[n++] = '-';
+	memcpy(fixed + n, d, (size_t)ip);
+	n += ip;
+	if (decimals > 0) {
+		fixed[n++] = '.';
+		memcpy(fixed + n, d + ip, (size_t)decimals);
+		n += decimals;
+	}
+	fixed[n] = '\0';
+	snprintf(out, len, "%*s", width, fixed);
+}
+
 static void hgrm_line(void *arg, const struct ipcb_hist_step *st)
 {
 	struct hgrm_out *o = arg;
+	char v[48], p[48], inv[48];
 
-	if (st->percentile != 100.0)
-		fprintf(o->f, "%12.3f %2.12f %10llu %14.2f\n", (double)st->value / o->scale,
-			st->percentile / 100.0, (unsigned long long)st->total,
-			1.0 / (1.0 - st->percentile / 100.0));
-	else
-		fprintf(o->f, "%12.3f %2.12f %10llu\n", (double)st->value / o->scale,
-			st->percentile / 100.0, (unsigned long long)st->total);
+	jfixed((double)st->value / o->scale, 3, 12, v, sizeof v);
+	jfixed(st->percentile / 100.0, 12, 2, p, sizeof p);
+	if (st->percentile != 100.0) {
+		jfixed(1.0 / (1.0 - st->percentile / 100.0), 2, 14, inv, sizeof inv);
+		fprintf(o->f, "%s %s %10llu %s\n", v, p, (unsigned long long)st->total, inv);
+	} else {
+		fprintf(o->f, "%s %s %10llu\n", v, p, (unsigned long long)st->total);
+	}
 }
 
 /* The cell's merged histogram, rebuilt from its sparse buckets. */
@@ -456,11 +518,17 @@ static int write_hgrm(FILE *f, const json_t *c, double scale)
 		return -1;
 	fprintf(f, "%12s %14s %10s %14s\n\n", "Value", "Percentile", "TotalCount", "1/(1-Percentile)");
 	ipcb_hist_walk_percentiles(h, 5, hgrm_line, &o);
-	fprintf(f, "#[Mean    = %12.3f, StdDeviation   = %12.3f]\n", ipcb_hist_mean(h) / scale,
-		ipcb_hist_stddev_population(h) / scale);
-	fprintf(f, "#[Max     = %12.3f, Total count    = %12llu]\n",
-		h->total_count ? (double)ipcb_hist_highest_equivalent(h, h->max) / scale : 0.0,
-		(unsigned long long)h->total_count);
+	{
+		char mean[48], sd[48], max[48];
+
+		jfixed(ipcb_hist_mean(h) / scale, 3, 12, mean, sizeof mean);
+		jfixed(ipcb_hist_stddev_population(h) / scale, 3, 12, sd, sizeof sd);
+		jfixed(h->total_count ? (double)ipcb_hist_highest_equivalent(h, h->max) / scale : 0.0, 3,
+		       12, max, sizeof max);
+		fprintf(f, "#[Mean    = %s, StdDeviation   = %s]\n", mean, sd);
+		fprintf(f, "#[Max     = %s, Total count    = %12llu]\n", max,
+			(unsigned long long)h->total_count);
+	}
 	fprintf(f, "#[Buckets = %12d, SubBuckets     = %12d]\n", h->bucket_count, h->sub_count);
 	free(h);
 	return 0;

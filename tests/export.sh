@@ -1,0 +1,158 @@
+#!/bin/sh
+# ipcbench export: every format against a golden file made from the
+# fixture, and against the tools that read it: Google Benchmark's
+# compare.py, HdrHistogram's own percentile output (Java), the shapes that
+# github-action-benchmark and Bencher read, and a CSV parser.
+. "${top_srcdir:-$(dirname "$0")/..}/tests/lib.sh"
+
+base="$top_srcdir/tests/fixtures/results/base.json"
+golden="$top_srcdir/tests/golden"
+cell="pipe/latency/64/same-node/0-1"
+
+for f in gbench gab-latency gab-throughput bmf csv; do
+	run_ipcbench export --format $f "$base"
+	cp "$T/stdout" "$T/export.$f"
+	[ $rc -eq 0 ] && cmp -s "$T/stdout" "$golden/export.$f"
+	ok $? "--format $f matches its golden file"
+	[ $rc -eq 0 ] && [ -s "$T/stdout" ] || diag <"$T/stderr"
+done
+run_ipcbench export --format hgrm --cell "$cell" "$base"
+cp "$T/stdout" "$T/export.hgrm"
+[ $rc -eq 0 ] && cmp -s "$T/stdout" "$golden/export.hgrm"
+ok $? "--format hgrm --cell matches its golden file"
+
+# Google Benchmark: the fields its tools read, and its own compare.py.
+"$PYTHON3" - "$T/export.gbench" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+ctx = d["context"]
+for k in ("date", "host_name", "executable", "num_cpus", "mhz_per_cpu", "cpu_scaling_enabled",
+          "caches", "load_avg", "library_build_type"):
+    assert k in ctx, k
+assert d["benchmarks"]
+for b in d["benchmarks"]:
+    for k in ("name", "run_name", "run_type", "repetitions", "threads", "iterations", "real_time",
+              "cpu_time", "time_unit"):
+        assert k in b, (b["name"], k)
+    assert b["run_type"] in ("iteration", "aggregate")
+    assert b["time_unit"] == "ns"
+    if b["run_type"] == "aggregate":
+        assert b["aggregate_name"] in ("mean", "median", "stddev", "cv") and b["aggregate_unit"] in ("time", "percentage")
+    else:
+        assert b["repetition_index"] < b["repetitions"]
+PY
+ok $? "gbench: context and every benchmark carry Google Benchmark's fields"
+compare_py=/usr/share/benchmark/compare.py
+if [ -f "$compare_py" ]; then
+	"$PYTHON3" "$compare_py" benchmarks "$T/export.gbench" "$T/export.gbench" >"$T/gb" 2>&1
+	[ $? -eq 0 ] && grep -q "$cell" "$T/gb" && grep -q "${cell}_pvalue" "$T/gb" && grep -q "${cell}_median" "$T/gb"
+	ok $? "gbench: Google Benchmark's compare.py reads it (U test and aggregates)"
+else
+	echo "ok $((tap_n = tap_n + 1)) # SKIP Google Benchmark's compare.py (libbenchmark-tools) is not installed"
+fi
+
+# github-action-benchmark's custom formats: an array of {name, unit, value, range?, extra?}.
+for f in gab-latency gab-throughput; do
+	"$PYTHON3" - "$T/export.$f" "$f" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert isinstance(d, list) and d
+names = set()
+for e in d:
+    assert set(e) <= {"name", "unit", "value", "range", "extra"}, e
+    assert isinstance(e["name"], str) and isinstance(e["unit"], str)
+    assert isinstance(e["value"], (int, float)) and e["value"] > 0
+    assert isinstance(e.get("range", ""), str) and isinstance(e.get("extra", ""), str)
+    assert e["name"] not in names
+    names.add(e["name"])
+    assert ("/latency/" in e["name"]) == (sys.argv[2] == "gab-latency")
+PY
+	ok $? "$f: the array of {name, unit, value, range, extra} github-action-benchmark reads"
+done
+
+# Bencher Metric Format: benchmark -> measure -> {value, lower_value, upper_value}.
+"$PYTHON3" - "$T/export.bmf" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert isinstance(d, dict) and d
+for name, measures in d.items():
+    assert isinstance(measures, dict) and len(measures) == 1
+    for m, v in measures.items():
+        assert m in ("latency", "throughput")
+        assert set(v) == {"value", "lower_value", "upper_value"}
+        assert v["lower_value"] <= v["value"] <= v["upper_value"]
+PY
+ok $? "bmf: benchmark -> latency or throughput -> value within [lower_value, upper_value]"
+
+# HdrHistogram: the library's own output for the same counts, if Java and
+# the HdrHistogram jar are here.
+jar=/usr/share/java/hdrhistogram.jar
+if command -v javac >/dev/null 2>&1 && [ -f "$jar" ]; then
+	mkdir -p "$T/java"
+	javac -d "$T/java" -cp "$jar" "$top_srcdir/tests/tools/Hgrm.java" 2>"$T/javac" &&
+	"$PYTHON3" - "$base" "$T" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+n = 0
+for c in d["cells"]:
+    if c["test"] != "latency" or not c["repetitions"]:
+        continue
+    h = c["latency"]["histogram"]
+    name = "%s/latency/%d/%s/%d-%d" % (c["variant"].replace(" ", ":"), c["msg_size_bytes"],
+                                        c["placement"], *c["cpus"]["requested"])
+    with open("%s/counts.%d" % (sys.argv[2], n), "w") as f:
+        f.write("\n".join("%d %d" % (b[0], b[2]) for b in h["buckets"]) + "\n")
+    with open("%s/names" % sys.argv[2], "a") as f:
+        f.write("%d %d %d %d %s\n" % (n, h["lowest_trackable_ns"], h["highest_trackable_ns"],
+                                     h["significant_figures"], name))
+    n += 1
+PY
+	same=0
+	total=0
+	while read -r n lo hi sig name; do
+		total=$((total + 1))
+		java -cp "$jar:$T/java" Hgrm "$lo" "$hi" "$sig" 1000.0 <"$T/counts.$n" >"$T/java.$n" 2>&1
+		run_ipcbench export --format hgrm --cell "$name" "$base"
+		cmp -s "$T/java.$n" "$T/stdout" && same=$((same + 1))
+	done <"$T/names"
+	[ $total -gt 0 ] && [ $same -eq $total ]
+	ok $? "hgrm: identical to HdrHistogram's outputPercentileDistribution for $same of $total latency cells"
+else
+	echo "ok $((tap_n = tap_n + 1)) # SKIP no Java compiler or HdrHistogram jar (libhdrhistogram-java)"
+fi
+
+# CSV: a header of unit-carrying names and one row per cell.
+"$PYTHON3" - "$T/export.csv" "$base" <<'PY'
+import csv, json, sys
+rows = list(csv.DictReader(open(sys.argv[1])))
+d = json.load(open(sys.argv[2]))
+assert len(rows) == len(d["cells"])
+for r, c in zip(rows, d["cells"]):
+    assert r["mechanism"] == c["mechanism"] and r["status"] == c["status"]
+    assert int(r["msg_size_bytes"]) == c["msg_size_bytes"]
+    if c["test"] == "latency" and c["latency"]:
+        assert int(r["rtt_p50_ns"]) == c["latency"]["rtt_p50_ns"]
+    if c["status"] == "skipped":
+        assert r["reason"] == c["reason"]
+PY
+ok $? "csv: one row per cell, figures and reasons as in the results"
+
+run_ipcbench export --format hgrm -o "$T/hgrm" "$base"
+[ $rc -eq 0 ] && [ "$(ls "$T/hgrm" | wc -l)" -eq "$(json_query "$base" "len([c for c in d['cells'] if c['test'] == 'latency' and c['repetitions']])")" ]
+ok $? "hgrm -o DIR: one file per latency cell"
+
+run_ipcbench export --format gbnech "$base"
+[ $rc -eq 2 ] && grep -q "did you mean 'gbench'" "$T/stderr"
+ok $? "an unknown format: exit 2 with a suggestion"
+run_ipcbench export --format hgrm "$base"
+[ $rc -eq 2 ] && grep -q -- "--cell" "$T/stderr"
+ok $? "hgrm without --cell or -o: exit 2"
+run_ipcbench export --format hgrm --cell nosuch/cell "$base"
+[ $rc -eq 2 ] && grep -q "nosuch/cell" "$T/stderr"
+ok $? "hgrm --cell naming no cell: exit 2"
+echo '{"schema_version": 1' >"$T/trunc.json"
+run_ipcbench export --format csv "$T/trunc.json"
+[ $rc -eq 2 ] && [ "$(wc -l <"$T/stderr")" -eq 1 ] && grep -q "trunc.json: not valid JSON" "$T/stderr"
+ok $? "a truncated file: exit 2, one line"
+assert_clean "export"
+done_testing
