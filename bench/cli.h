@@ -30,6 +30,10 @@ int bad_option(int c, char **argv, const struct option *opts);
  * 0, or a one-line error naming opt and the CPU (EXIT_USAGE). */
 int check_cpu(const char *opt, int cpu);
 
+/* Enough free file descriptors for this many pairs at once? 0, or a
+ * one-line error naming RLIMIT_NOFILE and EXIT_FAILED. */
+int check_fd_headroom(unsigned pairs);
+
 /* SIGINT/SIGTERM stop the running repetition and the run. */
 void install_stop_handlers(void);
 
@@ -45,5 +49,7 @@ extern const char compare_usage[];
 int cmd_compare(int argc, char **argv);
 extern const char export_usage[];
 int cmd_export(int argc, char **argv);
+extern const char cleanup_usage[];
+int cmd_cleanup(int argc, char **argv);
 
 #endif

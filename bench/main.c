@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -9,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -352,6 +354,27 @@ static int build_variants(struct run_opts *o)
 }
 
 /* Check a CPU against the machine: exists, online, allowed. */
+int check_fd_headroom(unsigned pairs)
+{
+	/* Each pair's objects and the harness's own (wake-up pipe, registry,
+	 * probes of /proc and /sys) fit in this many with room to spare. */
+	int need = 8 * (int)pairs + 8, got = 0, fds[8 * IPCB_PAIRS_MAX + 8];
+	struct rlimit rl;
+
+	while (got < need && (fds[got] = open("/dev/null", O_RDONLY | O_CLOEXEC)) >= 0)
+		got++;
+	for (int i = 0; i < got; i++)
+		close(fds[i]);
+	if (got == need)
+		return 0;
+	getrlimit(RLIMIT_NOFILE, &rl);
+	fprintf(stderr,
+		"%s: only %d file descriptors are free (RLIMIT_NOFILE is %llu): %u pair%s need%s %d; raise it with 'ulimit -n %d'\n",
+		prog, got, (unsigned long long)rl.rlim_cur, pairs, pairs == 1 ? "" : "s", pairs == 1 ? "s" : "",
+		need, rl.rlim_cur + (rlim_t)need < 1024 ? 1024 : (int)(rl.rlim_cur + (rlim_t)need));
+	return EXIT_FAILED;
+}
+
 int check_cpu(const char *opt, int cpu)
 {
 	cpu_set_t present, online, allowed;
@@ -592,8 +615,13 @@ static void show_progress(void *arg, const struct ipcb_cell *c, unsigned rep, si
 	fflush(stderr);
 }
 
+/* The first SIGINT/SIGTERM stops the run cleanly (children killed, objects
+ * removed, results so far written); a second one exits at once, still
+ * removing the objects. */
 static void on_stop_signal(int signo)
 {
+	if (ipcb_harness_stop_signal() != 0)
+		ipcb_harness_abort(signo);
 	ipcb_harness_request_stop(signo);
 }
 
@@ -868,16 +896,22 @@ static void fill_params(const struct run_opts *o, struct ipcb_params *p)
 
 static void print_outcome(struct ipcb_run *const *runs, size_t n, int status)
 {
-	size_t failed = 0;
+	size_t failed = 0, refs = 0;
 
-	for (size_t r = 0; r < n; r++)
+	for (size_t r = 0; r < n; r++) {
 		failed += ipcb_run_count(runs[r], IPCB_FAILED);
+		refs += (runs[r]->floor != NULL && runs[r]->floor->status == IPCB_FAILED) +
+			(runs[r]->harness != NULL && runs[r]->harness->status == IPCB_FAILED);
+	}
 	if (status > 128)
 		fprintf(stderr, "%s: interrupted by signal %d; results so far are kept\n", prog,
 			status - 128);
 	else if (status == EXIT_UNSUPPORTED)
 		fprintf(stderr, "%s: nothing selected can run here (every cell was skipped; see the notes)\n",
 			prog);
+	else if (status == EXIT_FAILED && refs > 0)
+		fprintf(stderr, "%s: %zu cell%s and %zu reference measurement%s (floor, harness) failed (see above)\n",
+			prog, failed, failed == 1 ? "" : "s", refs, refs == 1 ? "" : "s");
 	else if (status == EXIT_FAILED)
 		fprintf(stderr, "%s: %zu cell%s failed (see the notes under the table)\n", prog, failed,
 			failed == 1 ? "" : "s");
@@ -943,6 +977,8 @@ static int cmd_run(int argc, char **argv)
 		print_err("IPCBENCH_FAULT", &err);
 		return EXIT_USAGE;
 	}
+	if ((rc = check_fd_headroom((unsigned)o.pairs)) != 0)
+		return rc;
 	if ((rc = resolve_placements(&o, pl, &n_pl)) != 0 || (rc = setup_clock(&o, &p.clock)) != 0 ||
 	    (rc = check_noise(&o, pl, n_pl, &warnings)) != 0)
 		return rc;
@@ -1087,6 +1123,7 @@ static const struct command commands[] = {
 	{ "matrix", cmd_matrix, "round trips between every pair of CPUs (core-to-core map)", matrix_usage },
 	{ "compare", cmd_compare, "compare two results files: faster, slower or the same, cell by cell", compare_usage },
 	{ "export", cmd_export, "convert a results file for other tools (gbench, gab-*, bmf, hgrm, csv)", export_usage },
+	{ "cleanup", cmd_cleanup, "remove IPC objects left by ipcbench runs that were killed", cleanup_usage },
 	{ "help", cmd_help, "show help for a command", NULL },
 	{ "version", cmd_version, "print the version", NULL },
 };

@@ -22,6 +22,7 @@
 #include "harness/mem.h"
 #include "harness/msg.h"
 #include "harness/pin.h"
+#include "harness/reg.h"
 
 /* Child states in the shared page. */
 enum { SIDE_STARTING = 0, SIDE_READY, SIDE_DONE, SIDE_FAILED };
@@ -124,11 +125,12 @@ int ipcb_harness_init(struct ipcb_err *err)
 	sigemptyset(&sa.sa_mask);
 	if (sigaction(SIGCHLD, &sa, NULL) != 0)
 		return ipcb_err_set(err, errno, "sigaction(SIGCHLD)");
-	return 0;
+	return ipcb_reg_init(err);
 }
 
 void ipcb_harness_fini(void)
 {
+	ipcb_reg_fini();
 	signal(SIGCHLD, SIG_DFL);
 	for (int i = 0; i < 2; i++) {
 		if (wake_fd[i] >= 0)
@@ -767,6 +769,28 @@ static bool fault_applies(const struct ipcb_rep_spec *spec)
 }
 
 /* Fork every side of every pair. On failure no child is left. */
+/* The children of the repetition under way, for ipcb_harness_abort. */
+static struct brood *volatile live_brood;
+
+_Noreturn void ipcb_harness_abort(int signo)
+{
+	static const char msg[] = "ipcbench: stopped at once by a second signal: "
+				  "IPC objects removed, no results written\n";
+	struct brood *b = live_brood;
+
+	if (b != NULL) {
+		for (unsigned i = 0; i < b->n; i++)
+			if (b->kid[i].pid > 0)
+				kill(b->kid[i].pid, SIGKILL);
+		for (unsigned i = 0; i < b->n; i++)
+			if (b->kid[i].pid > 0)
+				(void)waitpid(b->kid[i].pid, NULL, 0);
+	}
+	ipcb_reg_remove_all();
+	(void)!write(STDERR_FILENO, msg, sizeof msg - 1);
+	_exit(128 + signo);
+}
+
 static int spawn(struct ipcb_arena *ar, const struct ipcb_rep_spec *spec,
 		 const struct ipcb_mech *m, void *const *st, struct brood *b,
 		 struct ipcb_rep_out *out)
@@ -845,12 +869,14 @@ int ipcb_rep_run(struct ipcb_arena *ar, const struct ipcb_rep_spec *spec,
 	rc = setup_pairs(spec, st, wrapped, out);
 	if (rc == 0) {
 		drain_wake_pipe();
+		live_brood = &b;
 		rc = spawn(ar, spec, wrapped[0] ? &ipcb_fault_mech : spec->mech,
 			   wrapped[0] ? wrapped : st, &b, out);
 		if (rc != 0)
 			out->status = IPCB_FAILED;
 		else
 			rc = supervise(ar->sh, &b, spec, out);
+		live_brood = NULL;
 		for (unsigned k = 0; k < spec->pairs; k++) {
 			out->pair[k].side[0] = ar->sh->slot[k].side[0].obs;
 			out->pair[k].side[1] = ar->sh->slot[k].side[1].obs;

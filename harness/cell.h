@@ -110,4 +110,9 @@ void ipcb_harness_request_stop(int signo);
 /* The signal passed to ipcb_harness_request_stop, or 0. */
 int ipcb_harness_stop_signal(void);
 
+/* For a second SIGINT/SIGTERM: kill and reap the children of the
+ * repetition under way, remove every registered IPC object (reg.h) and
+ * _exit(128 + signo) at once. Async-signal-safe; never returns. */
+_Noreturn void ipcb_harness_abort(int signo);
+
 #endif

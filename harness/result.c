@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "harness/pin.h"
+#include "harness/reg.h"
 #include "harness/result.h"
 #include "harness/stats.h"
 
@@ -575,7 +576,15 @@ static int make_temp(const char *dir, const char *base, char *tmp, struct ipcb_e
 	fd = mkstemp(tmp);
 	if (fd < 0)
 		return ipcb_err_set(err, errno, "cannot create a file in '%s'", dir);
+	/* A second Ctrl-C removes it (reg.h). */
+	(void)ipcb_reg_add(IPCB_OBJ_FILE, 0, tmp);
 	return fd;
+}
+
+static void drop_temp(const char *tmp)
+{
+	(void)unlink(tmp);
+	ipcb_reg_del(IPCB_OBJ_FILE, 0, tmp);
 }
 
 int ipcb_result_check_target(const char *path, struct ipcb_err *err)
@@ -598,7 +607,7 @@ int ipcb_result_check_target(const char *path, struct ipcb_err *err)
 	if (fd < 0)
 		return ipcb_err_set(err, -fd, "--json '%s': cannot create a file in '%s'", path, dir);
 	close(fd);
-	unlink(tmp);
+	drop_temp(tmp);
 	return 0;
 }
 
@@ -635,25 +644,26 @@ int ipcb_result_write(const json_t *doc, const char *path, struct ipcb_err *err)
 	if (f == NULL) {
 		rc = ipcb_err_set(err, errno, "fdopen(%s)", tmp);
 		close(fd);
-		unlink(tmp);
+		drop_temp(tmp);
 		return rc;
 	}
 	errno = 0;
 	if (dump_to(doc, f) != 0 || fsync(fd) != 0) {
 		rc = ipcb_err_set(err, errno ? errno : EIO, "writing %s", path);
 		fclose(f);
-		unlink(tmp);
+		drop_temp(tmp);
 		return rc;
 	}
 	if (fclose(f) != 0) {
 		rc = ipcb_err_set(err, errno, "closing %s", tmp);
-		unlink(tmp);
+		drop_temp(tmp);
 		return rc;
 	}
 	if (rename(tmp, path) != 0) {
 		rc = ipcb_err_set(err, errno, "rename(%s, %s)", tmp, path);
-		unlink(tmp);
+		drop_temp(tmp);
 		return rc;
 	}
+	ipcb_reg_del(IPCB_OBJ_FILE, 0, tmp);
 	return 0;
 }

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "harness/reg.h"
 #include "harness/tmpdir.h"
 
 int ipcb_tmpdir_create(char *dir, size_t len, struct ipcb_err *err)
@@ -32,6 +33,12 @@ int ipcb_tmpdir_create(char *dir, size_t len, struct ipcb_err *err)
 		dir[0] = '\0';
 		return -e;
 	}
+	if (ipcb_reg_add(IPCB_OBJ_DIR, 0, dir) != 0) {
+		(void)rmdir(dir);
+		ipcb_err_set(err, ENOSPC, "too many IPC objects at once to keep track of");
+		dir[0] = '\0';
+		return -ENOSPC;
+	}
 	return 0;
 }
 
@@ -53,6 +60,7 @@ void ipcb_tmpdir_remove(char *dir)
 {
 	if (dir[0] != '\0') {
 		(void)rmdir(dir);
+		ipcb_reg_del(IPCB_OBJ_DIR, 0, dir);
 		dir[0] = '\0';
 	}
 }

@@ -12,8 +12,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/resource.h>
+#include <unistd.h>
 
 #include "harness/sysfs.h"
+#include "harness/reg.h"
 #include "harness/tmpdir.h"
 #include "mechanisms/mech.h"
 
@@ -56,7 +58,19 @@ static int explain(int e, size_t size, long depth, struct ipcb_err *err)
 			ipcb_err_hint(err, "raise it (sysctl -w fs.mqueue.msg_max=%ld) or lower -o depth", depth);
 		}
 		return -EMSGSIZE;
-	case EMFILE:
+	case EMFILE: {
+		int probe = dup(0);
+
+		if (probe < 0 && errno == EMFILE) {
+			getrlimit(RLIMIT_NOFILE, &rl);
+			ipcb_err_set(err, 0, "the process has no file descriptor left (RLIMIT_NOFILE is %llu)",
+				     (unsigned long long)rl.rlim_cur);
+			ipcb_err_hint(err, "raise it with 'ulimit -n N'");
+			return -EMFILE;
+		}
+		if (probe >= 0)
+			close(probe);
+	}
 		getrlimit(RLIMIT_MSGQUEUE, &rl);
 		/* The kernel reports an exhausted per-user byte budget as EMFILE. */
 		ipcb_err_set(err, 0,
@@ -67,9 +81,9 @@ static int explain(int e, size_t size, long depth, struct ipcb_err *err)
 			      (unsigned long long)rl.rlim_max);
 		return -EMSGSIZE;
 	case ENOSPC:
-		ipcb_err_set(err, 0, "fs.mqueue.queues_max (%llu) queues exist already",
+		ipcb_err_set(err, 0, "no more POSIX queues: fs.mqueue.queues_max (%llu) is reached (a pair needs 2)",
 			     (unsigned long long)read_limit(MQ_DIR "queues_max"));
-		ipcb_err_hint(err, "raise it (sysctl -w fs.mqueue.queues_max=N) or remove stale queues");
+		ipcb_err_hint(err, "raise it (sysctl -w fs.mqueue.queues_max=N) or remove stale queues (ipcbench cleanup removes those of killed runs)");
 		return -EMSGSIZE;
 	case ENOSYS:
 		ipcb_err_set(err, 0, "POSIX message queues are not available in this kernel");
@@ -90,10 +104,18 @@ static int open_pair(mqd_t q[2], size_t size, long depth, struct ipcb_err *err)
 
 		if (ipcb_unique_name(name, sizeof name, i ? "ba" : "ab") != 0)
 			return ipcb_err_set(err, ENAMETOOLONG, "queue name");
+		/* Registered before it exists, so that no kill finds it unknown. */
+		if (ipcb_reg_add(IPCB_OBJ_MQUEUE, 0, name) != 0)
+			return ipcb_err_set(err, ENOSPC, "too many IPC objects at once to keep track of");
 		q[i] = mq_open(name, O_CREAT | O_EXCL | O_RDWR | O_CLOEXEC, 0600, &attr);
-		if (q[i] == (mqd_t)-1)
-			return explain(errno, size, depth, err);
+		if (q[i] == (mqd_t)-1) {
+			int e = errno;
+
+			ipcb_reg_del(IPCB_OBJ_MQUEUE, 0, name);
+			return explain(e, size, depth, err);
+		}
 		(void)mq_unlink(name);
+		ipcb_reg_del(IPCB_OBJ_MQUEUE, 0, name);
 	}
 	return 0;
 }

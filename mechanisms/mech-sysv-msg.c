@@ -7,12 +7,14 @@
 #include "config.h"
 
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ipc.h>
 #include <sys/msg.h>
 
+#include "harness/reg.h"
 #include "harness/sysfs.h"
 #include "mechanisms/mech.h"
 
@@ -38,16 +40,45 @@ static uint64_t kernel_limit(const char *name)
 	return v;
 }
 
+/* A new private queue, registered (reg.h) before a signal can end the
+ * process: SIGINT and SIGTERM wait while it is made and registered. */
+static int new_queue(void)
+{
+	sigset_t stop, old;
+	int q, e;
+
+	sigemptyset(&stop);
+	sigaddset(&stop, SIGINT);
+	sigaddset(&stop, SIGTERM);
+	sigprocmask(SIG_BLOCK, &stop, &old);
+	q = msgget(IPC_PRIVATE, IPC_CREAT | IPC_EXCL | 0600);
+	e = errno;
+	if (q >= 0 && ipcb_reg_add(IPCB_OBJ_SYSV_MSG, q, NULL) != 0) {
+		(void)msgctl(q, IPC_RMID, NULL);
+		q = -1;
+		e = ENFILE;
+	}
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	errno = e;
+	return q;
+}
+
+static void remove_queue(int q)
+{
+	(void)msgctl(q, IPC_RMID, NULL);
+	ipcb_reg_del(IPCB_OBJ_SYSV_MSG, q, NULL);
+}
+
 static int sysv_supported(struct ipcb_err *err)
 {
-	int q = msgget(IPC_PRIVATE, IPC_CREAT | IPC_EXCL | 0600);
+	int q = new_queue();
 
 	if (q < 0 && errno == ENOSYS) {
 		ipcb_err_set(err, 0, "System V message queues are not available in this kernel");
 		return -ENOSYS;
 	}
 	if (q >= 0)
-		msgctl(q, IPC_RMID, NULL);
+		remove_queue(q);
 	return 0;
 }
 
@@ -92,13 +123,13 @@ static int sysv_setup(const struct ipcb_cell_cfg *cfg, void **state, struct ipcb
 	st->q[0] = st->q[1] = -1;
 	*state = st;
 	for (int i = 0; i < 2; i++) {
-		st->q[i] = msgget(IPC_PRIVATE, IPC_CREAT | IPC_EXCL | 0600);
+		st->q[i] = new_queue();
 		if (st->q[i] >= 0)
 			continue;
 		if (errno == ENOSPC) {
-			ipcb_err_set(err, 0, "kernel.msgmni (%llu) queues exist already",
+			ipcb_err_set(err, 0, "no more System V queues: kernel.msgmni (%llu) is reached (a pair needs 2)",
 				     (unsigned long long)kernel_limit("msgmni"));
-			ipcb_err_hint(err, "raise it (sysctl -w kernel.msgmni=N) or remove stale queues (ipcs -q)");
+			ipcb_err_hint(err, "raise it (sysctl -w kernel.msgmni=N) or remove stale queues (ipcbench cleanup removes those of killed runs; ipcs -q lists all)");
 			return -EMSGSIZE;
 		}
 		return ipcb_err_set(err, errno, "msgget(IPC_PRIVATE)");
@@ -159,7 +190,7 @@ static void sysv_teardown(void *state)
 		return;
 	for (int i = 0; i < 2; i++) {
 		if (st->q[i] >= 0)
-			(void)msgctl(st->q[i], IPC_RMID, NULL);
+			remove_queue(st->q[i]);
 		st->q[i] = -1;
 	}
 	free(st);

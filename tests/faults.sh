@@ -76,4 +76,25 @@ for sig in INT TERM; do
 	ok $? "SIG$sig: unfinished cells are marked interrupted"
 	assert_clean "SIG$sig"
 done
+# A full disk when the results are written: a clear error, exit 1, the
+# previous file untouched, no partial or temporary file. (A small tmpfs:
+# needs root.)
+if [ "$(id -u)" -eq 0 ] && mkdir "$T/full" && mount -t tmpfs -o size=64k none "$T/full" 2>/dev/null; then
+	echo '{"previous": true}' >"$T/full/out.json"
+	cp "$T/full/out.json" "$T/previous.json"
+	# leave a few bytes free: enough for the check at start, not for the results
+	dd if=/dev/zero of="$T/full/filler" bs=1k count=1000 2>/dev/null
+	run_ipcbench --mech pipe --sizes 64,4K --iterations 300 --repetitions 2 --json "$T/full/out.json"
+	[ $rc -eq 1 ] && grep -q "No space left on device" "$T/stderr" &&
+		[ "$(grep -c . "$T/stderr" | tr -d ' ')" -ge 1 ]
+	ok $? "a full disk: exit 1 and the error says so ($(grep -i space "$T/stderr" | head -1))"
+	cmp -s "$T/full/out.json" "$T/previous.json"
+	ok $? "a full disk: the previous results file is untouched"
+	[ "$(ls -A "$T/full" | sort | tr '\n' ' ')" = "filler out.json " ]
+	ok $? "a full disk: no partial or temporary file left ($(ls -A "$T/full" | tr '\n' ' '))"
+	umount "$T/full"
+else
+	echo "ok $((tap_n = tap_n + 1)) # SKIP a full disk needs root to mount a small tmpfs"
+fi
+assert_clean "full disk"
 done_testing

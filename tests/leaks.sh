@@ -36,20 +36,101 @@ IPCBENCH_FAULT='*:stall-a@5' run_ipcbench --mech fifo,uds-stream,uds-dgram,tcp,m
 ok $? "stalled side A in every kind of object: the watchdog fails the cells"
 assert_snapshot "$T/before" "watchdog"
 
-# SIGINT at pseudo-random moments of a run over every mechanism.
+# SIGINT (and a few SIGTERM) at pseudo-random moments of a run over every
+# mechanism: 20 interrupts.
 seed=7
-for i in 1 2 3 4 5 6 7 8; do
+for i in $(seq 1 20); do
 	seed=$(( (seed * 1103515245 + 12345) % 2147483648 ))
 	delay=$(( seed % 900 + 50 ))
+	sig=INT want=130
+	[ $((i % 5)) -eq 0 ] && sig=TERM want=143
 	TMPDIR="$T/tmp" "$IPCBENCH" --mech all --sizes 64,4K --iterations 20000 --repetitions 3 \
 		--json "$T/out.json" >/dev/null 2>&1 </dev/null &
 	pid=$!
 	sleep "$(printf '0.%03d' $delay)"
-	kill -INT $pid 2>/dev/null
+	kill -$sig $pid 2>/dev/null
 	wait $pid
 	rc=$?
-	[ $rc -eq 130 ] || [ $rc -eq 0 ]
-	ok $? "SIGINT after ${delay} ms: exit 130 (or 0 if it had finished): $rc"
-	assert_snapshot "$T/before" "SIGINT after ${delay} ms"
+	[ $rc -eq $want ] || [ $rc -eq 0 ]
+	ok $? "SIG$sig after ${delay} ms: exit $want (or 0 if it had finished): $rc"
+	assert_snapshot "$T/before" "SIG$sig after ${delay} ms"
 done
+
+# The children killed from outside at pseudo-random moments, 10 times: the
+# cell under way fails, the run goes on, nothing is left.
+hits=0
+for i in $(seq 1 10); do
+	seed=$(( (seed * 1103515245 + 12345) % 2147483648 ))
+	delay=$(( seed % 700 + 100 ))
+	TMPDIR="$T/tmp" "$IPCBENCH" --mech all --sizes 64 --iterations 3000 --repetitions 1 \
+		--json "$T/out.json" >/dev/null 2>&1 </dev/null &
+	pid=$!
+	sleep "$(printf '0.%03d' $delay)"
+	kids=$(pgrep -P $pid | tr '\n' ' ')
+	[ -n "$kids" ] && kill -KILL $kids 2>/dev/null
+	wait $pid
+	rc=$?
+	# a child that had just finished its loop may die after reporting: then
+	# nothing failed (exit 0); otherwise a cell or a reference measurement
+	# failed (exit 1), and every later cell still ran
+	failed=$(q "sum(c['status'] == 'failed' for c in d['cells'] + [p['floor'][k] for p in d['placements'] for k in ('cacheline', 'null')])")
+	{ [ $rc -eq 0 ] && [ "$failed" -eq 0 ]; } ||
+		{ [ $rc -eq 1 ] && [ "$failed" -ge 1 ] && [ "$(q "all(c['status'] in ('ok', 'failed', 'skipped') for c in d['cells'])")" = True ]; }
+	ok $? "children ${kids:-(none at that moment) }killed after ${delay} ms: exit $rc, $failed failed, the run went on"
+	[ "$failed" -ge 1 ] && hits=$((hits + 1))
+	assert_snapshot "$T/before" "children killed after ${delay} ms"
+done
+
+# A second signal while the first is handled exits at once, still removing
+# every object. (Stopping ipcbench makes both signals pending, so the
+# second one is certain to arrive while the first is being handled.)
+for mech in sysv-msg mqueue fifo uds-stream uds-dgram; do
+	rm -f "$T/out.json"
+	# side B stops answering after 1000 round trips: the cell is certainly
+	# under way, its objects alive, when the signals come
+	IPCBENCH_FAULT="$mech:stall-b@1000" TMPDIR="$T/tmp" "$IPCBENCH" --mech $mech --sizes 64 \
+		--test latency --iterations 10000 --repetitions 1 --timeout 30 \
+		--json "$T/out.json" >/dev/null 2>"$T/stderr" </dev/null &
+	pid=$!
+	sleep 0.7
+	kill -STOP $pid && kill -INT $pid && kill -TERM $pid && kill -CONT $pid
+	wait $pid
+	rc=$?
+	{ [ $rc -eq 130 ] || [ $rc -eq 143 ]; } && grep -q "stopped at once by a second signal" "$T/stderr" &&
+		[ ! -e "$T/out.json" ]
+	ok $? "$mech: a second signal exits at once ($rc), no results file"
+	assert_snapshot "$T/before" "$mech: second signal"
+done
+
+# ipcbench itself killed with SIGKILL (no handler runs): its System V
+# queues stay; 'ipcbench cleanup' finds and removes them, and leaves a
+# running ipcbench alone.
+IPCBENCH_FAULT="sysv-msg:stall-b@1000" TMPDIR="$T/tmp" "$IPCBENCH" --mech sysv-msg --sizes 64 \
+	--test latency --iterations 10000 --repetitions 1 --timeout 30 \
+	--json "$T/out.json" >/dev/null 2>&1 </dev/null &
+pid=$!
+sleep 0.7
+run_ipcbench cleanup --dry-run
+[ $rc -eq 0 ] && grep -q "^nothing left behind" "$T/stdout"
+ok $? "cleanup leaves a running ipcbench alone"
+kill -KILL $pid
+wait $pid 2>/dev/null
+sleep 0.2
+snapshot >"$T/killed"
+grep -q "^msg " "$T/killed" && ! diff -q "$T/before" "$T/killed" >/dev/null
+ok $? "SIGKILL of ipcbench leaves its queues (which is why cleanup exists)"
+run_ipcbench cleanup --dry-run
+[ $rc -eq 0 ] && [ "$(grep -c "^would remove sysv-msg .* (left by ipcbench process $pid)" "$T/stdout")" -eq 2 ] &&
+	grep -q "^would remove registry $T/tmp/ipcb-$pid-objects-" "$T/stdout"
+ok $? "cleanup --dry-run lists the two queues and the registry of process $pid"
+snapshot >"$T/after-dry"
+diff -q "$T/killed" "$T/after-dry" >/dev/null
+ok $? "cleanup --dry-run removes nothing"
+run_ipcbench cleanup
+[ $rc -eq 0 ] && grep -q "^3 objects removed" "$T/stdout"
+ok $? "cleanup removes them: $(tail -1 "$T/stdout")"
+assert_snapshot "$T/before" "SIGKILL of ipcbench, then cleanup"
+run_ipcbench cleanup
+[ $rc -eq 0 ] && grep -q "^nothing left behind" "$T/stdout"
+ok $? "a second cleanup finds nothing"
 done_testing

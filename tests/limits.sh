@@ -44,19 +44,44 @@ fi
 
 # Lowered kernel limits in a private IPC namespace (needs root), with
 # CAP_SYS_RESOURCE dropped so the kernel applies them.
-if [ "$(id -u)" -eq 0 ] && unshare --ipc true 2>/dev/null && command -v setpriv >/dev/null 2>&1; then
-	unshare --ipc sh -c 'echo 1024 >/proc/sys/fs/mqueue/msgsize_max && echo 512 >/proc/sys/kernel/msgmax &&
-		TMPDIR="$0/tmp" exec setpriv --bounding-set=-sys_resource "$1" --mech mqueue,sysv-msg \
-		--sizes 2K --iterations 100 --repetitions 1 --json "$0/out.json" >"$0/stdout" 2>&1 </dev/null' \
-		"$T" "$IPCBENCH"
+# in_ipc_ns "SYSCTL=V ..." IPCBENCH-ARGS...: run ipcbench there (mqueue and
+# sysv-msg, one repetition), results in $T/out.json, status in $rc.
+in_ipc_ns() {
+	settings=$1
+	shift
+	unshare --ipc sh -c 'for s in $2; do echo "${s#*=}" >"/proc/sys/${s%%=*}" || exit 99; done
+		bin=$1
+		shift 2
+		TMPDIR="$0/tmp" exec setpriv --bounding-set=-sys_resource "$bin" --mech mqueue,sysv-msg \
+		--iterations 100 --repetitions 1 --json "$0/out.json" "$@" >"$0/stdout" 2>&1 </dev/null' \
+		"$T" "$IPCBENCH" "$settings" "$@"
 	rc=$?
+}
+if [ "$(id -u)" -eq 0 ] && unshare --ipc true 2>/dev/null && command -v setpriv >/dev/null 2>&1; then
+	in_ipc_ns "fs/mqueue/msgsize_max=1024 kernel/msgmax=512" --sizes 2K
 	[ $rc -eq 77 ] && q "d['cells'][0]['reason']" | grep -q "fs.mqueue.msgsize_max (1024)" &&
 		q "d['cells'][2]['reason']" | grep -q "kernel.msgmax (512)"
 	ok $? "lowered fs.mqueue.msgsize_max and kernel.msgmax in a new IPC namespace: skipped, naming them"
 	[ $rc -eq 77 ] || diag <"$T/stdout"
+	# Exhausted object counts (a pair needs two queues).
+	in_ipc_ns "fs/mqueue/queues_max=1 kernel/msgmni=1" --sizes 64 --test latency
+	[ $rc -eq 77 ] && q "d['cells'][0]['reason']" | grep -q "fs.mqueue.queues_max (1) is reached" &&
+		q "d['cells'][1]['reason']" | grep -q "kernel.msgmni (1) is reached"
+	ok $? "fs.mqueue.queues_max and kernel.msgmni exhausted: skipped, naming them"
+	[ $rc -eq 77 ] || diag <"$T/stdout"
 else
 	echo "ok $((tap_n = tap_n + 1)) # SKIP needs root and unshare --ipc"
+	echo "ok $((tap_n = tap_n + 1)) # SKIP needs root and unshare --ipc"
 fi
+
+# Too few file descriptors: one line naming RLIMIT_NOFILE, exit 1, before
+# anything runs.
+(ulimit -n 12 && TMPDIR="$T/tmp" exec "$IPCBENCH" --mech pipe --sizes 64 --iterations 100 --repetitions 1 \
+	--json "$T/fd.json") >"$T/stdout" 2>"$T/stderr" </dev/null
+rc=$?
+[ $rc -eq 1 ] && [ "$(wc -l <"$T/stderr")" -eq 1 ] && grep -q "RLIMIT_NOFILE is 12" "$T/stderr" &&
+	[ ! -e "$T/fd.json" ]
+ok $? "ulimit -n 12: $(cat "$T/stderr")"
 
 # Below the limit the same mechanisms run.
 run_ipcbench --mech mqueue,sysv-msg,signal,uds-dgram --sizes 8 --iterations 100 --repetitions 1 \

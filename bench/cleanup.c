@@ -1,0 +1,78 @@
+/* ipcbench cleanup: remove what runs killed with SIGKILL left behind. */
+#include "config.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "bench/cli.h"
+#include "harness/reg.h"
+
+const char cleanup_usage[] =
+	"Usage: ipcbench cleanup [--dry-run]\n"
+	"Remove the IPC objects that ipcbench runs killed with SIGKILL (or lost\n"
+	"with the machine) left behind: the System V and POSIX message queues\n"
+	"listed in their registries, POSIX names with ipcbench's prefix in\n"
+	"/dev/mqueue and /dev/shm, and their private directories (FIFOs, sockets)\n"
+	"in $TMPDIR (default /tmp). Only objects of this user whose creating\n"
+	"ipcbench process no longer exists are touched; a running ipcbench and\n"
+	"anything that is not ipcbench's are left alone.\n\n"
+	"  -n, --dry-run   list what would be removed, remove nothing\n"
+	"  -h, --help      show this help\n\n"
+	"Exit status: 0 nothing left or all removed, 1 something could not be removed,\n"
+	"2 usage error.\n";
+
+struct tally {
+	bool dry_run;
+	int failed;
+};
+
+static void report(void *arg, const struct ipcb_leftover *o)
+{
+	struct tally *t = arg;
+
+	if (o->error != 0) {
+		t->failed++;
+		printf("could not remove %s %s (left by ipcbench process %ld): %s\n", o->what, o->name,
+		       o->pid, strerror(o->error));
+	} else {
+		printf("%s %s %s (left by ipcbench process %ld)\n", t->dry_run ? "would remove" : "removed",
+		       o->what, o->name, o->pid);
+	}
+}
+
+int cmd_cleanup(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "dry-run", no_argument, NULL, 'n' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct tally t = { false, 0 };
+	int c, n;
+
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":nh", opts, NULL)) != -1) {
+		if (c == 'n') {
+			t.dry_run = true;
+		} else if (c == 'h') {
+			fputs(cleanup_usage, stdout);
+			return 0;
+		} else {
+			return bad_option(c, argv, opts);
+		}
+	}
+	if (optind < argc)
+		return usage_error("cleanup: unexpected argument '%.60s'", argv[optind]);
+	n = ipcb_reg_cleanup(NULL, t.dry_run, report, &t);
+	if (n < 0) {
+		fprintf(stderr, "%s: cleanup: cannot read the temporary directory: %s\n", prog, strerror(-n));
+		return EXIT_FAILED;
+	}
+	if (n == 0)
+		printf("nothing left behind by ipcbench\n");
+	else
+		printf("%d object%s %s\n", n, n == 1 ? "" : "s",
+		       t.dry_run ? "would be removed (--dry-run)" : t.failed ? "found" : "removed");
+	return t.failed ? EXIT_FAILED : 0;
+}
