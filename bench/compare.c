@@ -415,7 +415,7 @@ int cmd_compare(int argc, char **argv)
 	if (rc != 0)
 		return rc < 0 ? 0 : rc;
 	tbl = o.json != NULL && strcmp(o.json, "-") == 0 ? stderr : stdout;
-	if (o.json != NULL && ipcb_result_check_target(o.json, &err) != 0) {
+	if (o.json != NULL && ipcb_result_check_target("--json", o.json, &err) != 0) {
 		print_err(NULL, &err);
 		return EXIT_USAGE;
 	}

@@ -57,6 +57,7 @@ static int parse_export(int argc, char **argv, struct export_opts *o)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
+	bool unit_given = false;
 	int c;
 
 	memset(o, 0, sizeof *o);
@@ -85,6 +86,7 @@ static int parse_export(int argc, char **argv, struct export_opts *o)
 			o->cell = optarg;
 			break;
 		case 'u':
+			unit_given = true;
 			if (strcmp(optarg, "ns") == 0)
 				o->scale = 1.0;
 			else if (strcmp(optarg, "us") == 0)
@@ -109,6 +111,16 @@ static int parse_export(int argc, char **argv, struct export_opts *o)
 		return usage_error("export --format hgrm: give --cell NAME, or -o DIR for every latency cell");
 	if (o->format != F_HGRM && o->cell != NULL)
 		return usage_error("--cell: only for --format hgrm");
+	if (o->format != F_HGRM && unit_given)
+		return usage_error("--unit: only for --format hgrm (the other formats have fixed units)");
+	if (o->output != NULL && (o->format != F_HGRM || o->cell != NULL)) {
+		struct ipcb_err err;
+
+		if (ipcb_result_check_target("-o", o->output, &err) != 0) {
+			print_err(NULL, &err);
+			return EXIT_USAGE;
+		}
+	}
 	o->input = argv[optind];
 	return 0;
 }

@@ -166,6 +166,8 @@ static int parse_mechs(const char *arg, struct run_opts *o)
 	for (char *name = strtok_r(buf, ",", &save); name; name = strtok_r(NULL, ",", &save)) {
 		const struct ipcb_mech *m = ipcb_mech_find(name);
 
+		if (m == NULL && strcmp(name, "all") == 0)
+			return usage_error("--mech: 'all' cannot be combined with other mechanisms in '%.60s'", arg);
 		if (m == NULL) {
 			const char *s = ipcb_suggest(name, mech_names(), ipcb_mech_count);
 
@@ -187,17 +189,22 @@ static int parse_tests(const char *arg, struct run_opts *o)
 	char buf[256], *save = NULL;
 	static const char *const names[] = { "latency", "throughput", "both" };
 
-	if (arg[0] == '\0' || strlen(arg) >= sizeof buf)
+	size_t n = strlen(arg);
+
+	if (n == 0 || n >= sizeof buf || arg[0] == ',' || arg[n - 1] == ',' || strstr(arg, ",,") != NULL)
 		return usage_error("--test: invalid test list '%.60s'", arg);
 	strcpy(buf, arg);
 	o->latency = o->throughput = false;
 	for (char *t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
-		if (strcmp(t, "latency") == 0) {
-			o->latency = true;
-		} else if (strcmp(t, "throughput") == 0) {
-			o->throughput = true;
-		} else if (strcmp(t, "both") == 0 || strcmp(t, "all") == 0) {
-			o->latency = o->throughput = true;
+		bool lat = strcmp(t, "latency") == 0, thr = strcmp(t, "throughput") == 0;
+
+		if (strcmp(t, "both") == 0 || strcmp(t, "all") == 0)
+			lat = thr = true;
+		if ((lat && o->latency) || (thr && o->throughput))
+			return usage_error("--test: '%.60s' names a test twice", arg);
+		if (lat || thr) {
+			o->latency |= lat;
+			o->throughput |= thr;
 		} else {
 			const char *s = ipcb_suggest(t, names, 3);
 
@@ -969,7 +976,7 @@ static int cmd_run(int argc, char **argv)
 	rc = parse_run(argc, argv, &o);
 	if (rc != 0)
 		return rc < 0 ? 0 : rc;
-	if (o.json != NULL && ipcb_result_check_target(o.json, &err) != 0) {
+	if (o.json != NULL && ipcb_result_check_target("--json", o.json, &err) != 0) {
 		print_err(NULL, &err);
 		return EXIT_USAGE;
 	}
@@ -1105,6 +1112,8 @@ static int cmd_help(int argc, char **argv);
 
 static int cmd_version(int argc, char **argv)
 {
+	if (argc > 1)
+		return usage_error("version: unexpected argument '%.60s'", argv[1]);
 	printf("ipcbench %s\n", PACKAGE_VERSION);
 	return 0;
 }
@@ -1176,6 +1185,8 @@ static int cmd_help(int argc, char **argv)
 	c = find_command(argv[1]);
 	if (c == NULL)
 		return unknown_command(argv[1]);
+	if (argc > 2)
+		return usage_error("help: unexpected argument '%.60s'", argv[2]);
 	if (c->usage != NULL)
 		fputs(c->usage, stdout);
 	else

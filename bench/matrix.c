@@ -67,6 +67,9 @@ static int parse_cpu_list(const char *arg, struct matrix_opts *o)
 			return usage_error("--cpus: at most %d CPUs", MATRIX_CPUS_MAX);
 		o->cpus[o->n_cpus++] = c;
 	}
+	if (o->n_cpus < 2)
+		return usage_error("--cpus: '%.60s' names only CPU %d; a matrix needs at least two CPUs", arg,
+				   o->cpus[0]);
 	return 0;
 }
 
@@ -350,7 +353,8 @@ int cmd_matrix(int argc, char **argv)
 	rc = parse_matrix(argc, argv, &o);
 	if (rc != 0)
 		return rc < 0 ? 0 : rc;
-	if (o.json != NULL && ipcb_result_check_target(o.json, &err) != 0) {
+	if ((o.json != NULL && ipcb_result_check_target("--json", o.json, &err) != 0) ||
+	    (o.csv != NULL && ipcb_result_check_target("--csv", o.csv, &err) != 0)) {
 		print_err(NULL, &err);
 		return EXIT_USAGE;
 	}

@@ -5,6 +5,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "harness/load.h"
 #include "harness/result.h"
@@ -88,9 +89,15 @@ int ipcb_results_load(const char *path, json_t **doc, struct ipcb_err *err)
 	int rc;
 
 	*doc = NULL;
+	struct stat st;
+
 	f = strcmp(path, "-") == 0 ? stdin : fopen(path, "r");
 	if (f == NULL)
 		return ipcb_err_set(err, errno, "%s", path);
+	if (fstat(fileno(f), &st) == 0 && S_ISDIR(st.st_mode)) {
+		fclose(f);
+		return ipcb_err_set(err, EISDIR, "%s", path);
+	}
 	*doc = json_loadf(f, JSON_REJECT_DUPLICATES, &je);
 	if (f != stdin)
 		fclose(f);

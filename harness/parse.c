@@ -186,6 +186,8 @@ static int parse_item(const char *item, uint64_t max, uint64_t *out, size_t cap,
 		return fail(why, len, "invalid size range " QUOTE, QARG(item));
 	memcpy(lo_s, item, (size_t)(dash - item));
 	lo_s[dash - item] = '\0';
+	if (lo_s[0] == '\0' || dash[1] == '\0')
+		return fail(why, len, "invalid size range " QUOTE ": give both ends, LO-HI", QARG(item));
 	if (ipcb_parse_size(lo_s, max, &lo, why, len) != 0 ||
 	    ipcb_parse_size(dash + 1, max, &hi, why, len) != 0)
 		return -1;

@@ -552,30 +552,48 @@ json_t *ipcb_result_build(const struct ipcb_run *const *runs, size_t n_runs,
 			 "cells", cells);
 }
 
+/* A path in a message: at most 80 bytes of it. */
+#define PATHQ "'%.80s%s'"
+#define PATHARG(p) (p), strlen(p) > 80 ? "..." : ""
+
 /* Split path into its directory (for the temporary file) and base name. */
-static int split_path(const char *path, char *dir, char *base, struct ipcb_err *err)
+static int split_path(const char *opt, const char *path, char *dir, char *base,
+		      struct ipcb_err *err)
 {
 	char a[PATH_MAX], b[PATH_MAX];
 
-	if (strlen(path) >= PATH_MAX || path[0] == '\0')
-		return ipcb_err_set(err, ENAMETOOLONG, "--json '%s'", path);
+	if (path[0] == '\0') {
+		ipcb_err_set(err, 0, "%s: an empty file name", opt);
+		return -EINVAL;
+	}
+	if (strlen(path) >= PATH_MAX) {
+		ipcb_err_set(err, 0, "%s " PATHQ ": the path is longer than %d bytes", opt, PATHARG(path),
+			     PATH_MAX - 1);
+		return -ENAMETOOLONG;
+	}
 	strcpy(a, path);
 	strcpy(b, path);
 	snprintf(dir, PATH_MAX, "%s", dirname(a));
 	snprintf(base, PATH_MAX, "%s", basename(b));
+	if (strlen(base) > NAME_MAX) {
+		ipcb_err_set(err, 0, "%s " PATHQ ": the file name is longer than %d bytes", opt, PATHARG(path),
+			     NAME_MAX);
+		return -ENAMETOOLONG;
+	}
 	return 0;
 }
 
 /* Create the temporary file next to path. Returns the fd or -errno. */
 static int make_temp(const char *dir, const char *base, char *tmp, struct ipcb_err *err)
 {
-	int n = snprintf(tmp, PATH_MAX, "%s/.%s.tmp-XXXXXX", dir, base), fd;
+	/* ".NAME.tmp-XXXXXX", NAME shortened so that it fits in NAME_MAX */
+	int n = snprintf(tmp, PATH_MAX, "%s/.%.*s.tmp-XXXXXX", dir, NAME_MAX - 12, base), fd;
 
 	if (n < 0 || n >= PATH_MAX)
 		return ipcb_err_set(err, ENAMETOOLONG, "temporary file for '%s/%s'", dir, base);
 	fd = mkstemp(tmp);
 	if (fd < 0)
-		return ipcb_err_set(err, errno, "cannot create a file in '%s'", dir);
+		return ipcb_err_set(err, errno, "cannot create a file in " PATHQ, PATHARG(dir));
 	/* A second Ctrl-C removes it (reg.h). */
 	(void)ipcb_reg_add(IPCB_OBJ_FILE, 0, tmp);
 	return fd;
@@ -587,7 +605,7 @@ static void drop_temp(const char *tmp)
 	ipcb_reg_del(IPCB_OBJ_FILE, 0, tmp);
 }
 
-int ipcb_result_check_target(const char *path, struct ipcb_err *err)
+int ipcb_result_check_target(const char *opt, const char *path, struct ipcb_err *err)
 {
 	char dir[PATH_MAX], base[PATH_MAX], tmp[PATH_MAX];
 	struct stat st;
@@ -595,17 +613,24 @@ int ipcb_result_check_target(const char *path, struct ipcb_err *err)
 
 	if (strcmp(path, "-") == 0)
 		return 0;
-	if ((rc = split_path(path, dir, base, err)) != 0)
+	if ((rc = split_path(opt, path, dir, base, err)) != 0)
 		return rc;
 	if (stat(path, &st) == 0 && S_ISDIR(st.st_mode))
-		return ipcb_err_set(err, EISDIR, "--json '%s'", path);
+		return ipcb_err_set(err, EISDIR, "%s " PATHQ, opt, PATHARG(path));
+	/* The file is replaced by rename: a device or a FIFO would be too. */
+	if (stat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
+		ipcb_err_set(err, 0, "%s " PATHQ ": not a regular file (it would be replaced; use '-' for stdout)",
+			     opt, PATHARG(path));
+		return -EINVAL;
+	}
 	if (stat(dir, &st) != 0)
-		return ipcb_err_set(err, errno, "--json '%s': directory '%s'", path, dir);
+		return ipcb_err_set(err, errno, "%s " PATHQ ": directory " PATHQ, opt, PATHARG(path), PATHARG(dir));
 	if (!S_ISDIR(st.st_mode))
-		return ipcb_err_set(err, ENOTDIR, "--json '%s': '%s'", path, dir);
+		return ipcb_err_set(err, ENOTDIR, "%s " PATHQ ": " PATHQ, opt, PATHARG(path), PATHARG(dir));
 	fd = make_temp(dir, base, tmp, err);
 	if (fd < 0)
-		return ipcb_err_set(err, -fd, "--json '%s': cannot create a file in '%s'", path, dir);
+		return ipcb_err_set(err, -fd, "%s " PATHQ ": cannot create a file in " PATHQ, opt, PATHARG(path),
+				    PATHARG(dir));
 	close(fd);
 	drop_temp(tmp);
 	return 0;
@@ -622,6 +647,7 @@ static int dump_to(const json_t *doc, FILE *f)
 int ipcb_result_write(const json_t *doc, const char *path, struct ipcb_err *err)
 {
 	char dir[PATH_MAX], base[PATH_MAX], tmp[PATH_MAX];
+	struct stat st;
 	mode_t mask;
 	FILE *f;
 	int fd, rc;
@@ -631,8 +657,12 @@ int ipcb_result_write(const json_t *doc, const char *path, struct ipcb_err *err)
 			return ipcb_err_set(err, errno ? errno : EIO, "writing results to stdout");
 		return 0;
 	}
-	if ((rc = split_path(path, dir, base, err)) != 0)
+	if ((rc = split_path("results", path, dir, base, err)) != 0)
 		return rc;
+	if (stat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
+		ipcb_err_set(err, 0, PATHQ " is not a regular file: not replaced", PATHARG(path));
+		return -EINVAL;
+	}
 	fd = make_temp(dir, base, tmp, err);
 	if (fd < 0)
 		return fd;
@@ -649,7 +679,7 @@ int ipcb_result_write(const json_t *doc, const char *path, struct ipcb_err *err)
 	}
 	errno = 0;
 	if (dump_to(doc, f) != 0 || fsync(fd) != 0) {
-		rc = ipcb_err_set(err, errno ? errno : EIO, "writing %s", path);
+		rc = ipcb_err_set(err, errno ? errno : EIO, "writing " PATHQ, PATHARG(path));
 		fclose(f);
 		drop_temp(tmp);
 		return rc;
@@ -660,7 +690,7 @@ int ipcb_result_write(const json_t *doc, const char *path, struct ipcb_err *err)
 		return rc;
 	}
 	if (rename(tmp, path) != 0) {
-		rc = ipcb_err_set(err, errno, "rename(%s, %s)", tmp, path);
+		rc = ipcb_err_set(err, errno, "renaming the new file onto " PATHQ, PATHARG(path));
 		drop_temp(tmp);
 		return rc;
 	}

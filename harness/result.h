@@ -41,9 +41,10 @@ json_t *ipcb_result_placements(const struct ipcb_topo *t, const cpu_set_t *usabl
 json_t *ipcb_result_mech(const struct ipcb_mech_info *mi);
 
 /* Check before a run that path can be written: its directory exists and
- * takes new files, and path is not a directory. "-" (stdout) is fine.
- * 0 or -errno with the reason in err. */
-int ipcb_result_check_target(const char *path, struct ipcb_err *err);
+ * takes new files, and path is not a directory, a device or a FIFO (which
+ * the rename would replace). "-" (stdout) is fine. Messages name opt (the
+ * option that gave path). 0 or -errno with the reason in err. */
+int ipcb_result_check_target(const char *opt, const char *path, struct ipcb_err *err);
 
 /* Write doc to path through a temporary file in the same directory,
  * fsync'd and renamed over path, so readers see the old file or the whole
