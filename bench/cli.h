@@ -50,6 +50,8 @@ int cmd_compare(int argc, char **argv);
 extern const char export_usage[];
 int cmd_export(int argc, char **argv);
 extern const char cleanup_usage[];
+extern const char report_usage[];
+int cmd_report(int argc, char **argv);
 int cmd_cleanup(int argc, char **argv);
 
 #endif

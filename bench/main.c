@@ -1132,6 +1132,7 @@ static const struct command commands[] = {
 	{ "matrix", cmd_matrix, "round trips between every pair of CPUs (core-to-core map)", matrix_usage },
 	{ "compare", cmd_compare, "compare two results files: faster, slower or the same, cell by cell", compare_usage },
 	{ "export", cmd_export, "convert a results file for other tools (gbench, gab-*, bmf, hgrm, csv)", export_usage },
+	{ "report", cmd_report, "an HTML report with figures and 'what to pick' (needs python3-matplotlib)", report_usage },
 	{ "cleanup", cmd_cleanup, "remove IPC objects left by ipcbench runs that were killed", cleanup_usage },
 	{ "help", cmd_help, "show help for a command", NULL },
 	{ "version", cmd_version, "print the version", NULL },

@@ -3,7 +3,7 @@
 # Sourced, not run.
 
 IPCB_BUILD_DEPS="gcc make autoconf automake pkg-config libcpuid-dev libjansson-dev"
-IPCB_TEST_DEPS="python3 python3-jsonschema libbenchmark-tools libhdrhistogram-java"
+IPCB_TEST_DEPS="python3 python3-jsonschema python3-matplotlib libbenchmark-tools libhdrhistogram-java default-jdk-headless"
 
 # ipcb_install_missing PKG...: install the packages that dpkg does not list
 # as installed. Returns non-zero when something is missing and cannot be

@@ -1,0 +1,424 @@
+#!/bin/sh
+# ipcbench-plot: the figures and the HTML report made from the fixtures in
+# tests/fixtures/plots (made by ipcbench itself: a run of every mechanism,
+# a matrix, both placement classes, a run with failed and skipped cells,
+# and a base/new pair where NEW's pipe was slowed by IPCBENCH_FAULT), and
+# its answers to unusable input.
+. "${top_srcdir:-$(dirname "$0")/..}/tests/lib.sh"
+
+plot="$top_srcdir/scripts/ipcbench-plot"
+fx="$top_srcdir/tests/fixtures/plots"
+IPCBENCH="$top_builddir/ipcbench"
+export IPCBENCH
+
+# The script runs under Debian's Python (its shebang), which must have
+# matplotlib.
+if ! /usr/bin/python3 -c 'import matplotlib' >/dev/null 2>&1; then
+	skip_all "matplotlib missing"
+fi
+
+# run_plot ARGS...: the script's output in $T/stdout, $T/stderr, status in $rc.
+run_plot() {
+	"$plot" "$@" >"$T/stdout" 2>"$T/stderr" </dev/null
+	rc=$?
+}
+
+# Checks on figures and the report, in Python's standard library only.
+cat >"$T/check.py" <<'PY'
+import html.parser, json, os, re, struct, sys
+import xml.etree.ElementTree as ET
+
+def slug(s):
+    return re.sub(r"[^A-Za-z0-9_.+-]+", "-", s).strip("-.") or "x"
+
+def fmt_size(n):
+    for f, u in ((1 << 30, "GiB"), (1 << 20, "MiB"), (1 << 10, "KiB")):
+        if n >= f and n % f == 0:
+            return "%d%s" % (n // f, u)
+    return "%dB" % n
+
+def fail(msg):
+    print(msg)
+    sys.exit(1)
+
+def png_ok(path):
+    with open(path, "rb") as f:
+        head = f.read(24)
+    if head[:8] != b"\x89PNG\r\n\x1a\n" or head[12:16] != b"IHDR":
+        fail("%s: not a PNG" % path)
+    w, h = struct.unpack(">II", head[16:24])
+    if not (300 <= w <= 8000 and 200 <= h <= 8000):
+        fail("%s: implausible size %dx%d" % (path, w, h))
+
+def svg_text(path):
+    root = ET.parse(path).getroot()
+    if root.tag != "{http://www.w3.org/2000/svg}svg":
+        fail("%s: root is %s, not <svg>" % (path, root.tag))
+    lines = []
+    for el in root.iter("{http://www.w3.org/2000/svg}text"):
+        lines.append("".join(el.itertext()))
+    return root, lines
+
+def expected(fixture):
+    """The figure names ipcbench-plot makes from a fixture."""
+    d = json.load(open(fixture))
+    if "matrix" in d:
+        return ["matrix"]
+    cells = d["cells"]
+    classes = list(dict.fromkeys(c["placement"] for c in cells))
+    names = []
+    for cls in classes:
+        sfx = "-" + cls if len(classes) > 1 else ""
+        cs = [c for c in cells if c["placement"] == cls]
+        ok = [c for c in cs if c["status"] == "ok"]
+        if any(c["test"] == "latency" for c in ok):
+            names.append("latency" + sfx)
+        if any(c["test"] == "throughput" and c["throughput"]["bytes_per_s"] for c in ok):
+            names.append("throughput-bytes" + sfx)
+        if any(c["test"] == "throughput" for c in ok):
+            names.append("throughput-msgs" + sfx)
+        for size in sorted(set(c["msg_size_bytes"] for c in cs)):
+            if any(c["test"] == "latency" and c["msg_size_bytes"] == size for c in ok):
+                names.append("spectrum-%s%s" % (fmt_size(size), sfx))
+    if len(classes) > 1:
+        names.append("placements")
+    return names
+
+def cmd_figures(outdir, fixture, prefix="", exts="png,svg"):
+    names = expected(fixture)
+    exts = exts.split(",")
+    made = sorted(f for f in os.listdir(outdir) if f.startswith(prefix) and not f.startswith("."))
+    want = sorted(prefix + n + "." + e for n in names for e in exts)
+    if made != want:
+        fail("figures: made %s, expected %s" % (made, want))
+    for n in names:
+        if "png" in exts:
+            png_ok(os.path.join(outdir, prefix + n + ".png"))
+        if "svg" in exts:
+            svg_text(os.path.join(outdir, prefix + n + ".svg"))
+    print(" ".join(names))
+
+def cmd_legends(outdir, fixture):
+    """Every variant of the ok cells a figure draws is named in its SVG;
+    every cell it cannot draw is in its note, with its status."""
+    d = json.load(open(fixture))
+    cells = d["cells"]
+    classes = list(dict.fromkeys(c["placement"] for c in cells))
+    checked = 0
+    for cls in classes:
+        sfx = "-" + cls if len(classes) > 1 else ""
+        cs = [c for c in cells if c["placement"] == cls]
+        figs = {"latency": [c for c in cs if c["test"] == "latency"],
+                "throughput-msgs": [c for c in cs if c["test"] == "throughput"]}
+        for size in sorted(set(c["msg_size_bytes"] for c in cs)):
+            figs["spectrum-" + fmt_size(size)] = [c for c in cs if c["test"] == "latency"
+                                                  and c["msg_size_bytes"] == size]
+        for name, fcells in figs.items():
+            path = os.path.join(outdir, name + sfx + ".svg")
+            if not os.path.exists(path):
+                if any(c["status"] == "ok" for c in fcells):
+                    fail("%s: missing" % path)
+                continue
+            _, lines = svg_text(path)
+            alltext = "\n".join(lines)
+            note = " ".join(lines[lines.index("not shown:"):]) if "not shown:" in lines else ""
+            for c in fcells:
+                v = c["variant"]
+                if c["status"] == "ok":
+                    if not any(l == v or l.startswith(v + " (") for l in lines):
+                        fail("%s: %s is not in its legend" % (path, v))
+                else:
+                    if not re.search(r"• %s: [^•]*\b%s\b" % (re.escape(v), c["status"]), note):
+                        fail("%s: %s %s %d is not in the note: %r" % (path, v, c["status"],
+                                                                      c["msg_size_bytes"], note))
+                checked += 1
+            if "floor (cacheline)" not in alltext and name == "latency":
+                fail("%s: no floor line" % path)
+    print("%d cells checked" % checked)
+
+class Page(html.parser.HTMLParser):
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.stack, self.problems, self.text, self.svgs, self.h2 = [], [], [], 0, []
+        self.in_h2 = False
+
+    VOID = {"meta", "br", "img", "hr", "link", "input", "col", "wbr", "source"}
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        for k, v in attrs:
+            if k in ("src", "href", "xlink:href", "action") and v and re.match(r"\s*(https?:)?//", v):
+                self.problems.append("external %s=%s" % (k, v))
+        if tag == "script":
+            self.problems.append("a <script>")
+        if tag == "link" and "stylesheet" in (a.get("rel") or ""):
+            self.problems.append("an external stylesheet")
+        if tag in ("img", "iframe", "object", "embed"):
+            self.problems.append("<%s>" % tag)
+        if tag == "svg" and not any(t == "svg" for t in self.stack):
+            self.svgs += 1
+        if tag == "h2":
+            self.in_h2 = True
+            self.h2.append("")
+        if tag not in self.VOID:
+            self.stack.append(tag)
+
+    def handle_startendtag(self, tag, attrs):
+        self.handle_starttag(tag, attrs)
+        if tag not in self.VOID:
+            self.stack.pop()
+
+    def handle_endtag(self, tag):
+        if tag == "h2":
+            self.in_h2 = False
+        if tag in self.VOID:
+            return
+        if not self.stack or self.stack[-1] != tag:
+            self.problems.append("</%s> closes <%s>" % (tag, self.stack[-1] if self.stack else "nothing"))
+            if tag in self.stack:
+                while self.stack.pop() != tag:
+                    pass
+        else:
+            self.stack.pop()
+
+    def handle_data(self, data):
+        self.text.append(data)
+        if self.in_h2:
+            self.h2[-1] += data
+
+def cmd_report(path, fixture, *more):
+    src = open(path, encoding="utf-8").read()
+    p = Page()
+    p.feed(src)
+    p.close()
+    if p.stack:
+        p.problems.append("unclosed: %s" % p.stack)
+    if p.problems:
+        fail("%s: %s" % (path, "; ".join(p.problems[:5])))
+    if p.svgs < 1:
+        fail("%s: no inline <svg>" % path)
+    ids = re.findall(r'\bid="([^"]+)"', src)
+    dup = sorted(set(i for i in ids if ids.count(i) > 1))
+    if dup:
+        fail("%s: ids used twice: %s" % (path, dup[:5]))
+    text = "".join(p.text)
+    d = json.load(open(fixture))
+    for c in d["cells"]:
+        if c["variant"] not in text:
+            fail("%s: %s is not named" % (path, c["variant"]))
+    for want in ("Machine", "Warnings", "Summary", "Figures", "What to pick"):
+        if want not in p.h2:
+            fail("%s: no section %s (sections: %s)" % (path, want, p.h2))
+    for w in d.get("warnings") or []:
+        if w["message"] not in text:
+            fail("%s: warning %r is missing" % (path, w["message"]))
+    brand = d["system"]["cpu"]["brand"]
+    if brand not in text or d["system"]["kernel"]["release"] not in text:
+        fail("%s: the machine is not described" % path)
+    for want in more:
+        if want not in text:
+            fail("%s: %r is not in the text" % (path, want))
+    print("%d inline svg, sections %s" % (p.svgs, ", ".join(p.h2)))
+
+def cmd_compare(svg, base, new, ipcbench):
+    """The bars of the compare figure carry the verdicts ipcbench gives."""
+    import subprocess
+    r = subprocess.run([ipcbench, "compare", "--json", "-", base, new], stdout=subprocess.PIPE,
+                       stderr=subprocess.DEVNULL)
+    cmp = json.loads(r.stdout)
+    root, lines = svg_text(svg)
+    bars = {}
+    for el in root.iter():
+        m = re.match(r"bar-(slower|faster|same)-(.*)", el.get("id", ""))
+        if m:
+            bars[m.group(2)] = m.group(1)
+    for c in cmp["cells"]:
+        if c["ratio"] is None:
+            continue
+        if bars.get(slug(c["cell"])) != c["verdict"]:
+            fail("%s: %s drawn as %s, ipcbench says %s" % (svg, c["cell"], bars.get(slug(c["cell"])),
+                                                           c["verdict"]))
+    slower = [k for k, v in bars.items() if v == "slower"]
+    if not slower or not all(k.startswith("pipe-") for k in slower):
+        fail("%s: slower cells %s: expected pipe cells only" % (svg, slower))
+    if not any(k.startswith("pipe-latency-") for k in slower):
+        fail("%s: no pipe latency cell slower" % svg)
+    if "slower" not in lines:
+        fail("%s: no legend of verdicts" % svg)
+    print("slower: %s" % ", ".join(sorted(slower)))
+
+globals()["cmd_" + sys.argv[1]](*sys.argv[2:])
+PY
+check_py() {
+	"$PYTHON3" "$T/check.py" "$@" >"$T/check" 2>&1
+	status=$?
+	[ $status -eq 0 ] || diag <"$T/check"
+	return $status
+}
+
+# Usage and help.
+run_plot --help
+[ $rc -eq 0 ] && grep -q "^Usage:" "$T/stdout"
+ok $? "--help: usage on stdout, exit 0"
+run_plot --frobnicate "$fx/all.json" -o "$T/x"
+[ $rc -eq 2 ] && [ "$(wc -l <"$T/stderr")" -eq 1 ] && grep -q -- "--frobnicate" "$T/stderr"
+ok $? "an unknown option: exit 2, one line"
+run_plot
+[ $rc -eq 2 ] && [ "$(wc -l <"$T/stderr")" -eq 1 ]
+ok $? "no arguments: exit 2, one line"
+run_plot "$fx/all.json"
+[ $rc -eq 2 ] && [ "$(wc -l <"$T/stderr")" -eq 1 ]
+ok $? "no -o nor --report: exit 2"
+run_plot --format gif "$fx/all.json" -o "$T/x"
+[ $rc -eq 2 ] && grep -q "gif" "$T/stderr"
+ok $? "--format gif: exit 2"
+run_plot --compare "$fx/base.json" -o "$T/x"
+[ $rc -eq 2 ] && [ "$(wc -l <"$T/stderr")" -eq 1 ]
+ok $? "--compare with one file: exit 2"
+[ ! -e "$T/x" ]
+ok $? "usage errors write nothing"
+
+# Figures of every fixture: each expected name, a PNG and an SVG of
+# plausible shape, the legends and the notes.
+for f in all matrix placements faults; do
+	run_plot "$fx/$f.json" -o "$T/$f"
+	[ $rc -eq 0 ] && [ ! -s "$T/stderr" ]
+	ok $? "$f.json: exit 0, nothing on stderr"
+	diag <"$T/stderr"
+	check_py figures "$T/$f" "$fx/$f.json"
+	ok $? "$f.json: every expected figure, as PNG and SVG: $(cat "$T/check")"
+	if [ $f != matrix ]; then
+		check_py legends "$T/$f" "$fx/$f.json"
+		ok $? "$f.json: ok cells named in the legends, the others in the notes ($(cat "$T/check"))"
+	fi
+done
+grep -q '• pipe: 8 B–64 KiB failed (side B was killed by signal 9' "$T/faults/latency.svg" &&
+	grep -q '• signal: 64 B, 64 KiB skipped (a signal carries at most 8 bytes' "$T/faults/latency.svg"
+ok $? "faults.json: the note groups the cells of a mechanism and says why"
+grep -q '481 ns' "$T/matrix/matrix.svg" && grep -q 'CPU of side A' "$T/matrix/matrix.svg"
+ok $? "matrix.json: the heatmap is annotated with the round trips"
+grep -q 'Oxide Virtual Turin-like Processor · Linux 6.18.44-fc-v1045 · 2026-12-01' "$T/all/latency.svg"
+ok $? "a figure's title carries the CPU, the kernel and the date"
+for s in 8B 64B 4KiB 64KiB; do grep -q ">99.999%<" "$T/all/spectrum-$s.svg" || break; done
+ok $? "spectra: percentile axis up to 99.999%"
+! ls -A "$T/all" "$T/faults" | grep -q '^\.'
+ok $? "no temporary file left in the output directory"
+
+# Several files: names start with each file's name.
+run_plot "$fx/base.json" "$fx/new.json" -o "$T/two" --format svg
+[ $rc -eq 0 ] && check_py figures "$T/two" "$fx/base.json" base- svg &&
+	[ -f "$T/two/new-latency.svg" ] && ! ls "$T/two" | grep -q png
+ok $? "two files, --format svg: base-latency.svg ... new-latency.svg, no PNG"
+
+# Deterministic SVG.
+run_plot "$fx/faults.json" -o "$T/again" --format svg
+cmp -s "$T/again/latency.svg" "$T/faults/latency.svg" && cmp -s "$T/again/spectrum-8B.svg" "$T/faults/spectrum-8B.svg"
+ok $? "the same input gives the same SVG bytes"
+
+# Compare: the verdicts are ipcbench's.
+run_plot --compare "$fx/base.json" "$fx/new.json" -o "$T/cmp"
+[ $rc -eq 0 ] && [ -f "$T/cmp/compare.png" ] && [ -f "$T/cmp/compare.svg" ]
+ok $? "--compare: compare.png and compare.svg"
+check_py compare "$T/cmp/compare.svg" "$fx/base.json" "$fx/new.json" "$IPCBENCH"
+ok $? "--compare: bars coloured by ipcbench compare's verdicts, the pipe cells slower ($(cat "$T/check"))"
+run_plot --compare "$fx/matrix.json" "$fx/base.json" -o "$T/cmp2"
+[ $rc -eq 2 ] && [ "$(wc -l <"$T/stderr")" -eq 1 ] && grep -q "^ipcbench: compare: .*no cell in common" "$T/stderr"
+ok $? "--compare of files with no cell in common: ipcbench's line, exit 2"
+env IPCBENCH="$T/no-such-ipcbench" "$plot" --compare "$fx/base.json" "$fx/new.json" -o "$T/cmp3" \
+	>"$T/stdout" 2>"$T/stderr" </dev/null
+rc=$?
+[ $rc -eq 1 ] && [ "$(wc -l <"$T/stderr")" -eq 1 ] && [ ! -e "$T/cmp3/compare.png" ]
+ok $? "--compare without a runnable ipcbench: exit 1, one line"
+
+# The report.
+run_plot --report "$T/all.html" "$fx/all.json" -o "$T/all-again" --format png
+[ $rc -eq 0 ] && [ -f "$T/all-again/latency.png" ]
+ok $? "--report with -o: exit 0, figures too"
+check_py report "$T/all.html" "$fx/all.json" "For 64-byte messages with a p99.9 budget: shm-futex"
+ok $? "report of all.json: well formed, self-contained, inline SVG, every mechanism, What to pick ($(cat "$T/check"))"
+grep -q "<svg" "$T/all.html" && ! grep -qi "<script" "$T/all.html" && ! grep -q "base64" "$T/all.html"
+ok $? "report: figures inline as <svg>, no script, no base64 image"
+for f in matrix placements faults; do
+	run_plot --report "$T/$f.html" "$fx/$f.json"
+	[ $rc -eq 0 ] && check_py report "$T/$f.html" "$fx/$f.json"
+	ok $? "report of $f.json: $(cat "$T/check")"
+done
+check_py report "$T/faults.html" "$fx/faults.json" "side B was killed by signal 9" "fs.mqueue.msgsize_max"
+ok $? "report of faults.json: skipped and failed cells with their reasons"
+run_plot --report "$T/new.html" "$fx/new.json" --compare-with "$fx/base.json"
+[ $rc -eq 0 ] && check_py report "$T/new.html" "$fx/new.json" "Comparison" "pipe latency 64 B same-node" "slower"
+ok $? "--report --compare-with: a comparison section with the verdicts"
+
+# Strings from the JSON are escaped, and a '$' is not mathtext.
+"$PYTHON3" - "$fx/faults.json" "$T/evil.json" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+for c in d["cells"]:
+    if c["mechanism"] == "mqueue":
+        c["variant"] = 'mq <i>$x$</i> & "co"'
+    if c["status"] == "failed":
+        c["reason"] = "<script>alert(1)</script> $y$"
+json.dump(d, open(sys.argv[2], "w"))
+PY
+run_plot --report "$T/evil.html" -o "$T/evil" "$T/evil.json"
+[ $rc -eq 0 ] && ! grep -q "<i>\\\$x" "$T/evil.html" && ! grep -q "<script>alert" "$T/evil.html" &&
+	grep -q '&lt;i&gt;\$x\$&lt;/i&gt; &amp; &quot;co&quot;' "$T/evil.html" &&
+	check_py legends "$T/evil" "$T/evil.json"
+ok $? "markup and \$ in names and reasons: escaped in the report, drawn as text in the figures"
+diag <"$T/stderr"
+
+# Unusable input: exit 2, one line naming the file, and nothing written.
+: >"$T/empty.json"
+head -c 3000 "$fx/faults.json" >"$T/truncated.json"
+echo "this is not JSON" >"$T/text.json"
+"$PYTHON3" -c 'import json,sys; d=json.load(open(sys.argv[1])); d["schema_version"]=2; json.dump(d,open(sys.argv[2],"w"))' \
+	"$fx/faults.json" "$T/schema2.json"
+"$PYTHON3" -c 'import json,sys; d=json.load(open(sys.argv[1])); del d["cells"]; json.dump(d,open(sys.argv[2],"w"))' \
+	"$fx/faults.json" "$T/nocells.json"
+"$PYTHON3" -c 'import json,sys; d=json.load(open(sys.argv[1])); d["cells"][0]["latency"]="fast"; json.dump(d,open(sys.argv[2],"w"))' \
+	"$fx/faults.json" "$T/badcell.json"
+echo '[1, 2, 3]' >"$T/array.json"
+for f in empty truncated text schema2 nocells badcell array; do
+	run_plot "$T/$f.json" -o "$T/bad-$f" --report "$T/bad-$f.html"
+	[ $rc -eq 2 ] && [ "$(wc -l <"$T/stderr")" -eq 1 ] && grep -q "^ipcbench-plot: $T/$f.json: " "$T/stderr" &&
+		! grep -q Traceback "$T/stderr" && [ ! -e "$T/bad-$f.html" ] && [ ! -e "$T/bad-$f" ]
+	ok $? "$f.json: exit 2, one line naming the file ($(cat "$T/stderr"))"
+done
+run_plot --compare "$fx/base.json" "$T/truncated.json" -o "$T/bad-cmp"
+[ $rc -eq 2 ] && [ "$(wc -l <"$T/stderr")" -eq 1 ] && grep -q "truncated.json: not valid JSON" "$T/stderr"
+ok $? "--compare with a truncated NEW: exit 2, one line"
+run_plot "$T/missing.json" -o "$T/bad-missing"
+[ $rc -eq 2 ] && [ "$(wc -l <"$T/stderr")" -eq 1 ] && grep -q "missing.json: cannot read" "$T/stderr"
+ok $? "a missing file: exit 2, one line"
+
+# Output that cannot be written: exit 1, no partial file.
+: >"$T/a-file"
+run_plot "$fx/faults.json" -o "$T/a-file"
+[ $rc -eq 1 ] && [ "$(wc -l <"$T/stderr")" -eq 1 ] && [ ! -s "$T/a-file" ]
+ok $? "-o naming a file: exit 1, one line"
+run_plot --report "$T/no/such/dir/r.html" "$fx/faults.json"
+[ $rc -eq 1 ] && [ "$(wc -l <"$T/stderr")" -eq 1 ] && [ ! -e "$T/no" ]
+ok $? "--report into a missing directory: exit 1, one line"
+
+# Without matplotlib: exit 77 and one line.
+mkdir -p "$T/nompl/matplotlib"
+echo 'raise ImportError("No module named matplotlib (test)")' >"$T/nompl/matplotlib/__init__.py"
+env PYTHONPATH="$T/nompl" "$plot" "$fx/all.json" -o "$T/nompl-out" >"$T/stdout" 2>"$T/stderr" </dev/null
+rc=$?
+[ $rc -eq 77 ] && [ "$(wc -l <"$T/stderr")" -eq 1 ] && grep -q matplotlib "$T/stderr" && [ ! -e "$T/nompl-out" ]
+ok $? "matplotlib missing: exit 77, one line"
+diag <"$T/stderr"
+
+# ipcbench report: the same report through the main program.
+run_ipcbench report "$fx/all.json" -o "$T/via-ipcbench.html"
+[ $rc -eq 0 ] && head -c 200 "$T/via-ipcbench.html" | grep -qi "<!doctype html" &&
+	grep -q "What to pick" "$T/via-ipcbench.html" && [ "$(grep -c "<svg" "$T/via-ipcbench.html")" -ge 3 ]
+ok $? "ipcbench report RESULTS -o FILE writes the HTML report"
+run_ipcbench report "$fx/all.json"
+[ $rc -eq 2 ] && [ "$(wc -l <"$T/stderr")" -eq 1 ] && grep -q -- "-o REPORT.html" "$T/stderr"
+ok $? "ipcbench report without -o: exit 2, one line"
+run_ipcbench report "$T/none.json" -o "$T/none.html"
+[ $rc -eq 2 ] && [ "$(wc -l <"$T/stderr")" -eq 1 ] && grep -q "none.json" "$T/stderr" && [ ! -e "$T/none.html" ]
+ok $? "ipcbench report of a missing file: exit 2, one line naming it"
+
+done_testing
