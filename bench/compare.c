@@ -10,6 +10,7 @@
 #include "bench/cli.h"
 #include "bench/table.h"
 #include "harness/load.h"
+#include "harness/parse.h"
 #include "harness/result.h"
 #include "harness/stats.h"
 
@@ -163,6 +164,8 @@ static void read_side(const json_t *cell, enum metric m, struct side *s)
 	ipcb_fmt_size((uint64_t)size, sz, sizeof sz);
 	snprintf(s->label, sizeof s->label, "%s %s %s %s", str_of(cell, "variant"), str_of(cell, "test"),
 		 sz, str_of(cell, "placement"));
+	ipcb_utf8_trim(s->key);
+	ipcb_utf8_trim(s->label);
 	s->ok = strcmp(str_of(cell, "status"), "ok") == 0 || strcmp(str_of(cell, "status"), "interrupted") == 0;
 	s->unit = s->latency ? "ns" : "bytes/s";
 	for (size_t i = 0; i < json_array_size(reps) && s->n < IPCB_REPS_MAX; i++) {
@@ -274,8 +277,8 @@ static json_t *compare_pair(const struct cmp_opts *o, const struct side *b, cons
 				 "unit", b->unit,
 				 "base", "status", str_of(b->cell, "status"), "values", bv,
 				 "new", "status", str_of(n->cell, "status"), "values", nv,
-				 "ratio", isnan(ratio) ? json_null() : json_real(ratio),
-				 "change", isnan(change) ? json_null() : json_real(change),
+				 "ratio", isfinite(ratio) ? json_real(ratio) : json_null(),
+				 "change", isfinite(change) ? json_real(change) : json_null(),
 				 "p_value", isnan(p) ? json_null() : json_real(p),
 				 "verdict", verdict);
 	}

@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -160,6 +161,7 @@ static void cell_name(const json_t *c, char *buf, size_t len)
 	int n;
 
 	snprintf(variant, sizeof variant, "%s", str_of(c, "variant"));
+	ipcb_utf8_trim(variant);
 	for (char *p = variant; *p; p++)
 		if (*p == ' ')
 			*p = ':';
@@ -169,6 +171,7 @@ static void cell_name(const json_t *c, char *buf, size_t len)
 		     (long long)json_integer_value(json_array_get(req, 1)));
 	if (json_is_integer(pairs) && json_integer_value(pairs) > 1 && n > 0 && (size_t)n < len)
 		snprintf(buf + n, len - (size_t)n, "/x%lld", (long long)json_integer_value(pairs));
+	ipcb_utf8_trim(buf);
 }
 
 /* A figure of each repetition; returns how many there are. */
@@ -239,7 +242,8 @@ static json_t *gbench_context(const json_t *doc)
 	for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++) {
 		const json_t *kib = json_object_get(caches, kinds[i].key);
 
-		if (json_is_integer(kib))
+		if (json_is_integer(kib) && json_integer_value(kib) >= 0 &&
+		    json_integer_value(kib) <= INT64_MAX / 1024)
 			json_array_append_new(list, json_pack("{s:s, s:i, s:I, s:i}", "type", kinds[i].type,
 							      "level", kinds[i].level, "size",
 							      (json_int_t)json_integer_value(kib) * 1024,
@@ -513,8 +517,12 @@ static struct ipcb_hist *rebuild(const json_t *c)
 	for (size_t i = 0; hist != NULL && i < json_array_size(b); i++) {
 		const json_t *e = json_array_get(b, i);
 
-		ipcb_hist_record_n(hist, (uint64_t)json_integer_value(json_array_get(e, 0)),
-				   (uint64_t)json_integer_value(json_array_get(e, 2)));
+		json_int_t v = json_integer_value(json_array_get(e, 0));
+		json_int_t n = json_integer_value(json_array_get(e, 2));
+
+		/* A results file has no negative values or counts. */
+		if (v >= 0 && n >= 0)
+			ipcb_hist_record_n(hist, (uint64_t)v, (uint64_t)n);
 	}
 	return hist;
 }

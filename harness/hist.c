@@ -302,6 +302,7 @@ void ipcb_hist_walk_percentiles(const struct ipcb_hist *h, int ticks_per_half,
 	uint64_t seen = 0;
 	double level = 0.0;
 	bool last = false;
+	double next;
 
 	if (total == 0)
 		return;
@@ -313,7 +314,8 @@ void ipcb_hist_walk_percentiles(const struct ipcb_hist *h, int ticks_per_half,
 			continue;
 		/* One counter can reach several levels: one line each. Once
 		 * every value is counted, one last line at 100%. */
-		while ((100.0 * (double)seen) / (double)total >= level) {
+		while ((100.0 * (double)seen) / (double)total >= level &&
+		       (level < 100.0 || seen == total)) {
 			struct ipcb_hist_step st = {
 				.value = ipcb_hist_highest_equivalent(h, ipcb_hist_value_at_index(h, i)),
 				.percentile = level,
@@ -328,7 +330,10 @@ void ipcb_hist_walk_percentiles(const struct ipcb_hist *h, int ticks_per_half,
 				last = true;
 				continue;
 			}
-			level = next_level(level, ticks_per_half);
+			/* Near 100% a step can fall below the resolution of a
+			 * double (counts past 2^53): the rest is the last line's. */
+			next = next_level(level, ticks_per_half);
+			level = next > level && next < 100.0 ? next : 100.0;
 		}
 	}
 }

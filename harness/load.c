@@ -95,7 +95,8 @@ int ipcb_results_load(const char *path, json_t **doc, struct ipcb_err *err)
 	if (f == NULL)
 		return ipcb_err_set(err, errno, "%s", path);
 	if (fstat(fileno(f), &st) == 0 && S_ISDIR(st.st_mode)) {
-		fclose(f);
+		if (f != stdin)
+			fclose(f);
 		return ipcb_err_set(err, EISDIR, "%s", path);
 	}
 	*doc = json_loadf(f, JSON_REJECT_DUPLICATES, &je);

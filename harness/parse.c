@@ -72,7 +72,8 @@ int ipcb_parse_seconds(const char *s, double min, double max, double *out,
 	char *end;
 	double v;
 
-	if (!isdigit((unsigned char)s[0]))
+	/* plain decimals only: strtod would also take 0x10 and 1e3 */
+	if (!isdigit((unsigned char)s[0]) || s[strspn(s, "0123456789.")] != '\0')
 		return fail(why, len, QUOTE " is not a number of seconds (%g to %g)", QARG(s),
 			    min, max);
 	errno = 0;
@@ -300,4 +301,25 @@ const char *ipcb_suggest(const char *word, const char *const *cands, size_t n)
 	if (best == NULL || best_d > (wl <= 4 ? 1 : wl <= 8 ? 2 : 3))
 		return NULL;
 	return best;
+}
+
+void ipcb_utf8_trim(char *s)
+{
+	size_t n = strlen(s), i = n, cont = 0, need;
+	unsigned char lead;
+
+	while (i > 0 && cont < 4 && ((unsigned char)s[i - 1] & 0xC0) == 0x80) {
+		i--;
+		cont++;
+	}
+	if (i == 0) {
+		s[0] = '\0';
+		return;
+	}
+	lead = (unsigned char)s[i - 1];
+	need = lead < 0x80 ? 1 : (lead & 0xE0) == 0xC0 ? 2 : (lead & 0xF0) == 0xE0 ? 3 : (lead & 0xF8) == 0xF0 ? 4 : 0;
+	if (need == 1 && cont > 0)
+		s[i] = '\0'; /* stray continuation bytes */
+	else if (need != 1 && need != cont + 1)
+		s[i - 1] = '\0'; /* a character cut short (or a bad lead byte) */
 }

@@ -37,4 +37,8 @@ int ipcb_parse_cpu_pair(const char *s, int out[2], char *why, size_t len);
  * plausible typo; NULL otherwise. */
 const char *ipcb_suggest(const char *word, const char *const *cands, size_t n);
 
+/* Cut s before a UTF-8 character that a truncation left incomplete, so
+ * that a shortened name is still valid UTF-8 (JSON needs it). */
+void ipcb_utf8_trim(char *s);
+
 #endif

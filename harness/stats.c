@@ -23,7 +23,8 @@ double ipcb_stats_median(const double *v, size_t n)
 
 	memcpy(s, v, n * sizeof *s);
 	qsort(s, n, sizeof *s, cmp_double);
-	return n % 2 ? s[n / 2] : (s[n / 2 - 1] + s[n / 2]) / 2.0;
+	/* halves first: the sum of two huge values would overflow */
+	return n % 2 ? s[n / 2] : s[n / 2 - 1] / 2.0 + s[n / 2] / 2.0;
 }
 
 double ipcb_stats_min(const double *v, size_t n)

@@ -80,8 +80,11 @@ static int cl_recv(void *state, void *buf, size_t len, struct ipcb_err *err)
 	struct cl_state *st = state;
 	uint64_t want = st->last + 1;
 
-	while (atomic_load_explicit(st->line, memory_order_acquire) != want) {
-		if (st->yield)
+	for (uint32_t i = 1; atomic_load_explicit(st->line, memory_order_acquire) != want; i++) {
+		/* A long wait (tens of microseconds) may mean the peer shares
+		 * this CPU after all (its affinity was changed, the host stopped
+		 * a vCPU): let it run instead of spinning out a time slice. */
+		if (st->yield || (i & 4095) == 0)
 			sched_yield();
 		else
 			cpu_relax();

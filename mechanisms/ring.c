@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <sched.h>
 #include <stdbool.h>
 #include <string.h>
 
@@ -117,6 +118,12 @@ static bool spin(struct ipcb_ring *r, const struct waiter *w)
 		if (ready(r, w))
 			return true;
 		cpu_relax();
+		/* A long wait (tens of microseconds) may mean the other end
+		 * shares this CPU after all (its affinity was changed, the host
+		 * stopped a vCPU): let it run instead of spinning out a whole
+		 * time slice. */
+		if (r->wait == IPCB_RING_SPIN && (i & 4095) == 0)
+			sched_yield();
 		/* Read the clock only now and then: it costs more than a pause. */
 		if (r->wait == IPCB_RING_HYBRID && (i & 63) == 0) {
 			uint64_t now = ipcb_clock_now_ns();

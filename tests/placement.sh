@@ -95,12 +95,15 @@ if [ "$(nproc)" -ge 2 ]; then
 	TMPDIR="$T/tmp" "$IPCBENCH" --mech pipe --cpus 0,1 --sizes 64 --test latency --iterations 400000 \
 		--repetitions 1 --json "$T/moved.json" >"$T/stdout" 2>"$T/stderr" </dev/null &
 	pid=$!
-	# The reference cells run first and briefly; then the pipe cell's
-	# children run for seconds.
-	sleep 1
-	for i in $(seq 1 100); do
+	# The reference cells run first (spinning); wait for the pipe cell's
+	# children, which sleep in the kernel's pipe code, then move side A.
+	kids=""
+	for i in $(seq 1 400); do
 		kids=$(pgrep -P $pid | tr '\n' ' ')
-		[ "$(echo $kids | wc -w)" -ge 2 ] && break
+		if [ "$(echo $kids | wc -w)" -ge 2 ] && cat $(for k in $kids; do echo /proc/$k/wchan; done) 2>/dev/null |
+			grep -q pipe; then
+			break
+		fi
 		sleep 0.05
 	done
 	for kid in $kids; do

@@ -82,7 +82,7 @@ static void test_sizes(void)
 	sizes_bad("", "empty");
 	sizes_bad("1K-64", "larger");
 	sizes_bad("64,abc", "abc");
-	sizes_bad("4-", "invalid size ''");
+	sizes_bad("4-", "'4-': give both ends");
 	for (int i = 1; i <= 70; i++)
 		snprintf(many + strlen(many), sizeof many - strlen(many), "%s%d", i > 1 ? "," : "", i);
 	sizes_bad(many, "too many");
