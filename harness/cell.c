@@ -689,12 +689,20 @@ static void watchdog_fired(const struct shared *sh, const struct brood *b,
 	ipcb_err_hint(err, "raise --timeout if the mechanism is just slow");
 }
 
+static void deadline_passed(const struct ipcb_rep_spec *spec, uint64_t took, struct ipcb_err *err)
+{
+	ipcb_err_set(err, 0,
+		     "watchdog: still running after %.1f s, where its pilot predicted %.3f s (the limit is %.1f s)",
+		     (double)took / 1e9, (double)spec->expected_ns / 1e9, (double)spec->deadline_ns / 1e9);
+	ipcb_err_hint(err, "a repetition may take 20 times what its pilot predicts, and at least --timeout more");
+}
+
 /* Watch the children until they are done, one fails, the watchdog fires
  * or a stop is requested. Every path returns with every child reaped. */
 static int supervise(struct shared *sh, struct brood *b, const struct ipcb_rep_spec *spec,
 		     struct ipcb_rep_out *out)
 {
-	uint64_t mark = progress_mark(sh, b), last_change = ipcb_clock_now_ns();
+	uint64_t mark = progress_mark(sh, b), last_change = ipcb_clock_now_ns(), start = last_change;
 	/* Wake a few times per stall period: a stall is caught within 1.25x
 	 * the timeout, and a healthy run is disturbed rarely. */
 	int tick_ms = (int)(spec->stall_timeout_ns / 4000000u);
@@ -738,6 +746,12 @@ static int supervise(struct shared *sh, struct brood *b, const struct ipcb_rep_s
 			kill_and_reap(b);
 			out->status = IPCB_FAILED;
 			watchdog_fired(sh, b, spec, &out->err);
+			return 0;
+		}
+		if (spec->deadline_ns != 0 && now - start >= spec->deadline_ns) {
+			kill_and_reap(b);
+			out->status = IPCB_FAILED;
+			deadline_passed(spec, now - start, &out->err);
 			return 0;
 		}
 		if (poll(&pfd, 1, tick_ms) > 0)

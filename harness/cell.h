@@ -43,6 +43,8 @@ struct ipcb_rep_spec {
 	uint64_t warmup;           /* untimed ones before them */
 	bool verify;               /* pattern + checksum in every message */
 	uint64_t stall_timeout_ns; /* watchdog: longest time without progress */
+	uint64_t expected_ns;      /* how long the timed loop should take (0: unknown) */
+	uint64_t deadline_ns;      /* watchdog: longest time in all (0: none) */
 	const struct ipcb_fault *fault; /* NULL = none */
 	const struct ipcb_clock *clock; /* how the loops tell time */
 	bool counters;             /* count cycles, instructions, cache misses */

@@ -78,10 +78,13 @@ int ipcb_fault_parse(const char *spec, struct ipcb_fault *f, struct ipcb_err *er
 		f->kind = IPCB_FAULT_DELAY;
 	else
 		goto bad;
+	/* a delay starts at the first message unless @N says otherwise */
+	if (f->kind == IPCB_FAULT_DELAY && at == NULL)
+		f->at = 0;
 	return 0;
 bad:
 	return ipcb_err_set(err, EINVAL,
-			    "fault '%s' not understood (MECH:kill|stall|corrupt[-a|-b][@N] or MECH:delay=NS[-a|-b])",
+			    "fault '%s' not understood (MECH:kill|stall|corrupt[-a|-b][@N] or MECH:delay=NS[-a|-b][@N])",
 			    spec);
 }
 
@@ -146,7 +149,7 @@ static int fault_send(void *state, const void *buf, size_t len,
 	uint64_t n = fs->sends++;
 
 	maybe_die(fs);
-	if (fs->armed && fs->f.kind == IPCB_FAULT_DELAY) {
+	if (fs->armed && fs->f.kind == IPCB_FAULT_DELAY && n >= fs->f.at) {
 		uint64_t until = ipcb_clock_now_ns() + fs->f.delay_ns;
 
 		while (ipcb_clock_now_ns() < until)

@@ -434,6 +434,17 @@ static void rep_spec(const struct ipcb_run *run, const struct ipcb_cell *c,
 	spec->warmup = c->warmup;
 	spec->verify = run->p.verify;
 	spec->stall_timeout_ns = run->p.stall_timeout_ns;
+	/* A sized cell knows how long it should take: a repetition taking 20
+	 * times that (and at least the stall timeout more) is ended. */
+	spec->expected_ns = spec->deadline_ns = 0;
+	if (c->sized && c->pilot_n > 0) {
+		double per = (double)c->pilot_ns / (double)c->pilot_n;
+
+		spec->expected_ns = (uint64_t)(per * (double)(c->iterations + c->warmup));
+		spec->deadline_ns = 20 * spec->expected_ns;
+		if (spec->deadline_ns < spec->expected_ns + spec->stall_timeout_ns)
+			spec->deadline_ns = spec->expected_ns + spec->stall_timeout_ns;
+	}
 	spec->fault = &run->p.fault;
 	spec->clock = &run->p.clock;
 	spec->counters = run->p.counters;
