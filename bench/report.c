@@ -16,7 +16,8 @@ const char report_usage[] =
 	"Write one self-contained HTML file (figures as inline SVG, nothing fetched\n"
 	"from elsewhere): the machine, the warnings, a summary table, the figures and\n"
 	"'what to pick' per message size. Runs ipcbench-plot (/usr/bin/python3 with\n"
-	"python3-matplotlib), found as $IPCBENCH_PLOT, else next to this program.\n\n"
+	"python3-matplotlib), found as $IPCBENCH_PLOT, else next to this program,\n"
+	"else in its installation or source directory.\n\n"
 	"  -o, --output FILE        the report (required)\n"
 	"      --compare-with BASE  add the comparison with BASE.json (ipcbench compare)\n"
 	"      --figures DIR        also write every figure as PNG and SVG into DIR\n"
@@ -25,7 +26,8 @@ const char report_usage[] =
 	"77 matplotlib is not installed.\n";
 
 /* ipcbench-plot: $IPCBENCH_PLOT, or beside this program (installed), or in
- * scripts/ beside it (the build tree). */
+ * scripts/ beside it (the build tree), or where make install puts it, or in
+ * the source tree. */
 static int find_plot(char *out, size_t len, char *self, size_t self_len)
 {
 	const char *env = getenv("IPCBENCH_PLOT");
@@ -47,9 +49,14 @@ static int find_plot(char *out, size_t len, char *self, size_t self_len)
 		size_t dir = (size_t)(slash - self);
 
 		if (dir + strlen(rel) >= len)
-			return -1;
+			break;
 		memcpy(out, self, dir);
 		strcpy(out + dir, rel);
+		if (access(out, X_OK) == 0)
+			return 0;
+	}
+	for (int i = 0; i < 2; i++) {
+		snprintf(out, len, "%s", i == 0 ? IPCB_PLOT_INSTALLED : IPCB_PLOT_SOURCE);
 		if (access(out, X_OK) == 0)
 			return 0;
 	}
@@ -89,7 +96,7 @@ int cmd_report(int argc, char **argv)
 	if (output == NULL)
 		return usage_error("report: give the report's file with -o REPORT.html");
 	if (find_plot(plot, sizeof plot, self, sizeof self) != 0) {
-		fprintf(stderr, "%s: report: ipcbench-plot not found (looked at %s; set IPCBENCH_PLOT)\n",
+		fprintf(stderr, "%s: report: ipcbench-plot not found (beside this program, nor as %s; set IPCBENCH_PLOT)\n",
 			prog, plot);
 		return EXIT_FAILED;
 	}
