@@ -11,6 +11,14 @@
 
 #include "bench/cli.h"
 
+/* Set by the build (bench/Makemodule.am); these serve other builds. */
+#ifndef IPCB_PLOT_INSTALLED
+#define IPCB_PLOT_INSTALLED "/usr/local/bin/ipcbench-plot"
+#endif
+#ifndef IPCB_PLOT_SOURCE
+#define IPCB_PLOT_SOURCE "scripts/ipcbench-plot"
+#endif
+
 const char report_usage[] =
 	"Usage: ipcbench report [OPTION]... RESULTS.json -o REPORT.html\n"
 	"Write one self-contained HTML file (figures as inline SVG, nothing fetched\n"
