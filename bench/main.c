@@ -360,7 +360,6 @@ static int build_variants(struct run_opts *o)
 	return 0;
 }
 
-/* Check a CPU against the machine: exists, online, allowed. */
 int check_fd_headroom(unsigned pairs)
 {
 	/* Each pair's objects and the harness's own (wake-up pipe, registry,
@@ -382,6 +381,7 @@ int check_fd_headroom(unsigned pairs)
 	return EXIT_FAILED;
 }
 
+/* Check a CPU against the machine: exists, online, allowed. */
 int check_cpu(const char *opt, int cpu)
 {
 	cpu_set_t present, online, allowed;

@@ -358,21 +358,19 @@ int cmd_matrix(int argc, char **argv)
 		print_err(NULL, &err);
 		return EXIT_USAGE;
 	}
+	if (check_fd_headroom(1) != 0)
+		return EXIT_FAILED;
 	n = o.n_cpus;
 	pairs = (size_t)n * (size_t)(n - 1);
 	runs = calloc(pairs, sizeof *runs);
 	p50 = calloc((size_t)n * n, sizeof *p50);
 	p99 = calloc((size_t)n * n, sizeof *p99);
 	status = calloc((size_t)n * n, sizeof *status);
-	if (check_fd_headroom(1) != 0) {
-		free(runs);
-		free(p50);
-		free(p99);
-		free(status);
-		return EXIT_FAILED;
-	}
 	if (runs == NULL || p50 == NULL || p99 == NULL || status == NULL || ipcb_harness_init(&err) != 0) {
-		fprintf(stderr, "%s: matrix: out of memory\n", prog);
+		if (runs == NULL || p50 == NULL || p99 == NULL || status == NULL)
+			fprintf(stderr, "%s: matrix: out of memory\n", prog);
+		else
+			print_err("matrix", &err);
 		free(runs), free(p50), free(p99), free(status);
 		return EXIT_FAILED;
 	}

@@ -42,17 +42,13 @@ static int find_plot(char *out, size_t len, char *self, size_t self_len)
 	ssize_t n = readlink("/proc/self/exe", self, self_len - 1);
 	char *slash;
 
+	self[n > 0 ? n : 0] = '\0';
 	if (env != NULL && env[0] != '\0') {
 		snprintf(out, len, "%s", env);
 		return access(out, X_OK) == 0 ? 0 : -1;
 	}
-	if (n <= 0)
-		return -1;
-	self[n] = '\0';
 	slash = strrchr(self, '/');
-	if (slash == NULL)
-		return -1;
-	for (int i = 0; i < 2; i++) {
+	for (int i = 0; slash != NULL && i < 2; i++) {
 		const char *rel = i == 0 ? "/ipcbench-plot" : "/scripts/ipcbench-plot";
 		size_t dir = (size_t)(slash - self);
 

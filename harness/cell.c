@@ -782,7 +782,6 @@ static bool fault_applies(const struct ipcb_rep_spec *spec)
 		strcmp(spec->fault->mech, spec->mech->name) == 0);
 }
 
-/* Fork every side of every pair. On failure no child is left. */
 /* The children of the repetition under way, for ipcb_harness_abort. */
 static struct brood *volatile live_brood;
 
@@ -805,6 +804,7 @@ _Noreturn void ipcb_harness_abort(int signo)
 	_exit(128 + signo);
 }
 
+/* Fork every side of every pair. On failure no child is left. */
 static int spawn(struct ipcb_arena *ar, const struct ipcb_rep_spec *spec,
 		 const struct ipcb_mech *m, void *const *st, struct brood *b,
 		 struct ipcb_rep_out *out)

@@ -84,13 +84,12 @@ int ipcb_results_check(const json_t *doc, const char *name, struct ipcb_err *err
 
 int ipcb_results_load(const char *path, json_t **doc, struct ipcb_err *err)
 {
+	struct stat st;
 	json_error_t je;
 	FILE *f;
 	int rc;
 
 	*doc = NULL;
-	struct stat st;
-
 	f = strcmp(path, "-") == 0 ? stdin : fopen(path, "r");
 	if (f == NULL)
 		return ipcb_err_set(err, errno, "%s", path);

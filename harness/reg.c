@@ -53,25 +53,12 @@ static bool disk_name(enum ipcb_obj_kind kind, int id, const char *name, char *o
 
 int ipcb_reg_init(struct ipcb_err *err)
 {
-	const char *base = getenv("TMPDIR");
-	int n;
+	int rc;
 
 	if (have_regdir)
 		return 0;
-	if (base == NULL || base[0] != '/')
-		base = "/tmp";
-	n = snprintf(regdir, sizeof regdir, "%s/" IPCB_NAME_PREFIX "%ld-" REGISTRY_TAG "XXXXXX", base,
-		     (long)getpid());
-	if (n < 0 || (size_t)n >= sizeof regdir)
-		return ipcb_err_set(err, ENAMETOOLONG, "registry directory under %s", base);
-	if (mkdtemp(regdir) == NULL) {
-		int e = errno;
-
-		ipcb_err_set(err, e, "cannot create the registry of IPC objects in %s", base);
-		ipcb_err_hint(err, "set TMPDIR to a writable directory");
-		regdir[0] = '\0';
-		return -e;
-	}
+	if ((rc = ipcb_tmpdir_make(regdir, sizeof regdir, REGISTRY_TAG, err)) != 0)
+		return rc;
 	have_regdir = 1;
 	return 0;
 }
@@ -350,11 +337,8 @@ int ipcb_reg_cleanup(const char *tmpdir, bool dry_run,
 	DIR *d;
 	struct dirent *de;
 
-	if (tmpdir == NULL) {
-		tmpdir = getenv("TMPDIR");
-		if (tmpdir == NULL || tmpdir[0] != '/')
-			tmpdir = "/tmp";
-	}
+	if (tmpdir == NULL)
+		tmpdir = ipcb_tmpdir_base();
 	d = opendir(tmpdir);
 	if (d == NULL)
 		return -errno;

@@ -10,15 +10,18 @@
 #include "harness/reg.h"
 #include "harness/tmpdir.h"
 
-int ipcb_tmpdir_create(char *dir, size_t len, struct ipcb_err *err)
+const char *ipcb_tmpdir_base(void)
 {
 	const char *base = getenv("TMPDIR");
-	int n;
 
-	if (base == NULL || base[0] != '/')
-		base = "/tmp";
-	n = snprintf(dir, len, "%s/" IPCB_NAME_PREFIX "%ld-XXXXXX", base,
-		     (long)getpid());
+	return base == NULL || base[0] != '/' ? "/tmp" : base;
+}
+
+int ipcb_tmpdir_make(char *dir, size_t len, const char *tag, struct ipcb_err *err)
+{
+	const char *base = ipcb_tmpdir_base();
+	int n = snprintf(dir, len, "%s/" IPCB_NAME_PREFIX "%ld-%sXXXXXX", base, (long)getpid(), tag);
+
 	if (n < 0 || (size_t)n >= len) {
 		dir[0] = '\0';
 		ipcb_err_set(err, ENAMETOOLONG, "temporary directory under %s", base);
@@ -33,6 +36,15 @@ int ipcb_tmpdir_create(char *dir, size_t len, struct ipcb_err *err)
 		dir[0] = '\0';
 		return -e;
 	}
+	return 0;
+}
+
+int ipcb_tmpdir_create(char *dir, size_t len, struct ipcb_err *err)
+{
+	int rc = ipcb_tmpdir_make(dir, len, "", err);
+
+	if (rc != 0)
+		return rc;
 	if (ipcb_reg_add(IPCB_OBJ_DIR, 0, dir) != 0) {
 		(void)rmdir(dir);
 		ipcb_err_set(err, ENOSPC, "too many IPC objects at once to keep track of");

@@ -10,9 +10,15 @@
  * traced to the process that made them. */
 #define IPCB_NAME_PREFIX "ipcb-"
 
-/* Create "$TMPDIR/ipcb-<pid>-XXXXXX" (or under /tmp when TMPDIR is unset,
- * empty or relative) with mode 0700, and write its path to dir.
- * 0 or -errno. */
+/* $TMPDIR, or /tmp when it is unset, empty or relative. */
+const char *ipcb_tmpdir_base(void);
+
+/* Create "<base>/ipcb-<pid>-<tag>XXXXXX" with mode 0700 and write its path
+ * to dir. 0 or -errno. */
+int ipcb_tmpdir_make(char *dir, size_t len, const char *tag, struct ipcb_err *err);
+
+/* ipcb_tmpdir_make with no tag, the directory registered (reg.h) until
+ * ipcb_tmpdir_remove. 0 or -errno. */
 int ipcb_tmpdir_create(char *dir, size_t len, struct ipcb_err *err);
 
 /* Join dir and name into out, failing with -ENAMETOOLONG (never
