@@ -147,9 +147,14 @@ static bool is_latency(const json_t *c)
 	return strcmp(str_of(c, "test"), "latency") == 0;
 }
 
+/* Figures to export: repetitions done, and a status that stands behind
+ * them (a failed cell has none; older files may still list some). */
 static bool has_figures(const json_t *c)
 {
-	return json_array_size(json_object_get(c, "repetitions")) > 0;
+	const char *st = str_of(c, "status");
+
+	return (strcmp(st, "ok") == 0 || strcmp(st, "interrupted") == 0) &&
+	       json_array_size(json_object_get(c, "repetitions")) > 0;
 }
 
 /* VARIANT/TEST/SIZE/PLACEMENT/A-B[/xN] */
@@ -648,9 +653,12 @@ static int export_csv(const json_t *doc, const char *out)
 	      "cpu_ns_per_op_a,cpu_ns_per_op_b,reason\n", f);
 	for (size_t i = 0; i < json_array_size(cells); i++) {
 		const json_t *c = json_array_get(cells, i);
-		const json_t *lat = json_object_get(c, "latency"), *tp = json_object_get(c, "throughput");
+		/* A cell without figures keeps its row, with the figures empty. */
+		const bool fig = has_figures(c);
+		const json_t *lat = fig ? json_object_get(c, "latency") : NULL;
+		const json_t *tp = fig ? json_object_get(c, "throughput") : NULL;
 		const json_t *req = json_object_get(json_object_get(c, "cpus"), "requested");
-		const json_t *cost = json_object_get(c, "cost");
+		const json_t *cost = fig ? json_object_get(c, "cost") : NULL;
 		char name[256];
 
 		cell_name(c, name, sizeof name);
@@ -668,7 +676,7 @@ static int export_csv(const json_t *doc, const char *out)
 		csv_num(f, json_object_get(c, "iterations"));
 		for (size_t k = 0; k < sizeof lat_keys / sizeof lat_keys[0]; k++)
 			csv_num(f, json_object_get(lat, lat_keys[k]));
-		csv_num(f, json_object_get(c, "x_floor"));
+		csv_num(f, fig ? json_object_get(c, "x_floor") : NULL);
 		csv_num(f, json_object_get(tp, "msgs_per_s"));
 		csv_num(f, json_object_get(tp, "bytes_per_s"));
 		csv_num(f, json_object_get(json_object_get(cost, "a"), "cpu_ns"));

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "bench/table.h"
+#include "harness/stats.h"
 
 void ipcb_fmt_ns(double ns, char *buf, size_t len)
 {
@@ -63,6 +64,7 @@ struct notes {
 	int n;
 	const struct ipcb_cell *cell[256];
 	bool both[256]; /* the note stands for the row's latency and throughput cells */
+	bool rough;     /* a percentile was marked '~' (too few round trips) */
 };
 
 static bool same_reason(const struct ipcb_cell *a, const struct ipcb_cell *b)
@@ -119,6 +121,23 @@ static void x_floor_text(double x, char *buf, size_t len)
 		snprintf(buf, len, "%.0fx", x);
 }
 
+/* A percentile q of n round trips; a trailing '~' when n is too small for
+ * it (ipcb_stats_percentile_reliable). */
+static void pct_text(struct notes *nt, uint64_t v, uint64_t n, double q, char *buf, size_t len)
+{
+	size_t l;
+
+	ipcb_fmt_ns((double)v, buf, len);
+	if (ipcb_stats_percentile_reliable(n, q))
+		return;
+	l = strlen(buf);
+	if (l + 1 < len) {
+		buf[l] = '~';
+		buf[l + 1] = '\0';
+	}
+	nt->rough = true;
+}
+
 /* p50, x floor, p99, p99.9, max, spread; [6] a note for a partial cell. */
 static void latency_cols(struct notes *nt, const struct ipcb_run *run,
 			 const struct ipcb_cell *c, char col[7][32])
@@ -128,14 +147,14 @@ static void latency_cols(struct notes *nt, const struct ipcb_run *run,
 	col[6][0] = '\0';
 	if (c == NULL)
 		return;
-	if (c->reps_done == 0 || c->status == IPCB_FAILED || c->status == IPCB_SKIPPED) {
+	if (!ipcb_cell_has_figures(c)) {
 		status_text(nt, c, col[0], 32);
 		return;
 	}
-	ipcb_fmt_ns((double)c->lat.p50_ns, col[0], 32);
+	pct_text(nt, c->lat.p50_ns, c->lat.count, 50.0, col[0], 32);
 	x_floor_text(ipcb_run_x_floor(run, c), col[1], 32);
-	ipcb_fmt_ns((double)c->lat.p99_ns, col[2], 32);
-	ipcb_fmt_ns((double)c->lat.p999_ns, col[3], 32);
+	pct_text(nt, c->lat.p99_ns, c->lat.count, 99.0, col[2], 32);
+	pct_text(nt, c->lat.p999_ns, c->lat.count, 99.9, col[3], 32);
 	ipcb_fmt_ns((double)c->lat.max_ns, col[4], 32);
 	spread_text(c, col[5], 32);
 	if (c->status != IPCB_OK)
@@ -155,7 +174,7 @@ static void print_references(FILE *f, const struct ipcb_run *run)
 
 		if (c == NULL)
 			continue;
-		if (c->reps_done == 0) {
+		if (!ipcb_cell_has_figures(c)) {
 			fprintf(f, "%s: %s: %s\n", what[i], ipcb_status_name(c->status), c->why.msg);
 			continue;
 		}
@@ -171,7 +190,7 @@ static void throughput_cols(struct notes *nt, const struct ipcb_cell *c, char co
 	snprintf(col[1], 32, "-");
 	if (c == NULL)
 		return;
-	if (c->reps_done == 0 || c->status == IPCB_FAILED || c->status == IPCB_SKIPPED) {
+	if (!ipcb_cell_has_figures(c)) {
 		status_text(nt, c, col[0], 32);
 		return;
 	}
@@ -213,25 +232,29 @@ static void fmt_count_or_dash(double v, char *buf, size_t len)
 /* CPU time, context switches and counters per operation, one row per cell. */
 static void print_cost(FILE *f, const struct ipcb_run *run, int w)
 {
-	fprintf(f, "\nCost per operation (round trip for latency, message for throughput), median of repetitions:\n");
-	fprintf(f, "%-*s %8s %-10s %10s %10s %9s %9s %9s %9s\n", w, "mechanism", "size", "test",
-		"A CPU", "B CPU", "A vcsw", "B vcsw", "A cycles", "A instr");
+	fprintf(f, "\nCost per operation, median of repetitions:\n");
+	fprintf(f, "%-*s %8s %-10s %-10s %10s %10s %9s %9s %9s %9s\n", w, "mechanism", "size", "test",
+		"per", "A CPU", "B CPU", "A vcsw", "B vcsw", "A cycles", "A instr");
 	for (size_t i = 0; i < run->n_cells; i++) {
 		const struct ipcb_cell *c = &run->cells[i];
 		char size[32], a[32], b[32], cyc[32], ins[32];
 
-		if (c->reference || c->reps_done == 0)
+		if (c->reference || !ipcb_cell_has_figures(c))
 			continue;
 		ipcb_fmt_size(c->size, size, sizeof size);
 		ipcb_fmt_ns(c->cost[0].cpu_ns, a, sizeof a);
 		ipcb_fmt_ns(c->cost[1].cpu_ns, b, sizeof b);
 		fmt_count_or_dash(c->cost[0].counters[IPCB_CTR_CYCLES], cyc, sizeof cyc);
 		fmt_count_or_dash(c->cost[0].counters[IPCB_CTR_INSTRUCTIONS], ins, sizeof ins);
-		fprintf(f, "%-*s %8s %-10s %10s %10s %9.2f %9.2f %9s %9s\n", w, c->var->label, size,
-			c->test == IPCB_TEST_LATENCY ? "latency" : "throughput", a, b,
+		fprintf(f, "%-*s %8s %-10s %-10s %10s %10s %9.2f %9.2f %9s %9s\n", w, c->var->label, size,
+			c->test == IPCB_TEST_LATENCY ? "latency" : "throughput",
+			c->test == IPCB_TEST_LATENCY ? "round trip" : "message", a, b,
 			c->cost[0].vcsw + c->cost[0].ivcsw, c->cost[1].vcsw + c->cost[1].ivcsw, cyc, ins);
 	}
-	fprintf(f, "CPU: user + system time of the side's process; vcsw: context switches (voluntary + involuntary).\n");
+	fprintf(f, "per: a latency cell's cost is per round trip (both messages), a throughput cell's per message.\n"
+		   "CPU: the side's CPU time (CLOCK_PROCESS_CPUTIME_ID around its timed loop); the user/system\n"
+		   "split is in the JSON (tick-sampled, given only from 100 ms of CPU time per side).\n"
+		   "vcsw: context switches (voluntary + involuntary).\n");
 }
 
 void ipcb_table_print(FILE *f, const struct ipcb_run *run, const struct ipcb_sysinfo *si,
@@ -285,7 +308,10 @@ void ipcb_table_print(FILE *f, const struct ipcb_run *run, const struct ipcb_sys
 	fprintf(f, "\nRTT: round trip, full message both ways; percentiles over all repetitions pooled.\n"
 		   "x floor: RTT p50 over the floor's, measured in this run on the same CPUs.\n"
 		   "p50 spread: half the range of the repetitions' p50, relative to their median.\n"
-		   "msgs/s, MB/s (10^6 bytes/s): streaming, measured at the receiver; median of repetitions.\n");
+		   "msgs/s, MB/s (10^6 bytes/s): streaming, measured at the receiver from its first message\n"
+		   "to its last; median of repetitions.\n");
+	if (nt.rough)
+		fprintf(f, "~: from too few round trips for that percentile (fewer than 10 / (1 - q): p99 needs 1,000, p99.9 10,000).\n");
 	if (mismatch)
 		fprintf(f, "warning: a side was observed on a CPU it was not pinned to (see cpus.observed in the JSON)\n");
 	if (nt.n > 0) {

@@ -414,8 +414,10 @@ static int receive_one(const struct child *c, uint64_t i)
 	return check_msg(c, c->rx, i);
 }
 
-/* Side B of the throughput test: the rate is measured here, from the end
- * of the warm-up to the last message. */
+/* Side B of the throughput test: the rate is measured here, from the
+ * arrival of the first timed message to that of the last, so that neither
+ * the warm-up nor waiting for side A to start counts: iterations - 1
+ * messages over that span, whatever the warm-up. */
 static inline __attribute__((always_inline)) int throughput_b(struct child *c,
 							      enum ipcb_clock_kind k)
 {
@@ -426,13 +428,15 @@ static inline __attribute__((always_inline)) int throughput_b(struct child *c,
 	for (i = 0; i < warmup; i++)
 		if ((rc = receive_one(c, i)) != 0)
 			return rc;
+	if ((rc = receive_one(c, i++)) != 0)
+		return rc;
 	timed_part_begins(c);
 	t0 = clk_read(k);
 	for (; i < total; i++)
 		if ((rc = receive_one(c, i)) != 0)
 			return rc;
 	c->page->obs.elapsed_ns = clk_ns(c, k, clk_read(k) - t0);
-	timed_part_ends(c, c->spec->iterations);
+	timed_part_ends(c, c->spec->iterations - 1);
 	return 0;
 }
 
@@ -779,7 +783,8 @@ static bool fault_applies(const struct ipcb_rep_spec *spec)
 {
 	return spec->fault != NULL && spec->fault->kind != IPCB_FAULT_NONE &&
 	       (spec->fault->mech[0] == '\0' ||
-		strcmp(spec->fault->mech, spec->mech->name) == 0);
+		strcmp(spec->fault->mech, spec->mech->name) == 0) &&
+	       (spec->fault->rep == 0 || (int)spec->fault->rep == spec->rep + 1);
 }
 
 /* The children of the repetition under way, for ipcb_harness_abort. */

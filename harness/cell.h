@@ -41,6 +41,7 @@ struct ipcb_rep_spec {
 	int cpus[IPCB_PAIRS_MAX][2]; /* each pair's CPUs (side A, side B) */
 	uint64_t iterations;       /* timed round trips (latency) or messages */
 	uint64_t warmup;           /* untimed ones before them */
+	int rep;                   /* repetition (0-based), -1 for a pilot */
 	bool verify;               /* pattern + checksum in every message */
 	uint64_t stall_timeout_ns; /* watchdog: longest time without progress */
 	uint64_t expected_ns;      /* how long the timed loop should take (0: unknown) */
@@ -58,7 +59,9 @@ struct ipcb_side_obs {
 	int cpu_start;       /* ... just before the timed part */
 	int cpu_end;         /* ... just after it */
 	cpu_set_t cpus_seen; /* ... and every 4096 operations in between */
-	uint64_t ops;        /* round trips (latency) or messages (throughput) */
+	uint64_t ops;        /* round trips (latency) or messages (throughput) timed;
+			      * the receiver's clock starts at its first message,
+			      * so it times one fewer than it receives */
 	uint64_t elapsed_ns; /* wall time, by the run's clock */
 	uint64_t utime_ns;   /* getrusage(RUSAGE_SELF) differences */
 	uint64_t stime_ns;

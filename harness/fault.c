@@ -40,7 +40,8 @@ static int parse_count(const char *s, uint64_t *out)
 int ipcb_fault_parse(const char *spec, struct ipcb_fault *f, struct ipcb_err *err)
 {
 	const char *colon = strchr(spec, ':');
-	char kind[64], *at, *dash;
+	char kind[64], *at, *dash, *hash;
+	uint64_t rep;
 	size_t mlen;
 
 	memset(f, 0, sizeof *f);
@@ -54,6 +55,13 @@ int ipcb_fault_parse(const char *spec, struct ipcb_fault *f, struct ipcb_err *er
 	if (!(mlen == 1 && spec[0] == '*'))
 		memcpy(f->mech, spec, mlen);
 	strcpy(kind, colon + 1);
+	hash = strchr(kind, '#');
+	if (hash != NULL) {
+		*hash++ = '\0';
+		if (parse_count(hash, &rep) != 0 || rep < 1 || rep > 1000000)
+			goto bad;
+		f->rep = (unsigned)rep;
+	}
 	at = strchr(kind, '@');
 	if (at != NULL) {
 		*at++ = '\0';
@@ -84,7 +92,7 @@ int ipcb_fault_parse(const char *spec, struct ipcb_fault *f, struct ipcb_err *er
 	return 0;
 bad:
 	return ipcb_err_set(err, EINVAL,
-			    "fault '%s' not understood (MECH:kill|stall|corrupt[-a|-b][@N] or MECH:delay=NS[-a|-b][@N])",
+			    "fault '%s' not understood (MECH:kill|stall|corrupt[-a|-b][@N][#R] or MECH:delay=NS[-a|-b][@N][#R])",
 			    spec);
 }
 

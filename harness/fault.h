@@ -21,12 +21,14 @@ struct ipcb_fault {
 	enum ipcb_side side;
 	uint64_t at;       /* 0-based count at which the fault fires */
 	uint64_t delay_ns; /* IPCB_FAULT_DELAY only */
+	unsigned rep;      /* only in this repetition (1-based, pilots excluded); 0 = every run of the cell */
 	char mech[32];     /* only cells of this mechanism; "" = every mechanism */
 };
 
-/* Parse "MECH:KIND[-SIDE][@N]" (KIND kill|stall|corrupt, SIDE a|b, default
- * b, N default 100) or "MECH:delay=NS[-SIDE]". MECH may be "*". 0, or
- * -EINVAL with the reason in err. */
+/* Parse "MECH:KIND[-SIDE][@N][#R]" (KIND kill|stall|corrupt, SIDE a|b,
+ * default b, N default 100) or "MECH:delay=NS[-SIDE][@N][#R]". MECH may be
+ * "*". #R: only in repetition R (1-based), never in a pilot. 0, or -EINVAL
+ * with the reason in err. */
 int ipcb_fault_parse(const char *spec, struct ipcb_fault *f, struct ipcb_err *err);
 
 /* "kill", "stall", "corrupt", "delay" or "none". */

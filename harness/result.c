@@ -220,10 +220,11 @@ static json_t *params_json(const struct ipcb_params *p)
 	if (p->throughput)
 		json_array_append_new(tests, json_string("throughput"));
 	if (p->fault.kind != IPCB_FAULT_NONE)
-		fault = json_pack("{s:s, s:s, s:s}", "mechanism",
+		fault = json_pack("{s:s, s:s, s:s, s:o}", "mechanism",
 				  p->fault.mech[0] ? p->fault.mech : "*",
 				  "kind", ipcb_fault_kind_name(p->fault.kind),
-				  "side", p->fault.side == IPCB_SIDE_A ? "a" : "b");
+				  "side", p->fault.side == IPCB_SIDE_A ? "a" : "b",
+				  "repetition", p->fault.rep ? json_integer(p->fault.rep) : json_null());
 	return json_pack("{s:o, s:o, s:o, s:o, s:s, s:[i, i], s:f, s:o, s:o, s:i, s:b, s:b, s:f, s:{s:I, s:I, s:i}, s:o, s:s, s:b}",
 			 "mechanisms", mechs, "variants", variants, "sizes_bytes", sizes, "tests", tests,
 			 "placement", p->placement,
@@ -269,6 +270,22 @@ static json_t *hist_json(const struct ipcb_hist *h)
 			 "buckets", buckets);
 }
 
+/* The percentiles of a summary estimated from too few round trips
+ * (ipcb_stats_percentile_reliable), by their keys. */
+static json_t *unreliable_json(const struct ipcb_lat_summary *s)
+{
+	static const struct { const char *key; double q; } pct[] = {
+		{ "rtt_p50_ns", 50.0 }, { "rtt_p90_ns", 90.0 }, { "rtt_p99_ns", 99.0 },
+		{ "rtt_p999_ns", 99.9 }, { "rtt_p9999_ns", 99.99 },
+	};
+	json_t *a = json_array();
+
+	for (size_t i = 0; i < sizeof pct / sizeof pct[0]; i++)
+		if (!ipcb_stats_percentile_reliable(s->count, pct[i].q))
+			json_array_append_new(a, json_string(pct[i].key));
+	return a;
+}
+
 /* Add the rtt_* fields of a summary to obj. */
 static void put_lat(json_t *obj, const struct ipcb_lat_summary *s)
 {
@@ -285,6 +302,7 @@ static void put_lat(json_t *obj, const struct ipcb_lat_summary *s)
 				"rtt_mean_ns", s->mean_ns,
 				"rtt_stddev_ns", s->stddev_ns);
 
+	json_object_set_new(add, "rtt_unreliable_percentiles", unreliable_json(s));
 	json_object_update(obj, add);
 	json_decref(add);
 }
@@ -294,11 +312,13 @@ static json_t *num_or_null(double v)
 	return v < 0 ? json_null() : json_real(v);
 }
 
-/* One side's cost per operation. */
+/* One side's cost per operation; the tick-sampled split null when too
+ * short to mean anything (IPCB_SPLIT_MIN_CPU_NS). */
 static json_t *cost_json(const struct ipcb_cost *k)
 {
-	return json_pack("{s:f, s:f, s:f, s:f, s:f, s:o, s:o, s:o}",
-			 "cpu_ns", k->cpu_ns, "user_ns", k->utime_ns, "sys_ns", k->stime_ns,
+	return json_pack("{s:f, s:o, s:o, s:f, s:f, s:o, s:o, s:o}",
+			 "cpu_ns", k->cpu_ns, "user_ns", num_or_null(k->utime_ns),
+			 "sys_ns", num_or_null(k->stime_ns),
 			 "voluntary_switches", k->vcsw, "involuntary_switches", k->ivcsw,
 			 "cycles", num_or_null(k->counters[IPCB_CTR_CYCLES]),
 			 "instructions", num_or_null(k->counters[IPCB_CTR_INSTRUCTIONS]),
@@ -307,8 +327,11 @@ static json_t *cost_json(const struct ipcb_cost *k)
 
 static json_t *costs_json(const struct ipcb_cell *c, const struct ipcb_cost k[2])
 {
-	return json_pack("{s:s, s:o, s:o}",
+	return json_pack("{s:s, s:s, s:s, s:o, s:o}",
 			 "per", c->test == IPCB_TEST_LATENCY ? "round_trip" : "message",
+			 "cpu_ns_method", "CLOCK_PROCESS_CPUTIME_ID read around the side's timed loop",
+			 "split_method", "getrusage user and system time, sampled at the scheduler tick; "
+					 "null when a side's loop ran under 100 ms of CPU time",
 			 "a", cost_json(&k[0]), "b", cost_json(&k[1]));
 }
 
@@ -365,7 +388,7 @@ static json_t *statistics_json(const struct ipcb_cell *c)
 	double a[IPCB_REPS_MAX], b[IPCB_REPS_MAX], d[IPCB_REPS_MAX];
 	unsigned n = c->reps_done;
 
-	if (n == 0)
+	if (!ipcb_cell_has_figures(c))
 		return json_null();
 	for (unsigned i = 0; i < n; i++) {
 		const struct ipcb_rep *r = &c->reps[i];
@@ -396,9 +419,9 @@ static json_t *pairs_json(const struct ipcb_run *run, const struct ipcb_cell *c)
 				      cpuset_array(&pc->seen[0]), cpuset_array(&pc->seen[1]),
 				      "mismatch", pc->cpu_mismatch);
 
-		if (c->test == IPCB_TEST_LATENCY && c->reps_done > 0)
+		if (c->test == IPCB_TEST_LATENCY && ipcb_cell_has_figures(c))
 			put_lat(o, &pc->lat);
-		else if (c->reps_done > 0)
+		else if (ipcb_cell_has_figures(c))
 			json_object_set_new(o, "msgs_per_s", json_real(pc->median_msgs_per_s));
 		json_array_append_new(a, o);
 	}
@@ -438,18 +461,25 @@ static json_t *throughput_json(const struct ipcb_cell *c)
 			 "bytes_per_s_min", bytes ? json_real(lo) : json_null(),
 			 "bytes_per_s_max", bytes ? json_real(hi) : json_null(),
 			 "statistic", "median of repetitions",
-			 "measured_at", "receiver, from the end of the warm-up to the last message");
+			 "measured_at", "receiver, from the arrival of the first timed message to that of the last: iterations - 1 messages");
 }
 
 static json_t *cell_json(const struct ipcb_run *run, const struct ipcb_cell *c)
 {
-	json_t *reps = json_array();
-	bool has_data = c->reps_done > 0;
+	json_t *reps = json_array(), *sizing = json_null();
+	/* A failed cell carries no figures, not even its earlier repetitions'. */
+	bool has_data = ipcb_cell_has_figures(c), known = ipcb_cell_iterations_known(run, c);
 	double x_floor = ipcb_run_x_floor(run, c);
 
-	for (unsigned i = 0; i < c->reps_done; i++)
+	for (unsigned i = 0; has_data && i < c->reps_done; i++)
 		json_array_append_new(reps, rep_json(c, i));
-	return json_pack("{s:s, s:s, s:o, s:s, s:I, s:s, s:{s:[i, i], s:[o, o], s:b}, s:s, s:o, s:o, s:I, s:I, s:o, s:i, s:i, s:o, s:o, s:o, s:o, s:o, s:i, s:o, s:o}",
+	if (known && c->sized)
+		sizing = json_pack("{s:s, s:i, s:I, s:I}", "method", "pilot", "pilots", (int)c->pilots,
+				   "pilot_iterations", (json_int_t)c->pilot_n,
+				   "pilot_ns", (json_int_t)c->pilot_ns);
+	else if (known)
+		sizing = json_pack("{s:s}", "method", "fixed");
+	return json_pack("{s:s, s:s, s:o, s:s, s:I, s:s, s:{s:[i, i], s:[o, o], s:b}, s:s, s:o, s:o, s:o, s:o, s:o, s:i, s:i, s:o, s:o, s:o, s:o, s:o, s:i, s:o, s:o}",
 			 "mechanism", c->mech->name,
 			 "variant", c->var->label,
 			 "options", opts_json(&c->var->opts),
@@ -462,12 +492,9 @@ static json_t *cell_json(const struct ipcb_run *run, const struct ipcb_cell *c)
 			 "status", ipcb_status_name(c->status),
 			 "reason", c->status == IPCB_OK ? json_null() : str_or_null(c->why.msg),
 			 "hint", c->status == IPCB_OK ? json_null() : str_or_null(c->why.hint),
-			 "iterations", (json_int_t)c->iterations,
-			 "warmup", (json_int_t)c->warmup,
-			 "sizing", c->sized ? json_pack("{s:s, s:I, s:I}", "method", "pilot",
-							"pilot_iterations", (json_int_t)c->pilot_n,
-							"pilot_ns", (json_int_t)c->pilot_ns)
-					    : json_pack("{s:s}", "method", "fixed"),
+			 "iterations", known ? json_integer((json_int_t)c->iterations) : json_null(),
+			 "warmup", known ? json_integer((json_int_t)c->warmup) : json_null(),
+			 "sizing", sizing,
 			 "repetitions_planned", (int)run->p.repetitions,
 			 "repetitions_done", (int)c->reps_done,
 			 "repetitions", reps,

@@ -14,11 +14,17 @@ static uint64_t clamp_u64(uint64_t v, uint64_t lo, uint64_t hi)
 	return v < lo ? lo : v > hi ? hi : v;
 }
 
+/* The count that fills the target time at the pilot's pace. */
+static uint64_t fill_target(const struct ipcb_autosize *a, uint64_t pilot_n, uint64_t pilot_ns)
+{
+	double per_iter = (double)(pilot_ns ? pilot_ns : 1) / (double)(pilot_n ? pilot_n : 1);
+
+	return clamp_u64((uint64_t)((double)a->target_ns / per_iter), a->min_n, a->max_n);
+}
+
 int ipcb_autosize_step(const struct ipcb_autosize *a, uint64_t pilot_n, uint64_t pilot_ns,
 		       uint64_t *n)
 {
-	double per_iter;
-
 	if (pilot_n == 0)
 		pilot_n = 1;
 	/* Too short to time: a longer pilot, aiming at twice the minimum, at
@@ -30,8 +36,43 @@ int ipcb_autosize_step(const struct ipcb_autosize *a, uint64_t pilot_n, uint64_t
 		*n = clamp_u64((uint64_t)((double)pilot_n * scale), pilot_n + 1, a->max_n);
 		return 1;
 	}
-	per_iter = (double)(pilot_ns ? pilot_ns : 1) / (double)pilot_n;
-	*n = clamp_u64((uint64_t)((double)a->target_ns / per_iter), a->min_n, a->max_n);
+	*n = fill_target(a, pilot_n, pilot_ns);
+	return 0;
+}
+
+int ipcb_autosize_run(const struct ipcb_autosize *a, ipcb_pilot_fn pilot, void *arg,
+		      struct ipcb_sizing *out)
+{
+	uint64_t n = IPCB_PILOT_FIRST, next;
+	bool have = false;
+
+	memset(out, 0, sizeof *out);
+	for (;;) {
+		uint64_t ns;
+		int rc = pilot(arg, n, &ns);
+
+		out->pilots++;
+		if (rc != 0)
+			return rc;
+		if (have) {
+			/* The faster of the two: the first one may have paid for
+			 * cold caches, page faults or a slow clock frequency. */
+			if ((double)ns * (double)out->pilot_n < (double)out->pilot_ns * (double)n) {
+				out->pilot_n = n;
+				out->pilot_ns = ns;
+			}
+			break;
+		}
+		if (ipcb_autosize_step(a, n, ns, &next) == 1 && out->pilots < IPCB_PILOTS_GROWING) {
+			n = next;
+			continue;
+		}
+		/* Long enough (or out of growing pilots): once more at this size. */
+		have = true;
+		out->pilot_n = n;
+		out->pilot_ns = ns;
+	}
+	out->n = fill_target(a, out->pilot_n, out->pilot_ns);
 	return 0;
 }
 
@@ -84,8 +125,15 @@ static void plan_cell(struct ipcb_run *run, struct ipcb_cell *c,
 		c->why = mi->why;
 		return;
 	}
-	if (mi->mech->check != NULL && mi->mech->check(&cfg, &c->why) != 0)
+	if (mi->mech->check != NULL && mi->mech->check(&cfg, &c->why) != 0) {
 		c->status = IPCB_SKIPPED;
+		return;
+	}
+	/* The rate runs from the first message's arrival to the last's. */
+	if (c->test == IPCB_TEST_THROUGHPUT && run->p.iterations == 1) {
+		c->status = IPCB_SKIPPED;
+		ipcb_err_set(&c->why, 0, "a rate needs at least 2 messages (--iterations 1)");
+	}
 }
 
 /* Lay out one cell; allocates its repetition slots and histogram. */
@@ -232,12 +280,22 @@ size_t ipcb_run_count(const struct ipcb_run *run, enum ipcb_status s)
 	return n;
 }
 
+bool ipcb_cell_has_figures(const struct ipcb_cell *c)
+{
+	return c->reps_done > 0 && c->status != IPCB_FAILED && c->status != IPCB_SKIPPED;
+}
+
+bool ipcb_cell_iterations_known(const struct ipcb_run *run, const struct ipcb_cell *c)
+{
+	return c->status != IPCB_SKIPPED && (run->p.iterations != 0 || c->sized);
+}
+
 double ipcb_run_x_floor(const struct ipcb_run *run, const struct ipcb_cell *c)
 {
 	const struct ipcb_cell *f = run->floor;
 
-	if (f == NULL || f->reps_done == 0 || f->lat.p50_ns == 0 || c->test != IPCB_TEST_LATENCY ||
-	    c->reps_done == 0)
+	if (f == NULL || !ipcb_cell_has_figures(f) || f->lat.p50_ns == 0 ||
+	    c->test != IPCB_TEST_LATENCY || !ipcb_cell_has_figures(c))
 		return 0.0;
 	return (double)c->lat.p50_ns / (double)f->lat.p50_ns;
 }
@@ -259,23 +317,28 @@ static double per_op(uint64_t v, uint64_t ops)
 	return ops ? (double)v / (double)ops : 0.0;
 }
 
-/* What a side spent per round trip or message. */
-static void side_cost(const struct ipcb_side_obs *o, struct ipcb_cost *k)
+/* What a side spent per round trip or message. The user/system split is
+ * sampled at the scheduler tick: kept only when every process of the side
+ * ran at least IPCB_SPLIT_MIN_CPU_NS (split_ok), missing (-1) otherwise. */
+static void side_cost(const struct ipcb_side_obs *o, bool split_ok, struct ipcb_cost *k)
 {
 	k->cpu_ns = per_op(o->cpu_ns, o->ops);
-	k->utime_ns = per_op(o->utime_ns, o->ops);
-	k->stime_ns = per_op(o->stime_ns, o->ops);
+	k->utime_ns = split_ok ? per_op(o->utime_ns, o->ops) : -1.0;
+	k->stime_ns = split_ok ? per_op(o->stime_ns, o->ops) : -1.0;
 	k->vcsw = per_op(o->nvcsw, o->ops);
 	k->ivcsw = per_op(o->nivcsw, o->ops);
 	for (int i = 0; i < IPCB_CTR_N; i++)
 		k->counters[i] = o->counters[i] < 0 ? -1.0 : per_op((uint64_t)o->counters[i], o->ops);
 }
 
-/* Every side's figures of a repetition added up over its pairs. */
-static void sum_sides(const struct ipcb_rep_out *out, struct ipcb_side_obs sum[2])
+/* Every side's figures of a repetition added up over its pairs; split_ok[s]
+ * tells whether each of side s's processes ran long enough for its
+ * tick-sampled user/system split to mean something. */
+static void sum_sides(const struct ipcb_rep_out *out, struct ipcb_side_obs sum[2], bool split_ok[2])
 {
 	memset(sum, 0, 2 * sizeof *sum);
 	for (int s = 0; s < 2; s++) {
+		split_ok[s] = true;
 		for (int i = 0; i < IPCB_CTR_N; i++)
 			sum[s].counters[i] = out->pair[0].side[s].counters[i] < 0 ? -1 : 0;
 		for (unsigned k = 0; k < out->pairs; k++) {
@@ -283,6 +346,7 @@ static void sum_sides(const struct ipcb_rep_out *out, struct ipcb_side_obs sum[2
 
 			sum[s].ops += o->ops;
 			sum[s].cpu_ns += o->cpu_ns;
+			split_ok[s] = split_ok[s] && o->cpu_ns >= IPCB_SPLIT_MIN_CPU_NS;
 			sum[s].utime_ns += o->utime_ns;
 			sum[s].stime_ns += o->stime_ns;
 			sum[s].nvcsw += o->nvcsw;
@@ -312,12 +376,13 @@ static void record_rep(struct ipcb_run *run, struct ipcb_cell *c,
 {
 	struct ipcb_rep *r = &c->reps[c->reps_done++];
 	struct ipcb_side_obs sum[2];
+	bool split_ok[2];
 
 	r->status = IPCB_OK;
-	sum_sides(out, sum);
+	sum_sides(out, sum, split_ok);
 	for (int s = 0; s < 2; s++) {
 		r->side[s] = out->pair[0].side[s];
-		side_cost(&sum[s], &r->cost[s]);
+		side_cost(&sum[s], split_ok[s], &r->cost[s]);
 		note_cpus(&out->pair[0].side[s], run->p.pair_cpus[0][s], &c->seen[s], &c->cpu_mismatch);
 		for (unsigned k = 0; c->pair != NULL && k < out->pairs; k++)
 			note_cpus(&out->pair[k].side[s], run->p.pair_cpus[k][s], &c->pair[k].seen[s],
@@ -341,8 +406,8 @@ static void record_rep(struct ipcb_run *run, struct ipcb_cell *c,
 	} else {
 		uint64_t first = UINT64_MAX, last = 0, ops = 0;
 
-		/* All pairs together: every message received, over the span from
-		 * the first receiver's start to the last one's end. */
+		/* All pairs together: every message timed, over the span from the
+		 * first receiver's first timed message to the last one's last. */
 		for (unsigned k = 0; k < out->pairs; k++) {
 			const struct ipcb_side_obs *b = &out->pair[k].side[IPCB_SIDE_B];
 
@@ -371,13 +436,14 @@ static double median_cost(const struct ipcb_cell *c, int side, size_t offset)
 	return ipcb_stats_median(v, c->reps_done);
 }
 
-/* Aggregates over the repetitions completed so far. */
+/* Aggregates over the repetitions completed so far; none for a cell that
+ * failed (its earlier repetitions may be as wrong as the last). */
 static void finish_cell(struct ipcb_cell *c)
 {
 	double a[IPCB_REPS_MAX], b[IPCB_REPS_MAX];
 	unsigned n = c->reps_done;
 
-	if (n == 0)
+	if (!ipcb_cell_has_figures(c))
 		return;
 	for (int side = 0; side < 2; side++)
 		for (size_t off = 0; off < sizeof(struct ipcb_cost); off += sizeof(double))
@@ -418,10 +484,12 @@ static size_t runnable_steps(const struct ipcb_run *run)
 	return n * run->p.repetitions;
 }
 
-static void rep_spec(const struct ipcb_run *run, const struct ipcb_cell *c,
+/* The spec of repetition rep (0-based) of a cell, or of a pilot (rep -1). */
+static void rep_spec(const struct ipcb_run *run, const struct ipcb_cell *c, int rep,
 		     struct ipcb_rep_spec *spec)
 {
 	memset(spec, 0, sizeof *spec);
+	spec->rep = rep;
 	spec->mech = c->mech;
 	spec->cfg.msg_size_bytes = c->size;
 	spec->cfg.test = c->test;
@@ -461,8 +529,36 @@ static bool rep_failed(struct ipcb_cell *c, const struct ipcb_rep_out *out)
 	return out->status != IPCB_OK;
 }
 
-/* Size the cell's repetitions: pilots of growing length until one is long
- * enough to time, then the count that fills the target time. */
+struct pilot_arg {
+	struct ipcb_run *run;
+	struct ipcb_cell *c;
+	int rc;
+};
+
+/* One pilot of n iterations; its wall time per n iterations in *ns. */
+static int run_pilot(void *arg, uint64_t n, uint64_t *ns)
+{
+	struct pilot_arg *pa = arg;
+	const bool lat = pa->c->test == IPCB_TEST_LATENCY;
+	struct ipcb_rep_spec spec;
+	struct ipcb_rep_out out;
+	const struct ipcb_side_obs *o;
+
+	pa->c->iterations = n;
+	pa->c->warmup = 2;
+	rep_spec(pa->run, pa->c, -1, &spec);
+	pa->rc = ipcb_rep_run(pa->run->arena, &spec, &out);
+	if (pa->rc != 0 || rep_failed(pa->c, &out))
+		return -1;
+	/* Latency: side A's n round trips; throughput: side B's timed messages
+	 * (one fewer than n), scaled to n. */
+	o = &out.pair[0].side[lat ? IPCB_SIDE_A : IPCB_SIDE_B];
+	*ns = o->ops > 0 ? (uint64_t)((double)o->elapsed_ns * (double)n / (double)o->ops)
+			 : o->elapsed_ns;
+	return 0;
+}
+
+/* Size the cell's repetitions from its pilots (ipcb_autosize_run). */
 static int size_cell(struct ipcb_run *run, struct ipcb_cell *c)
 {
 	const bool lat = c->test == IPCB_TEST_LATENCY;
@@ -472,26 +568,16 @@ static int size_cell(struct ipcb_run *run, struct ipcb_cell *c)
 		.max_n = lat ? 10000000 : 100000000,
 		.pilot_min_ns = 2000000,
 	};
-	uint64_t n = IPCB_PILOT_FIRST;
+	struct pilot_arg pa = { .run = run, .c = c };
+	struct ipcb_sizing sz;
 
-	for (int pilots = 0; pilots < 6; pilots++) {
-		struct ipcb_rep_spec spec;
-		struct ipcb_rep_out out;
-		int rc;
-
-		c->iterations = n;
-		c->warmup = 2;
-		rep_spec(run, c, &spec);
-		rc = ipcb_rep_run(run->arena, &spec, &out);
-		if (rc != 0 || rep_failed(c, &out))
-			return rc;
-		c->pilot_n = n;
-		c->pilot_ns = out.pair[0].side[lat ? IPCB_SIDE_A : IPCB_SIDE_B].elapsed_ns;
-		if (ipcb_autosize_step(&a, n, c->pilot_ns, &n) == 0)
-			break;
-	}
-	c->iterations = n;
-	c->warmup = warmup_for(&run->p, n);
+	if (ipcb_autosize_run(&a, run_pilot, &pa, &sz) != 0)
+		return pa.rc;
+	c->pilots = sz.pilots;
+	c->pilot_n = sz.pilot_n;
+	c->pilot_ns = sz.pilot_ns;
+	c->iterations = sz.n;
+	c->warmup = warmup_for(&run->p, sz.n);
 	c->sized = true;
 	return 0;
 }
@@ -506,10 +592,18 @@ static void run_one(struct ipcb_run *run, struct ipcb_cell *c, int *rc)
 		if (*rc != 0 || c->status != IPCB_PENDING)
 			return;
 	}
-	rep_spec(run, c, &spec);
+	rep_spec(run, c, (int)c->reps_done, &spec);
 	*rc = ipcb_rep_run(run->arena, &spec, &out);
-	if (rep_failed(c, &out))
+	if (rep_failed(c, &out)) {
+		/* Say which one: the earlier ones' figures are dropped with it. */
+		if (c->status == IPCB_FAILED && c->reps_done > 0) {
+			size_t l = strlen(c->why.msg);
+
+			snprintf(c->why.msg + l, sizeof c->why.msg - l, " (in repetition %u of %u)",
+				 c->reps_done + 1, run->p.repetitions);
+		}
 		return;
+	}
 	record_rep(run, c, &out);
 	if (c->reps_done == run->p.repetitions)
 		c->status = IPCB_OK;

@@ -70,12 +70,17 @@ struct ipcb_lat_summary {
 	double mean_ns, stddev_ns;
 };
 
+/* Least CPU time a side's process must spend in its timed loop for the
+ * user/system split of getrusage to be kept: the split is sampled at the
+ * scheduler tick (1 to 10 ms), so below about 100 ticks it is noise. */
+#define IPCB_SPLIT_MIN_CPU_NS 100000000u
+
 /* What one side spent per operation (round trip or message), in one
  * repetition or as the median over repetitions. Negative: not measured. */
 struct ipcb_cost {
-	double cpu_ns;       /* CPU time, user + system (exact) */
-	double utime_ns;     /* user part (sampled at the scheduler tick) */
-	double stime_ns;     /* system part (sampled) */
+	double cpu_ns;       /* CPU time, user + system (CLOCK_PROCESS_CPUTIME_ID, exact) */
+	double utime_ns;     /* user part (getrusage, sampled at the scheduler tick); */
+	double stime_ns;     /* system part; both -1 below IPCB_SPLIT_MIN_CPU_NS */
 	double vcsw;         /* voluntary context switches */
 	double ivcsw;        /* involuntary context switches */
 	double counters[IPCB_CTR_N]; /* cycles, instructions, cache misses */
@@ -109,7 +114,8 @@ struct ipcb_cell {
 	uint64_t size;
 	uint64_t iterations, warmup;  /* per repetition */
 	bool sized;                   /* iterations were chosen from a pilot */
-	uint64_t pilot_n, pilot_ns;   /* the last pilot: iterations and wall time */
+	unsigned pilots;              /* pilots run */
+	uint64_t pilot_n, pilot_ns;   /* the pilot sized from: iterations and wall time */
 	enum ipcb_status status;
 	struct ipcb_err why;          /* reason when skipped, failed or interrupted */
 	unsigned reps_done;
@@ -169,6 +175,26 @@ int ipcb_autosize_step(const struct ipcb_autosize *a, uint64_t pilot_n, uint64_t
 
 /* The first pilot's size. */
 #define IPCB_PILOT_FIRST 16
+/* Most pilots grown before sizing from the last one anyway. */
+#define IPCB_PILOTS_GROWING 6
+
+/* Run one pilot of n iterations: 0 with its wall time in *ns, or nonzero
+ * to stop sizing (the pilot failed). */
+typedef int (*ipcb_pilot_fn)(void *arg, uint64_t n, uint64_t *ns);
+
+/* What the pilots decided. */
+struct ipcb_sizing {
+	uint64_t n;                 /* iterations per repetition */
+	uint64_t pilot_n, pilot_ns; /* the pilot sized from */
+	unsigned pilots;            /* pilots run */
+};
+
+/* Size a cell: pilots growing (ipcb_autosize_step) until one is long
+ * enough to time, then one more of that size, and the count that fills the
+ * target at the faster pace of those two (a first pilot may run cold).
+ * Returns 0, or the first nonzero value a pilot returned. */
+int ipcb_autosize_run(const struct ipcb_autosize *a, ipcb_pilot_fn pilot, void *arg,
+		      struct ipcb_sizing *out);
 
 /* Query the mechanisms (supported, limits) and lay out the cells, marking
  * the ones that cannot run here as skipped. 0 or -errno. */
@@ -182,6 +208,14 @@ int ipcb_run_new(const struct ipcb_params *p, struct ipcb_run **out,
 int ipcb_run_execute(struct ipcb_run *run, ipcb_progress_fn progress, void *arg);
 
 void ipcb_run_free(struct ipcb_run *run);
+
+/* Whether a cell carries figures: some repetitions done and not failed
+ * (a failed cell's earlier repetitions are not reported) nor skipped. */
+bool ipcb_cell_has_figures(const struct ipcb_cell *c);
+
+/* Whether a cell's iterations and warm-up were decided: not when it was
+ * skipped, nor when its pilots did not finish. */
+bool ipcb_cell_iterations_known(const struct ipcb_run *run, const struct ipcb_cell *c);
 
 /* A latency cell's RTT p50 as a multiple of the floor's, or 0 when either
  * has no figures. */

@@ -187,3 +187,9 @@ double ipcb_mann_whitney_p(const double *a, size_t na, const double *b, size_t n
 		return erfc(z / sqrt(2.0));
 	}
 }
+
+bool ipcb_stats_percentile_reliable(uint64_t n, double q)
+{
+	/* n (1 - q/100) >= 10, with room for q's rounding (99.9 is not exact) */
+	return (double)n * (100.0 - q) >= 1000.0 * (1.0 - 1e-9);
+}

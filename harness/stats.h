@@ -2,7 +2,9 @@
 #ifndef IPCB_STATS_H
 #define IPCB_STATS_H
 
+#include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 /* Largest n the functions below accept (repetitions are capped below it). */
 #define IPCB_STATS_MAX_N 4096
@@ -15,6 +17,11 @@ double ipcb_stats_median(const double *v, size_t n);
 double ipcb_stats_min(const double *v, size_t n);
 double ipcb_stats_max(const double *v, size_t n);
 
+
+/* Whether percentile q (in %, e.g. 99.9) of n samples is worth reporting:
+ * at least 10 samples lie beyond it, n >= 10 / (1 - q/100) (p99 needs
+ * 1,000 samples, p99.9 10,000, p99.99 100,000). */
+bool ipcb_stats_percentile_reliable(uint64_t n, double q);
 
 /* How a set of repetitions' figures spread. */
 struct ipcb_spread {

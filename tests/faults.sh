@@ -18,6 +18,35 @@ grep -q "failed \[1\]" "$T/stdout" && grep -q "^\[1\] pipe 64 B latency failed: 
 ok $? "the table shows the failure and its note"
 assert_clean "killed side (pipe)"
 
+# A failure in repetition 2 only (#2): the first repetition completed, yet
+# the cell carries no figures at all, and exports skip it.
+IPCBENCH_FAULT='pipe:kill-b@50#2' run_ipcbench --mech pipe,fifo --sizes 64 --iterations 200 \
+	--repetitions 2 --json "$T/out.json"
+[ $rc -eq 1 ] && [ "$(q "[c['status'] for c in d['cells']]")" = "['failed', 'failed', 'ok', 'ok']" ]
+ok $? "a kill in repetition 2 fails the pipe cells only"
+[ "$(q "d['params']['fault']['repetition']")" = 2 ] &&
+	[ "$(q "[c['repetitions_done'] for c in d['cells'][:2]]")" = "[1, 1]" ]
+ok $? "the fault's repetition is recorded, and repetition 1 had completed"
+[ "$(q "[(c['latency'], c['throughput'], c['cost'], c['statistics'], c['x_floor'], c['repetitions']) for c in d['cells'][:2]]")" = \
+	"[(None, None, None, None, None, []), (None, None, None, None, None, [])]" ]
+ok $? "the failed cells carry no figures, not even repetition 1's"
+q "d['cells'][0]['reason']" | grep -q "killed by signal 9 .*(in repetition 2 of 2)"
+ok $? "the reason names the repetition"
+"$PYTHON3" "$top_srcdir/scripts/validate-results" "$T/out.json" >/dev/null 2>&1
+vrc=$?
+[ $vrc -eq 0 ] || [ $vrc -eq 77 ]
+ok $? "the results validate against the schema (failed: no figures)"
+"$IPCBENCH" export --format csv "$T/out.json" >"$T/csv" 2>/dev/null &&
+	"$PYTHON3" -c 'import csv, sys
+r = [x for x in csv.DictReader(open(sys.argv[1])) if x["status"] == "failed"]
+sys.exit(not (len(r) == 2 and all(x[k] == "" for x in r for k in
+     ("rtt_p50_ns", "rtt_count", "x_floor", "msgs_per_s", "cpu_ns_per_op_a"))))' "$T/csv"
+ok $? "csv: the failed cells' rows have no figures"
+"$IPCBENCH" export --format gbench "$T/out.json" >"$T/gb" 2>/dev/null && ! grep -q '"pipe/' "$T/gb" &&
+	grep -q '"fifo/' "$T/gb"
+ok $? "gbench: the failed cells are left out"
+assert_clean "failure in repetition 2"
+
 IPCBENCH_FAULT=fifo:kill-a@10 run_ipcbench --mech fifo --sizes 4K --test latency \
 	--iterations 200 --repetitions 1 --json "$T/out.json"
 [ $rc -eq 1 ] && q "d['cells'][0]['reason']" | grep -q "side A was killed by signal 9"
