@@ -545,7 +545,9 @@ static int run_pilot(void *arg, uint64_t n, uint64_t *ns)
 	const struct ipcb_side_obs *o;
 
 	pa->c->iterations = n;
-	pa->c->warmup = 2;
+	/* Warmed like a repetition, and more: a cold start is a fixed cost
+	 * that a short pilot would spread over too few iterations. */
+	pa->c->warmup = n;
 	rep_spec(pa->run, pa->c, -1, &spec);
 	pa->rc = ipcb_rep_run(pa->run->arena, &spec, &out);
 	if (pa->rc != 0 || rep_failed(pa->c, &out))
@@ -558,7 +560,8 @@ static int run_pilot(void *arg, uint64_t n, uint64_t *ns)
 	return 0;
 }
 
-/* Size the cell's repetitions from its pilots (ipcb_autosize_run). */
+/* Size the cell's repetitions from its pilots (ipcb_autosize_run), each
+ * as many warm-up iterations as timed ones. */
 static int size_cell(struct ipcb_run *run, struct ipcb_cell *c)
 {
 	const bool lat = c->test == IPCB_TEST_LATENCY;

@@ -81,12 +81,12 @@ ok $? "the watchdog fired within its bound (run took ${elapsed}s)"
 assert_clean "watchdog"
 
 # A side that slows down after the pilot sized the cell: a 50 ms delay
-# from its 1100th message on, which the pilots (2 warm-up messages, a few
-# hundred timed) never reach and the repetition (1000 warm-up messages, then
-# at least 200 timed) always does. It makes progress, so the stall watchdog
-# stays quiet, but the repetition outlives 20 times its predicted time.
+# from its 1100th message on, in the repetition only (#1, never in a pilot),
+# which sends 1000 warm-up messages and then at least 200 timed ones. It
+# makes progress, so the stall watchdog stays quiet, but the repetition
+# outlives 20 times its predicted time.
 start=$(date +%s)
-IPCBENCH_FAULT='pipe:delay=50000000-a@1100' run_ipcbench --mech pipe --sizes 64 --test latency \
+IPCBENCH_FAULT='pipe:delay=50000000-a@1100#1' run_ipcbench --mech pipe --sizes 64 --test latency \
 	--warmup 1000 --cell-time 0.1 --repetitions 1 --timeout 1 --json "$T/out.json"
 elapsed=$(( $(date +%s) - start ))
 [ $rc -eq 1 ] && q "d['cells'][0]['reason']" | grep -q "watchdog: still running after .* where its pilot predicted"

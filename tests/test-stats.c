@@ -19,6 +19,15 @@ int main(void)
 	struct ipcb_spread sp;
 
 	tap_init();
+	ok(ipcb_stats_percentile_reliable(20, 50.0) && !ipcb_stats_percentile_reliable(19, 50.0),
+	   "p50 needs 20 samples");
+	ok(ipcb_stats_percentile_reliable(1000, 99.0) && !ipcb_stats_percentile_reliable(999, 99.0),
+	   "p99 needs 1,000 samples");
+	ok(ipcb_stats_percentile_reliable(10000, 99.9) && !ipcb_stats_percentile_reliable(9999, 99.9),
+	   "p99.9 needs 10,000 samples (99.9 inexact in binary)");
+	ok(ipcb_stats_percentile_reliable(100000, 99.99) &&
+	   !ipcb_stats_percentile_reliable(99999, 99.99), "p99.99 needs 100,000 samples");
+	ok(!ipcb_stats_percentile_reliable(0, 50.0), "no samples: nothing is reliable");
 	ipcb_stats_spread(five, 5, &sp);
 	ok(sp.n == 5 && sp.median == 3 && sp.min == 1 && sp.max == 5, "spread of 1..5: median 3, min 1, max 5");
 	ok(sp.mad == 1, "MAD of 1..5 is 1");
