@@ -278,6 +278,8 @@ static void timed_part_ends(struct child *c, uint64_t ops)
 	o->cpu_end = sched_getcpu();
 	o->ops = ops;
 	o->mono_end_ns = ipcb_clock_now_ns();
+	if (c->m->notes != NULL)
+		c->m->notes(c->st, &o->notes);
 }
 
 /* The clock of the loops: read raw, converted to ns only as a difference,
@@ -843,6 +845,7 @@ static int setup_pairs(const struct ipcb_rep_spec *spec, void **st, void **wrapp
 
 		cfg.cpu[0] = spec->cpus[k][0];
 		cfg.cpu[1] = spec->cpus[k][1];
+		cfg.stall_timeout_ns = spec->stall_timeout_ns;
 		rc = spec->mech->setup(&cfg, &st[k], &out->err);
 		if (rc != 0) {
 			out->status = (rc == -EMSGSIZE || rc == -ENOSYS) ? IPCB_SKIPPED : IPCB_FAILED;
