@@ -42,7 +42,6 @@ struct sig_state {
 	int signo;
 	pid_t peer;
 	sigset_t set;
-	size_t len;                 /* message bytes; the rest of the sigval is spare */
 	uint64_t wait_ns;           /* longest wait for one signal */
 	uint64_t sent, received;    /* signals so far, each way (counts the spare bytes carry) */
 	uint64_t full_retries;      /* sigqueue() found the peer's queue full */
@@ -86,7 +85,6 @@ static int sig_setup(const struct ipcb_cell_cfg *cfg, void **state, struct ipcb_
 	if (st == NULL)
 		return ipcb_err_set(err, ENOMEM, "signal state");
 	st->signo = ipcb_signo();
-	st->len = cfg->msg_size_bytes;
 	/* Three quarters of the watchdog's timeout: a lost signal is reported
 	 * as one, before the watchdog's "no progress". */
 	st->wait_ns = cfg->stall_timeout_ns ? cfg->stall_timeout_ns / 4 * 3 : WAIT_DEFAULT_NS;
