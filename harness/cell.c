@@ -278,6 +278,8 @@ static void timed_part_ends(struct child *c, uint64_t ops)
 	o->cpu_end = sched_getcpu();
 	o->ops = ops;
 	o->mono_end_ns = ipcb_clock_now_ns();
+	if (c->m->notes != NULL)
+		c->m->notes(c->st, &o->notes);
 }
 
 /* The clock of the loops: read raw, converted to ns only as a difference,
@@ -682,14 +684,24 @@ static bool all_ready(const struct shared *sh, const struct brood *b)
 static void watchdog_fired(const struct shared *sh, const struct brood *b,
 			   const struct ipcb_rep_spec *spec, struct ipcb_err *err)
 {
+	uint64_t pa = atomic_load(&sh->slot[0].side[0].progress),
+		 pb = atomic_load(&sh->slot[0].side[1].progress);
+	bool timed = atomic_load(&sh->go) != 0;
+	char stuck[96] = "";
+
+	/* Side A waits for the echo of round trip pa, B for the message
+	 * (pb == pa) or for the next one (pb == pa + 1: it has echoed). */
+	if (timed && spec->cfg.test == IPCB_TEST_LATENCY && (pb == pa || pb == pa + 1))
+		snprintf(stuck, sizeof stuck,
+			 ": round trip %llu never came back (%s lost, or a side stopped)",
+			 (unsigned long long)pa, pb == pa ? "the message" : "the echo");
 	ipcb_err_set(err, 0,
-		     "watchdog: no progress for %.1f s (%s; side A at message %llu, side B at %llu of %llu%s)",
+		     "watchdog: no progress for %.1f s (%s; side A at message %llu, side B at %llu of %llu%s)%s",
 		     (double)spec->stall_timeout_ns / 1e9,
-		     atomic_load(&sh->go) ? "during the timed loop" : "while attaching",
-		     (unsigned long long)atomic_load(&sh->slot[0].side[0].progress),
-		     (unsigned long long)atomic_load(&sh->slot[0].side[1].progress),
+		     timed ? "during the timed loop" : "while attaching",
+		     (unsigned long long)pa, (unsigned long long)pb,
 		     (unsigned long long)(spec->warmup + spec->iterations),
-		     b->n > 2 ? ", in the first pair" : "");
+		     b->n > 2 ? ", in the first pair" : "", stuck);
 	ipcb_err_hint(err, "raise --timeout if the mechanism is just slow");
 }
 
@@ -848,6 +860,7 @@ static int setup_pairs(const struct ipcb_rep_spec *spec, void **st, void **wrapp
 
 		cfg.cpu[0] = spec->cpus[k][0];
 		cfg.cpu[1] = spec->cpus[k][1];
+		cfg.stall_timeout_ns = spec->stall_timeout_ns;
 		rc = spec->mech->setup(&cfg, &st[k], &out->err);
 		if (rc != 0) {
 			out->status = (rc == -EMSGSIZE || rc == -ENOSYS) ? IPCB_SKIPPED : IPCB_FAILED;

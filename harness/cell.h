@@ -71,6 +71,7 @@ struct ipcb_side_obs {
 	int64_t counters[IPCB_CTR_N]; /* -1 when not counted */
 	uint64_t mono_start_ns; /* CLOCK_MONOTONIC at the start and end of the */
 	uint64_t mono_end_ns;   /* timed part, comparable across pairs */
+	struct ipcb_notes notes; /* the mechanism's own facts (mech->notes) */
 };
 
 /* One pair's outcome in a repetition. */

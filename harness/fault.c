@@ -21,7 +21,8 @@ struct fault_state {
 
 const char *ipcb_fault_kind_name(enum ipcb_fault_kind k)
 {
-	static const char *const names[] = { "none", "kill", "stall", "corrupt", "delay" };
+	static const char *const names[] = { "none", "kill", "stall", "corrupt", "delay",
+						   "drop", "dup" };
 
 	return (unsigned)k < sizeof names / sizeof names[0] ? names[k] : "none";
 }
@@ -82,6 +83,10 @@ int ipcb_fault_parse(const char *spec, struct ipcb_fault *f, struct ipcb_err *er
 		f->kind = IPCB_FAULT_STALL;
 	else if (strcmp(kind, "corrupt") == 0)
 		f->kind = IPCB_FAULT_CORRUPT;
+	else if (strcmp(kind, "drop") == 0)
+		f->kind = IPCB_FAULT_DROP;
+	else if (strcmp(kind, "dup") == 0)
+		f->kind = IPCB_FAULT_DUP;
 	else if (strncmp(kind, "delay=", 6) == 0 && parse_count(kind + 6, &f->delay_ns) == 0)
 		f->kind = IPCB_FAULT_DELAY;
 	else
@@ -92,7 +97,7 @@ int ipcb_fault_parse(const char *spec, struct ipcb_fault *f, struct ipcb_err *er
 	return 0;
 bad:
 	return ipcb_err_set(err, EINVAL,
-			    "fault '%s' not understood (MECH:kill|stall|corrupt[-a|-b][@N][#R] or MECH:delay=NS[-a|-b][@N][#R])",
+			    "fault '%s' not understood (MECH:kill|stall|corrupt|drop|dup[-a|-b][@N][#R] or MECH:delay=NS[-a|-b][@N][#R])",
 			    spec);
 }
 
@@ -163,8 +168,25 @@ static int fault_send(void *state, const void *buf, size_t len,
 		while (ipcb_clock_now_ns() < until)
 			;
 	}
-	if (fs->armed && fs->f.kind == IPCB_FAULT_CORRUPT && n == fs->f.at && len > 0)
-		return send_corrupted(fs, buf, len, err);
+	if (fs->armed && n == fs->f.at) {
+		int rc;
+
+		switch (fs->f.kind) {
+		case IPCB_FAULT_CORRUPT:
+			if (len > 0)
+				return send_corrupted(fs, buf, len, err);
+			break;
+		case IPCB_FAULT_DROP:
+			/* Lost on the way: the sender believes it went. */
+			return 0;
+		case IPCB_FAULT_DUP:
+			if ((rc = fs->real->send(fs->inner, buf, len, err)) != 0)
+				return rc;
+			break;
+		default:
+			break;
+		}
+	}
 	return fs->real->send(fs->inner, buf, len, err);
 }
 
@@ -176,10 +198,19 @@ static int fault_recv(void *state, void *buf, size_t len, struct ipcb_err *err)
 	return fs->real->recv(fs->inner, buf, len, err);
 }
 
+static void fault_notes(void *state, struct ipcb_notes *out)
+{
+	struct fault_state *fs = state;
+
+	if (fs->real->notes != NULL)
+		fs->real->notes(fs->inner, out);
+}
+
 const struct ipcb_mech ipcb_fault_mech = {
 	.name = "fault",
 	.summary = "fault-injection wrapper (tests only)",
 	.attach = fault_attach,
 	.send = fault_send,
 	.recv = fault_recv,
+	.notes = fault_notes,
 };

@@ -14,6 +14,8 @@ enum ipcb_fault_kind {
 	IPCB_FAULT_STALL,   /* the side stops answering at its at-th send or receive */
 	IPCB_FAULT_CORRUPT, /* the side flips the last bit of its at-th sent message */
 	IPCB_FAULT_DELAY,   /* the side busy-waits delay_ns before every send */
+	IPCB_FAULT_DROP,    /* the side does not send its at-th message (a loss) */
+	IPCB_FAULT_DUP,     /* the side sends its at-th message twice */
 };
 
 struct ipcb_fault {
@@ -25,16 +27,16 @@ struct ipcb_fault {
 	char mech[32];     /* only cells of this mechanism; "" = every mechanism */
 };
 
-/* Parse "MECH:KIND[-SIDE][@N][#R]" (KIND kill|stall|corrupt, SIDE a|b,
- * default b, N default 100) or "MECH:delay=NS[-SIDE][@N][#R]". MECH may be
- * "*". #R: only in repetition R (1-based), never in a pilot. 0, or -EINVAL
+/* Parse "MECH:KIND[-SIDE][@N][#R]" (KIND kill|stall|corrupt|drop|dup, SIDE
+ * a|b, default b, N default 100) or "MECH:delay=NS[-SIDE][@N][#R]". MECH may
+ * be "*". #R: only in repetition R (1-based), never in a pilot. 0, or -EINVAL
  * with the reason in err. */
 int ipcb_fault_parse(const char *spec, struct ipcb_fault *f, struct ipcb_err *err);
 
-/* "kill", "stall", "corrupt", "delay" or "none". */
+/* "kill", "stall", "corrupt", "delay", "drop", "dup" or "none". */
 const char *ipcb_fault_kind_name(enum ipcb_fault_kind k);
 
-/* The wrapping mechanism; only attach, send and recv are used. */
+/* The wrapping mechanism; only attach, send, recv and notes are used. */
 extern const struct ipcb_mech ipcb_fault_mech;
 
 /* Wrap a mechanism's state (after its setup) so ipcb_fault_mech's calls go

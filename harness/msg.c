@@ -77,15 +77,56 @@ void ipcb_msg_fill(void *buf, size_t len, uint64_t seq)
 	}
 }
 
+/* How far the carried sequence number is from the expected one, as a
+ * signed distance modulo what `bytes` bytes can carry: > 0 ahead (messages
+ * missing), < 0 behind (an old message again). */
+static int64_t seq_distance(uint64_t got, uint64_t want, size_t bytes)
+{
+	uint64_t mask = ipcb_msg_seq_mask(bytes), d = (got - want) & mask;
+
+	return d > mask / 2 ? -(int64_t)(mask - d) - 1 : (int64_t)d;
+}
+
+void ipcb_msg_seq_mismatch(uint64_t seq, uint64_t got, size_t bytes, char *why,
+			   size_t whylen)
+{
+	uint64_t want = seq & ipcb_msg_seq_mask(bytes);
+	int64_t d = seq_distance(got, want, bytes);
+	char modulo[24] = "";
+	int n;
+
+	if (bytes < 8)
+		snprintf(modulo, sizeof modulo, " (modulo 2^%zu)", 8 * bytes);
+	n = snprintf(why, whylen, "carries sequence number %" PRIu64 ", expected %" PRIu64 "%s: ",
+		     got, want, modulo);
+	if (n < 0 || (size_t)n >= whylen)
+		return;
+	why += n;
+	whylen -= (size_t)n;
+	if (d == 1)
+		snprintf(why, whylen, "message %" PRIu64 " lost (or overtaken: reordered)", seq);
+	else if (d > 1)
+		snprintf(why, whylen,
+			 "%" PRId64 " messages lost, %" PRIu64 " to %" PRIu64 " (or overtaken: reordered)",
+			 d, seq, seq + (uint64_t)d - 1);
+	else if (d == -1)
+		snprintf(why, whylen, "message %" PRIu64 " duplicated (received twice)", seq - 1);
+	else
+		snprintf(why, whylen,
+			 "an old message again, %" PRId64 " behind: duplicated (or late: reordered)", -d);
+}
+
 int ipcb_msg_check_seq(const void *buf, size_t len, uint64_t seq, char *why,
 		       size_t whylen)
 {
+	int n;
+
 	if (ipcb_msg_seq_ok(buf, len, seq))
 		return 0;
-	snprintf(why, whylen,
-		 "message %" PRIu64 " (%zu bytes): carries sequence number %" PRIu64
-		 ", expected %" PRIu64 " (lost, duplicated or reordered message)",
-		 seq, len, ipcb_msg_seq(buf, len), seq & ipcb_msg_seq_mask(len));
+	n = snprintf(why, whylen, "message %" PRIu64 " (%zu bytes): ", seq, len);
+	if (n >= 0 && (size_t)n < whylen)
+		ipcb_msg_seq_mismatch(seq, ipcb_msg_seq(buf, len), len < 8 ? len : 8,
+				      why + n, whylen - (size_t)n);
 	return -1;
 }
 

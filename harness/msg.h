@@ -58,6 +58,14 @@ int ipcb_msg_verify(const void *buf, size_t len, uint64_t seq, char *why,
 int ipcb_msg_check_seq(const void *buf, size_t len, uint64_t seq, char *why,
 		       size_t whylen);
 
+/* Describe why a carried sequence number got is not the expected seq,
+ * when only `bytes` (1..8) bytes of it travel (got is already truncated):
+ * "carries sequence number G, expected E: message E lost (or overtaken:
+ * reordered)", "... message E-1 duplicated (received twice)", ... A gap
+ * that is a multiple of 2^(8 * bytes) is invisible and cannot be told. */
+void ipcb_msg_seq_mismatch(uint64_t seq, uint64_t got, size_t bytes, char *why,
+			   size_t whylen);
+
 /* The checksum stored at [8, 16): a 64-bit multiplicative hash of
  * [0, 8) and [16, len). len must be >= 16. */
 uint64_t ipcb_msg_checksum(const void *buf, size_t len);

@@ -341,6 +341,18 @@ static json_t *side_cpus(const struct ipcb_side_obs *o)
 			 "end", o->cpu_end);
 }
 
+/* A side's mechanism notes: counters as numbers, words as strings. */
+static json_t *notes_json(const struct ipcb_notes *nt)
+{
+	json_t *o = json_object();
+
+	for (int i = 0; i < nt->n; i++)
+		json_object_set_new(o, nt->v[i].name,
+				    nt->v[i].text[0] ? json_string(nt->v[i].text)
+						     : json_integer((json_int_t)nt->v[i].value));
+	return o;
+}
+
 static json_t *rep_json(const struct ipcb_cell *c, unsigned i)
 {
 	const struct ipcb_rep *r = &c->reps[i];
@@ -350,6 +362,10 @@ static json_t *rep_json(const struct ipcb_cell *c, unsigned i)
 			      "cpus_observed", "a", side_cpus(&r->side[0]), "b", side_cpus(&r->side[1]),
 			      "cost", costs_json(c, r->cost));
 
+	if (r->side[0].notes.n > 0 || r->side[1].notes.n > 0)
+		json_object_set_new(o, "mech_notes", json_pack("{s:o, s:o}",
+							       "a", notes_json(&r->side[0].notes),
+							       "b", notes_json(&r->side[1].notes)));
 	if (c->test == IPCB_TEST_LATENCY)
 		put_lat(o, &r->lat);
 	else

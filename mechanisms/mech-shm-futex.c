@@ -3,7 +3,9 @@
  * descriptor closed at once: no name exists). The reader waits as
  * -o wait says: spin (never sleeps), futex (never spins), or hybrid (spins
  * up to -o spin_us, then sleeps on a futex; with both sides on one CPU it
- * sleeps at once, since the peer cannot run while it spins); a writer calls
+ * sleeps at once, since the peer cannot run while it spins, and so it does
+ * with spin_us=0: each repetition's mech_notes say wait_effective futex
+ * then); a writer calls
  * FUTEX_WAKE only when the reader has said it sleeps. Messages larger than the ring travel
  * in pieces, so every size works. */
 #include "config.h"
@@ -97,8 +99,9 @@ static int shm_setup(const struct ipcb_cell_cfg *cfg, void **state, struct ipcb_
 	st->tx.wait = st->rx.wait = (enum ipcb_ring_wait)ipcb_opt_num(cfg->opts, "wait");
 	st->tx.spin_ns = st->rx.spin_ns = ipcb_opt_num(cfg->opts, "spin_us") * 1000;
 	/* Like an adaptive mutex, hybrid spins only while the peer can run:
-	 * with both sides on one CPU the peer waits for the spinner's CPU. */
-	if (st->tx.wait == IPCB_RING_HYBRID && cfg->cpu[0] == cfg->cpu[1])
+	 * with both sides on one CPU the peer waits for the spinner's CPU.
+	 * With spin_us=0 it is futex by definition. */
+	if (st->tx.wait == IPCB_RING_HYBRID && (cfg->cpu[0] == cfg->cpu[1] || st->tx.spin_ns == 0))
 		st->tx.wait = st->rx.wait = IPCB_RING_FUTEX;
 	return 0;
 }
@@ -122,6 +125,16 @@ static int shm_send(void *state, const void *buf, size_t len, struct ipcb_err *e
 static int shm_recv(void *state, void *buf, size_t len, struct ipcb_err *err)
 {
 	return ipcb_ring_recv(&((struct shm_state *)state)->rx, buf, len, err);
+}
+
+/* The strategy this cell actually used: hybrid becomes futex with both
+ * sides on one CPU or with spin_us=0, while the cell's options still say
+ * hybrid. */
+static void shm_notes(void *state, struct ipcb_notes *out)
+{
+	const struct shm_state *st = state;
+
+	ipcb_notes_word(out, "wait_effective", wait_names[st->rx.wait]);
 }
 
 static void shm_teardown(void *state)
@@ -157,5 +170,6 @@ const struct ipcb_mech ipcb_mech_shm_futex = {
 	.attach = shm_attach,
 	.send = shm_send,
 	.recv = shm_recv,
+	.notes = shm_notes,
 	.teardown = shm_teardown,
 };

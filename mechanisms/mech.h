@@ -79,6 +79,9 @@ struct ipcb_cell_cfg {
 	enum ipcb_test test;
 	int cpu[2];            /* CPU of side A and side B */
 	const struct ipcb_opt_set *opts; /* this mechanism's options; never NULL */
+	uint64_t stall_timeout_ns; /* the watchdog's stall timeout (0: unknown): a
+				    * mechanism that can bound its own waits keeps
+				    * them shorter, to say why it is stuck */
 };
 
 /* The value of an option in a set; 0 for a name the set lacks. */
@@ -125,6 +128,26 @@ struct ipcb_limits {
 void ipcb_limits_add(struct ipcb_limits *lim, const char *name, int64_t value,
 		     const char *source);
 
+#define IPCB_NOTES_MAX 4
+
+/* One fact a side of a mechanism reports about a repetition: a counter
+ * (text empty) or a word (text set, value unused). */
+struct ipcb_note {
+	char name[32];   /* snake_case with unit: "full_retries" */
+	char text[24];   /* "futex", or "" for a counter */
+	int64_t value;
+};
+
+/* A side's notes, in the result of each repetition (mech_notes). */
+struct ipcb_notes {
+	int n;
+	struct ipcb_note v[IPCB_NOTES_MAX];
+};
+
+/* Append a counter or a word (silently ignored past IPCB_NOTES_MAX). */
+void ipcb_notes_count(struct ipcb_notes *nt, const char *name, int64_t value);
+void ipcb_notes_word(struct ipcb_notes *nt, const char *name, const char *text);
+
 struct ipcb_mech {
 	const char *name;    /* CLI and JSON name, kebab-case */
 	const char *summary; /* one line for `ipcbench list` */
@@ -168,6 +191,11 @@ struct ipcb_mech {
 	/* Child: receive one whole message of exactly len bytes. 0 or -errno
 	 * (-EPIPE when the peer has gone). */
 	int (*recv)(void *state, void *buf, size_t len, struct ipcb_err *err);
+
+	/* Child, after its timed loop: facts about this side's repetition
+	 * (retries, the strategy actually used), counted from attach() on,
+	 * warm-up included. NULL = none. */
+	void (*notes)(void *state, struct ipcb_notes *out);
 
 	/* Parent: release everything setup() made; idempotent; state may be
 	 * NULL. Frees state. */

@@ -55,3 +55,32 @@ void ipcb_limits_add(struct ipcb_limits *lim, const char *name, int64_t value,
 	strncpy(l->source, source, sizeof l->source - 1);
 	l->source[sizeof l->source - 1] = '\0';
 }
+
+/* The next free note named name, or NULL when the notes are full. */
+static struct ipcb_note *note_add(struct ipcb_notes *nt, const char *name)
+{
+	struct ipcb_note *n;
+
+	if (nt->n >= IPCB_NOTES_MAX)
+		return NULL;
+	n = &nt->v[nt->n++];
+	memset(n, 0, sizeof *n);
+	strncpy(n->name, name, sizeof n->name - 1);
+	return n;
+}
+
+void ipcb_notes_count(struct ipcb_notes *nt, const char *name, int64_t value)
+{
+	struct ipcb_note *n = note_add(nt, name);
+
+	if (n != NULL)
+		n->value = value;
+}
+
+void ipcb_notes_word(struct ipcb_notes *nt, const char *name, const char *text)
+{
+	struct ipcb_note *n = note_add(nt, name);
+
+	if (n != NULL)
+		strncpy(n->text, text, sizeof n->text - 1);
+}

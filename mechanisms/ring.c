@@ -108,32 +108,37 @@ static bool ready(struct ipcb_ring *r, const struct waiter *w)
 	return c->capacity - (r->pos - r->cached_tail) >= w->need;
 }
 
+/* Pauses between two clock readings while a hybrid end spins: a clock
+ * reading costs more than a pause, and 16 pauses stay well under a
+ * microsecond, the unit of spin_us. */
+#define SPIN_CLOCK_EVERY 16u
+
 static bool spin(struct ipcb_ring *r, const struct waiter *w)
 {
 	uint64_t deadline = 0;
+	uint32_t i = 0;
 
-	if (r->wait == IPCB_RING_FUTEX)
+	if (r->wait == IPCB_RING_FUTEX || (r->wait == IPCB_RING_HYBRID && r->spin_ns == 0))
 		return false;
-	for (uint32_t i = 1;; i++) {
-		if (ready(r, w))
-			return true;
+	if (r->wait == IPCB_RING_HYBRID)
+		deadline = ipcb_clock_now_ns() + r->spin_ns;
+	while (!ready(r, w)) {
 		cpu_relax();
+		i++;
 		/* A long wait (tens of microseconds) may mean the other end
 		 * shares this CPU after all (its affinity was changed, the host
 		 * stopped a vCPU): let it run instead of spinning out a whole
 		 * time slice. */
 		if (r->wait == IPCB_RING_SPIN && (i & 4095) == 0)
 			sched_yield();
-		/* Read the clock only now and then: it costs more than a pause. */
-		if (r->wait == IPCB_RING_HYBRID && (i & 63) == 0) {
-			uint64_t now = ipcb_clock_now_ns();
-
-			if (deadline == 0)
-				deadline = now + r->spin_ns;
-			else if (now >= deadline)
-				return false;
+		if (r->wait == IPCB_RING_HYBRID && i % SPIN_CLOCK_EVERY == 0 &&
+		    ipcb_clock_now_ns() >= deadline) {
+			r->pauses += i;
+			return false;
 		}
 	}
+	r->pauses += i;
+	return true;
 }
 
 static void wait_for(struct ipcb_ring *r, const struct waiter *w)

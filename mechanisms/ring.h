@@ -37,7 +37,8 @@
 enum ipcb_ring_wait {
 	IPCB_RING_SPIN = 0,   /* never sleep */
 	IPCB_RING_FUTEX = 1,  /* never spin: sleep at once */
-	IPCB_RING_HYBRID = 2, /* spin up to spin_ns, then sleep */
+	IPCB_RING_HYBRID = 2, /* spin up to spin_ns (the clock read on entry, then
+			       * every 16 pauses), then sleep; 0: never spin */
 };
 
 /* The shared part of one ring. Each field is written by one end only and
@@ -67,6 +68,7 @@ struct ipcb_ring {
 	uint64_t spin_ns;     /* HYBRID: how long to spin before sleeping */
 	uint64_t pos;         /* producer: head; consumer: tail */
 	uint64_t cached_tail; /* producer: last tail read from ctl */
+	uint64_t pauses;      /* pause instructions spun so far (tests) */
 };
 
 /* Producer: send one message of len >= 1 bytes, waiting for space as the

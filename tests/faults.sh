@@ -67,6 +67,33 @@ ok $? "a corrupted sequence number fails the cell without --verify"
 ok $? "a failed cell carries no figures"
 assert_clean "corruption"
 
+# A lost or duplicated message: the reason says which, and which message.
+# Throughput: the receiver's sequence check; latency: signal bounds its
+# wait and names the missing message, the pipe's blocking read leaves it to
+# the watchdog, which says that a round trip never finished.
+for m in signal:1 signal:8 pipe:64; do
+	mech=${m%:*} size=${m#*:}
+	IPCBENCH_FAULT=$mech:drop-a@50 run_ipcbench --mech $mech --sizes $size --test throughput \
+		--iterations 200 --repetitions 1 --json "$T/out.json"
+	[ $rc -eq 1 ] && q "d['cells'][0]['reason']" | grep -q "message 50 lost"
+	ok $? "$mech, $size B: a dropped message is named lost ($(q "d['cells'][0]['reason']"))"
+	IPCBENCH_FAULT=$mech:dup-a@50 run_ipcbench --mech $mech --sizes $size --test throughput \
+		--iterations 200 --repetitions 1 --json "$T/out.json"
+	[ $rc -eq 1 ] && q "d['cells'][0]['reason']" | grep -q "message 50 duplicated"
+	ok $? "$mech, $size B: a message sent twice is named duplicated ($(q "d['cells'][0]['reason']"))"
+	assert_clean "lost and duplicated messages ($mech)"
+done
+IPCBENCH_FAULT=signal:drop-a@50 run_ipcbench --mech signal --sizes 1 --test latency \
+	--iterations 200 --repetitions 1 --timeout 1 --json "$T/out.json"
+[ $rc -eq 1 ] && q "d['cells'][0]['reason']" |
+	grep -q "no signal arrived within 0.8 s while waiting for message 50: lost?"
+ok $? "signal latency: a lost signal is named, with the message ($(q "d['cells'][0]['reason']"))"
+IPCBENCH_FAULT=pipe:drop-b@50 run_ipcbench --mech pipe --sizes 64 --test latency \
+	--iterations 200 --repetitions 1 --timeout 1 --json "$T/out.json"
+[ $rc -eq 1 ] && q "d['cells'][0]['reason']" | grep -q "round trip 50 never came back (the echo lost"
+ok $? "pipe latency: a lost echo is named by the watchdog ($(q "d['cells'][0]['reason']"))"
+assert_clean "lost messages, latency"
+
 # A side that stops answering: the watchdog ends the cell.
 start=$(date +%s)
 IPCBENCH_FAULT=fifo:stall-b@30 run_ipcbench --mech fifo,pipe --sizes 64 --test latency \

@@ -44,6 +44,25 @@ int main(void)
 	ipcb_msg_stamp(buf, 64, 77);
 	ok(ipcb_msg_check_seq(buf, 64, 77, why, sizeof why) == 0, "sequence-only check passes");
 	ok(ipcb_msg_check_seq(buf, 64, 78, why, sizeof why) != 0, "sequence-only check fails on mismatch");
+	/* The mismatch says what happened to the stream. */
+	ok(ipcb_msg_check_seq(buf, 64, 76, why, sizeof why) != 0 && strstr(why, "message 76 lost"),
+	   "one message ahead: %s", why);
+	ok(ipcb_msg_check_seq(buf, 64, 70, why, sizeof why) != 0 && strstr(why, "7 messages lost, 70 to 76"),
+	   "seven ahead: %s", why);
+	ok(ipcb_msg_check_seq(buf, 64, 78, why, sizeof why) != 0 && strstr(why, "message 77 duplicated"),
+	   "one behind: %s", why);
+	ok(ipcb_msg_check_seq(buf, 64, 90, why, sizeof why) != 0 && strstr(why, "13 behind: duplicated"),
+	   "further behind: %s", why);
+	/* At one byte, across the wrap of the carried number. */
+	ipcb_msg_stamp(buf, 1, 256);
+	ok(ipcb_msg_check_seq(buf, 1, 255, why, sizeof why) != 0 && strstr(why, "message 255 lost"),
+	   "1 byte, 256 where 255 was due: %s", why);
+	ipcb_msg_stamp(buf, 1, 255);
+	ok(ipcb_msg_check_seq(buf, 1, 256, why, sizeof why) != 0 && strstr(why, "message 255 duplicated"),
+	   "1 byte, 255 where 256 was due: %s", why);
+	ipcb_msg_stamp(buf, 1, 300);
+	ok(ipcb_msg_check_seq(buf, 1, 44, why, sizeof why) == 0,
+	   "1 byte: 256 messages lost go unseen (the number is carried modulo 256)");
 	free(buf);
 	free(old);
 	return tap_done();

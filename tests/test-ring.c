@@ -91,15 +91,17 @@ static struct ipcb_ring_ctl *new_ring(void)
 	return ctl;
 }
 
-static void run_case(enum ipcb_ring_wait wait, const char *name, int count, int dp, int dc,
-		     const char *what)
+/* Run count messages through a new ring; the two ends are left in *out
+ * (their pause counts), when out is not NULL. */
+static void run_case(enum ipcb_ring_wait wait, uint64_t spin_ns, const char *name, int count,
+		     int dp, int dc, const char *what, struct run *out)
 {
 	struct ipcb_ring_ctl *ctl = new_ring();
 	struct run r = { .count = count, .seed = 0x2545F4914F6CDD1Du, .delay_producer_ms = dp,
 			 .delay_consumer_ms = dc };
 	pthread_t p, c;
 
-	r.prod = (struct ipcb_ring){ .ctl = ctl, .wait = wait, .spin_ns = 200 };
+	r.prod = (struct ipcb_ring){ .ctl = ctl, .wait = wait, .spin_ns = spin_ns };
 	r.cons = r.prod;
 	pthread_create(&c, NULL, consumer, &r);
 	pthread_create(&p, NULL, producer, &r);
@@ -109,7 +111,25 @@ static void run_case(enum ipcb_ring_wait wait, const char *name, int count, int 
 	   "wait=%s: %s", name, what);
 	if (r.errors)
 		printf("# %s\n", r.why);
+	if (out != NULL)
+		*out = r;
 	free(ctl);
+}
+
+/* A hybrid end with spin_us=0 sleeps at once, like a futex one: not a
+ * single pause, on an empty ring, a full ring or in a stream. */
+static void never_spins(enum ipcb_ring_wait wait, uint64_t spin_ns, const char *name)
+{
+	struct run r;
+	uint64_t pauses = 0;
+
+	run_case(wait, spin_ns, name, 200, 50, 0, "an empty ring: the consumer waits for a late producer", &r);
+	pauses += r.prod.pauses + r.cons.pauses;
+	run_case(wait, spin_ns, name, 200, 0, 50, "a full ring: the producer waits for a late consumer", &r);
+	pauses += r.prod.pauses + r.cons.pauses;
+	run_case(wait, spin_ns, name, 2000, 0, 0, "2000 messages, intact and in order", &r);
+	pauses += r.prod.pauses + r.cons.pauses;
+	is_u64(pauses, 0, "wait=%s: no end ever spun (pause count)", name);
 }
 
 static void length_mismatch(void)
@@ -135,13 +155,20 @@ int main(void)
 
 	tap_init();
 	for (size_t i = 0; i < sizeof modes / sizeof modes[0]; i++) {
-		run_case(modes[i].wait, modes[i].name, MESSAGES, 0, 0,
-			 "20000 messages of 1..12288 bytes through a 4096-byte ring, intact and in order");
-		run_case(modes[i].wait, modes[i].name, 200, 0, 50,
-			 "a full ring: the producer waits for a late consumer");
-		run_case(modes[i].wait, modes[i].name, 200, 50, 0,
-			 "an empty ring: the consumer waits for a late producer");
+		struct run r;
+
+		run_case(modes[i].wait, 200, modes[i].name, MESSAGES, 0, 0,
+			 "20000 messages of 1..12288 bytes through a 4096-byte ring, intact and in order",
+			 NULL);
+		run_case(modes[i].wait, 200, modes[i].name, 200, 0, 50,
+			 "a full ring: the producer waits for a late consumer", NULL);
+		run_case(modes[i].wait, 200, modes[i].name, 200, 50, 0,
+			 "an empty ring: the consumer waits for a late producer", &r);
+		printf("# wait=%s: %llu pauses spun by the consumer\n", modes[i].name,
+		       (unsigned long long)r.cons.pauses);
 	}
+	never_spins(IPCB_RING_HYBRID, 0, "hybrid spin_us=0");
+	never_spins(IPCB_RING_FUTEX, 0, "futex");
 	length_mismatch();
 	return tap_done();
 }
