@@ -10,6 +10,7 @@
 #define EXIT_FAILED 1
 #define EXIT_USAGE 2
 #define EXIT_UNSUPPORTED 77
+#define EXIT_INTERRUPTED 130 /* SIGINT or SIGTERM: results so far kept */
 
 extern const char *prog;
 

@@ -65,7 +65,8 @@ static const char run_usage[] =
 	"  -s, --sizes LIST       message sizes: 64, 4K, 1M, ranges 1-1M (powers of two\n"
 	"                         between); default 1,64,512,4K,64K,1M (--quick: 64,4K,64K)\n"
 	"  -t, --test LIST        latency, throughput, or both (default: both)\n"
-	"  -c, --cpus A,B         CPU of side A and side B (default: --placement auto)\n"
+	"  -c, --cpus A,B         CPU of side A and side B (default: --placement auto;\n"
+	"                         overrides --placement)\n"
 	"      --placement CLASS  pick the CPU pair by topology: same-cpu, smt, same-l2,\n"
 	"                         same-l3, same-node, cross-l3, cross-numa, auto (the\n"
 	"                         closest distinct cores), or all (one sweep per class)\n"
@@ -96,7 +97,8 @@ static const char run_usage[] =
 	"  -h, --help             show this help\n"
 	"\n"
 	"Exit status: 0 ok, 1 a cell failed, 2 usage error, 77 every selected cell\n"
-	"was skipped (nothing can run here), 130/143 interrupted by SIGINT/SIGTERM.\n";
+	"was skipped (nothing can run here), 130 interrupted by SIGINT or SIGTERM\n"
+	"(results so far are written; a second signal later aborts at once).\n";
 
 #define OPT_ARGS_MAX 8
 
@@ -599,8 +601,6 @@ static int parse_run(int argc, char **argv, struct run_opts *o)
 		return usage_error("unexpected argument '%.60s' (see --help)", argv[optind]);
 	if (o->iterations != 0 && o->cell_time_given)
 		return usage_error("--iterations and --cell-time contradict each other: give one");
-	if (o->cpus_given && o->placement != NULL)
-		return usage_error("--cpus and --placement contradict each other: give one");
 	defaults(o);
 	return build_variants(o);
 }
@@ -622,14 +622,50 @@ static void show_progress(void *arg, const struct ipcb_cell *c, unsigned rep, si
 	fflush(stderr);
 }
 
-/* The first SIGINT/SIGTERM stops the run cleanly (children killed, objects
- * removed, results so far written); a second one exits at once, still
- * removing the objects. */
-static void on_stop_signal(int signo)
+/* What the first stop signal was, for telling a repeat of the same stop
+ * request from a second one. Written only by the handler, which blocks
+ * both signals while it runs. */
+static struct {
+	int signo;
+	pid_t sender;
+	struct timespec at; /* CLOCK_MONOTONIC */
+} first_stop;
+
+/* One stop request can arrive as several signals: timeout(1) and service
+ * managers send SIGTERM to the process and then to its whole process group,
+ * a terminal sends SIGINT to the group. The same signal, or one from the
+ * same sender, within this long of the first is part of the first request. */
+#define REPEAT_WINDOW_NS 500000000LL
+
+static bool repeats_first_stop(int signo, const siginfo_t *si, const struct timespec *now)
 {
-	if (ipcb_harness_stop_signal() != 0)
+	long long since_ns = (long long)(now->tv_sec - first_stop.at.tv_sec) * 1000000000LL +
+			     (now->tv_nsec - first_stop.at.tv_nsec);
+
+	if (since_ns >= REPEAT_WINDOW_NS)
+		return false;
+	return signo == first_stop.signo ||
+	       (si != NULL && si->si_pid != 0 && si->si_pid == first_stop.sender);
+}
+
+/* The first SIGINT/SIGTERM stops the run cleanly (children killed, objects
+ * removed, results so far written); a second request exits at once, still
+ * removing the objects. Only async-signal-safe calls here. */
+static void on_stop_signal(int signo, siginfo_t *si, void *ctx)
+{
+	struct timespec now;
+
+	(void)ctx;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	if (ipcb_harness_stop_signal() == 0) {
+		first_stop.signo = signo;
+		first_stop.sender = si != NULL ? si->si_pid : 0;
+		first_stop.at = now;
+		ipcb_harness_request_stop(signo);
+		return;
+	}
+	if (!repeats_first_stop(signo, si, &now))
 		ipcb_harness_abort(signo);
-	ipcb_harness_request_stop(signo);
 }
 
 void install_stop_handlers(void)
@@ -637,8 +673,11 @@ void install_stop_handlers(void)
 	struct sigaction sa;
 
 	memset(&sa, 0, sizeof sa);
-	sa.sa_handler = on_stop_signal;
+	sa.sa_sigaction = on_stop_signal;
+	sa.sa_flags = SA_SIGINFO;
 	sigemptyset(&sa.sa_mask);
+	sigaddset(&sa.sa_mask, SIGINT);
+	sigaddset(&sa.sa_mask, SIGTERM);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 }
@@ -653,7 +692,7 @@ static int exit_status_of(struct ipcb_run *const *runs, size_t n)
 		const struct ipcb_run *run = runs[r];
 
 		if (run->stop_signal != 0)
-			return 128 + run->stop_signal;
+			return EXIT_INTERRUPTED;
 		failed |= ipcb_run_count(run, IPCB_FAILED) > 0 ||
 			  (run->floor != NULL && run->floor->status == IPCB_FAILED) ||
 			  (run->harness != NULL && run->harness->status == IPCB_FAILED);
@@ -664,6 +703,19 @@ static int exit_status_of(struct ipcb_run *const *runs, size_t n)
 		return EXIT_FAILED;
 	/* Nothing could run here: the automake "skip" status. */
 	return all_skipped ? EXIT_UNSUPPORTED : 0;
+}
+
+/* --cpus with --placement: each placement records the class --cpus
+ * overrode (its "class" stays the one the CPUs form). */
+static void note_overridden_placement(const struct run_opts *o, json_t *doc)
+{
+	json_t *pls = json_object_get(doc, "placements");
+
+	if (!o->cpus_given || o->placement == NULL)
+		return;
+	for (size_t i = 0; i < json_array_size(pls); i++)
+		json_object_set_new(json_array_get(pls, i), "overridden_placement",
+				    json_string(o->placement));
 }
 
 /* Build and write the results document; returns the exit status to use. */
@@ -681,6 +733,7 @@ static int write_results(const struct run_opts *o, struct ipcb_run *const *runs,
 		fprintf(stderr, "%s: could not build the results document (out of memory)\n", prog);
 		return EXIT_FAILED;
 	}
+	note_overridden_placement(o, doc);
 	rc = ipcb_result_write(doc, o->json, &err);
 	json_decref(doc);
 	if (rc != 0) {
@@ -782,6 +835,10 @@ static int resolve_placements(const struct run_opts *o, struct placement *pl, si
 		pl[0].requested = "cpus";
 		pl[0].class_name = ipcb_class_name(ipcb_topo_pair_class(&t, o->cpu[0], o->cpu[1]));
 		*n = 1;
+		if (o->placement != NULL)
+			fprintf(stderr, "%s: note: --cpus %d,%d overrides --placement %s (CPUs %d,%d are a %s pair)\n",
+				prog, o->cpu[0], o->cpu[1], o->placement, o->cpu[0], o->cpu[1],
+				pl[0].class_name);
 	} else if (o->placement == NULL || strcmp(o->placement, "auto") == 0) {
 		enum ipcb_class c;
 
@@ -910,9 +967,9 @@ static void print_outcome(struct ipcb_run *const *runs, size_t n, int status)
 		refs += (runs[r]->floor != NULL && runs[r]->floor->status == IPCB_FAILED) +
 			(runs[r]->harness != NULL && runs[r]->harness->status == IPCB_FAILED);
 	}
-	if (status > 128)
-		fprintf(stderr, "%s: interrupted by signal %d; results so far are kept\n", prog,
-			status - 128);
+	if (status == EXIT_INTERRUPTED)
+		fprintf(stderr, "%s: interrupted by %s; results so far are kept\n", prog,
+			ipcb_harness_stop_signal() == SIGTERM ? "SIGTERM" : "SIGINT");
 	else if (status == EXIT_UNSUPPORTED)
 		fprintf(stderr, "%s: nothing selected can run here (every cell was skipped; see the notes)\n",
 			prog);
@@ -932,7 +989,9 @@ static int run_placements(const struct run_opts *o, struct ipcb_params *p,
 	struct ipcb_err err = { { 0 }, { 0 } };
 
 	*n_runs = 0;
-	for (size_t k = 0; k < n && ipcb_harness_stop_signal() == 0; k++) {
+	/* The first placement runs even when a stop came before it: its cells
+	 * are then recorded as interrupted, and the results say so. */
+	for (size_t k = 0; k < n && (k == 0 || ipcb_harness_stop_signal() == 0); k++) {
 		struct ipcb_table_opts topts = { .cost = o->cost, .elapsed_s = -1 };
 
 		p->cpu[0] = pl[k].cpu[0];

@@ -415,7 +415,7 @@ int cmd_matrix(int argc, char **argv)
 				if (runs[k]->cells[c].status == IPCB_FAILED)
 					rc = EXIT_FAILED;
 		if (stop != 0)
-			rc = 128 + stop;
+			rc = EXIT_INTERRUPTED;
 		meta.exit_status = rc;
 		print_matrix(&o, p50);
 		if (o.csv != NULL && write_csv(o.csv, &o, p50) != 0)

@@ -482,9 +482,10 @@ static void child_signals(void)
 {
 	sigset_t none;
 
-	/* The parent handles Ctrl-C and kills the children itself. */
+	/* The parent handles Ctrl-C and SIGTERM (often sent to the whole
+	 * process group) and kills the children itself. */
 	signal(SIGINT, SIG_IGN);
-	signal(SIGTERM, SIG_DFL);
+	signal(SIGTERM, SIG_IGN);
 	signal(SIGPIPE, SIG_IGN);
 	signal(SIGCHLD, SIG_DFL);
 	sigemptyset(&none);

@@ -61,6 +61,8 @@ static int cl_attach(void *state, const struct ipcb_peer *self, struct ipcb_err 
 {
 	struct cl_state *st = state;
 
+	(void)self;
+	(void)err;
 	st->last = 0;
 	ipcb_prefault((void *)st->line, 4096);
 	return 0;
@@ -71,6 +73,9 @@ static int cl_send(void *state, const void *buf, size_t len, struct ipcb_err *er
 {
 	struct cl_state *st = state;
 
+	(void)buf;
+	(void)len;
+	(void)err;
 	atomic_store_explicit(st->line, ++st->last, memory_order_release);
 	return 0;
 }
@@ -80,6 +85,9 @@ static int cl_recv(void *state, void *buf, size_t len, struct ipcb_err *err)
 	struct cl_state *st = state;
 	uint64_t want = st->last + 1;
 
+	(void)buf;
+	(void)len;
+	(void)err;
 	for (uint32_t i = 1; atomic_load_explicit(st->line, memory_order_acquire) != want; i++) {
 		/* A long wait (tens of microseconds) may mean the peer shares
 		 * this CPU after all (its affinity was changed, the host stopped

@@ -38,6 +38,7 @@ static int fifo_setup(const struct ipcb_cell_cfg *cfg, void **state,
 	struct fifo_state *st = calloc(1, sizeof *st);
 	int rc;
 
+	(void)cfg;
 	if (st == NULL)
 		return ipcb_err_set(err, ENOMEM, "fifo state");
 	st->link.tx = st->link.rx = -1;

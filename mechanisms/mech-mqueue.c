@@ -174,6 +174,7 @@ static int mq_limits(const struct ipcb_opt_set *opts, struct ipcb_limits *lim,
 	struct rlimit rl;
 	char name[48], path[96];
 
+	(void)err;
 	for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
 		snprintf(name, sizeof name, "fs_mqueue_%s", files[i]);
 		snprintf(path, sizeof path, MQ_DIR "%s", files[i]);
@@ -213,6 +214,7 @@ static int mq_attach(void *state, const struct ipcb_peer *self, struct ipcb_err 
 	struct mq_state *st = state;
 	int a = self->side == IPCB_SIDE_A;
 
+	(void)err;
 	st->tx = st->q[a ? 0 : 1];
 	st->rx = st->q[a ? 1 : 0];
 	st->tx_what = a ? "mq_send(A->B)" : "mq_send(B->A)";

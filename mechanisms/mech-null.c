@@ -7,6 +7,8 @@
 static int null_setup(const struct ipcb_cell_cfg *cfg, void **state,
 		      struct ipcb_err *err)
 {
+	(void)cfg;
+	(void)err;
 	*state = NULL;
 	return 0;
 }
@@ -14,22 +16,34 @@ static int null_setup(const struct ipcb_cell_cfg *cfg, void **state,
 static int null_attach(void *state, const struct ipcb_peer *self,
 		       struct ipcb_err *err)
 {
+	(void)state;
+	(void)self;
+	(void)err;
 	return 0;
 }
 
 static int null_send(void *state, const void *buf, size_t len,
 		     struct ipcb_err *err)
 {
+	(void)state;
+	(void)buf;
+	(void)len;
+	(void)err;
 	return 0;
 }
 
 static int null_recv(void *state, void *buf, size_t len, struct ipcb_err *err)
 {
+	(void)state;
+	(void)buf;
+	(void)len;
+	(void)err;
 	return 0;
 }
 
 static void null_teardown(void *state)
 {
+	(void)state;
 }
 
 const struct ipcb_mech ipcb_mech_null = {

@@ -25,6 +25,8 @@ int ipcb_pipe_limits(const struct ipcb_opt_set *opts, struct ipcb_limits *lim,
 	uint64_t max_size;
 	int fds[2];
 
+	(void)opts;
+	(void)err;
 	if (pipe2(fds, O_CLOEXEC) == 0) {
 		int cap = -1;
 #ifdef F_GETPIPE_SZ
@@ -47,6 +49,7 @@ static int pipe_setup(const struct ipcb_cell_cfg *cfg, void **state,
 {
 	struct pipe_state *st = malloc(sizeof *st);
 
+	(void)cfg;
 	if (st == NULL)
 		return ipcb_err_set(err, ENOMEM, "pipe state");
 	st->ab[0] = st->ab[1] = st->ba[0] = st->ba[1] = -1;
@@ -63,10 +66,10 @@ static int pipe_attach(void *state, const struct ipcb_peer *self,
 		       struct ipcb_err *err)
 {
 	struct pipe_state *st = state;
-
 	int a = self->side == IPCB_SIDE_A;
 	int *out = a ? st->ab : st->ba, *in = a ? st->ba : st->ab;
 
+	(void)err;
 	st->link.tx = out[1];
 	st->link.rx = in[0];
 	ipcb_io_close(&out[0]);

@@ -46,6 +46,7 @@ static int shm_supported(struct ipcb_err *err)
 static int shm_limits(const struct ipcb_opt_set *opts, struct ipcb_limits *lim,
 		      struct ipcb_err *err)
 {
+	(void)err;
 	ipcb_limits_add(lim, "ring_capacity_bytes", (int64_t)ipcb_opt_num(opts, "ring"),
 			"-o ring (per direction)");
 	ipcb_limits_add(lim, "spin_ns", (int64_t)ipcb_opt_num(opts, "spin_us") * 1000,
@@ -111,6 +112,7 @@ static int shm_attach(void *state, const struct ipcb_peer *self, struct ipcb_err
 	struct shm_state *st = state;
 	int a = self->side == IPCB_SIDE_A;
 
+	(void)err;
 	st->tx.ctl = st->ctl[a ? 0 : 1];
 	st->rx.ctl = st->ctl[a ? 1 : 0];
 	ipcb_prefault(st->map, st->map_bytes);

@@ -59,6 +59,8 @@ static int sig_limits(const struct ipcb_opt_set *opts, struct ipcb_limits *lim,
 {
 	struct rlimit rl;
 
+	(void)opts;
+	(void)err;
 	lim->max_msg_bytes = sizeof(union sigval);
 	ipcb_limits_add(lim, "sigval_bytes", sizeof(union sigval), "sizeof(union sigval)");
 	ipcb_limits_add(lim, "signal_number", ipcb_signo(), "SIGRTMIN+2");
@@ -82,6 +84,7 @@ static int sig_setup(const struct ipcb_cell_cfg *cfg, void **state, struct ipcb_
 {
 	struct sig_state *st = calloc(1, sizeof *st);
 
+	(void)cfg;
 	if (st == NULL)
 		return ipcb_err_set(err, ENOMEM, "signal state");
 	st->signo = ipcb_signo();

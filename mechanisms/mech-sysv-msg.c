@@ -87,6 +87,8 @@ static int sysv_limits(const struct ipcb_opt_set *opts, struct ipcb_limits *lim,
 {
 	uint64_t max = kernel_limit("msgmax"), mnb = kernel_limit("msgmnb");
 
+	(void)opts;
+	(void)err;
 	ipcb_limits_add(lim, "kernel_msgmax_bytes", (int64_t)max, "/proc/sys/kernel/msgmax");
 	ipcb_limits_add(lim, "kernel_msgmnb_bytes", (int64_t)mnb, "/proc/sys/kernel/msgmnb");
 	ipcb_limits_add(lim, "kernel_msgmni", (int64_t)kernel_limit("msgmni"), "/proc/sys/kernel/msgmni");
@@ -118,6 +120,7 @@ static int sysv_setup(const struct ipcb_cell_cfg *cfg, void **state, struct ipcb
 {
 	struct sysv_state *st = calloc(1, sizeof *st);
 
+	(void)cfg;
 	if (st == NULL)
 		return ipcb_err_set(err, ENOMEM, "sysv-msg state");
 	st->q[0] = st->q[1] = -1;
@@ -142,6 +145,7 @@ static int sysv_attach(void *state, const struct ipcb_peer *self, struct ipcb_er
 	struct sysv_state *st = state;
 	int a = self->side == IPCB_SIDE_A;
 
+	(void)err;
 	st->tx = st->q[a ? 0 : 1];
 	st->rx = st->q[a ? 1 : 0];
 	st->tx_what = a ? "msgsnd(A->B)" : "msgsnd(B->A)";

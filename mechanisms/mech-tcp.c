@@ -44,6 +44,7 @@ static void add_triplet(struct ipcb_limits *lim, const char *prefix, const char 
 static int tcp_limits(const struct ipcb_opt_set *opts, struct ipcb_limits *lim,
 		      struct ipcb_err *err)
 {
+	(void)err;
 	ipcb_sock_buf_limits(lim, AF_INET, SOCK_STREAM, "socket");
 	add_triplet(lim, "tcp_wmem", "/proc/sys/net/ipv4/tcp_wmem");
 	add_triplet(lim, "tcp_rmem", "/proc/sys/net/ipv4/tcp_rmem");

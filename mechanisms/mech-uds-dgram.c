@@ -102,6 +102,7 @@ static int dgram_limits(const struct ipcb_opt_set *opts, struct ipcb_limits *lim
 	int eff;
 	size_t max = probe_max_datagram(ipcb_opt_num(opts, "sndbuf"), &eff);
 
+	(void)err;
 	lim->max_msg_bytes = max;
 	ipcb_limits_add(lim, "max_datagram_bytes", (int64_t)max,
 			"largest datagram a connected pair accepted (probed)");
@@ -189,6 +190,7 @@ static int dgram_attach(void *state, const struct ipcb_peer *self, struct ipcb_e
 {
 	struct dgram_state *st = state;
 
+	(void)err;
 	st->mine = st->fd[self->side];
 	ipcb_io_close(&st->fd[!self->side]);
 	st->tx_what = self->side == IPCB_SIDE_A ? "send(uds-dgram A->B)" : "send(uds-dgram B->A)";

@@ -29,6 +29,8 @@ static int uds_limits(const struct ipcb_opt_set *opts, struct ipcb_limits *lim,
 {
 	struct sockaddr_un sa;
 
+	(void)opts;
+	(void)err;
 	ipcb_sock_buf_limits(lim, AF_UNIX, SOCK_STREAM, "socket");
 	ipcb_sock_core_limits(lim);
 	ipcb_limits_add(lim, "sun_path_bytes", (int64_t)sizeof sa.sun_path, "sizeof(sun_path)");
@@ -49,6 +51,7 @@ static int uds_setup(const struct ipcb_cell_cfg *cfg, void **state, struct ipcb_
 	struct uds_state *st = calloc(1, sizeof *st);
 	int rc;
 
+	(void)cfg;
 	if (st == NULL)
 		return ipcb_err_set(err, ENOMEM, "uds-stream state");
 	st->link.tx = st->link.rx = st->listen_fd = st->fd = -1;

@@ -211,7 +211,6 @@ CPU $CPU99 does not exist	run $Q -c $CPU99,0
 '-1,0'	run $Q -c -1,0
 '0,'	run $Q -c 0,
 --cpus: invalid CPU pair ''	run $Q -c ''
---cpus and --placement	run $Q -c 0,1 --placement same-cpu
 'bogus'	run $Q --placement bogus
 'same-cpuu' (did you mean 'same-cpu'?)	run $Q --placement same-cpuu
 --placement: unknown class ''	run $Q --placement ''

@@ -44,8 +44,8 @@ static void pick(const char *name, const char *cls, int a, int b)
 
 static void autopick(const char *name, const char *cls, int a, int b)
 {
-	int pair[2];
-	enum ipcb_class c;
+	int pair[2] = { -1, -1 };
+	enum ipcb_class c = IPCB_CLASS_SAME_CPU;
 
 	ok(ipcb_topo_auto(&t, &all, pair, &c) == 0 && strcmp(ipcb_class_name(c), cls) == 0 &&
 		   pair[0] == a && pair[1] == b,
