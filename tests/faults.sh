@@ -102,7 +102,7 @@ ok $? "a stalled side is ended by the watchdog"
 [ "$(q "d['cells'][1]['status']")" = ok ]
 ok $? "the run goes on after the watchdog"
 [ "$(q "d['cells'][0]['status']")" = failed ] &&
-	q "d['cells'][0]['reason']" | grep -Eq "\(during the timed loop; side A at message [0-9]+, side B at [0-9]+ of [0-9]+\)$"
+	q "d['cells'][0]['reason']" | grep -Eq "\(during the timed loop; side A at message [0-9]+, side B at [0-9]+ of [0-9]+\)(: round trip [0-9]+ never came back .*)?$"
 ok $? "the watchdog's reason says where the stalled cell stopped: $(q "d['cells'][0]['reason']")"
 assert_clean "watchdog"
 
