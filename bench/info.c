@@ -30,18 +30,39 @@ static void int_or_dash(int v, char *buf, size_t len)
 		snprintf(buf, len, "%d", v);
 }
 
-static void print_cpu_identity(const struct ipcb_cpu_ident *c)
+static void print_counts(const struct ipcb_sysinfo *si)
 {
+	const struct ipcb_cpu_ident *c = &si->cpu;
+	const struct ipcb_topo_counts *k = &si->counts;
+
+	printf("            CPUID reports %d cores, %d logical CPUs per package; hypervisor bit %s\n",
+	       c->cores, c->logical_cpus, c->hypervisor ? "set" : "clear");
+	printf("            topology (authoritative): %d package%s, %d cores and %d logical CPUs per package, %d thread%s per core\n",
+	       k->packages, k->packages == 1 ? "" : "s", k->cores_per_package, k->logical_per_package,
+	       k->threads_per_core, k->threads_per_core == 1 ? "" : "s");
+	if (!si->counts_agree)
+		printf("            CPUID's counts disagree with the topology%s: the topology's stand\n",
+		       c->hypervisor ? " (under a hypervisor, CPUID need not describe the guest)" : "");
+}
+
+static void print_cpu_identity(const struct ipcb_sysinfo *si)
+{
+	const struct ipcb_cpu_ident *c = &si->cpu;
+
 	if (!c->ok) {
-		printf("CPU:        not identified (libcpuid: %s)\n", c->error);
+		printf("CPU:        not identified (%s: %s)\n", c->library, c->error);
 		return;
 	}
 	printf("CPU:        %s %s (the kernel calls it '%s')\n", c->vendor, c->brand, c->kernel_model);
-	printf("            family %d, model %d, stepping %d (extended values); codename '%s' (libcpuid's guess)\n",
-	       c->family, c->model, c->stepping, c->codename);
-	printf("            CPUID: %d cores, %d logical CPUs per package; hypervisor bit %s\n",
-	       c->cores, c->logical_cpus, c->hypervisor ? "set" : "clear");
-	printf("            caches (CPUID): L1d %d KiB, L1i %d KiB, L2 %d KiB, L3 %d KiB, line %d B\n",
+	if (c->codename[0] != '\0')
+		printf("            family %d, model %d, stepping %d (extended values); codename '%s' (%s's guess)\n",
+		       c->family, c->model, c->stepping, c->codename, c->library);
+	else
+		printf("            family %d (0x%X), model %d, stepping %d (extended values); codename unknown (%s does not know this family; it guessed '%s')\n",
+		       c->family, c->family, c->model, c->stepping, c->library, c->codename_libcpuid);
+	print_counts(si);
+	printf("            caches (%s): L1d %d KiB, L1i %d KiB, L2 %d KiB, L3 %d KiB, line %d B\n",
+	       si->sysfs_caches ? "CPUID; per CPU from sysfs below" : "from CPUID: sysfs has none",
 	       c->l1d_kib, c->l1i_kib, c->l2_kib, c->l3_kib, c->line_bytes);
 }
 
@@ -52,13 +73,13 @@ static void print_topology(const struct ipcb_topo *t)
 	ipcb_cpulist_format(&t->present, present, sizeof present);
 	ipcb_cpulist_format(&t->online, online, sizeof online);
 	printf("Topology:   CPUs present %s, online %s (/sys/devices/system/cpu)\n", present, online);
-	printf("  %4s %6s %7s %3s %4s %7s %4s %8s %10s %10s %6s %6s %s\n", "cpu", "online", "package",
-	       "die", "core", "cluster", "node", "siblings", "L2 shared", "L3 shared", "L2 KiB",
-	       "L3 KiB", "type");
+	printf("  %4s %6s %7s %3s %4s %7s %4s %8s %10s %10s %6s %6s %8s %s\n", "cpu", "online",
+	       "package", "die", "core", "cluster", "node", "siblings", "L2 shared", "L3 shared",
+	       "L2 KiB", "L3 KiB", "capacity", "type");
 	for (int i = 0; i < t->n; i++) {
 		const struct ipcb_cpu_topo *c = &t->cpu[i];
 		char pkg[16], die[16], core[16], clu[16], node[16], sib[64], l2[64], l3[64], l2k[16],
-			l3k[16], type[16];
+			l3k[16], cap[16], type[16];
 
 		if (!c->present)
 			continue;
@@ -78,9 +99,11 @@ static void print_topology(const struct ipcb_topo *t)
 			snprintf(l3, sizeof l3, "-");
 		int_or_dash(c->l2_kib, l2k, sizeof l2k);
 		int_or_dash(c->l3_kib, l3k, sizeof l3k);
+		int_or_dash(c->capacity, cap, sizeof cap);
 		dash_or(c->type, type, sizeof type);
-		printf("  %4d %6s %7s %3s %4s %7s %4s %8s %10s %10s %6s %6s %s\n", i,
-		       c->online ? "yes" : "no", pkg, die, core, clu, node, sib, l2, l3, l2k, l3k, type);
+		printf("  %4d %6s %7s %3s %4s %7s %4s %8s %10s %10s %6s %6s %8s %s\n", i,
+		       c->online ? "yes" : "no", pkg, die, core, clu, node, sib, l2, l3, l2k, l3k, cap,
+		       type);
 	}
 }
 
@@ -105,12 +128,39 @@ static void print_placements(const struct ipcb_topo *t, const cpu_set_t *allowed
 		printf("            same-node: the kernel does not say which caches these CPUs share\n");
 }
 
+/* tsc=, clocksource= and pti= (pti=on adds a page-table switch to every
+ * kernel entry and process switch). */
+static void print_cmdline_clock(const struct ipcb_sysinfo *si)
+{
+	char a[80], b[80], c[32];
+
+	dash_or(si->tsc, a, sizeof a);
+	dash_or(si->clocksource, b, sizeof b);
+	dash_or(si->pti, c, sizeof c);
+	printf("            tsc=%s clocksource=%s pti=%s\n", a, b, c);
+	if (strcmp(si->pti, "on") == 0)
+		printf("            pti=on: kernel page-table isolation forced on: every system call and every switch between processes also switches page tables, which IPC pays on each message\n");
+}
+
+static void print_clock(const struct ipcb_clock_info *ci)
+{
+	char where[32];
+
+	if (ci->cpu >= 0)
+		snprintf(where, sizeof where, "pinned to CPU %d", ci->cpu);
+	else
+		snprintf(where, sizeof where, "unpinned");
+	printf("Clock:      %s, %.1f ns per reading (median of %u batches, %s; batches %.1f to %.1f ns); resolution %.3g ns (%s)\n",
+	       ci->name, ci->overhead_ns, ci->batches, where, ci->overhead_min_ns, ci->overhead_max_ns,
+	       ci->resolution_ns, ci->resolution_from);
+}
+
 static void print_text(const struct ipcb_sysinfo *si)
 {
 	char allowed[256], a[256], b[160], c[160], d[64];
 
 	ipcb_cpulist_format(&si->allowed, allowed, sizeof allowed);
-	print_cpu_identity(&si->cpu);
+	print_cpu_identity(si);
 	print_topology(&si->topo);
 	dash_or(si->cpuset, a, sizeof a);
 	printf("Process:    allowed CPUs %s (affinity mask), cgroup cpuset %s\n", allowed, a);
@@ -121,12 +171,12 @@ static void print_text(const struct ipcb_sysinfo *si)
 	dash_or(si->nohz_full, b, sizeof b);
 	dash_or(si->mitigations, c, sizeof c);
 	printf("            isolcpus=%s nohz_full=%s mitigations=%s\n", a, b, c);
+	print_cmdline_clock(si);
 	dash_or(si->clock_info.source, a, sizeof a);
 	dash_or(si->thp, d, sizeof d);
 	printf("            clocksource %s; transparent huge pages %s; memory %.1f GiB\n", a, d,
 	       (double)si->mem_total_bytes / (1024.0 * 1024 * 1024));
-	printf("Clock:      %s, %.1f ns per reading (measured)\n", si->clock_info.name,
-	       si->clock_info.overhead_ns);
+	print_clock(&si->clock_info);
 }
 
 int cmd_info(int argc, char **argv)
@@ -155,7 +205,7 @@ int cmd_info(int argc, char **argv)
 	}
 	if (optind < argc)
 		return usage_error("info: unexpected argument '%.60s'", argv[optind]);
-	ipcb_sysinfo_collect(&si, &clk);
+	ipcb_sysinfo_collect(&si, &clk, IPCB_SYSINFO_AUTO_CPU);
 	if (as_json) {
 		json_t *doc = json_pack("{s:i, s:o}", "schema_version", IPCB_SCHEMA_VERSION, "system",
 					ipcb_result_system(&si));

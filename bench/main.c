@@ -745,21 +745,22 @@ static int write_results(const struct run_opts *o, struct ipcb_run *const *runs,
 	return meta->exit_status;
 }
 
-/* --clock tsc: only where the counter is invariant; calibrated here. */
+/* --clock tsc: only where the counter is invariant and the kernel still
+ * trusts it; calibrated here. */
 static int setup_clock(const struct run_opts *o, struct ipcb_clock *clk)
 {
+	char why[320];
 	int rc;
 
 	memset(clk, 0, sizeof *clk);
 	clk->kind = o->clock;
 	if (o->clock != IPCB_CLOCK_TSC)
 		return 0;
-	if (!IPCB_HAVE_TSC || !ipcb_tsc_invariant("/proc/cpuinfo")) {
-		fprintf(stderr, "%s: --clock tsc: this CPU does not report an invariant time stamp counter (constant_tsc and nonstop_tsc in /proc/cpuinfo); use --clock monotonic\n",
-			prog);
+	if (ipcb_tsc_usable("/", why, sizeof why) != 0) {
+		fprintf(stderr, "%s: --clock tsc: %s; use --clock monotonic\n", prog, why);
 		return EXIT_UNSUPPORTED;
 	}
-	rc = ipcb_tsc_calibrate(100000000, &clk->tsc);
+	rc = ipcb_tsc_calibrate(IPCB_TSC_CAL_WINDOW_NS, &clk->tsc);
 	if (rc != 0) {
 		fprintf(stderr, "%s: --clock tsc: calibration failed: %s\n", prog, strerror(-rc));
 		return EXIT_FAILED;
@@ -887,22 +888,11 @@ static int resolve_placements(const struct run_opts *o, struct placement *pl, si
 static int check_noise(const struct run_opts *o, const struct placement *pl, size_t n,
 		       struct ipcb_warnings *w)
 {
-	w->n = 0;
-	for (size_t k = 0; k < n; k++) {
-		struct ipcb_noise_input in;
-		struct ipcb_warnings one;
+	int pairs[IPCB_CLASS_N][2];
 
-		ipcb_noise_read("/", pl[k].cpu, 100, &in);
-		ipcb_noise_assess(&in, pl[k].cpu, &one);
-		for (int i = 0; i < one.n; i++) {
-			bool seen = false;
-
-			for (int j = 0; j < w->n && !seen; j++)
-				seen = strcmp(w->w[j].msg, one.w[i].msg) == 0;
-			if (!seen && w->n < IPCB_WARNINGS_MAX)
-				w->w[w->n++] = one.w[i];
-		}
-	}
+	for (size_t k = 0; k < n; k++)
+		pairs[k][0] = pl[k].cpu[0], pairs[k][1] = pl[k].cpu[1];
+	ipcb_noise_check("/", (const int (*)[2])pairs, n, 100, w);
 	if (pl[0].shared && w->n < IPCB_WARNINGS_MAX) {
 		snprintf(w->w[w->n].code, sizeof w->w[w->n].code, "shared-cpus");
 		snprintf(w->w[w->n].msg, sizeof w->w[w->n].msg,
@@ -1050,7 +1040,7 @@ static int cmd_run(int argc, char **argv)
 		return rc;
 	clock_gettime(CLOCK_REALTIME, &meta.start);
 	setup_counters(&o, &p, counters_note, sizeof counters_note);
-	ipcb_sysinfo_collect(&si, &p.clock);
+	ipcb_sysinfo_collect(&si, &p.clock, pl[0].cpu[0]);
 	fill_params(&o, &p);
 	meta.warnings = &warnings;
 	meta.counters_note = counters_note;
@@ -1063,6 +1053,7 @@ static int cmd_run(int argc, char **argv)
 	progress_on = isatty(STDERR_FILENO);
 	table = o.json != NULL && strcmp(o.json, "-") == 0 ? stderr : stdout;
 	rc = run_placements(&o, &p, pl, n_pl, runs, &n_runs, &si, table);
+	(void)ipcb_clock_recalibrate(&si.clock, IPCB_TSC_CAL_WINDOW_NS);
 	clock_gettime(CLOCK_REALTIME, &meta.end);
 	if (rc == 0 && n_runs > 0) {
 		meta.exit_status = exit_status_of(runs, n_runs);

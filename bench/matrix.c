@@ -12,6 +12,7 @@
 #include "bench/cli.h"
 #include "bench/table.h"
 #include "harness/cell.h"
+#include "harness/noise.h"
 #include "harness/parse.h"
 #include "harness/pin.h"
 #include "harness/result.h"
@@ -335,6 +336,19 @@ static int write_json(const struct matrix_opts *o, struct ipcb_run **runs, size_
 	return 0;
 }
 
+/* Noise warnings over every CPU of the matrix (each with the next), on
+ * stderr and into the results. */
+static void check_noise(const struct matrix_opts *o, struct ipcb_warnings *w)
+{
+	int pairs[MATRIX_CPUS_MAX][2];
+
+	for (int i = 0; i < o->n_cpus; i++)
+		pairs[i][0] = o->cpus[i], pairs[i][1] = o->cpus[(i + 1) % o->n_cpus];
+	ipcb_noise_check("/", (const int (*)[2])pairs, (size_t)o->n_cpus, 100, w);
+	for (int i = 0; i < w->n; i++)
+		fprintf(stderr, "%s: warning: %s\n", prog, w->w[i].msg);
+}
+
 int cmd_matrix(int argc, char **argv)
 {
 	struct matrix_opts o;
@@ -343,6 +357,7 @@ int cmd_matrix(int argc, char **argv)
 	struct ipcb_result_meta meta = { .version = PACKAGE_VERSION, .argc = all_argc,
 					 .argv = all_argv, .counters_note = "" };
 	struct ipcb_err err = { { 0 }, { 0 } };
+	struct ipcb_warnings warnings = { 0 };
 	struct ipcb_topo topo;
 	struct ipcb_run **runs;
 	uint64_t *p50, *p99;
@@ -377,7 +392,9 @@ int cmd_matrix(int argc, char **argv)
 	for (size_t k = 0; k < (size_t)n * n; k++)
 		status[k] = "not run";
 	clock_gettime(CLOCK_REALTIME, &meta.start);
-	ipcb_sysinfo_collect(&si, &(struct ipcb_clock){ .kind = IPCB_CLOCK_MONOTONIC });
+	ipcb_sysinfo_collect(&si, &(struct ipcb_clock){ .kind = IPCB_CLOCK_MONOTONIC }, o.cpus[0]);
+	check_noise(&o, &warnings);
+	meta.warnings = &warnings;
 	topo = si.topo;
 	fill(&o, &p);
 	install_stop_handlers();

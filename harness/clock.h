@@ -4,6 +4,7 @@
 #define IPCB_CLOCK_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <time.h>
 
@@ -65,6 +66,9 @@ int ipcb_tsc_cal_compute(const struct ipcb_tsc_sample *s0, const struct ipcb_tsc
 /* Take a sample now. */
 void ipcb_tsc_sample_take(struct ipcb_tsc_sample *s);
 
+/* The calibration window of a run, at start and again at the end. */
+#define IPCB_TSC_CAL_WINDOW_NS 100000000u
+
 /* Calibrate over about window_ns of CLOCK_MONOTONIC time (the narrowest of
  * a few samples at each end). 0 or -errno. */
 int ipcb_tsc_calibrate(uint64_t window_ns, struct ipcb_tsc_cal *cal);
@@ -72,6 +76,17 @@ int ipcb_tsc_calibrate(uint64_t window_ns, struct ipcb_tsc_cal *cal);
 /* Whether the CPU flags in a /proc/cpuinfo file say the TSC is invariant
  * (constant_tsc and nonstop_tsc). */
 bool ipcb_tsc_invariant(const char *cpuinfo_path);
+
+/* Whether the TSC can serve as the run's clock on the machine under root
+ * ("/" for this one): the CPU flags say it is invariant, and the kernel
+ * still lists "tsc" among its available clocksources (it drops it when it
+ * finds the counter unreliable or is told so, e.g. tsc=unstable; an
+ * unreadable list counts as no objection). 0, or -ENOTSUP with the reason
+ * in why (one line). */
+int ipcb_tsc_usable(const char *root, char *why, size_t len);
+
+/* The relative change from rate a to rate b, in 1e-6 (b > a: positive). */
+double ipcb_tsc_drift_ppm(const struct ipcb_tsc_cal *a, const struct ipcb_tsc_cal *b);
 
 /* Rounded to the nearest ns. */
 static inline uint64_t ipcb_tsc_to_ns(const struct ipcb_tsc_cal *cal, uint64_t ticks)
@@ -83,22 +98,42 @@ static inline uint64_t ipcb_tsc_to_ns(const struct ipcb_tsc_cal *cal, uint64_t t
 /* The clock of a run, as the timed loops use it. */
 struct ipcb_clock {
 	enum ipcb_clock_kind kind;
-	struct ipcb_tsc_cal tsc; /* IPCB_CLOCK_TSC */
+	struct ipcb_tsc_cal tsc;     /* IPCB_CLOCK_TSC: the calibration at start */
+	bool have_end;               /* tsc_end and drift_ppm are set */
+	struct ipcb_tsc_cal tsc_end; /* the same calibration repeated at the end */
+	double drift_ppm;            /* tsc_end's rate relative to tsc's */
 };
 
+/* With a TSC clock, calibrate again over window_ns and record the drift
+ * since the start calibration (have_end). 0 (nothing to do for other
+ * clocks) or -errno. */
+int ipcb_clock_recalibrate(struct ipcb_clock *clk, uint64_t window_ns);
+
 const char *ipcb_clock_name(enum ipcb_clock_kind kind);
+
+#define IPCB_CLOCK_BATCHES 15
 
 struct ipcb_clock_info {
 	const char *name;          /* "CLOCK_MONOTONIC" or "TSC" */
 	char source[64];           /* kernel clocksource, e.g. "tsc", or "" */
-	uint64_t resolution_ns;    /* clock_getres(CLOCK_MONOTONIC) */
-	double overhead_ns;        /* mean cost of one reading of the run's clock */
+	double resolution_ns;      /* clock_getres(CLOCK_MONOTONIC), or one TSC tick */
+	const char *resolution_from; /* how resolution_ns was found */
+	double overhead_ns;        /* cost of one reading: median of the batch means */
+	double overhead_min_ns, overhead_max_ns; /* the spread of the batch means */
+	unsigned batches;          /* IPCB_CLOCK_BATCHES */
+	int cpu;                   /* CPU it was measured on (pinned), -1 unpinned */
 	uint64_t min_step_ns;      /* smallest step between two readings */
 	uint64_t readings;         /* readings taken to measure the above */
 };
 
-/* Measure what one reading of clk costs (back-to-back readings on the
- * calling thread) and fill ci. Returns 0. */
-int ipcb_clock_measure(const struct ipcb_clock *clk, struct ipcb_clock_info *ci);
+/* The median, lowest and highest of n values (n > 0; v is sorted in
+ * place). */
+void ipcb_clock_spread(double *v, unsigned n, double *median, double *min, double *max);
+
+/* Measure what one reading of clk costs: IPCB_CLOCK_BATCHES batches of
+ * back-to-back readings on the calling thread, pinned to cpu for the time
+ * (cpu < 0: where it is; the thread's affinity is restored after), and
+ * fill ci. Returns 0. */
+int ipcb_clock_measure(const struct ipcb_clock *clk, int cpu, struct ipcb_clock_info *ci);
 
 #endif

@@ -127,7 +127,9 @@ static void sample_siblings(const char *root, const int cpu[2], unsigned sample_
 		return;
 	slurp(root, "proc/stat", before, sizeof before);
 	nanosleep(&ts, NULL);
-	slurp(root, "proc/stat", after, sizeof after);
+	slurp(root, "proc/stat.later", after, sizeof after);
+	if (after[0] == '\0')
+		slurp(root, "proc/stat", after, sizeof after);
 	for (int s = 0; s < 2; s++) {
 		for (int c = 0; c < CPU_SETSIZE; c++) {
 			double busy;
@@ -140,6 +142,38 @@ static void sample_siblings(const char *root, const int cpu[2], unsigned sample_
 				in->busiest_sibling[s] = c;
 			}
 		}
+	}
+}
+
+/* The boost file of cpu's cpufreq policy (cpuN/cpufreq links to
+ * cpufreq/policyM): 1 on, 0 off, -1 none. */
+static int read_policy_boost(const char *root, int cpu)
+{
+	char rel[128], buf[16];
+
+	snprintf(rel, sizeof rel, "sys/devices/system/cpu/cpu%d/cpufreq/boost", cpu);
+	return read_rel(root, rel, buf, sizeof buf) == 0 ? atoi(buf) != 0 : -1;
+}
+
+/* CPUs kept apart from the scheduler's ordinary work: isolcpus (the
+ * isolated file), isolated cgroup v2 cpuset partitions
+ * (cpuset.cpus.isolated at the root), and nohz_full CPUs. */
+static void read_isolated(const char *root, cpu_set_t *set)
+{
+	static const char *const rels[] = {
+		"sys/devices/system/cpu/isolated",
+		"sys/fs/cgroup/cpuset.cpus.isolated",
+		"sys/devices/system/cpu/nohz_full",
+	};
+	char buf[4096];
+
+	CPU_ZERO(set);
+	for (size_t i = 0; i < sizeof rels / sizeof rels[0]; i++) {
+		cpu_set_t one;
+
+		if (read_rel(root, rels[i], buf, sizeof buf) == 0 && buf[0] != '(' &&
+		    ipcb_cpulist_parse(buf, &one) == 0)
+			CPU_OR(set, set, &one);
 	}
 }
 
@@ -169,15 +203,14 @@ void ipcb_noise_read(const char *root, const int cpu[2], unsigned sample_ms,
 	if (read_rel(root, "sys/devices/system/cpu/online", buf, sizeof buf) == 0 &&
 	    ipcb_cpulist_parse(buf, &online) == 0 && CPU_COUNT(&online) > 0)
 		in->online_cpus = CPU_COUNT(&online);
-	CPU_ZERO(&in->isolated);
-	if (read_rel(root, "sys/devices/system/cpu/isolated", buf, sizeof buf) == 0)
-		(void)ipcb_cpulist_parse(buf, &in->isolated);
+	read_isolated(root, &in->isolated);
 	for (int s = 0; s < 2; s++) {
 		char rel[128];
 
 		snprintf(rel, sizeof rel, "sys/devices/system/cpu/cpu%d/cpufreq/scaling_governor", cpu[s]);
 		if (read_rel(root, rel, in->governor[s], sizeof in->governor[s]) != 0)
 			in->governor[s][0] = '\0';
+		in->policy_boost[s] = read_policy_boost(root, cpu[s]);
 	}
 	in->boost = read_boost(root);
 	in->hypervisor = has_hypervisor_flag(root);
@@ -199,6 +232,28 @@ static void warn(struct ipcb_warnings *out, const char *code, const char *fmt, .
 	va_end(ap);
 }
 
+/* Boost of the chosen CPUs: their policies' files where they have them
+ * (off globally is off everywhere), else the global one. */
+static void turbo(const struct ipcb_noise_input *in, const int cpu[2], int n_cpus,
+		  struct ipcb_warnings *out)
+{
+	int on = -1;
+
+	if (in->boost == 0)
+		return;
+	for (int s = 0; s < n_cpus; s++)
+		if (in->policy_boost[s] == 1) {
+			warn(out, "turbo",
+			     "frequency boost (turbo) is on for CPU %d (its cpufreq policy): clock speeds vary with load and temperature",
+			     cpu[s]);
+			return;
+		} else if (in->policy_boost[s] == 0) {
+			on = 0;
+		}
+	if (on != 0 && in->boost == 1)
+		warn(out, "turbo", "frequency boost (turbo) is on: clock speeds vary with load and temperature");
+}
+
 void ipcb_noise_assess(const struct ipcb_noise_input *in, const int cpu[2],
 		       struct ipcb_warnings *out)
 {
@@ -212,15 +267,14 @@ void ipcb_noise_assess(const struct ipcb_noise_input *in, const int cpu[2],
 	for (int s = 0; s < n_cpus; s++)
 		if (!CPU_ISSET(cpu[s], &in->isolated))
 			warn(out, "not-isolated",
-			     "CPU %d is not isolated (isolcpus or a cpuset): other tasks and interrupts may run on it",
+			     "CPU %d is not isolated (isolcpus, an isolated cpuset partition or nohz_full): other tasks and interrupts may run on it",
 			     cpu[s]);
 	for (int s = 0; s < n_cpus; s++)
 		if (in->governor[s][0] != '\0' && strcmp(in->governor[s], "performance") != 0)
 			warn(out, "governor",
 			     "CPU %d uses the '%s' frequency governor, not 'performance': its clock speed follows the load",
 			     cpu[s], in->governor[s]);
-	if (in->boost == 1)
-		warn(out, "turbo", "frequency boost (turbo) is on: clock speeds vary with load and temperature");
+	turbo(in, cpu, n_cpus, out);
 	if (in->hypervisor)
 		warn(out, "hypervisor",
 		     "running under a hypervisor: a wake-up on another CPU goes through it, and the host may preempt or move the virtual CPUs");
@@ -229,4 +283,25 @@ void ipcb_noise_assess(const struct ipcb_noise_input *in, const int cpu[2],
 			warn(out, "smt-busy",
 			     "CPU %d, an SMT sibling of CPU %d, was %.0f%% busy: it shares the core's execution units",
 			     in->busiest_sibling[s], cpu[s], 100.0 * in->sibling_busy[s]);
+}
+
+void ipcb_noise_check(const char *root, const int (*pairs)[2], size_t n, unsigned sample_ms,
+		      struct ipcb_warnings *out)
+{
+	out->n = 0;
+	for (size_t k = 0; k < n; k++) {
+		struct ipcb_noise_input in;
+		struct ipcb_warnings one;
+
+		ipcb_noise_read(root, pairs[k], sample_ms, &in);
+		ipcb_noise_assess(&in, pairs[k], &one);
+		for (int i = 0; i < one.n; i++) {
+			bool seen = false;
+
+			for (int j = 0; j < out->n && !seen; j++)
+				seen = strcmp(out->w[j].msg, one.w[i].msg) == 0;
+			if (!seen && out->n < IPCB_WARNINGS_MAX)
+				out->w[out->n++] = one.w[i];
+		}
+	}
 }

@@ -36,32 +36,61 @@ static json_t *kib_or_null(int kib)
 	return kib > 0 ? json_integer(kib) : json_null();
 }
 
-static json_t *cpu_json(const struct ipcb_cpu_ident *c)
+/* CPUID's per-package counts beside the topology's, which stand. */
+static json_t *counts_json(const struct ipcb_sysinfo *si)
 {
+	const struct ipcb_topo_counts *k = &si->counts;
+
+	return json_pack("{s:s, s:i, s:i, s:i, s:i, s:i, s:b}", "source", "/sys/devices/system/cpu",
+			 "packages", k->packages, "cores_per_package", k->cores_per_package,
+			 "logical_cpus_per_package", k->logical_per_package,
+			 "threads_per_core", k->threads_per_core, "logical_cpus", k->logical,
+			 "cpuid_agrees", si->counts_agree);
+}
+
+static json_t *cpu_json(const struct ipcb_sysinfo *si)
+{
+	const struct ipcb_cpu_ident *c = &si->cpu;
+
 	if (!c->ok)
-		return json_pack("{s:b, s:s, s:s, s:o}", "identified", 0, "error", c->error,
-				 "source", "libcpuid", "kernel_model_name", str_or_null(c->kernel_model));
-	return json_pack("{s:b, s:s, s:s, s:s, s:o, s:s, s:i, s:i, s:i, s:i, s:i, s:{s:o, s:o, s:o, s:o, s:o}, s:b}",
-			 "identified", 1, "source", "libcpuid", "vendor", c->vendor,
+		return json_pack("{s:b, s:s, s:s, s:s, s:o, s:o}", "identified", 0, "error", c->error,
+				 "source", "libcpuid", "library", c->library,
+				 "kernel_model_name", str_or_null(c->kernel_model),
+				 "topology_counts", counts_json(si));
+	return json_pack("{s:b, s:s, s:s, s:s, s:s, s:o, s:o, s:s, s:i, s:i, s:i, s:i, s:i, s:o, s:{s:o, s:o, s:o, s:o, s:o}, s:s, s:b}",
+			 "identified", 1, "source", "libcpuid", "library", c->library,
+			 "vendor", c->vendor,
 			 "brand", c->brand, "kernel_model_name", str_or_null(c->kernel_model),
-			 "codename", c->codename,
+			 "codename", str_or_null(c->codename),
+			 "codename_libcpuid", c->codename_libcpuid,
 			 "family", c->family, "model", c->model, "stepping", c->stepping,
 			 "cores_per_package", c->cores, "logical_cpus_per_package", c->logical_cpus,
+			 "topology_counts", counts_json(si),
 			 "caches",
 			 "l1d_kib", kib_or_null(c->l1d_kib), "l1i_kib", kib_or_null(c->l1i_kib),
 			 "l2_kib", kib_or_null(c->l2_kib), "l3_kib", kib_or_null(c->l3_kib),
 			 "line_bytes", kib_or_null(c->line_bytes),
+			 "caches_from", si->sysfs_caches ? "CPUID (sysfs has its own, per CPU, in topology)"
+						    : "CPUID only: sysfs has no cache information",
 			 "hypervisor", c->hypervisor);
 }
 
 static json_t *tsc_json(const struct ipcb_clock *clk)
 {
+	json_t *end = json_null();
+
 	if (clk->kind != IPCB_CLOCK_TSC)
 		return json_null();
-	return json_pack("{s:f, s:f, s:I, s:I, s:s}", "ticks_per_ns", clk->tsc.ticks_per_ns,
+	if (clk->have_end)
+		end = json_pack("{s:f, s:f, s:I}", "ticks_per_ns", clk->tsc_end.ticks_per_ns,
+				"error_ppm", clk->tsc_end.error_ppm,
+				"window_ns", (json_int_t)clk->tsc_end.window_ns);
+	return json_pack("{s:f, s:f, s:I, s:I, s:s, s:o, s:o}", "ticks_per_ns", clk->tsc.ticks_per_ns,
 			 "error_ppm", clk->tsc.error_ppm, "window_ns", (json_int_t)clk->tsc.window_ns,
 			 "mult", (json_int_t)clk->tsc.mult,
-			 "method", "rdtscp against CLOCK_MONOTONIC, narrowest of 16 samples at each end of the window");
+			 "method", "rdtscp against CLOCK_MONOTONIC, narrowest of 16 samples at each end of the window",
+			 "end", end,
+			 "drift_ppm", clk->have_end ? json_real(clk->drift_ppm) : json_null());
 }
 
 static json_t *int_or_null(int v)
@@ -79,8 +108,8 @@ static json_t *cpulist_json(const cpu_set_t *set)
 
 static json_t *topo_cpu_json(int n, const struct ipcb_cpu_topo *c)
 {
-	return json_pack("{s:i, s:b, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}",
-			 "cpu", n, "online", c->online,
+	return json_pack("{s:i, s:b, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}",
+			 "cpu", n, "online", c->online, "capacity", int_or_null(c->capacity),
 			 "package", int_or_null(c->package), "die", int_or_null(c->die),
 			 "core", int_or_null(c->core), "cluster", int_or_null(c->cluster),
 			 "node", int_or_null(c->node),
@@ -127,11 +156,11 @@ json_t *ipcb_result_system(const struct ipcb_sysinfo *si)
 	char allowed[1024];
 
 	ipcb_cpulist_format(&si->allowed, allowed, sizeof allowed);
-	return json_pack("{s:{s:s, s:s, s:s, s:s}, s:s, s:o, s:{s:I, s:I, s:s, s:o}, s:I, s:o, s:{s:o, s:o, s:o}, s:o, s:{s:s, s:o, s:I, s:f, s:I, s:I, s:o}}",
+	return json_pack("{s:{s:s, s:s, s:s, s:s}, s:s, s:o, s:{s:I, s:I, s:s, s:o}, s:I, s:o, s:{s:o, s:o, s:o, s:o, s:o, s:o}, s:o, s:{s:s, s:o, s:f, s:s, s:f, s:{s:f, s:f, s:i}, s:o, s:I, s:I, s:o}}",
 			 "kernel", "sysname", si->uts.sysname, "release", si->uts.release,
 			 "version", si->uts.version, "machine", si->uts.machine,
 			 "hostname", si->hostname,
-			 "cpu", cpu_json(&si->cpu),
+			 "cpu", cpu_json(si),
 			 "cpus", "configured", (json_int_t)si->cpus_configured,
 			 "online", (json_int_t)si->cpus_online, "allowed", allowed,
 			 "cpuset", str_or_null(si->cpuset),
@@ -140,11 +169,17 @@ json_t *ipcb_result_system(const struct ipcb_sysinfo *si)
 			 "cmdline", "isolcpus", str_or_null(si->isolcpus),
 			 "nohz_full", str_or_null(si->nohz_full),
 			 "mitigations", str_or_null(si->mitigations),
+			 "tsc", str_or_null(si->tsc), "clocksource", str_or_null(si->clocksource),
+			 "pti", str_or_null(si->pti),
 			 "transparent_hugepages", str_or_null(si->thp),
 			 "clock", "name", si->clock_info.name,
 			 "clocksource", str_or_null(si->clock_info.source),
-			 "resolution_ns", (json_int_t)si->clock_info.resolution_ns,
+			 "resolution_ns", si->clock_info.resolution_ns,
+			 "resolution_from", si->clock_info.resolution_from,
 			 "overhead_ns", si->clock_info.overhead_ns,
+			 "overhead_spread", "min_ns", si->clock_info.overhead_min_ns,
+			 "max_ns", si->clock_info.overhead_max_ns, "batches", (int)si->clock_info.batches,
+			 "cpu", int_or_null(si->clock_info.cpu),
 			 "min_step_ns", (json_int_t)si->clock_info.min_step_ns,
 			 "readings", (json_int_t)si->clock_info.readings,
 			 "tsc", tsc_json(&si->clock));

@@ -18,6 +18,35 @@ static void copy_str(char *dst, size_t len, const char *src)
 		dst[n - 1] = '\0';
 }
 
+/* The extended families libcpuid has codenames for, by vendor, up to
+ * release 0.6.2 (from its cpudb tables): AMD up to family 0x19 (Zen 3 and
+ * Zen 4), Hygon's 0x18, Intel's 5, 6 and 15. Any other family gets the
+ * nearest entry, such as a 2012 Opteron (family 0x15) for a family 0x1A
+ * (Zen 5) CPU. Later releases keep their word. */
+#define KNOWN_UP_TO 602 /* 0.6.2 as major * 10000 + minor * 100 + patch */
+static const struct {
+	const char *vendor; /* CPUID vendor string */
+	int lo, hi;         /* extended family range */
+} known_families[] = {
+	{ "AuthenticAMD", 0x04, 0x19 },
+	{ "HygonGenuine", 0x18, 0x18 },
+	{ "GenuineIntel", 0x04, 0x0F },
+};
+
+bool ipcb_codename_trusted(const char *version, const char *vendor, int family)
+{
+	int major = 0, minor = 0, patch = 0;
+
+	if (version == NULL || sscanf(version, "%d.%d.%d", &major, &minor, &patch) < 2)
+		return false;
+	if (major * 10000 + minor * 100 + patch > KNOWN_UP_TO)
+		return true;
+	for (size_t i = 0; i < sizeof known_families / sizeof known_families[0]; i++)
+		if (strcmp(vendor, known_families[i].vendor) == 0)
+			return family >= known_families[i].lo && family <= known_families[i].hi;
+	return true;
+}
+
 static void identify_cpu(struct ipcb_cpu_ident *ci)
 {
 	struct cpu_raw_data_t raw;
@@ -26,6 +55,7 @@ static void identify_cpu(struct ipcb_cpu_ident *ci)
 	int have_saved = sched_getaffinity(0, sizeof saved, &saved) == 0;
 
 	memset(ci, 0, sizeof *ci);
+	snprintf(ci->library, sizeof ci->library, "libcpuid %s", cpuid_lib_version());
 	if (!cpuid_present()) {
 		copy_str(ci->error, sizeof ci->error, "CPUID instruction not available");
 	} else if (cpuid_get_raw_data(&raw) < 0 || cpu_identify(&raw, &id) < 0) {
@@ -34,8 +64,10 @@ static void identify_cpu(struct ipcb_cpu_ident *ci)
 		ci->ok = true;
 		copy_str(ci->vendor, sizeof ci->vendor, id.vendor_str);
 		copy_str(ci->brand, sizeof ci->brand, id.brand_str);
-		copy_str(ci->codename, sizeof ci->codename, id.cpu_codename);
+		copy_str(ci->codename_libcpuid, sizeof ci->codename_libcpuid, id.cpu_codename);
 		ci->family = id.ext_family;
+		if (ipcb_codename_trusted(cpuid_lib_version(), ci->vendor, ci->family))
+			copy_str(ci->codename, sizeof ci->codename, id.cpu_codename);
 		ci->model = id.ext_model;
 		ci->stepping = id.stepping;
 		ci->cores = id.num_cores;
@@ -87,14 +119,16 @@ void ipcb_cmdline_value(const char *cmdline, const char *key, char *out, size_t 
 	const char *p = cmdline;
 
 	out[0] = '\0';
-	while ((p = strstr(p, key)) != NULL) {
-		if ((p == cmdline || p[-1] == ' ') && p[klen] == '=') {
-			const char *v = p + klen + 1;
+	while (*p != '\0') {
+		size_t w;
 
-			snprintf(out, len, "%.*s", (int)strcspn(v, " \n"), v);
-			return;
-		}
-		p += klen;
+		p += strspn(p, " \t\n");
+		w = strcspn(p, " \t\n");
+		if (w == 2 && strncmp(p, "--", 2) == 0)
+			break;
+		if (w > klen && strncmp(p, key, klen) == 0 && p[klen] == '=')
+			snprintf(out, len, "%.*s", (int)(w - klen - 1), p + klen + 1);
+		p += w;
 	}
 }
 
@@ -146,7 +180,22 @@ void ipcb_sysinfo_free(struct ipcb_sysinfo *si)
 	ipcb_topo_free(&si->topo);
 }
 
-void ipcb_sysinfo_collect(struct ipcb_sysinfo *si, const struct ipcb_clock *clk)
+/* Whether CPUID's per-package counts are those of the topology. */
+static bool counts_agree(const struct ipcb_cpu_ident *c, const struct ipcb_topo_counts *k)
+{
+	return !c->ok || k->packages == 0 ||
+	       (c->cores == k->cores_per_package && c->logical_cpus == k->logical_per_package);
+}
+
+static bool any_sysfs_cache(const struct ipcb_topo *t)
+{
+	for (int i = 0; i < t->n; i++)
+		if (t->cpu[i].l2_known || t->cpu[i].l3_known)
+			return true;
+	return false;
+}
+
+void ipcb_sysinfo_collect(struct ipcb_sysinfo *si, const struct ipcb_clock *clk, int clock_cpu)
 {
 	char cmdline[4096];
 
@@ -161,13 +210,25 @@ void ipcb_sysinfo_collect(struct ipcb_sysinfo *si, const struct ipcb_clock *clk)
 	ipcb_cpus_allowed(&si->allowed);
 	si->mem_total_bytes = mem_total();
 	(void)ipcb_topo_read("/", &si->topo);
+	ipcb_topo_count(&si->topo, &si->counts);
+	si->counts_agree = counts_agree(&si->cpu, &si->counts);
+	si->sysfs_caches = any_sysfs_cache(&si->topo);
 	read_cpuset(si->cpuset, sizeof si->cpuset);
 	read_thp(si->thp, sizeof si->thp);
 	if (ipcb_sysfs_read_str("/proc/cmdline", cmdline, sizeof cmdline) == 0) {
 		ipcb_cmdline_value(cmdline, "isolcpus", si->isolcpus, sizeof si->isolcpus);
 		ipcb_cmdline_value(cmdline, "nohz_full", si->nohz_full, sizeof si->nohz_full);
 		ipcb_cmdline_value(cmdline, "mitigations", si->mitigations, sizeof si->mitigations);
+		ipcb_cmdline_value(cmdline, "tsc", si->tsc, sizeof si->tsc);
+		ipcb_cmdline_value(cmdline, "clocksource", si->clocksource, sizeof si->clocksource);
+		ipcb_cmdline_value(cmdline, "pti", si->pti, sizeof si->pti);
 	}
 	si->clock = *clk;
-	ipcb_clock_measure(clk, &si->clock_info);
+	if (clock_cpu == IPCB_SYSINFO_AUTO_CPU) {
+		int pair[2];
+		enum ipcb_class c;
+
+		clock_cpu = ipcb_topo_auto(&si->topo, &si->allowed, pair, &c) == 0 ? pair[0] : -1;
+	}
+	ipcb_clock_measure(clk, clock_cpu, &si->clock_info);
 }

@@ -189,6 +189,32 @@ static void read_core_types(const char *root, struct ipcb_topo *t)
 	}
 }
 
+/* Hybrid ARM CPUs say it through cpu_capacity: where no core types were
+ * listed and capacities differ, the largest are performance cores. */
+static void core_types_from_capacity(struct ipcb_topo *t)
+{
+	int lo = -1, hi = -1;
+
+	for (int i = 0; i < t->n; i++) {
+		const struct ipcb_cpu_topo *c = &t->cpu[i];
+
+		if (c->type[0] != '\0')
+			return;
+		if (!c->present || c->capacity < 0)
+			continue;
+		if (lo < 0 || c->capacity < lo)
+			lo = c->capacity;
+		if (c->capacity > hi)
+			hi = c->capacity;
+	}
+	if (lo == hi)
+		return;
+	for (int i = 0; i < t->n; i++)
+		if (t->cpu[i].present && t->cpu[i].capacity >= 0)
+			snprintf(t->cpu[i].type, sizeof t->cpu[i].type, "%s",
+				 t->cpu[i].capacity == hi ? "performance" : "efficiency");
+}
+
 int ipcb_topo_read(const char *root, struct ipcb_topo *t)
 {
 	memset(t, 0, sizeof *t);
@@ -209,7 +235,48 @@ int ipcb_topo_read(const char *root, struct ipcb_topo *t)
 		if (CPU_ISSET(i, &t->present))
 			read_cpu(root, i, &t->cpu[i], &t->online);
 	read_core_types(root, t);
+	core_types_from_capacity(t);
 	return 0;
+}
+
+void ipcb_topo_count(const struct ipcb_topo *t, struct ipcb_topo_counts *k)
+{
+	memset(k, 0, sizeof *k);
+	for (int i = 0; i < t->n; i++) {
+		const struct ipcb_cpu_topo *c = &t->cpu[i];
+		int pkg_cpus = 0, pkg_cores = 0, first_in_pkg = 1;
+
+		if (!c->online || c->package < 0)
+			continue;
+		/* Count each package once, at its lowest CPU; a core once, at
+		 * its lowest sibling. */
+		for (int j = 0; j < i; j++)
+			if (t->cpu[j].online && t->cpu[j].package == c->package)
+				first_in_pkg = 0;
+		if (!first_in_pkg)
+			continue;
+		k->packages++;
+		for (int j = i; j < t->n; j++) {
+			const struct ipcb_cpu_topo *d = &t->cpu[j];
+			int first_of_core = 1;
+
+			if (!d->online || d->package != c->package)
+				continue;
+			pkg_cpus++;
+			for (int s = 0; s < j; s++)
+				if (CPU_ISSET(s, &d->smt) && t->cpu[s].online)
+					first_of_core = 0;
+			pkg_cores += first_of_core;
+		}
+		if (pkg_cores > k->cores_per_package)
+			k->cores_per_package = pkg_cores;
+		if (pkg_cpus > k->logical_per_package)
+			k->logical_per_package = pkg_cpus;
+		k->cores += pkg_cores;
+		k->logical += pkg_cpus;
+	}
+	if (k->cores > 0)
+		k->threads_per_core = (k->logical + k->cores - 1) / k->cores;
 }
 
 void ipcb_topo_free(struct ipcb_topo *t)

@@ -30,8 +30,9 @@ struct ipcb_cpu_topo {
 	bool present, online;
 	int package, die, core, cluster; /* -1 when unknown */
 	int node;                        /* NUMA node, -1 when unknown */
-	int capacity;                    /* cpu_capacity, -1 when unknown */
-	char type[16];                   /* "performance", "efficiency" or "" */
+	int capacity;                    /* cpu_capacity (1024 = the fastest), -1 when unknown */
+	char type[16];                   /* "performance", "efficiency" or "": from
+					  * cpu_core/cpu_atom, or the largest cpu_capacity */
 	cpu_set_t smt;                   /* thread siblings, itself included */
 	cpu_set_t l2, l3;                /* CPUs sharing its L2 / L3 */
 	bool l2_known, l3_known;
@@ -49,6 +50,16 @@ struct ipcb_topo {
  * ipcb_topo_free. */
 int ipcb_topo_read(const char *root, struct ipcb_topo *t);
 void ipcb_topo_free(struct ipcb_topo *t);
+
+/* How many packages, cores and logical CPUs the online CPUs form (cores:
+ * distinct SMT sibling groups), as lscpu counts them. */
+struct ipcb_topo_counts {
+	int packages, cores, logical;
+	int cores_per_package, logical_per_package; /* the largest package's */
+	int threads_per_core;
+};
+
+void ipcb_topo_count(const struct ipcb_topo *t, struct ipcb_topo_counts *k);
 
 /* The class of the pair (a, b). */
 enum ipcb_class ipcb_topo_pair_class(const struct ipcb_topo *t, int a, int b);
