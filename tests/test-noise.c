@@ -1,5 +1,6 @@
 /* Noise warnings from fixture /proc and /sys trees: a quiet machine, a
- * noisy one, SMT sibling load from two /proc/stat samples. */
+ * noisy one, SMT sibling load from two /proc/stat samples, isolation by
+ * cpuset partition and nohz_full, per-policy boost. */
 #include "config.h"
 
 #include <math.h>
@@ -86,16 +87,44 @@ int main(void)
 	   "CPU 2 was 60%% busy between the samples");
 	ok(fabs(ipcb_cpu_busy(before, after, 3) - 0.05) < 1e-9, "CPU 3 was 5%% busy");
 	ok(ipcb_cpu_busy(before, after, 9) < 0, "an absent CPU gives no figure");
+	/* The reader's second sample is the fixture's proc/stat.later. */
 	ipcb_noise_read(fixture("noisy"), pair, 10, &in);
 	ok(in.busiest_sibling[0] == 2 && in.busiest_sibling[1] == 3,
 	   "sampling names the SMT siblings of 0 and 1: %d and %d", in.busiest_sibling[0],
 	   in.busiest_sibling[1]);
-	in.sibling_busy[0] = ipcb_cpu_busy(before, after, 2);
-	in.sibling_busy[1] = ipcb_cpu_busy(before, after, 3);
+	ok(fabs(in.sibling_busy[0] - 0.60) < 1e-9 && fabs(in.sibling_busy[1] - 0.05) < 1e-9,
+	   "the reader measures them from two samples: %.2f and %.2f", in.sibling_busy[0],
+	   in.sibling_busy[1]);
 	ipcb_noise_assess(&in, pair, &w);
 	ok(count(&w, "smt-busy") == 1, "a 60%% busy sibling warns, a 5%% one does not");
 	ok(w.n > 0 && strstr(w.w[w.n - 1].msg, "CPU 2, an SMT sibling of CPU 0, was 60% busy") != NULL,
 	   "the message: %s", w.w[w.n - 1].msg);
+
+	/* CPU 2 in an isolated cgroup v2 partition, CPU 3 nohz_full; boost on
+	 * globally, but off in the policies of CPUs 1-3. */
+	ipcb_noise_read(fixture("partition"), isolated_pair, 0, &in);
+	ipcb_noise_assess(&in, isolated_pair, &w);
+	ok(w.n == 0, "isolated partition and nohz_full CPUs 2,3, their boost off: no warning (%d%s%s)",
+	   w.n, w.n ? ": " : "", w.n ? w.w[0].msg : "");
+	ipcb_noise_read(fixture("partition"), pair, 0, &in);
+	ipcb_noise_assess(&in, pair, &w);
+	ok(count(&w, "not-isolated") == 2, "CPUs 0,1 outside them: not isolated");
+	ok(count(&w, "turbo") == 1 && strstr(w.w[w.n - 1].msg, "for CPU 0") != NULL,
+	   "CPU 0's policy boosts: %s", w.n ? w.w[w.n - 1].msg : "");
+	{
+		const int one[2] = { 1, 1 };
+
+		ipcb_noise_read(fixture("partition"), one, 0, &in);
+		ipcb_noise_assess(&in, one, &w);
+		ok(count(&w, "turbo") == 0, "CPU 1's policy does not, whatever the global file says");
+	}
+	{
+		const int pairs[2][2] = { { 0, 1 }, { 1, 0 } };
+
+		ipcb_noise_check(fixture("noisy"), pairs, 2, 0, &w);
+		ok(count(&w, "not-isolated") == 2 && count(&w, "load") == 1,
+		   "two pairs of the same CPUs: each warning once (%d)", w.n);
+	}
 
 	ipcb_noise_read(fixture("noisy-intel"), pair, 0, &in);
 	ok(in.boost == 1, "intel_pstate no_turbo=0 means turbo on");

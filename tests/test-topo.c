@@ -52,6 +52,19 @@ static void autopick(const char *name, const char *cls, int a, int b)
 	   "%s: auto is %s %d,%d (got %s %d,%d)", name, cls, a, b, ipcb_class_name(c), pair[0], pair[1]);
 }
 
+/* Packages, cores and logical CPUs per package, threads per core. */
+static void counts(const char *name, int packages, int cores, int logical, int threads)
+{
+	struct ipcb_topo_counts k;
+
+	ipcb_topo_count(&t, &k);
+	ok(k.packages == packages && k.cores_per_package == cores &&
+		   k.logical_per_package == logical && k.threads_per_core == threads,
+	   "%s: %d package(s), %d cores and %d CPUs per package, %d thread(s) per core (got %d, %d, %d, %d)",
+	   name, packages, cores, logical, threads, k.packages, k.cores_per_package,
+	   k.logical_per_package, k.threads_per_core);
+}
+
 int main(void)
 {
 	tap_init();
@@ -67,6 +80,7 @@ int main(void)
 	ok(t.cpu[3].l3_known && CPU_COUNT(&t.cpu[3].l3) == 8 && t.cpu[3].l3_kib == 32768,
 	   "server: cpu3 shares a 32 MiB L3 with 8 CPUs");
 	classes("server", "same-cpu, smt, same-l3, cross-numa");
+	counts("server", 2, 4, 8, 2);
 	pick("server", "same-cpu", 0, 0);
 	pick("server", "smt", 0, 8);
 	pick("server", "same-l3", 0, 1);
@@ -103,8 +117,43 @@ int main(void)
 
 	load("vm1");
 	classes("vm1", "same-cpu");
+	counts("vm1", 1, 1, 1, 1);
 	pick("vm1", "smt", -1, -1);
 	autopick("vm1", "same-cpu", 0, 0);
+
+	load("cross-l3");
+	classes("cross-l3", "same-cpu, smt, same-l3, cross-l3");
+	pick("cross-l3", "smt", 0, 8);
+	pick("cross-l3", "same-l3", 0, 1);
+	pick("cross-l3", "cross-l3", 0, 4);
+	pick("cross-l3", "same-l2", -1, -1);
+	pick("cross-l3", "same-node", -1, -1);
+	pick("cross-l3", "cross-numa", -1, -1);
+	autopick("cross-l3", "same-l3", 0, 1);
+	ok(ipcb_topo_pair_class(&t, 3, 12) == IPCB_CLASS_CROSS_L3 &&
+		   ipcb_topo_pair_class(&t, 12, 13) == IPCB_CLASS_SAME_L3,
+	   "cross-l3: 3,12 on two CCDs; 12,13 on one");
+	counts("cross-l3", 1, 8, 16, 2);
+
+	load("vm2");
+	classes("vm2", "same-cpu, same-node");
+	pick("vm2", "same-cpu", 0, 0);
+	pick("vm2", "same-node", 0, 1);
+	pick("vm2", "smt", -1, -1);
+	pick("vm2", "same-l3", -1, -1);
+	pick("vm2", "cross-l3", -1, -1);
+	autopick("vm2", "same-node", 0, 1);
+	ok(!t.cpu[0].l2_known && !t.cpu[1].l3_known && t.cpu[1].capacity == 1024 &&
+		   t.cpu[1].type[0] == '\0',
+	   "vm2: no cache information; equal capacities give no core type");
+	counts("vm2", 1, 2, 2, 1);
+
+	load("arm");
+	ok(t.cpu[0].capacity == 446 && t.cpu[5].capacity == 1024, "arm: cpu_capacity read");
+	ok(strcmp(t.cpu[0].type, "efficiency") == 0 && strcmp(t.cpu[4].type, "performance") == 0,
+	   "arm: core types from cpu_capacity");
+	classes("arm", "same-cpu, same-l2, same-l3");
+	autopick("arm", "same-l3", 4, 5);
 
 	load("offline");
 	ok(!t.cpu[2].online && t.cpu[2].package == -1 && t.cpu[3].online,
