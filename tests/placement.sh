@@ -5,6 +5,7 @@
 serialize
 
 run_ipcbench info
+cp "$T/stdout" "$T/info.txt"
 [ $rc -eq 0 ] && grep -q '^Topology:' "$T/stdout" && grep -q '^Placements:' "$T/stdout"
 ok $? "info prints the topology and the placements"
 run_ipcbench info --json
@@ -41,6 +42,35 @@ print("\n".join("# " + b for b in bad))
 sys.exit(1 if bad else 0)
 PY
 ok $? "siblings, packages and NUMA nodes agree with lscpu"
+# The topology's counts are lscpu's (sockets, cores and CPUs per socket,
+# threads per core); CPUID's stand beside them, flagged when they differ.
+lscpu -p=CPU,CORE,SOCKET | grep -v '^#' >"$T/lscpu-counts"
+"$PYTHON3" - "$T/info.json" "$T/lscpu-counts" <<'PY'
+import json, sys
+cpu = json.load(open(sys.argv[1]))["system"]["cpu"]
+k = cpu["topology_counts"]
+rows = [l.strip().split(",") for l in open(sys.argv[2]) if l.strip()]
+sockets = {r[2] for r in rows}
+cores = {s: {r[1] for r in rows if r[2] == s} for s in sockets}
+cpus = {s: [r for r in rows if r[2] == s] for s in sockets}
+want = {"packages": len(sockets),
+        "cores_per_package": max(len(c) for c in cores.values()),
+        "logical_cpus_per_package": max(len(c) for c in cpus.values()),
+        "threads_per_core": -(-len(rows) // sum(len(c) for c in cores.values()))}
+bad = [f"{key} {k[key]} vs lscpu {v}" for key, v in want.items() if k[key] != v]
+if cpu.get("identified"):
+    agree = (cpu["cores_per_package"], cpu["logical_cpus_per_package"]) == \
+        (k["cores_per_package"], k["logical_cpus_per_package"])
+    if agree != k["cpuid_agrees"]:
+        bad.append(f"cpuid_agrees {k['cpuid_agrees']} but CPUID says {cpu['cores_per_package']}, {cpu['logical_cpus_per_package']}")
+print("\n".join("# " + b for b in bad))
+sys.exit(1 if bad else 0)
+PY
+ok $? "the topology's counts agree with lscpu; CPUID's disagreement is flagged"
+agrees=$(iq "d['system']['cpu']['topology_counts']['cpuid_agrees']")
+grep -q '^            topology (authoritative): ' "$T/info.txt" &&
+	{ [ "$agrees" = True ] || grep -q "CPUID's counts disagree with the topology" "$T/info.txt"; }
+ok $? "info text shows both counts and says when they disagree"
 
 offered=$(iq "' '.join(k for k in d['system']['topology']['placements'] if k != 'auto')")
 missing=""
@@ -118,6 +148,8 @@ if [ "$(nproc)" -ge 2 ]; then
 	run_ipcbench matrix --cpus 0-1 --size 64 --iterations 500 --repetitions 1 --json "$T/m.json" --csv "$T/m.csv"
 	[ $rc -eq 0 ] && [ "$(json_query "$T/m.json" "d['matrix']['cpus'] == [0, 1] and d['matrix']['rtt_p50_ns'][0][0] is None and d['matrix']['rtt_p50_ns'][0][1] > 0 and d['matrix']['rtt_p50_ns'][1][0] > 0")" = True ]
 	ok $? "matrix on CPUs 0-1: a 2x2 matrix, diagonal empty"
+	[ "$(json_query "$T/m.json" "len(d['warnings'])")" = "$(grep -c ': warning: ' "$T/stderr")" ]
+	ok $? "matrix checks for noise: its warnings on stderr and in the results"
 	"$PYTHON3" "$top_srcdir/scripts/validate-results" "$T/m.json" >/dev/null 2>&1
 	vrc=$?
 	[ $vrc -eq 0 ] || [ $vrc -eq 77 ]
