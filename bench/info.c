@@ -150,9 +150,9 @@ static void print_clock(const struct ipcb_clock_info *ci)
 		snprintf(where, sizeof where, "pinned to CPU %d", ci->cpu);
 	else
 		snprintf(where, sizeof where, "unpinned");
-	printf("Clock:      %s, %.1f ns per reading (median of %u batches, %s; batches %.1f to %.1f ns); resolution %.3g ns (%s)\n",
-	       ci->name, ci->overhead_ns, ci->batches, where, ci->overhead_min_ns, ci->overhead_max_ns,
-	       ci->resolution_ns, ci->resolution_from);
+	printf("Clock:      %s, %.1f ns per reading (lowest of %u batches, %s; median %.1f, highest %.1f ns); resolution %.3g ns (%s)\n",
+	       ci->name, ci->overhead_ns, ci->batches, where, ci->overhead_median_ns,
+	       ci->overhead_max_ns, ci->resolution_ns, ci->resolution_from);
 }
 
 static void print_text(const struct ipcb_sysinfo *si)

@@ -118,8 +118,9 @@ struct ipcb_clock_info {
 	char source[64];           /* kernel clocksource, e.g. "tsc", or "" */
 	double resolution_ns;      /* clock_getres(CLOCK_MONOTONIC), or one TSC tick */
 	const char *resolution_from; /* how resolution_ns was found */
-	double overhead_ns;        /* cost of one reading: median of the batch means */
-	double overhead_min_ns, overhead_max_ns; /* the spread of the batch means */
+	double overhead_ns;        /* cost of one reading: the lowest batch mean (the
+				    * least disturbed batch) */
+	double overhead_median_ns, overhead_max_ns; /* the spread of the batch means */
 	unsigned batches;          /* IPCB_CLOCK_BATCHES */
 	int cpu;                   /* CPU it was measured on (pinned), -1 unpinned */
 	uint64_t min_step_ns;      /* smallest step between two readings */

@@ -177,7 +177,7 @@ json_t *ipcb_result_system(const struct ipcb_sysinfo *si)
 			 "resolution_ns", si->clock_info.resolution_ns,
 			 "resolution_from", si->clock_info.resolution_from,
 			 "overhead_ns", si->clock_info.overhead_ns,
-			 "overhead_spread", "min_ns", si->clock_info.overhead_min_ns,
+			 "overhead_spread", "median_ns", si->clock_info.overhead_median_ns,
 			 "max_ns", si->clock_info.overhead_max_ns, "batches", (int)si->clock_info.batches,
 			 "cpu", int_or_null(si->clock_info.cpu),
 			 "min_step_ns", (json_int_t)si->clock_info.min_step_ns,
