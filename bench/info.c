@@ -35,8 +35,9 @@ static void print_counts(const struct ipcb_sysinfo *si)
 	const struct ipcb_cpu_ident *c = &si->cpu;
 	const struct ipcb_topo_counts *k = &si->counts;
 
-	printf("            CPUID reports %d cores, %d logical CPUs per package; hypervisor bit %s\n",
-	       c->cores, c->logical_cpus, c->hypervisor ? "set" : "clear");
+	printf("            CPUID reports %d core%s and %d logical CPU%s per package; hypervisor bit %s\n",
+	       c->cores, c->cores == 1 ? "" : "s", c->logical_cpus, c->logical_cpus == 1 ? "" : "s",
+	       c->hypervisor ? "set" : "clear");
 	printf("            topology (authoritative): %d package%s, %d cores and %d logical CPUs per package, %d thread%s per core\n",
 	       k->packages, k->packages == 1 ? "" : "s", k->cores_per_package, k->logical_per_package,
 	       k->threads_per_core, k->threads_per_core == 1 ? "" : "s");
