@@ -42,7 +42,7 @@ static void print_counts(const struct ipcb_sysinfo *si)
 	       k->packages, k->packages == 1 ? "" : "s", k->cores_per_package, k->logical_per_package,
 	       k->threads_per_core, k->threads_per_core == 1 ? "" : "s");
 	if (!si->counts_agree)
-		printf("            CPUID's counts disagree with the topology%s: the topology's stand\n",
+		printf("            CPUID's counts disagree with the topology%s: the topology's counts are the ones to use\n",
 		       c->hypervisor ? " (under a hypervisor, CPUID need not describe the guest)" : "");
 }
 
