@@ -165,8 +165,11 @@ static void latency_cols(struct notes *nt, const struct ipcb_run *run,
 static void print_references(FILE *f, const struct ipcb_run *run)
 {
 	const struct ipcb_cell *refs[2] = { run->floor, run->harness };
-	static const char *const what[2] = { "floor (cacheline: a shared cache line, spinning)",
-					     "harness (null: the loop and two clock readings)" };
+	const char *const what[2] = {
+		ipcb_run_floor_yields(run) ? "floor (cacheline: a shared cache line, yielding: both sides share one CPU)"
+					   : "floor (cacheline: a shared cache line, spinning)",
+		"harness (null: the loop and two clock readings)",
+	};
 
 	for (int i = 0; i < 2; i++) {
 		const struct ipcb_cell *c = refs[i];
@@ -282,7 +285,9 @@ void ipcb_table_print(FILE *f, const struct ipcb_run *run, const struct ipcb_sys
 		fprintf(f, "pairs at once: %u on CPUs", run->p.pairs);
 		for (unsigned k = 0; k < run->p.pairs; k++)
 			fprintf(f, "%s %d,%d", k ? ";" : "", run->p.pair_cpus[k][0], run->p.pair_cpus[k][1]);
-		fprintf(f, " (latency: all pairs' round trips pooled; msgs/s, MB/s: all pairs together)\n");
+		fprintf(f, " (latency: all pairs' round trips pooled; msgs/s, MB/s: all pairs' messages over\n"
+			   "the window from the first pair's timed start to the last one's end; the pairs start their\n"
+			   "timed loops together, after every pair's warm-up)\n");
 	}
 	print_references(f, run);
 	fputc('\n', f);
@@ -310,6 +315,9 @@ void ipcb_table_print(FILE *f, const struct ipcb_run *run, const struct ipcb_sys
 		   "p50 spread: half the range of the repetitions' p50, relative to their median.\n"
 		   "msgs/s, MB/s (10^6 bytes/s): streaming, measured at the receiver from its first message\n"
 		   "to its last; median of repetitions.\n");
+	if (run->floor != NULL && ipcb_run_floor_yields(run))
+		fprintf(f, "x floor on one CPU (same-cpu): relative to a context-switch floor, the cacheline round trip\n"
+			   "with each side yielding the CPU to the other, not to the cache line's.\n");
 	if (nt.rough)
 		fprintf(f, "~: from too few round trips for that percentile (fewer than 10 / (1 - q): p99 needs 1,000, p99.9 10,000).\n");
 	if (mismatch)

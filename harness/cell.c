@@ -24,8 +24,9 @@
 #include "harness/pin.h"
 #include "harness/reg.h"
 
-/* Child states in the shared page. */
-enum { SIDE_STARTING = 0, SIDE_READY, SIDE_DONE, SIDE_FAILED };
+/* Child states in the shared page. SIDE_WARM: warmed up, waiting for the
+ * other pairs before the timed loop (several pairs only). */
+enum { SIDE_STARTING = 0, SIDE_READY, SIDE_WARM, SIDE_DONE, SIDE_FAILED };
 
 /* One side's part of the shared page. The progress counter, written once
  * per message by its side, sits on a cache line of its own. */
@@ -47,6 +48,7 @@ struct slot {
 struct shared {
 	_Alignas(64) _Atomic uint32_t pids_published; /* futex: peer pids known */
 	_Alignas(64) _Atomic uint32_t go;             /* futex: start the loops */
+	_Alignas(64) _Atomic uint32_t timed_go;       /* futex: start the timed loops */
 	_Alignas(64) struct slot slot[IPCB_PAIRS_MAX];
 };
 
@@ -194,6 +196,7 @@ struct child {
 	const struct ipcb_mech *m; /* the mechanism, or the fault wrapper */
 	void *st;
 	const struct ipcb_rep_spec *spec;
+	struct shared *sh;
 	struct side_page *page;
 	struct ipcb_hist *hist; /* side A, latency */
 	unsigned char *tx, *rx;
@@ -255,11 +258,12 @@ static uint64_t tv_ns(const struct timeval *tv)
  * the side runs on, its resource usage and its hardware counters. */
 static void timed_part_begins(struct child *c)
 {
-	c->page->obs.mono_start_ns = ipcb_clock_now_ns();
 	c->page->obs.cpu_start = sched_getcpu();
 	getrusage(RUSAGE_SELF, &c->ru0);
 	c->cpu0_ns = process_cpu_ns();
 	ipcb_counters_start(&c->ctr);
+	/* Last, so the window compared across pairs is the loop's. */
+	c->page->obs.mono_start_ns = ipcb_clock_now_ns();
 }
 
 static void timed_part_ends(struct child *c, uint64_t ops)
@@ -267,6 +271,7 @@ static void timed_part_ends(struct child *c, uint64_t ops)
 	struct ipcb_side_obs *o = &c->page->obs;
 	struct rusage ru;
 
+	o->mono_end_ns = ipcb_clock_now_ns();
 	ipcb_counters_stop(&c->ctr);
 	o->cpu_ns = process_cpu_ns() - c->cpu0_ns;
 	getrusage(RUSAGE_SELF, &ru);
@@ -277,9 +282,21 @@ static void timed_part_ends(struct child *c, uint64_t ops)
 	ipcb_counters_read(&c->ctr, o->counters);
 	o->cpu_end = sched_getcpu();
 	o->ops = ops;
-	o->mono_end_ns = ipcb_clock_now_ns();
 	if (c->m->notes != NULL)
 		c->m->notes(c->st, &o->notes);
+}
+
+/* With several pairs, every side waits after its warm-up until the parent
+ * has seen all of them warmed up, so the pairs' timed loops run together
+ * (ready, then go) rather than one pair's warm-up against another's timed
+ * part. A single pair goes straight on. */
+static void warmed_up(const struct child *c)
+{
+	if (c->spec->pairs < 2)
+		return;
+	atomic_store_explicit(&c->page->state, SIDE_WARM, memory_order_release);
+	wake_up();
+	ipcb_futex_wait_nonzero(&c->sh->timed_go);
 }
 
 /* The clock of the loops: read raw, converted to ns only as a difference,
@@ -328,6 +345,7 @@ static inline __attribute__((always_inline)) int latency_a(struct child *c,
 	for (i = 0; i < warmup; i++)
 		if ((rc = round_trip_a(c, k, i, &rtt)) != 0)
 			return rc;
+	warmed_up(c);
 	timed_part_begins(c);
 	t0 = clk_read(k);
 	for (; i < total; i++) {
@@ -364,6 +382,7 @@ static inline __attribute__((always_inline)) int latency_b(struct child *c,
 	for (i = 0; i < warmup; i++)
 		if ((rc = echo_b(c, i)) != 0)
 			return rc;
+	warmed_up(c);
 	timed_part_begins(c);
 	t0 = clk_read(k);
 	for (; i < total; i++)
@@ -396,6 +415,7 @@ static inline __attribute__((always_inline)) int throughput_a(struct child *c,
 	for (i = 0; i < warmup; i++)
 		if ((rc = stream_one(c, i)) != 0)
 			return rc;
+	warmed_up(c);
 	timed_part_begins(c);
 	t0 = clk_read(k);
 	for (; i < total; i++)
@@ -430,6 +450,7 @@ static inline __attribute__((always_inline)) int throughput_b(struct child *c,
 	for (i = 0; i < warmup; i++)
 		if ((rc = receive_one(c, i)) != 0)
 			return rc;
+	warmed_up(c);
 	if ((rc = receive_one(c, i++)) != 0)
 		return rc;
 	timed_part_begins(c);
@@ -537,6 +558,7 @@ child_main(const struct ipcb_rep_spec *spec, const struct ipcb_mech *m, void *st
 		.m = m,
 		.st = st,
 		.spec = spec,
+		.sh = sh,
 		.page = page,
 		.hist = hist_of(ar, k),
 		.len = spec->cfg.msg_size_bytes,
@@ -667,7 +689,7 @@ static bool kid_ok(const struct shared *sh, const struct brood *b, unsigned i)
 
 static uint64_t progress_mark(const struct shared *sh, const struct brood *b)
 {
-	uint64_t m = atomic_load(&sh->go);
+	uint64_t m = atomic_load(&sh->go) + atomic_load(&sh->timed_go);
 
 	for (unsigned i = 0; i < b->n; i++)
 		m += atomic_load(&page_of(sh, i)->progress) + (uint64_t)atomic_load(&page_of(sh, i)->state);
@@ -678,6 +700,15 @@ static bool all_ready(const struct shared *sh, const struct brood *b)
 {
 	for (unsigned i = 0; i < b->n; i++)
 		if (atomic_load(&page_of(sh, i)->state) != SIDE_READY)
+			return false;
+	return true;
+}
+
+/* Every side of every pair warmed up and waiting for the timed loops. */
+static bool all_warm(const struct shared *sh, const struct brood *b)
+{
+	for (unsigned i = 0; i < b->n; i++)
+		if (atomic_load(&page_of(sh, i)->state) != SIDE_WARM)
 			return false;
 	return true;
 }
@@ -754,6 +785,8 @@ static int supervise(struct shared *sh, struct brood *b, const struct ipcb_rep_s
 		}
 		if (atomic_load(&sh->go) == 0 && all_ready(sh, b))
 			ipcb_futex_set_wake(&sh->go, 1);
+		if (atomic_load(&sh->timed_go) == 0 && b->n > 2 && all_warm(sh, b))
+			ipcb_futex_set_wake(&sh->timed_go, 1);
 		now = ipcb_clock_now_ns();
 		m = progress_mark(sh, b);
 		if (m != mark) {

@@ -388,6 +388,29 @@ static json_t *notes_json(const struct ipcb_notes *nt)
 	return o;
 }
 
+/* With several pairs: each pair's timed part in the repetition's window,
+ * what it timed, and its own p50 or rate. */
+static json_t *rep_pairs_json(const struct ipcb_cell *c, const struct ipcb_rep *r)
+{
+	json_t *a = json_array();
+
+	for (unsigned k = 0; k < c->pairs; k++) {
+		const struct ipcb_rep_pair *rp = &r->pair[k];
+		json_t *o = json_pack("{s:i, s:I, s:I, s:I}", "pair", (int)k + 1,
+				      "start_ns", (json_int_t)rp->start_ns, "end_ns", (json_int_t)rp->end_ns,
+				      "elapsed_ns", (json_int_t)rp->elapsed_ns);
+
+		if (c->test == IPCB_TEST_LATENCY)
+			json_object_update_new(o, json_pack("{s:I, s:I}", "rtt_count", (json_int_t)rp->ops,
+							    "rtt_p50_ns", (json_int_t)rp->p50_ns));
+		else
+			json_object_update_new(o, json_pack("{s:I, s:f}", "msgs", (json_int_t)rp->ops,
+							    "msgs_per_s", rp->msgs_per_s));
+		json_array_append_new(a, o);
+	}
+	return a;
+}
+
 static json_t *rep_json(const struct ipcb_cell *c, unsigned i)
 {
 	const struct ipcb_rep *r = &c->reps[i];
@@ -405,10 +428,13 @@ static json_t *rep_json(const struct ipcb_cell *c, unsigned i)
 		put_lat(o, &r->lat);
 	else
 		json_object_update_new(o, json_pack("{s:I, s:f, s:o}",
-						    "msgs", (json_int_t)r->side[1].ops,
+						    "msgs", (json_int_t)r->msgs,
 						    "msgs_per_s", r->msgs_per_s,
 						    "bytes_per_s", c->mech->flags & IPCB_MECH_NO_DATA
 							    ? json_null() : json_real(r->bytes_per_s)));
+	if (c->pairs > 1)
+		json_object_update_new(o, json_pack("{s:I, s:f, s:o}", "window_ns", (json_int_t)r->window_ns,
+						    "overlap", r->overlap, "pairs", rep_pairs_json(c, r)));
 	return o;
 }
 
@@ -470,9 +496,10 @@ static json_t *pairs_json(const struct ipcb_run *run, const struct ipcb_cell *c)
 				      cpuset_array(&pc->seen[0]), cpuset_array(&pc->seen[1]),
 				      "mismatch", pc->cpu_mismatch);
 
-		if (c->test == IPCB_TEST_LATENCY && ipcb_cell_has_figures(c))
+		if (c->test == IPCB_TEST_LATENCY && ipcb_cell_has_figures(c)) {
 			put_lat(o, &pc->lat);
-		else if (ipcb_cell_has_figures(c))
+			json_object_set_new(o, "histogram", hist_json(pc->merged));
+		} else if (ipcb_cell_has_figures(c))
 			json_object_set_new(o, "msgs_per_s", json_real(pc->median_msgs_per_s));
 		json_array_append_new(a, o);
 	}
@@ -512,7 +539,9 @@ static json_t *throughput_json(const struct ipcb_cell *c)
 			 "bytes_per_s_min", bytes ? json_real(lo) : json_null(),
 			 "bytes_per_s_max", bytes ? json_real(hi) : json_null(),
 			 "statistic", "median of repetitions",
-			 "measured_at", "receiver, from the arrival of the first timed message to that of the last: iterations - 1 messages");
+			 "measured_at", c->pairs > 1
+				 ? "receivers, all pairs' messages over the window from the first receiver's first timed message to the last one's last (repetitions[].window_ns; overlap: the part of it with every pair in its timed loop)"
+				 : "receiver, from the arrival of the first timed message to that of the last: iterations - 1 messages");
 }
 
 static json_t *cell_json(const struct ipcb_run *run, const struct ipcb_cell *c)
@@ -562,9 +591,14 @@ static json_t *cell_json(const struct ipcb_run *run, const struct ipcb_cell *c)
 /* The reference cells: the hardware floor and the harness's cost. */
 static json_t *floor_json(const struct ipcb_run *run)
 {
-	return json_pack("{s:o, s:o, s:s}",
+	bool yields = ipcb_run_floor_yields(run);
+
+	return json_pack("{s:o, s:o, s:s, s:s, s:s}",
 			 "cacheline", run->floor ? cell_json(run, run->floor) : json_null(),
 			 "null", run->harness ? cell_json(run, run->harness) : json_null(),
+			 "cacheline_wait", yields ? "yield" : "spin",
+			 "floor_kind", yields ? "context switch: both sides share one CPU, so each yields it (sched_yield) while it waits"
+					      : "cache line: each side spins on the shared cache line while it waits",
 			 "about", "measured in every run on the same CPUs; x_floor in each cell is its rtt_p50_ns over the cacheline cell's");
 }
 

@@ -290,6 +290,12 @@ bool ipcb_cell_iterations_known(const struct ipcb_run *run, const struct ipcb_ce
 	return c->status != IPCB_SKIPPED && (run->p.iterations != 0 || c->sized);
 }
 
+bool ipcb_run_floor_yields(const struct ipcb_run *run)
+{
+	/* The floor cell runs one pair, on the first pair's CPUs. */
+	return run->p.pair_cpus[0][0] == run->p.pair_cpus[0][1];
+}
+
 double ipcb_run_x_floor(const struct ipcb_run *run, const struct ipcb_cell *c)
 {
 	const struct ipcb_cell *f = run->floor;
@@ -370,6 +376,42 @@ static void note_cpus(const struct ipcb_side_obs *o, int cpu, cpu_set_t *seen, b
 		*mismatch = true;
 }
 
+/* Each pair's timed part (side A's for latency, the receiver's for
+ * throughput) placed in the repetition's window, from the first pair's
+ * start to the last one's end, and the fraction of that window in which
+ * every pair was in its timed loop. */
+static void record_pairs(const struct ipcb_cell *c, const struct ipcb_rep_out *out,
+			 struct ipcb_rep *r)
+{
+	const int timed = c->test == IPCB_TEST_LATENCY ? IPCB_SIDE_A : IPCB_SIDE_B;
+	uint64_t first = UINT64_MAX, last = 0, last_start = 0, first_end = UINT64_MAX;
+
+	for (unsigned k = 0; k < out->pairs; k++) {
+		const struct ipcb_side_obs *o = &out->pair[k].side[timed];
+
+		first = o->mono_start_ns < first ? o->mono_start_ns : first;
+		last = o->mono_end_ns > last ? o->mono_end_ns : last;
+		last_start = o->mono_start_ns > last_start ? o->mono_start_ns : last_start;
+		first_end = o->mono_end_ns < first_end ? o->mono_end_ns : first_end;
+	}
+	r->window_ns = last > first ? last - first : 0;
+	if (r->window_ns == 0)
+		r->overlap = 1.0;
+	else
+		r->overlap = first_end > last_start ? (double)(first_end - last_start) / (double)r->window_ns
+						    : 0.0;
+	for (unsigned k = 0; k < out->pairs; k++) {
+		const struct ipcb_side_obs *o = &out->pair[k].side[timed];
+		struct ipcb_rep_pair *rp = &r->pair[k];
+
+		rp->ops = o->ops;
+		rp->elapsed_ns = o->elapsed_ns;
+		rp->start_ns = o->mono_start_ns - first;
+		rp->end_ns = o->mono_end_ns - first;
+		rp->msgs_per_s = (double)o->ops * 1e9 / (double)(o->elapsed_ns ? o->elapsed_ns : 1);
+	}
+}
+
 /* Keep one finished repetition's summary and fold it into the cell. */
 static void record_rep(struct ipcb_run *run, struct ipcb_cell *c,
 		       const struct ipcb_rep_out *out)
@@ -380,6 +422,7 @@ static void record_rep(struct ipcb_run *run, struct ipcb_cell *c,
 
 	r->status = IPCB_OK;
 	sum_sides(out, sum, split_ok);
+	record_pairs(c, out, r);
 	for (int s = 0; s < 2; s++) {
 		r->side[s] = out->pair[0].side[s];
 		side_cost(&sum[s], split_ok[s], &r->cost[s]);
@@ -397,28 +440,20 @@ static void record_rep(struct ipcb_run *run, struct ipcb_cell *c,
 			for (unsigned k = 0; k < out->pairs; k++) {
 				ipcb_hist_merge(run->scratch, out->pair[k].hist);
 				ipcb_hist_merge(c->pair[k].merged, out->pair[k].hist);
-				r->pair_p50_ns[k] = ipcb_hist_percentile(out->pair[k].hist, 50.0);
+				r->pair[k].p50_ns = ipcb_hist_percentile(out->pair[k].hist, 50.0);
 			}
 			h = run->scratch;
 		}
 		ipcb_lat_summarize(h, &r->lat);
 		ipcb_hist_merge(c->merged, h);
 	} else {
-		uint64_t first = UINT64_MAX, last = 0, ops = 0;
-
-		/* All pairs together: every message timed, over the span from the
-		 * first receiver's first timed message to the last one's last. */
-		for (unsigned k = 0; k < out->pairs; k++) {
-			const struct ipcb_side_obs *b = &out->pair[k].side[IPCB_SIDE_B];
-
-			first = b->mono_start_ns < first ? b->mono_start_ns : first;
-			last = b->mono_end_ns > last ? b->mono_end_ns : last;
-			ops += b->ops;
-			r->pair_msgs_per_s[k] = (double)b->ops * 1e9 /
-						(double)(b->elapsed_ns ? b->elapsed_ns : 1);
-		}
-		r->elapsed_ns = out->pairs > 1 ? last - first : out->pair[0].side[IPCB_SIDE_B].elapsed_ns;
-		r->msgs_per_s = (double)ops * 1e9 / (double)(r->elapsed_ns ? r->elapsed_ns : 1);
+		/* All pairs together: every message timed, over the window from
+		 * the first receiver's first timed message to the last one's last. */
+		r->msgs = 0;
+		for (unsigned k = 0; k < out->pairs; k++)
+			r->msgs += r->pair[k].ops;
+		r->elapsed_ns = out->pairs > 1 ? r->window_ns : out->pair[0].side[IPCB_SIDE_B].elapsed_ns;
+		r->msgs_per_s = (double)r->msgs * 1e9 / (double)(r->elapsed_ns ? r->elapsed_ns : 1);
 		r->bytes_per_s = r->msgs_per_s * (double)c->size;
 	}
 }
@@ -453,7 +488,7 @@ static void finish_cell(struct ipcb_cell *c)
 			ipcb_lat_summarize(c->pair[k].merged, &c->pair[k].lat);
 		} else {
 			for (unsigned i = 0; i < n; i++)
-				a[i] = c->reps[i].pair_msgs_per_s[k];
+				a[i] = c->reps[i].pair[k].msgs_per_s;
 			c->pair[k].median_msgs_per_s = ipcb_stats_median(a, n);
 		}
 	}

@@ -86,16 +86,33 @@ struct ipcb_cost {
 	double counters[IPCB_CTR_N]; /* cycles, instructions, cache misses */
 };
 
+/* One pair's part of a repetition (several pairs at once). Its timed
+ * side is side A (latency) or the receiver, side B (throughput). */
+struct ipcb_rep_pair {
+	uint64_t ops;              /* round trips or messages timed */
+	uint64_t elapsed_ns;       /* its timed loop, by the run's clock */
+	uint64_t start_ns, end_ns; /* its timed loop on CLOCK_MONOTONIC, from the
+				    * start of the repetition's window */
+	uint64_t p50_ns;           /* latency: its round trips' p50 */
+	double msgs_per_s;         /* throughput: ops over its own elapsed_ns */
+};
+
 struct ipcb_rep {
 	enum ipcb_status status;
-	struct ipcb_side_obs side[2];
-	struct ipcb_cost cost[2];  /* per side */
-	uint64_t elapsed_ns;       /* side A's timed loop (latency) or B's (throughput) */
-	struct ipcb_lat_summary lat; /* latency cells */
-	double msgs_per_s;         /* throughput cells, at the receiver; with */
-	double bytes_per_s;        /* several pairs, all of them together */
-	uint64_t pair_p50_ns[IPCB_PAIRS_MAX];  /* with several pairs: each one's */
-	double pair_msgs_per_s[IPCB_PAIRS_MAX];
+	struct ipcb_side_obs side[2]; /* the first pair's */
+	struct ipcb_cost cost[2];  /* per side, all pairs together */
+	uint64_t elapsed_ns;       /* side A's timed loop (latency) or B's (throughput);
+				    * throughput with several pairs: window_ns */
+	struct ipcb_lat_summary lat; /* latency cells, all pairs pooled */
+	uint64_t msgs;             /* throughput cells, at the receivers: messages */
+	double msgs_per_s;         /* timed, and their rate; with several pairs, */
+	double bytes_per_s;        /* all of them together over window_ns */
+	/* With several pairs: from the first pair's timed start to the last
+	 * one's end; the fraction of it when every pair was in its timed loop
+	 * (0 to 1); and each pair's own figures. */
+	uint64_t window_ns;
+	double overlap;
+	struct ipcb_rep_pair pair[IPCB_PAIRS_MAX];
 };
 
 /* One of several pairs of a cell (--pairs), over its repetitions. */
@@ -216,6 +233,11 @@ bool ipcb_cell_has_figures(const struct ipcb_cell *c);
 /* Whether a cell's iterations and warm-up were decided: not when it was
  * skipped, nor when its pilots did not finish. */
 bool ipcb_cell_iterations_known(const struct ipcb_run *run, const struct ipcb_cell *c);
+
+/* Whether the run's floor (the cacheline cell) waits by yielding the CPU
+ * rather than spinning: mech-cacheline yields when both sides share one
+ * CPU, so the floor is then two context switches, not the cache line. */
+bool ipcb_run_floor_yields(const struct ipcb_run *run);
 
 /* A latency cell's RTT p50 as a multiple of the floor's, or 0 when either
  * has no figures. */
