@@ -23,6 +23,9 @@
 
 #define PROBE_MAX ((size_t)64 << 20)
 
+/* A's and B's socket names in their private directory. */
+static const char *const sock_name[2] = { "a", "b" };
+
 struct dgram_state {
 	char dir[PATH_MAX];
 	char path[2][PATH_MAX]; /* A's and B's socket */
@@ -102,6 +105,13 @@ static const struct dgram_probe *probe_max_datagram(uint64_t sndbuf)
 	cached_for = sndbuf;
 	p.max_bytes = lo;
 	return &p;
+}
+
+/* Unavailable when the sockets' paths would not fit sun_path (a long
+ * TMPDIR). */
+static int dgram_supported(struct ipcb_err *err)
+{
+	return ipcb_sock_tmp_path_check(sock_name[0], err);
 }
 
 static int dgram_limits(const struct ipcb_opt_set *opts, struct ipcb_limits *lim,
@@ -187,7 +197,7 @@ static int make_socket(struct dgram_state *st, int i, uint64_t sndbuf, struct ip
 	struct sockaddr_un sa;
 	int rc;
 
-	if ((rc = ipcb_path_join(st->path[i], sizeof st->path[i], st->dir, i ? "b" : "a", err)) != 0 ||
+	if ((rc = ipcb_path_join(st->path[i], sizeof st->path[i], st->dir, sock_name[i], err)) != 0 ||
 	    (rc = ipcb_sock_un_addr(&sa, st->path[i], err)) != 0) {
 		st->path[i][0] = '\0';
 		return rc;
@@ -296,6 +306,7 @@ const struct ipcb_mech ipcb_mech_uds_dgram = {
 	.summary = "Unix domain datagram sockets, connected pair; one message = one datagram",
 	.flags = IPCB_MECH_BOUNDARIES,
 	.opts = dgram_opts,
+	.supported = dgram_supported,
 	.limits = dgram_limits,
 	.check = dgram_check,
 	.setup = dgram_setup,

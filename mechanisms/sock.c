@@ -2,12 +2,14 @@
 #include "config.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <poll.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "harness/sysfs.h"
+#include "harness/tmpdir.h"
 #include "mechanisms/sock.h"
 
 int ipcb_sock_un_addr(struct sockaddr_un *sa, const char *path, struct ipcb_err *err)
@@ -15,13 +17,26 @@ int ipcb_sock_un_addr(struct sockaddr_un *sa, const char *path, struct ipcb_err 
 	memset(sa, 0, sizeof *sa);
 	sa->sun_family = AF_UNIX;
 	if (strlen(path) >= sizeof sa->sun_path) {
-		ipcb_err_set(err, ENAMETOOLONG, "socket path %s is %zu bytes, sun_path holds %zu",
-			     path, strlen(path), sizeof sa->sun_path - 1);
+		ipcb_err_set(err, 0,
+			     "socket path %s is %zu bytes; sun_path holds %zu bytes including the terminating NUL",
+			     path, strlen(path), sizeof sa->sun_path);
 		ipcb_err_hint(err, "set TMPDIR to a shorter directory");
 		return -ENAMETOOLONG;
 	}
 	memcpy(sa->sun_path, path, strlen(path) + 1);
 	return 0;
+}
+
+int ipcb_sock_tmp_path_check(const char *name, struct ipcb_err *err)
+{
+	char dir[PATH_MAX], path[PATH_MAX];
+	struct sockaddr_un sa;
+	int rc;
+
+	if ((rc = ipcb_tmpdir_template(dir, sizeof dir, "", err)) != 0 ||
+	    (rc = ipcb_path_join(path, sizeof path, dir, name, err)) != 0)
+		return rc;
+	return ipcb_sock_un_addr(&sa, path, err);
 }
 
 void ipcb_sock_buf_limits(struct ipcb_limits *lim, int domain, int type, const char *prefix)
