@@ -31,8 +31,15 @@ static int uds_limits(const struct ipcb_opt_set *opts, struct ipcb_limits *lim,
 		      struct ipcb_err *err)
 {
 	struct sockaddr_un sa;
+	int sv[2];
 
-	ipcb_sock_buf_limits(lim, AF_UNIX, SOCK_STREAM, "socket");
+	/* A socketpair's ends have the buffers an accepted and a connected
+	 * socket start with. */
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) == 0) {
+		ipcb_sock_buf_limits(lim, sv[0], "socket");
+		close(sv[0]);
+		close(sv[1]);
+	}
 	ipcb_sock_core_limits(lim);
 	ipcb_limits_add(lim, "sun_path_bytes", (int64_t)sizeof sa.sun_path, "sizeof(sun_path)");
 	return 0;

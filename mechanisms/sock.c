@@ -39,22 +39,19 @@ int ipcb_sock_tmp_path_check(const char *name, struct ipcb_err *err)
 	return ipcb_sock_un_addr(&sa, path, err);
 }
 
-void ipcb_sock_buf_limits(struct ipcb_limits *lim, int domain, int type, const char *prefix)
+void ipcb_sock_buf_limits(struct ipcb_limits *lim, int fd, const char *prefix)
 {
-	int fd = socket(domain, type | SOCK_CLOEXEC, 0), v;
+	int v;
 	socklen_t len = sizeof v;
 	char name[48];
 
-	if (fd < 0)
-		return;
-	snprintf(name, sizeof name, "%s_sndbuf_bytes", prefix);
+	snprintf(name, sizeof name, "%s_sndbuf_initial_bytes", prefix);
 	if (getsockopt(fd, SOL_SOCKET, SO_SNDBUF, &v, &len) == 0)
-		ipcb_limits_add(lim, name, v, "getsockopt(SO_SNDBUF) of a new socket");
+		ipcb_limits_add(lim, name, v, "getsockopt(SO_SNDBUF) of a connected socket before any traffic");
 	len = sizeof v;
-	snprintf(name, sizeof name, "%s_rcvbuf_bytes", prefix);
+	snprintf(name, sizeof name, "%s_rcvbuf_initial_bytes", prefix);
 	if (getsockopt(fd, SOL_SOCKET, SO_RCVBUF, &v, &len) == 0)
-		ipcb_limits_add(lim, name, v, "getsockopt(SO_RCVBUF) of a new socket");
-	close(fd);
+		ipcb_limits_add(lim, name, v, "getsockopt(SO_RCVBUF) of a connected socket before any traffic");
 }
 
 void ipcb_limits_add_file(struct ipcb_limits *lim, const char *name, const char *path)
