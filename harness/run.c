@@ -106,7 +106,7 @@ void ipcb_mech_query(const struct ipcb_variant *v, struct ipcb_mech_info *mi)
 	if (v->mech->supported != NULL)
 		mi->supported = v->mech->supported(&mi->why);
 	if (mi->supported == 0 && v->mech->limits != NULL)
-		(void)v->mech->limits(&v->opts, &mi->limits, &mi->why);
+		mi->supported = v->mech->limits(&v->opts, &mi->limits, &mi->why);
 }
 
 /* Decide up front whether a cell can run; skipped cells keep the reason. */

@@ -17,7 +17,7 @@ const char *ipcb_tmpdir_base(void)
 	return base == NULL || base[0] != '/' ? "/tmp" : base;
 }
 
-int ipcb_tmpdir_make(char *dir, size_t len, const char *tag, struct ipcb_err *err)
+int ipcb_tmpdir_template(char *dir, size_t len, const char *tag, struct ipcb_err *err)
 {
 	const char *base = ipcb_tmpdir_base();
 	int n = snprintf(dir, len, "%s/" IPCB_NAME_PREFIX "%ld-%sXXXXXX", base, (long)getpid(), tag);
@@ -28,6 +28,15 @@ int ipcb_tmpdir_make(char *dir, size_t len, const char *tag, struct ipcb_err *er
 		ipcb_err_hint(err, "set TMPDIR to a shorter path");
 		return -ENAMETOOLONG;
 	}
+	return 0;
+}
+
+int ipcb_tmpdir_make(char *dir, size_t len, const char *tag, struct ipcb_err *err)
+{
+	int rc = ipcb_tmpdir_template(dir, len, tag, err);
+
+	if (rc != 0)
+		return rc;
 	if (mkdtemp(dir) == NULL) {
 		int e = errno;
 

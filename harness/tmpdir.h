@@ -13,6 +13,10 @@
 /* $TMPDIR, or /tmp when it is unset, empty or relative. */
 const char *ipcb_tmpdir_base(void);
 
+/* Write "<base>/ipcb-<pid>-<tag>XXXXXX" to dir without creating it: the
+ * length a directory of ipcb_tmpdir_make will have. 0 or -ENAMETOOLONG. */
+int ipcb_tmpdir_template(char *dir, size_t len, const char *tag, struct ipcb_err *err);
+
 /* Create "<base>/ipcb-<pid>-<tag>XXXXXX" with mode 0700 and write its path
  * to dir. 0 or -errno. */
 int ipcb_tmpdir_make(char *dir, size_t len, const char *tag, struct ipcb_err *err);

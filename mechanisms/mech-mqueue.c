@@ -22,6 +22,13 @@
 #define MQ_DIR "/proc/sys/fs/mqueue/"
 /* The kernel's ceiling on mq_msgsize, even with CAP_SYS_RESOURCE. */
 #define HARD_MSGSIZE_MAX ((size_t)16 << 20)
+/* The kernel's MQ_PRIO_MAX (ipc/mqueue.c), which bounds the priority tree. */
+#define KERNEL_PRIO_MAX 32768
+/* sizeof(struct msg_msg) and sizeof(struct posix_msg_tree_node) in the
+ * kernel: six words each (48 bytes on 64-bit), as measured with
+ * prlimit --msgqueue on x86-64. */
+#define KERNEL_MSG_BYTES (6 * sizeof(void *))
+#define KERNEL_NODE_BYTES (6 * sizeof(void *))
 
 struct mq_state {
 	mqd_t q[2]; /* [0] carries A->B, [1] carries B->A */
@@ -38,6 +45,30 @@ static uint64_t read_limit(const char *file)
 	return v;
 }
 
+/* Bytes of RLIMIT_MSGQUEUE a pair of queues of this size and depth is
+ * charged (mqueue_get_inode): per queue, every message slot with its
+ * struct msg_msg, plus one priority tree node per slot up to MQ_PRIO_MAX. */
+static uint64_t pair_charge(size_t size, long depth)
+{
+	uint64_t d = (uint64_t)depth;
+	uint64_t nodes = d < KERNEL_PRIO_MAX ? d : KERNEL_PRIO_MAX;
+
+	return 2 * (d * ((uint64_t)size + KERNEL_MSG_BYTES) + nodes * KERNEL_NODE_BYTES);
+}
+
+/* Hint: raise this sysctl to want, and RLIMIT_MSGQUEUE to what a pair of
+ * this size and depth is then charged. */
+static void hint_budget(struct ipcb_err *err, const char *sysctl, unsigned long long want,
+			const char *alt, size_t size, long depth)
+{
+	struct rlimit rl = { 0, 0 };
+
+	(void)getrlimit(RLIMIT_MSGQUEUE, &rl);
+	ipcb_err_hint(err, "sysctl -w %s=%llu%s, then RLIMIT_MSGQUEUE must allow at least %llu bytes for the pair (now %llu, shared with the user's other queues): ulimit -q BYTES",
+		      sysctl, want, alt, (unsigned long long)pair_charge(size, depth),
+		      (unsigned long long)rl.rlim_cur);
+}
+
 /* Explain why mq_open refused a queue of this size and depth. */
 static int explain(int e, size_t size, long depth, struct ipcb_err *err)
 {
@@ -51,11 +82,12 @@ static int explain(int e, size_t size, long depth, struct ipcb_err *err)
 		} else if (size > read_limit(MQ_DIR "msgsize_max")) {
 			ipcb_err_set(err, 0, "a %zu-byte message exceeds fs.mqueue.msgsize_max (%llu)",
 				     size, (unsigned long long)read_limit(MQ_DIR "msgsize_max"));
-			ipcb_err_hint(err, "raise it: sysctl -w fs.mqueue.msgsize_max=%zu", size);
+			hint_budget(err, "fs.mqueue.msgsize_max", size, "", size, depth);
 		} else {
 			ipcb_err_set(err, 0, "a depth of %ld messages exceeds fs.mqueue.msg_max (%llu)",
 				     depth, (unsigned long long)read_limit(MQ_DIR "msg_max"));
-			ipcb_err_hint(err, "raise it (sysctl -w fs.mqueue.msg_max=%ld) or lower -o depth", depth);
+			hint_budget(err, "fs.mqueue.msg_max", (unsigned long long)depth,
+				    " (or lower -o depth)", size, depth);
 		}
 		return -EMSGSIZE;
 	case EMFILE: {
@@ -74,8 +106,8 @@ static int explain(int e, size_t size, long depth, struct ipcb_err *err)
 		getrlimit(RLIMIT_MSGQUEUE, &rl);
 		/* The kernel reports an exhausted per-user byte budget as EMFILE. */
 		ipcb_err_set(err, 0,
-			     "two queues of %ld x %zu bytes need about %llu bytes of the per-user POSIX message queue budget, RLIMIT_MSGQUEUE is %llu (the kernel says EMFILE)",
-			     depth, size, (unsigned long long)(2 * depth * (size + 64)),
+			     "two queues of %ld x %zu bytes need at least %llu bytes of the per-user POSIX message queue budget, which the user's other queues share; RLIMIT_MSGQUEUE is %llu (the kernel says EMFILE)",
+			     depth, size, (unsigned long long)pair_charge(size, depth),
 			     (unsigned long long)rl.rlim_cur);
 		ipcb_err_hint(err, "raise it with 'ulimit -q BYTES' (hard limit %llu) or lower -o depth",
 			      (unsigned long long)rl.rlim_max);
@@ -129,15 +161,6 @@ static void close_pair(mqd_t q[2])
 	}
 }
 
-static int mq_supported(struct ipcb_err *err)
-{
-	mqd_t q[2];
-	int rc = open_pair(q, 1, 1, err);
-
-	close_pair(q);
-	return rc == -ENOSYS ? rc : 0;
-}
-
 /* Whether messages of this size and depth can be carried here. */
 static int try_pair(size_t size, long depth, struct ipcb_err *err)
 {
@@ -146,6 +169,12 @@ static int try_pair(size_t size, long depth, struct ipcb_err *err)
 
 	close_pair(q);
 	return rc;
+}
+
+/* Unavailable when not even two queues of one 1-byte message fit. */
+static int mq_supported(struct ipcb_err *err)
+{
+	return try_pair(1, 1, err);
 }
 
 /* The largest message a pair of queues of this depth can carry here,
@@ -189,7 +218,9 @@ static int mq_limits(const struct ipcb_opt_set *opts, struct ipcb_limits *lim,
 	lim->max_msg_bytes = probe_max(depth);
 	ipcb_limits_add(lim, "max_msg_bytes_at_depth", (int64_t)lim->max_msg_bytes,
 			"largest mq_msgsize two queues of -o depth could be created with (probed)");
-	return 0;
+	/* Not even 1-byte messages at this depth: say why (0 would read as
+	 * "no limit"). */
+	return lim->max_msg_bytes == 0 ? try_pair(1, depth, err) : 0;
 }
 
 static int mq_check(const struct ipcb_cell_cfg *cfg, struct ipcb_err *err)

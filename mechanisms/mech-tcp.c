@@ -1,12 +1,17 @@
 /* tcp: a TCP connection over the loopback interface (127.0.0.1), listening
- * on an ephemeral port chosen by the kernel, never a fixed one. Side B
- * accepts, side A connects. TCP_NODELAY is on unless -o nodelay=0. */
+ * on an ephemeral port chosen by the kernel, never a fixed one. The parent
+ * connects side A's socket and accepts side B's before the fork, keeping
+ * only the connection whose peer is A's socket (any process here may
+ * connect to the port first). TCP_NODELAY is on unless -o nodelay=0, and
+ * is read back on each side's connected socket. */
 #include "config.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
@@ -16,12 +21,14 @@
 #include "mechanisms/mech.h"
 #include "mechanisms/sock.h"
 
+/* Connections from other sockets accepted and closed before giving up. */
+#define STRANGERS_MAX 16
+/* How long to wait for side A's connection to reach the listener. */
+#define CONNECT_WAIT_MS 5000
+
 struct tcp_state {
 	struct ipcb_fd_link link; /* first: send/recv are ipcb_fd_link_* */
-	struct sockaddr_in addr;  /* where B listens */
-	char where[32];           /* "127.0.0.1:PORT" */
-	int listen_fd;
-	int fd;
+	int fd[2];                /* A's connected socket, B's accepted one */
 	int nodelay;
 };
 
@@ -41,65 +48,165 @@ static void add_triplet(struct ipcb_limits *lim, const char *prefix, const char 
 	}
 }
 
+static int same_endpoint(const struct sockaddr_in *x, const struct sockaddr_in *y)
+{
+	return x->sin_family == y->sin_family && x->sin_port == y->sin_port &&
+	       x->sin_addr.s_addr == y->sin_addr.s_addr;
+}
+
+/* Accept on listen_fd until the peer is want; close strangers. The fd, or
+ * -errno with err filled. */
+static int accept_peer(int listen_fd, const struct sockaddr_in *want, const char *where,
+		       struct ipcb_err *err)
+{
+	for (int strangers = 0; strangers <= STRANGERS_MAX; strangers++) {
+		struct pollfd p = { .fd = listen_fd, .events = POLLIN };
+		struct sockaddr_in peer;
+		socklen_t len = sizeof peer;
+		int rc, fd;
+
+		while ((rc = poll(&p, 1, CONNECT_WAIT_MS)) < 0 && errno == EINTR)
+			;
+		if (rc < 0)
+			return ipcb_err_set(err, errno, "poll(%s)", where);
+		if (rc == 0)
+			return ipcb_err_set(err, ETIMEDOUT, "accept(%s): side A's connection did not arrive within %d ms",
+					    where, CONNECT_WAIT_MS);
+		do
+			fd = accept4(listen_fd, (struct sockaddr *)&peer, &len, SOCK_CLOEXEC);
+		while (fd < 0 && errno == EINTR);
+		if (fd < 0)
+			return ipcb_err_set(err, errno, "accept(%s)", where);
+		if (len == sizeof peer && same_endpoint(&peer, want))
+			return fd;
+		close(fd);
+	}
+	return ipcb_err_set(err, 0, "accept(%s): %d connections came from other sockets, none from side A's",
+			    where, STRANGERS_MAX + 1);
+}
+
+/* Wait for the non-blocking connect of fd to finish, then make fd
+ * blocking. 0 or -errno. */
+static int finish_connect(int fd, const char *where, struct ipcb_err *err)
+{
+	struct pollfd p = { .fd = fd, .events = POLLOUT };
+	int rc, soerr = 0;
+	socklen_t sl = sizeof soerr;
+
+	while ((rc = poll(&p, 1, CONNECT_WAIT_MS)) < 0 && errno == EINTR)
+		;
+	if (rc <= 0)
+		return ipcb_err_set(err, rc == 0 ? ETIMEDOUT : errno, "connect(%s)", where);
+	if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &sl) != 0)
+		return ipcb_err_set(err, errno, "getsockopt(SO_ERROR)");
+	if (soerr != 0)
+		return ipcb_err_set(err, soerr, "connect(%s)", where);
+	if (fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK) != 0)
+		return ipcb_err_set(err, errno, "fcntl(O_NONBLOCK off)");
+	return 0;
+}
+
+/* A connected pair on 127.0.0.1: fd[0] connected, fd[1] accepted from it.
+ * On failure the caller closes whatever fd[] holds. 0 or -errno. */
+static int connect_pair(int fd[2], struct ipcb_err *err)
+{
+	struct sockaddr_in addr = { .sin_family = AF_INET }, mine;
+	socklen_t len = sizeof addr;
+	char where[32];
+	int lfd, rc;
+
+	addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	lfd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (lfd < 0)
+		return ipcb_err_set(err, errno, "socket(AF_INET, SOCK_STREAM)");
+	if (bind(lfd, (struct sockaddr *)&addr, sizeof addr) != 0) {
+		rc = ipcb_err_set(err, errno, "bind(127.0.0.1:0)");
+		goto out;
+	}
+	if (listen(lfd, STRANGERS_MAX) != 0 || getsockname(lfd, (struct sockaddr *)&addr, &len) != 0) {
+		rc = ipcb_err_set(err, errno, "listen(127.0.0.1)");
+		goto out;
+	}
+	snprintf(where, sizeof where, "127.0.0.1:%u", (unsigned)ntohs(addr.sin_port));
+	fd[0] = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (fd[0] < 0) {
+		rc = ipcb_err_set(err, errno, "socket(AF_INET, SOCK_STREAM)");
+		goto out;
+	}
+	if (connect(fd[0], (struct sockaddr *)&addr, sizeof addr) != 0 && errno != EINPROGRESS) {
+		rc = ipcb_err_set(err, errno, "connect(%s)", where);
+		goto out;
+	}
+	len = sizeof mine;
+	if (getsockname(fd[0], (struct sockaddr *)&mine, &len) != 0) {
+		rc = ipcb_err_set(err, errno, "getsockname(side A)");
+		goto out;
+	}
+	if ((rc = accept_peer(lfd, &mine, where, err)) < 0)
+		goto out;
+	fd[1] = rc;
+	rc = finish_connect(fd[0], where, err);
+out:
+	close(lfd);
+	return rc;
+}
+
+/* Turn TCP_NODELAY to on (1) or off (0) and check that it reads back so. */
+static int set_nodelay(int fd, int on, struct ipcb_err *err)
+{
+	int v = -1;
+	socklen_t len = sizeof v;
+
+	if (setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof on) != 0)
+		return ipcb_err_set(err, errno, "setsockopt(TCP_NODELAY=%d)", on);
+	if (getsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &v, &len) != 0)
+		return ipcb_err_set(err, errno, "getsockopt(TCP_NODELAY)");
+	if ((v != 0) != (on != 0))
+		return ipcb_err_set(err, EPROTO, "TCP_NODELAY reads back as %d on the connected socket, -o nodelay=%d asked for %s",
+				    v, on, on ? "on" : "off");
+	return 0;
+}
+
 static int tcp_limits(const struct ipcb_opt_set *opts, struct ipcb_limits *lim,
 		      struct ipcb_err *err)
 {
-	(void)err;
-	ipcb_sock_buf_limits(lim, AF_INET, SOCK_STREAM, "socket");
+	int fd[2] = { -1, -1 }, nodelay = (int)ipcb_opt_num(opts, "nodelay");
+	int rc = connect_pair(fd, err);
+
+	if (rc == 0 && (rc = set_nodelay(fd[0], nodelay, err)) == 0) {
+		ipcb_sock_buf_limits(lim, fd[0], "socket");
+		ipcb_limits_add(lim, "tcp_nodelay", nodelay,
+				"getsockopt(TCP_NODELAY) of a connected socket, -o nodelay");
+	}
+	ipcb_io_close(&fd[0]);
+	ipcb_io_close(&fd[1]);
+	/* Autotuning grows a connection's buffers up to these maxima. */
 	add_triplet(lim, "tcp_wmem", "/proc/sys/net/ipv4/tcp_wmem");
 	add_triplet(lim, "tcp_rmem", "/proc/sys/net/ipv4/tcp_rmem");
-	ipcb_limits_add(lim, "tcp_nodelay", (int64_t)ipcb_opt_num(opts, "nodelay"), "-o nodelay");
-	return 0;
+	return rc;
 }
 
 static int tcp_setup(const struct ipcb_cell_cfg *cfg, void **state, struct ipcb_err *err)
 {
 	struct tcp_state *st = calloc(1, sizeof *st);
-	socklen_t len = sizeof st->addr;
 
 	if (st == NULL)
 		return ipcb_err_set(err, ENOMEM, "tcp state");
-	st->link.tx = st->link.rx = st->listen_fd = st->fd = -1;
+	st->link.tx = st->link.rx = st->fd[0] = st->fd[1] = -1;
 	st->nodelay = (int)ipcb_opt_num(cfg->opts, "nodelay");
 	*state = st;
-	st->addr.sin_family = AF_INET;
-	st->addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	st->addr.sin_port = 0;
-	st->listen_fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (st->listen_fd < 0)
-		return ipcb_err_set(err, errno, "socket(AF_INET, SOCK_STREAM)");
-	if (bind(st->listen_fd, (struct sockaddr *)&st->addr, sizeof st->addr) != 0)
-		return ipcb_err_set(err, errno, "bind(127.0.0.1:0)");
-	if (listen(st->listen_fd, 1) != 0)
-		return ipcb_err_set(err, errno, "listen(127.0.0.1)");
-	if (getsockname(st->listen_fd, (struct sockaddr *)&st->addr, &len) != 0)
-		return ipcb_err_set(err, errno, "getsockname");
-	snprintf(st->where, sizeof st->where, "127.0.0.1:%u", (unsigned)ntohs(st->addr.sin_port));
-	return 0;
+	return connect_pair(st->fd, err);
 }
 
 static int tcp_attach(void *state, const struct ipcb_peer *self, struct ipcb_err *err)
 {
 	struct tcp_state *st = state;
-	int rc;
+	int mine = st->fd[self->side], rc;
 
-	if (self->side == IPCB_SIDE_B) {
-		st->fd = ipcb_sock_accept(st->listen_fd, st->where, err);
-		if (st->fd < 0)
-			return st->fd;
-	} else {
-		st->fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-		if (st->fd < 0)
-			return ipcb_err_set(err, errno, "socket(AF_INET, SOCK_STREAM)");
-		rc = ipcb_sock_connect(st->fd, (struct sockaddr *)&st->addr, sizeof st->addr,
-				       st->where, err);
-		if (rc != 0)
-			return rc;
-	}
-	ipcb_io_close(&st->listen_fd);
-	if (setsockopt(st->fd, IPPROTO_TCP, TCP_NODELAY, &st->nodelay, sizeof st->nodelay) != 0)
-		return ipcb_err_set(err, errno, "setsockopt(TCP_NODELAY=%d)", st->nodelay);
-	st->link.tx = st->link.rx = st->fd;
+	ipcb_io_close(&st->fd[!self->side]);
+	if ((rc = set_nodelay(mine, st->nodelay, err)) != 0)
+		return rc;
+	st->link.tx = st->link.rx = mine;
 	st->link.tx_what = self->side == IPCB_SIDE_A ? "write(tcp A->B)" : "write(tcp B->A)";
 	st->link.rx_what = self->side == IPCB_SIDE_A ? "read(tcp B->A)" : "read(tcp A->B)";
 	return 0;
@@ -111,8 +218,8 @@ static void tcp_teardown(void *state)
 
 	if (st == NULL)
 		return;
-	ipcb_io_close(&st->fd);
-	ipcb_io_close(&st->listen_fd);
+	ipcb_io_close(&st->fd[0]);
+	ipcb_io_close(&st->fd[1]);
 	free(st);
 }
 

@@ -2,23 +2,29 @@
  * mkdtemp directory and connected to each other; the paths are removed as
  * soon as both are connected, before the children start. One message is
  * one datagram, so the largest message is bounded by the socket send
- * buffer (SO_SNDBUF, capped by net.core.wmem_max): larger sizes are
- * skipped, never split. */
+ * buffer (SO_SNDBUF, capped by net.core.wmem_max; EMSGSIZE) and, beyond
+ * a few MB, by what the kernel allocates for one datagram (ENOBUFS):
+ * larger sizes are skipped, never split. */
 #include "config.h"
 
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "harness/sysfs.h"
 #include "harness/tmpdir.h"
 #include "mechanisms/io.h"
 #include "mechanisms/mech.h"
 #include "mechanisms/sock.h"
 
 #define PROBE_MAX ((size_t)64 << 20)
+
+/* A's and B's socket names in their private directory. */
+static const char *const sock_name[2] = { "a", "b" };
 
 struct dgram_state {
 	char dir[PATH_MAX];
@@ -49,34 +55,39 @@ static int get_sndbuf(int fd)
 	return v;
 }
 
+/* What bounds the datagrams of a connected pair with a given -o sndbuf. */
+struct dgram_probe {
+	size_t max_bytes;  /* largest datagram accepted */
+	int eff_sndbuf;    /* getsockopt(SO_SNDBUF) after asking; -1 unknown */
+	int boundary_errno; /* send()'s errno one byte above max_bytes; 0 none */
+};
+
 /* The largest datagram a connected pair with this send buffer takes here,
  * found by sending: the kernel's own bound, whatever its bookkeeping. The
  * last answer is kept, since every cell asks. */
-static size_t probe_max_datagram(uint64_t sndbuf, int *effective_sndbuf)
+static const struct dgram_probe *probe_max_datagram(uint64_t sndbuf)
 {
 	static uint64_t cached_for = UINT64_MAX;
-	static size_t cached_max;
-	static int cached_eff;
+	static struct dgram_probe p;
 	int sv[2];
 	size_t lo = 0, hi = PROBE_MAX;
 	char *buf;
 
-	if (cached_for == sndbuf) {
-		*effective_sndbuf = cached_eff;
-		return cached_max;
-	}
-	*effective_sndbuf = -1;
+	if (cached_for == sndbuf)
+		return &p;
+	p = (struct dgram_probe){ .eff_sndbuf = -1 };
 	if (socketpair(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0, sv) != 0)
-		return 0;
+		return &p;
 	buf = calloc(1, PROBE_MAX);
 	if (buf == NULL || set_sndbuf(sv[0], sndbuf, NULL) != 0) {
 		free(buf);
 		close(sv[0]);
 		close(sv[1]);
-		return 0;
+		return &p;
 	}
-	*effective_sndbuf = get_sndbuf(sv[0]);
-	/* Invariant: lo fits, hi + 1 does not (after the first step). */
+	p.eff_sndbuf = get_sndbuf(sv[0]);
+	/* Invariant: lo fits, hi + 1 does not (after the first step). The
+	 * last failure is at hi + 1, so its errno is the boundary's. */
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo + 1) / 2;
 
@@ -84,6 +95,7 @@ static size_t probe_max_datagram(uint64_t sndbuf, int *effective_sndbuf)
 			(void)!recv(sv[1], buf, PROBE_MAX, MSG_DONTWAIT);
 			lo = mid;
 		} else {
+			p.boundary_errno = errno;
 			hi = mid - 1;
 		}
 	}
@@ -91,40 +103,82 @@ static size_t probe_max_datagram(uint64_t sndbuf, int *effective_sndbuf)
 	close(sv[0]);
 	close(sv[1]);
 	cached_for = sndbuf;
-	cached_max = lo;
-	cached_eff = *effective_sndbuf;
-	return lo;
+	p.max_bytes = lo;
+	return &p;
+}
+
+/* Unavailable when the sockets' paths would not fit sun_path (a long
+ * TMPDIR). */
+static int dgram_supported(struct ipcb_err *err)
+{
+	return ipcb_sock_tmp_path_check(sock_name[0], err);
 }
 
 static int dgram_limits(const struct ipcb_opt_set *opts, struct ipcb_limits *lim,
 			struct ipcb_err *err)
 {
-	int eff;
-	size_t max = probe_max_datagram(ipcb_opt_num(opts, "sndbuf"), &eff);
+	const struct dgram_probe *p = probe_max_datagram(ipcb_opt_num(opts, "sndbuf"));
 
-	(void)err;
-	lim->max_msg_bytes = max;
-	ipcb_limits_add(lim, "max_datagram_bytes", (int64_t)max,
+	lim->max_msg_bytes = p->max_bytes;
+	ipcb_limits_add(lim, "max_datagram_bytes", (int64_t)p->max_bytes,
 			"largest datagram a connected pair accepted (probed)");
-	ipcb_limits_add(lim, "sndbuf_effective_bytes", eff, "getsockopt(SO_SNDBUF) with -o sndbuf");
+	ipcb_limits_add(lim, "sndbuf_effective_bytes", p->eff_sndbuf,
+			"getsockopt(SO_SNDBUF) with -o sndbuf");
 	ipcb_sock_core_limits(lim);
 	ipcb_limits_add_file(lim, "unix_max_dgram_qlen", "/proc/sys/net/unix/max_dgram_qlen");
+	if (p->max_bytes == 0)
+		return ipcb_err_set(err, p->boundary_errno ? p->boundary_errno : EIO,
+				    "not even a 1-byte datagram went through a connected pair with SO_SNDBUF %d",
+				    p->eff_sndbuf);
+	return 0;
+}
+
+/* Where the SO_SNDBUF in effect came from, into buf; 1 when -o sndbuf
+ * was capped. The kernel doubles what setsockopt asks for, after capping
+ * it at net.core.wmem_max. */
+static int sndbuf_origin(uint64_t want, int eff, char *buf, size_t len)
+{
+	uint64_t wmem_max = 0;
+
+	if (want == 0) {
+		snprintf(buf, len, "net.core.wmem_default");
+	} else if (eff >= 0 && (uint64_t)eff < 2 * want) {
+		(void)ipcb_sysfs_read_u64("/proc/sys/net/core/wmem_max", &wmem_max);
+		snprintf(buf, len, "-o sndbuf=%llu capped by net.core.wmem_max=%llu",
+			 (unsigned long long)want, (unsigned long long)wmem_max);
+		return 1;
+	} else {
+		snprintf(buf, len, "from -o sndbuf");
+	}
 	return 0;
 }
 
 static int dgram_check(const struct ipcb_cell_cfg *cfg, struct ipcb_err *err)
 {
 	uint64_t want = ipcb_opt_num(cfg->opts, "sndbuf");
-	int eff;
-	size_t max = probe_max_datagram(want, &eff);
+	const struct dgram_probe *p = probe_max_datagram(want);
+	char origin[96];
+	int e = p->boundary_errno, capped;
 
-	if (cfg->msg_size_bytes <= max)
+	if (cfg->msg_size_bytes <= p->max_bytes)
 		return 0;
-	ipcb_err_set(err, 0,
-		     "a %zu-byte datagram exceeds the largest this socket takes here: %zu bytes with SO_SNDBUF %d (%s)",
-		     cfg->msg_size_bytes, max, eff,
-		     want ? "from -o sndbuf" : "net.core.wmem_default");
-	ipcb_err_hint(err, "raise it with -o sndbuf=SIZE, up to net.core.wmem_max (sysctl -w net.core.wmem_max=BYTES)");
+	capped = sndbuf_origin(want, p->eff_sndbuf, origin, sizeof origin);
+	if (e == ENOBUFS || e == ENOMEM) {
+		ipcb_err_set(err, 0,
+			     "a %zu-byte datagram exceeds the largest the kernel allocates for one datagram here: %zu bytes (send fails with %s; SO_SNDBUF %d, %s)",
+			     cfg->msg_size_bytes, p->max_bytes, e == ENOBUFS ? "ENOBUFS" : "ENOMEM",
+			     p->eff_sndbuf, origin);
+		ipcb_err_hint(err, "a kernel allocation limit that no setting raises; use a stream mechanism (uds-stream) for larger messages");
+	} else {
+		ipcb_err_set(err, 0,
+			     "a %zu-byte datagram exceeds the largest this socket takes here: %zu bytes with SO_SNDBUF %d (%s; send fails with %s)",
+			     cfg->msg_size_bytes, p->max_bytes, p->eff_sndbuf, origin,
+			     e == EMSGSIZE ? "EMSGSIZE" : strerror(e));
+		if (capped)
+			ipcb_err_hint(err, "raise net.core.wmem_max (sysctl -w net.core.wmem_max=BYTES) so that -o sndbuf takes effect");
+		else
+			ipcb_err_hint(err, "raise it with -o sndbuf=SIZE, up to net.core.wmem_max (sysctl -w net.core.wmem_max=BYTES)");
+	}
 	return -EMSGSIZE;
 }
 
@@ -143,7 +197,7 @@ static int make_socket(struct dgram_state *st, int i, uint64_t sndbuf, struct ip
 	struct sockaddr_un sa;
 	int rc;
 
-	if ((rc = ipcb_path_join(st->path[i], sizeof st->path[i], st->dir, i ? "b" : "a", err)) != 0 ||
+	if ((rc = ipcb_path_join(st->path[i], sizeof st->path[i], st->dir, sock_name[i], err)) != 0 ||
 	    (rc = ipcb_sock_un_addr(&sa, st->path[i], err)) != 0) {
 		st->path[i][0] = '\0';
 		return rc;
@@ -253,6 +307,7 @@ const struct ipcb_mech ipcb_mech_uds_dgram = {
 	.summary = "Unix domain datagram sockets, connected pair; one message = one datagram",
 	.flags = IPCB_MECH_BOUNDARIES,
 	.opts = dgram_opts,
+	.supported = dgram_supported,
 	.limits = dgram_limits,
 	.check = dgram_check,
 	.setup = dgram_setup,

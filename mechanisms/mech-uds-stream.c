@@ -15,6 +15,9 @@
 #include "mechanisms/mech.h"
 #include "mechanisms/sock.h"
 
+/* The socket's name in its private directory. */
+#define SOCK_NAME "sock"
+
 struct uds_state {
 	struct ipcb_fd_link link; /* first: send/recv are ipcb_fd_link_* */
 	char dir[PATH_MAX];
@@ -28,13 +31,27 @@ static int uds_limits(const struct ipcb_opt_set *opts, struct ipcb_limits *lim,
 		      struct ipcb_err *err)
 {
 	struct sockaddr_un sa;
+	int sv[2];
 
 	(void)opts;
 	(void)err;
-	ipcb_sock_buf_limits(lim, AF_UNIX, SOCK_STREAM, "socket");
+	/* A socketpair's ends have the buffers an accepted and a connected
+	 * socket start with. */
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) == 0) {
+		ipcb_sock_buf_limits(lim, sv[0], "socket");
+		close(sv[0]);
+		close(sv[1]);
+	}
 	ipcb_sock_core_limits(lim);
 	ipcb_limits_add(lim, "sun_path_bytes", (int64_t)sizeof sa.sun_path, "sizeof(sun_path)");
 	return 0;
+}
+
+/* Unavailable when the socket's path would not fit sun_path (a long
+ * TMPDIR). */
+static int uds_supported(struct ipcb_err *err)
+{
+	return ipcb_sock_tmp_path_check(SOCK_NAME, err);
 }
 
 /* Remove the socket's path and directory; safe to repeat. */
@@ -57,7 +74,7 @@ static int uds_setup(const struct ipcb_cell_cfg *cfg, void **state, struct ipcb_
 	st->link.tx = st->link.rx = st->listen_fd = st->fd = -1;
 	*state = st;
 	if ((rc = ipcb_tmpdir_create(st->dir, sizeof st->dir, err)) != 0 ||
-	    (rc = ipcb_path_join(st->path, sizeof st->path, st->dir, "sock", err)) != 0 ||
+	    (rc = ipcb_path_join(st->path, sizeof st->path, st->dir, SOCK_NAME, err)) != 0 ||
 	    (rc = ipcb_sock_un_addr(&st->addr, st->path, err)) != 0) {
 		st->path[0] = '\0';
 		return rc;
@@ -118,6 +135,7 @@ const struct ipcb_mech ipcb_mech_uds_stream = {
 	.name = "uds-stream",
 	.summary = "Unix domain stream socket (bind/listen/accept/connect on a private path)",
 	.flags = 0,
+	.supported = uds_supported,
 	.limits = uds_limits,
 	.setup = uds_setup,
 	.attach = uds_attach,

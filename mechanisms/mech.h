@@ -166,7 +166,9 @@ struct ipcb_mech {
 	const struct ipcb_opt_def *opts;
 
 	/* Fill the limits that apply here with these options, read at run
-	 * time. NULL = none. */
+	 * time. 0, or -errno with the reason in err when not even the
+	 * smallest message can be carried with these options: the mechanism
+	 * is then unavailable. NULL = none. */
 	int (*limits)(const struct ipcb_opt_set *opts, struct ipcb_limits *lim,
 		      struct ipcb_err *err);
 

@@ -2,12 +2,14 @@
 #include "config.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <poll.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "harness/sysfs.h"
+#include "harness/tmpdir.h"
 #include "mechanisms/sock.h"
 
 int ipcb_sock_un_addr(struct sockaddr_un *sa, const char *path, struct ipcb_err *err)
@@ -15,8 +17,9 @@ int ipcb_sock_un_addr(struct sockaddr_un *sa, const char *path, struct ipcb_err 
 	memset(sa, 0, sizeof *sa);
 	sa->sun_family = AF_UNIX;
 	if (strlen(path) >= sizeof sa->sun_path) {
-		ipcb_err_set(err, ENAMETOOLONG, "socket path %s is %zu bytes, sun_path holds %zu",
-			     path, strlen(path), sizeof sa->sun_path - 1);
+		ipcb_err_set(err, 0,
+			     "socket path %s is %zu bytes; sun_path holds %zu bytes including the terminating NUL",
+			     path, strlen(path), sizeof sa->sun_path);
 		ipcb_err_hint(err, "set TMPDIR to a shorter directory");
 		return -ENAMETOOLONG;
 	}
@@ -24,22 +27,31 @@ int ipcb_sock_un_addr(struct sockaddr_un *sa, const char *path, struct ipcb_err 
 	return 0;
 }
 
-void ipcb_sock_buf_limits(struct ipcb_limits *lim, int domain, int type, const char *prefix)
+int ipcb_sock_tmp_path_check(const char *name, struct ipcb_err *err)
 {
-	int fd = socket(domain, type | SOCK_CLOEXEC, 0), v;
+	char dir[PATH_MAX], path[PATH_MAX];
+	struct sockaddr_un sa;
+	int rc;
+
+	if ((rc = ipcb_tmpdir_template(dir, sizeof dir, "", err)) != 0 ||
+	    (rc = ipcb_path_join(path, sizeof path, dir, name, err)) != 0)
+		return rc;
+	return ipcb_sock_un_addr(&sa, path, err);
+}
+
+void ipcb_sock_buf_limits(struct ipcb_limits *lim, int fd, const char *prefix)
+{
+	int v;
 	socklen_t len = sizeof v;
 	char name[48];
 
-	if (fd < 0)
-		return;
-	snprintf(name, sizeof name, "%s_sndbuf_bytes", prefix);
+	snprintf(name, sizeof name, "%s_sndbuf_initial_bytes", prefix);
 	if (getsockopt(fd, SOL_SOCKET, SO_SNDBUF, &v, &len) == 0)
-		ipcb_limits_add(lim, name, v, "getsockopt(SO_SNDBUF) of a new socket");
+		ipcb_limits_add(lim, name, v, "getsockopt(SO_SNDBUF) of a connected socket before any traffic");
 	len = sizeof v;
-	snprintf(name, sizeof name, "%s_rcvbuf_bytes", prefix);
+	snprintf(name, sizeof name, "%s_rcvbuf_initial_bytes", prefix);
 	if (getsockopt(fd, SOL_SOCKET, SO_RCVBUF, &v, &len) == 0)
-		ipcb_limits_add(lim, name, v, "getsockopt(SO_RCVBUF) of a new socket");
-	close(fd);
+		ipcb_limits_add(lim, name, v, "getsockopt(SO_RCVBUF) of a connected socket before any traffic");
 }
 
 void ipcb_limits_add_file(struct ipcb_limits *lim, const char *name, const char *path)

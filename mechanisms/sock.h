@@ -11,10 +11,15 @@
  * does not fit sun_path. */
 int ipcb_sock_un_addr(struct sockaddr_un *sa, const char *path, struct ipcb_err *err);
 
-/* Record the default SO_SNDBUF and SO_RCVBUF of a new socket of this
- * domain and type, under names "<prefix>_sndbuf_bytes" etc. */
-void ipcb_sock_buf_limits(struct ipcb_limits *lim, int domain, int type,
-			  const char *prefix);
+/* Whether a socket called name in a directory of ipcb_tmpdir_create
+ * fits sun_path: 0, or -ENAMETOOLONG with the path and its length in err. */
+int ipcb_sock_tmp_path_check(const char *name, struct ipcb_err *err);
+
+/* Record SO_SNDBUF and SO_RCVBUF of fd, a connected socket that has
+ * carried nothing yet, under "<prefix>_sndbuf_initial_bytes" and
+ * "<prefix>_rcvbuf_initial_bytes": initial values, since TCP autotuning
+ * may grow them later (up to net.ipv4.tcp_wmem and tcp_rmem's max). */
+void ipcb_sock_buf_limits(struct ipcb_limits *lim, int fd, const char *prefix);
 
 /* Record net.core.{w,r}mem_{default,max}. */
 void ipcb_sock_core_limits(struct ipcb_limits *lim);

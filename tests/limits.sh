@@ -30,17 +30,106 @@ expect_skip "uds-dgram, 1 GiB" "SO_SNDBUF" --mech uds-dgram --sizes 1G --test la
 expect_skip "shm-futex wait=spin on one CPU" "wait=spin with both sides on CPU" \
 	--mech shm-futex -o wait=spin --cpus 0,0 --sizes 64
 
-# A tiny per-user POSIX queue budget: the kernel says EMFILE, the reason
-# says RLIMIT_MSGQUEUE.
-if command -v prlimit >/dev/null 2>&1; then
-	prlimit --msgqueue=2048:2048 sh -c 'TMPDIR="$0/tmp" exec "$1" --mech mqueue --sizes 4K \
-		--iterations 100 --repetitions 1 --json "$0/out.json" >"$0/stdout" 2>&1 </dev/null' "$T" "$IPCBENCH"
+# under_msgqueue BYTES ARGS...: run ipcbench ARGS with RLIMIT_MSGQUEUE set
+# to BYTES, in a new user namespace when $userns says so (there the budget
+# starts empty: the user's queues elsewhere do not count); output in
+# $T/stdout, status in $rc.
+under_msgqueue() {
+	mq_bytes=$1
+	shift
+	$userns prlimit --msgqueue="$mq_bytes:$mq_bytes" env TMPDIR="$T/tmp" "$IPCBENCH" "$@" \
+		>"$T/stdout" 2>&1 </dev/null
 	rc=$?
+}
+userns=
+if command -v prlimit >/dev/null 2>&1; then
+	# A tiny per-user POSIX queue budget: the kernel says EMFILE, the
+	# reason says RLIMIT_MSGQUEUE.
+	under_msgqueue 2048 --mech mqueue --sizes 4K --iterations 100 --repetitions 1 --json "$T/out.json"
 	[ $rc -eq 77 ] && q "d['cells'][0]['reason']" | grep -q "RLIMIT_MSGQUEUE is 2048"
 	ok $? "mqueue under RLIMIT_MSGQUEUE=2048: skipped, naming the budget"
+
+	# Not even two 1-byte queues fit: unavailable with the reason, in
+	# list and in a run.
+	under_msgqueue 100 list --json
+	mv "$T/stdout" "$T/list.json"
+	[ $rc -eq 0 ] && [ "$(json_query "$T/list.json" "d['mechanisms']['mqueue']['available']")" = False ] &&
+		json_query "$T/list.json" "d['mechanisms']['mqueue']['reason']" | grep -q "RLIMIT_MSGQUEUE is 100"
+	ok $? "mqueue under RLIMIT_MSGQUEUE=100: listed as unavailable, naming the budget"
+	under_msgqueue 100 --mech mqueue --sizes 1 --iterations 100 --repetitions 1 --json "$T/out.json"
+	[ $rc -eq 77 ] && [ "$(q "d['mechanisms']['mqueue']['available']")" = False ] &&
+		q "d['cells'][0]['reason']" | grep -q "RLIMIT_MSGQUEUE is 100"
+	ok $? "mqueue under RLIMIT_MSGQUEUE=100: cells skipped, mechanism unavailable"
+
+	# The stated need is exact: from a budget of 1 byte, raising the
+	# budget to each need stated (the mechanism's, then the cell's) ends in
+	# a run; one byte less is skipped, stating a need above the limit.
+	if unshare --user --map-root-user true 2>/dev/null; then
+		userns="unshare --user --map-root-user"
+		lim=1
+		for i in 1 2 3 4 5; do
+			under_msgqueue $lim --mech mqueue --sizes 4 --test latency --iterations 100 \
+				--repetitions 1 --json "$T/out.json"
+			need=$(q "d['cells'][0]['reason']" | sed -n 's/.* need at least \([0-9]*\) bytes.*/\1/p')
+			[ -n "$need" ] && [ "$need" -gt $lim ] || break
+			lim=$need
+		done
+		[ $rc -eq 0 ] && [ "$(q "d['cells'][0]['status']")" = ok ]
+		ok $? "mqueue under RLIMIT_MSGQUEUE=$lim, the stated need: runs"
+		[ $rc -eq 0 ] || diag <"$T/stdout"
+		under_msgqueue $((lim - 1)) --mech mqueue --sizes 4 --test latency --iterations 100 \
+			--repetitions 1 --json "$T/out.json"
+		need=$(q "d['cells'][0]['reason']" | sed -n 's/.* need at least \([0-9]*\) bytes.*/\1/p')
+		[ $rc -eq 77 ] && [ "$(q "d['cells'][0]['status']")" = skipped ] && [ "${need:-0}" -gt $((lim - 1)) ]
+		ok $? "mqueue under RLIMIT_MSGQUEUE=$((lim - 1)), one byte below: skipped, stating a need of ${need:-?}"
+	else
+		echo "ok $((tap_n = tap_n + 1)) # SKIP needs unshare --user"
+		echo "ok $((tap_n = tap_n + 1)) # SKIP needs unshare --user"
+	fi
+	userns=
 else
-	echo "ok $((tap_n = tap_n + 1)) # SKIP prlimit is not installed"
+	for i in 1 2 3 4 5; do echo "ok $((tap_n = tap_n + 1)) # SKIP prlimit is not installed"; done
 fi
+
+# Beyond fs.mqueue.msgsize_max the hint names it and the per-user budget
+# that size then needs.
+expect_skip "mqueue, beyond fs.mqueue.msgsize_max" "fs.mqueue.msgsize_max" --mech mqueue --test latency \
+	--sizes "$(( $(cat /proc/sys/fs/mqueue/msgsize_max) + 1 ))"
+q "d['cells'][0]['hint']" | grep "fs.mqueue.msgsize_max" | grep -q "RLIMIT_MSGQUEUE must allow at least"
+ok $? "mqueue, beyond fs.mqueue.msgsize_max: the hint names RLIMIT_MSGQUEUE too"
+
+# uds-dgram: a -o sndbuf above net.core.wmem_max is reported as capped; the
+# boundary's errno decides what the reason blames.
+wmem_max=$(cat /proc/sys/net/core/wmem_max)
+if [ "$wmem_max" -lt $((1 << 30)) ]; then
+	expect_skip "uds-dgram, -o sndbuf=1G" "capped by net.core.wmem_max=$wmem_max" \
+		--mech uds-dgram -o sndbuf=1G --sizes 1G --test latency
+	if [ "$wmem_max" -ge $((4 << 20)) ]; then
+		fragment="the kernel allocates for one datagram"
+	else
+		fragment="EMSGSIZE"
+	fi
+	q "d['cells'][0]['reason']" | grep -qF "$fragment"
+	ok $? "uds-dgram, largest datagram with SO_SNDBUF $((2 * wmem_max)): the reason says '$fragment'"
+else
+	echo "ok $((tap_n = tap_n + 1)) # SKIP net.core.wmem_max is 1 GiB or more"
+	echo "ok $((tap_n = tap_n + 1)) # SKIP net.core.wmem_max is 1 GiB or more"
+fi
+
+# A TMPDIR too deep for sun_path: the socket mechanisms are skipped with the
+# path's length and sun_path's size, and leave nothing behind.
+deep=$T/tmp/$(printf '%060d' 0)/$(printf '%060d' 0)
+mkdir -p "$deep"
+(TMPDIR="$deep" exec "$IPCBENCH" --mech uds-stream,uds-dgram --sizes 64 --test latency --iterations 100 \
+	--repetitions 1 --json "$T/out.json") >"$T/stdout" 2>&1 </dev/null
+rc=$?
+[ $rc -eq 77 ] && [ "$(q "sorted(set(c['status'] for c in d['cells']))")" = "['skipped']" ] &&
+	[ "$(q "all(__import__('re').search(r' is (\\d+) bytes; sun_path holds 108 bytes', c['reason']) and int(__import__('re').search(r' is (\\d+) bytes', c['reason']).group(1)) > ${#deep} for c in d['cells'])")" = True ]
+ok $? "TMPDIR of ${#deep} bytes: uds-stream and uds-dgram skipped, naming sun_path"
+[ $rc -eq 77 ] || diag <"$T/stdout"
+[ -z "$(ls -A "$deep")" ]
+ok $? "TMPDIR of ${#deep} bytes: nothing left in it"
+rm -rf "$T/tmp/0"*
 
 # Lowered kernel limits in a private IPC namespace (needs root), with
 # CAP_SYS_RESOURCE dropped so the kernel applies them.
@@ -84,11 +173,14 @@ rc=$?
 ok $? "ulimit -n 12: $(cat "$T/stderr")"
 
 # Below the limit the same mechanisms run.
-run_ipcbench --mech mqueue,sysv-msg,signal,uds-dgram --sizes 8 --iterations 100 --repetitions 1 \
-	--json "$T/out.json"
+run_ipcbench --mech mqueue,sysv-msg,signal,uds-dgram,uds-stream,tcp -o nodelay=0 --sizes 8 \
+	--iterations 100 --repetitions 1 --json "$T/out.json"
 [ $rc -eq 0 ] && [ "$(q "sorted(set(c['status'] for c in d['cells']))")" = "['ok']" ]
 ok $? "within the limits every cell runs"
 [ "$(q "d['mechanisms']['mqueue']['max_msg_bytes'] > 0 and d['mechanisms']['signal']['max_msg_bytes'] == 8")" = True ]
 ok $? "the limits are recorded in the JSON"
+[ "$(q "[l['value'] for l in d['mechanisms']['tcp']['limits'] if l['name'] == 'tcp_nodelay']")" = "[0]" ] &&
+	[ "$(q "[l['name'] for l in d['mechanisms']['uds-stream']['limits']][:2]")" = "['socket_sndbuf_initial_bytes', 'socket_rcvbuf_initial_bytes']" ]
+ok $? "TCP_NODELAY as read back and the initial buffer sizes are recorded"
 assert_clean "limits"
 done_testing
