@@ -210,7 +210,8 @@ static json_t *opts_json(const struct ipcb_opt_set *set)
 	return o;
 }
 
-json_t *ipcb_result_mech(const struct ipcb_mech_info *mi)
+/* The limits a mechanism read here, as name/value/source objects. */
+static json_t *limits_json(const struct ipcb_mech_info *mi)
 {
 	json_t *limits = json_array();
 
@@ -222,15 +223,25 @@ json_t *ipcb_result_mech(const struct ipcb_mech_info *mi)
 						l->value >= 0 ? json_integer(l->value) : json_null(),
 						"source", l->source));
 	}
+	return limits;
+}
+
+static json_t *max_msg_json(const struct ipcb_mech_info *mi)
+{
+	return mi->limits.max_msg_bytes ? json_integer((json_int_t)mi->limits.max_msg_bytes)
+					: json_null();
+}
+
+json_t *ipcb_result_mech(const struct ipcb_mech_info *mi)
+{
 	return json_pack("{s:s, s:b, s:o, s:{s:b, s:b}, s:o, s:o, s:o}",
 			 "summary", mi->mech->summary,
 			 "available", mi->supported == 0,
 			 "reason", mi->supported == 0 ? json_null() : str_or_null(mi->why.msg),
 			 "flags", "message_boundaries", (mi->mech->flags & IPCB_MECH_BOUNDARIES) != 0,
 			 "carries_data", (mi->mech->flags & IPCB_MECH_NO_DATA) == 0,
-			 "max_msg_bytes", mi->limits.max_msg_bytes
-				 ? json_integer((json_int_t)mi->limits.max_msg_bytes) : json_null(),
-			 "limits", limits,
+			 "max_msg_bytes", max_msg_json(mi),
+			 "limits", limits_json(mi),
 			 "options", opt_defs_json(mi->mech));
 }
 
@@ -624,7 +635,7 @@ json_t *ipcb_result_build(const struct ipcb_run *const *runs, size_t n_runs,
 			  const struct ipcb_sysinfo *si, const struct ipcb_result_meta *meta)
 {
 	json_t *argv = json_array(), *mechs = json_object(), *cells = json_array();
-	json_t *placements = json_array();
+	json_t *placements = json_array(), *params, *variants;
 	const struct ipcb_run *first = runs[0];
 	double elapsed = (double)(meta->end.tv_sec - meta->start.tv_sec) +
 			 (double)(meta->end.tv_nsec - meta->start.tv_nsec) / 1e9;
@@ -645,6 +656,18 @@ json_t *ipcb_result_build(const struct ipcb_run *const *runs, size_t n_runs,
 		if (runs[r]->stop_signal != 0)
 			stop = runs[r]->stop_signal;
 	}
+	/* Each variant with the limits read under its own options (a socket
+	 * buffer option changes the largest datagram, a queue depth the
+	 * budget needed). */
+	params = params_json(&first->p);
+	variants = json_object_get(params, "variants");
+	for (size_t i = 0; i < first->p.n_variants && i < json_array_size(variants); i++) {
+		json_t *v = json_array_get(variants, i);
+
+		json_object_set_new(v, "available", json_boolean(first->mechs[i].supported == 0));
+		json_object_set_new(v, "max_msg_bytes", max_msg_json(&first->mechs[i]));
+		json_object_set_new(v, "limits", limits_json(&first->mechs[i]));
+	}
 	return json_pack("{s:i, s:{s:s, s:s}, s:o, s:o, s:o, s:f, s:i, s:b, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}",
 			 "schema_version", IPCB_SCHEMA_VERSION,
 			 "tool", "name", "ipcbench", "version", meta->version,
@@ -658,7 +681,7 @@ json_t *ipcb_result_build(const struct ipcb_run *const *runs, size_t n_runs,
 			 "warnings", warnings_json(meta->warnings),
 			 "counters_note", str_or_null(meta->counters_note),
 			 "system", ipcb_result_system(si),
-			 "params", params_json(&first->p),
+			 "params", params,
 			 "mechanisms", mechs,
 			 "placements", placements,
 			 "cells", cells);

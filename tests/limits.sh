@@ -182,5 +182,17 @@ ok $? "the limits are recorded in the JSON"
 [ "$(q "[l['value'] for l in d['mechanisms']['tcp']['limits'] if l['name'] == 'tcp_nodelay']")" = "[0]" ] &&
 	[ "$(q "[l['name'] for l in d['mechanisms']['uds-stream']['limits']][:2]")" = "['socket_sndbuf_initial_bytes', 'socket_rcvbuf_initial_bytes']" ]
 ok $? "TCP_NODELAY as read back and the initial buffer sizes are recorded"
+
+# Each variant records the limits read under its own options: the largest
+# datagram follows -o sndbuf, and a size one variant cannot carry is skipped
+# there while the other runs it.
+run_ipcbench --mech uds-dgram,tcp -o sndbuf=0,1M -o nodelay=0,1 --sizes 300K --test latency \
+	--iterations 100 --repetitions 1 --json "$T/out.json"
+[ $rc -eq 0 ] &&
+	[ "$(q "[(v['label'], v['max_msg_bytes'] is None or v['max_msg_bytes'] >= 307200) for v in d['params']['variants']]")" = \
+	  "[('uds-dgram sndbuf=0', False), ('uds-dgram sndbuf=1048576', True), ('tcp nodelay=0', True), ('tcp nodelay=1', True)]" ] &&
+	[ "$(q "[[l['value'] for l in v['limits'] if l['name'] == 'tcp_nodelay'] for v in d['params']['variants'][2:]]")" = "[[0], [1]]" ] &&
+	[ "$(q "[c['status'] for c in d['cells']]")" = "['skipped', 'ok', 'ok', 'ok']" ]
+ok $? "each variant's limits are recorded under its own options"
 assert_clean "limits"
 done_testing
