@@ -626,26 +626,25 @@ static void show_progress(void *arg, const struct ipcb_cell *c, unsigned rep, si
  * request from a second one. Written only by the handler, which blocks
  * both signals while it runs. */
 static struct {
-	int signo;
 	pid_t sender;
 	struct timespec at; /* CLOCK_MONOTONIC */
 } first_stop;
 
-/* One stop request can arrive as several signals: timeout(1) and service
- * managers send SIGTERM to the process and then to its whole process group,
- * a terminal sends SIGINT to the group. The same signal, or one from the
- * same sender, within this long of the first is part of the first request. */
+/* One stop request can arrive as several signals: timeout(1) sends SIGTERM
+ * to the process and then to its whole process group. A signal sent by the
+ * same process as the first, within this long of it, is part of the first
+ * request. Signals from the kernel (a terminal's Ctrl-C, si_pid 0) always
+ * count, so pressing Ctrl-C twice still stops at once. */
 #define REPEAT_WINDOW_NS 500000000LL
 
-static bool repeats_first_stop(int signo, const siginfo_t *si, const struct timespec *now)
+static bool repeats_first_stop(const siginfo_t *si, const struct timespec *now)
 {
 	long long since_ns = (long long)(now->tv_sec - first_stop.at.tv_sec) * 1000000000LL +
 			     (now->tv_nsec - first_stop.at.tv_nsec);
 
 	if (since_ns >= REPEAT_WINDOW_NS)
 		return false;
-	return signo == first_stop.signo ||
-	       (si != NULL && si->si_pid != 0 && si->si_pid == first_stop.sender);
+	return si != NULL && si->si_pid != 0 && si->si_pid == first_stop.sender;
 }
 
 /* The first SIGINT/SIGTERM stops the run cleanly (children killed, objects
@@ -658,13 +657,12 @@ static void on_stop_signal(int signo, siginfo_t *si, void *ctx)
 	(void)ctx;
 	clock_gettime(CLOCK_MONOTONIC, &now);
 	if (ipcb_harness_stop_signal() == 0) {
-		first_stop.signo = signo;
 		first_stop.sender = si != NULL ? si->si_pid : 0;
 		first_stop.at = now;
 		ipcb_harness_request_stop(signo);
 		return;
 	}
-	if (!repeats_first_stop(signo, si, &now))
+	if (!repeats_first_stop(si, &now))
 		ipcb_harness_abort(signo);
 }
 
