@@ -1,8 +1,9 @@
 /* uds-stream: a Unix domain stream socket between the two sides. The
  * listening socket is bound to a path in a private mkdtemp directory; side
  * B accepts, side A connects, and the path is removed once they are
- * connected. A byte stream: messages are written and read whole by
- * looping over short writes and reads. */
+ * connected; B turns away a connection from any process but side A. A
+ * byte stream: messages are written and read whole by looping over short
+ * writes and reads. */
 #include "config.h"
 
 #include <errno.h>
@@ -92,15 +93,47 @@ static int uds_setup(const struct ipcb_cell_cfg *cfg, void **state, struct ipcb_
 	return 0;
 }
 
+/* Accept side A's connection into st->fd. The directory is private (0700),
+ * but a process of the same user could still connect first: the kernel's
+ * record of who connected (SO_PEERCRED) tells side A from a stranger, who
+ * is turned away. */
+static int accept_side_a(struct uds_state *st, pid_t side_a, struct ipcb_err *err)
+{
+	enum { MAX_STRANGERS = 16 };
+	struct ucred cred;
+	socklen_t len;
+
+	for (int strangers = 0; strangers <= MAX_STRANGERS; strangers++) {
+		int fd = ipcb_sock_accept(st->listen_fd, st->path, err);
+
+		if (fd < 0)
+			return fd;
+		len = sizeof cred;
+		if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) != 0) {
+			int e = errno;
+
+			close(fd);
+			return ipcb_err_set(err, e, "getsockopt(SO_PEERCRED) on %s", st->path);
+		}
+		if (cred.pid == side_a) {
+			st->fd = fd;
+			return 0;
+		}
+		close(fd);
+	}
+	return ipcb_err_set(err, EPERM,
+			    "%d connections to %s came from other processes than side A (pid %d)",
+			    MAX_STRANGERS + 1, st->path, (int)side_a);
+}
+
 static int uds_attach(void *state, const struct ipcb_peer *self, struct ipcb_err *err)
 {
 	struct uds_state *st = state;
 	int rc;
 
 	if (self->side == IPCB_SIDE_B) {
-		st->fd = ipcb_sock_accept(st->listen_fd, st->path, err);
-		if (st->fd < 0)
-			return st->fd;
+		if ((rc = accept_side_a(st, self->peer_pid, err)) != 0)
+			return rc;
 		/* Connected: the name has done its job. */
 		uds_unlink(st);
 	} else {
