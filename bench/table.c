@@ -205,6 +205,41 @@ static void throughput_cols(struct notes *nt, const struct ipcb_cell *c, char co
 		status_text(nt, c, col[1], 32);
 }
 
+/* With several pairs: how much of each repetition's window every pair was
+ * timing at once (the repetitions' overlap), at its lowest over the run. */
+static void print_overlap(FILE *f, const struct ipcb_run *run)
+{
+	const struct ipcb_cell *worst = NULL;
+	double lowest = 2.0;
+	size_t n = 0;
+
+	for (size_t i = 0; i < run->n_cells; i++) {
+		const struct ipcb_cell *c = &run->cells[i];
+
+		if (c->reference || c->pairs < 2)
+			continue;
+		for (unsigned r = 0; r < c->reps_done; r++) {
+			if (c->reps[r].status != IPCB_OK)
+				continue;
+			n++;
+			if (c->reps[r].overlap < lowest) {
+				lowest = c->reps[r].overlap;
+				worst = c;
+			}
+		}
+	}
+	if (worst == NULL)
+		return;
+	fprintf(f, "pairs overlap: every pair was timing at once for at least %.0f%% of each repetition's window\n"
+		   "(lowest: %s %s, %llu B; %zu repetitions; per repetition in the JSON)\n",
+		lowest * 100.0, worst->var->label,
+		worst->test == IPCB_TEST_LATENCY ? "latency" : "throughput",
+		(unsigned long long)worst->size, n);
+	if (lowest < 0.9)
+		fprintf(f, "warning: where the pairs overlap little they took turns more than they ran together,\n"
+			   "and the aggregate rate there is not that of concurrent pairs (more iterations help)\n");
+}
+
 static void print_notes(FILE *f, const struct notes *nt)
 {
 	for (int i = 0; i < nt->n; i++) {
@@ -322,6 +357,8 @@ void ipcb_table_print(FILE *f, const struct ipcb_run *run, const struct ipcb_sys
 		fprintf(f, "~: from too few round trips for that percentile (fewer than 10 / (1 - q): p99 needs 1,000, p99.9 10,000).\n");
 	if (mismatch)
 		fprintf(f, "warning: a side was observed on a CPU it was not pinned to (see cpus.observed in the JSON)\n");
+	if (run->p.pairs > 1)
+		print_overlap(f, run);
 	if (nt.n > 0) {
 		fputc('\n', f);
 		print_notes(f, &nt);

@@ -129,6 +129,9 @@ if [ "$(nproc)" -ge 2 ]; then
 	q() { json_query "$T/pairs.json" "$1"; }
 	[ $rc -eq 0 ] && [ "$(q "all(c['pairs_at_once'] == 2 and len(c['pairs']) == 2 for c in d['cells'])")" = True ]
 	ok $? "--pairs 2 --share-cpus: every cell ran two pairs and reports each"
+	low=$(q "round(100 * min(r['overlap'] for c in d['cells'] for r in c['repetitions']))")
+	grep -q "^pairs overlap: every pair was timing at once for at least $low% of each repetition's window" "$T/stdout"
+	ok $? "the table states the lowest overlap of the run, as in the JSON ($low%)"
 	[ "$(q "all(c['latency']['rtt_count'] == 2 * 2 * 300 for c in d['cells'] if c['test'] == 'latency')")" = True ]
 	ok $? "latency pools both pairs' round trips (2 pairs x 2 repetitions x 300)"
 	[ "$(q "all(len(p['histogram']['buckets']) > 0 and p['histogram']['total_count'] == p['rtt_count'] == 2 * 300 for c in d['cells'] if c['test'] == 'latency' for p in c['pairs'])")" = True ]
