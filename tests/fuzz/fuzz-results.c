@@ -178,6 +178,17 @@ static void cell_name(const json_t *c, char *buf, size_t len)
 
 /* The first latency cell with repetitions, as export --format hgrm picks
  * them; 0 when there is none. */
+/* A cell with figures, as export sees it: status ok or interrupted, and
+ * repetitions (a failed cell has none, even in files written before that
+ * rule). */
+static int has_figures(const json_t *c)
+{
+	const char *st = json_string_value(json_object_get(c, "status"));
+
+	return st != NULL && (strcmp(st, "ok") == 0 || strcmp(st, "interrupted") == 0) &&
+	       json_array_size(json_object_get(c, "repetitions")) > 0;
+}
+
 static int hgrm_cell(const json_t *doc, char *name, size_t len)
 {
 	const json_t *cells = json_object_get(doc, "cells");
@@ -186,8 +197,7 @@ static int hgrm_cell(const json_t *doc, char *name, size_t len)
 		const json_t *c = json_array_get(cells, i);
 		const char *test = json_string_value(json_object_get(c, "test"));
 
-		if (test != NULL && strcmp(test, "latency") == 0 &&
-		    json_array_size(json_object_get(c, "repetitions")) > 0) {
+		if (test != NULL && strcmp(test, "latency") == 0 && has_figures(c)) {
 			cell_name(c, name, len);
 			return 1;
 		}
@@ -219,7 +229,8 @@ static void check_compare_output(const char *out)
 	json_decref(o);
 }
 
-/* Cells export --format gab-latency (or -throughput) must write. */
+/* Cells export --format gab-latency (or -throughput) must write: those of
+ * its test with figures. */
 static size_t gab_cells(const json_t *doc, int latency)
 {
 	const json_t *cells = json_object_get(doc, "cells");
@@ -229,8 +240,7 @@ static size_t gab_cells(const json_t *doc, int latency)
 		const json_t *c = json_array_get(cells, i);
 		const char *test = json_string_value(json_object_get(c, "test"));
 
-		n += (test != NULL && strcmp(test, "latency") == 0) == latency &&
-		     json_array_size(json_object_get(c, "repetitions")) > 0;
+		n += (test != NULL && strcmp(test, "latency") == 0) == latency && has_figures(c);
 	}
 	return n;
 }
