@@ -399,6 +399,43 @@ static json_t *notes_json(const struct ipcb_notes *nt)
 	return o;
 }
 
+/* One side's notes over a cell's repetitions: counters summed, a word
+ * kept when every repetition reported the same one, else "mixed". */
+static json_t *notes_sum_json(const struct ipcb_cell *c, int side)
+{
+	json_t *o = json_object();
+
+	for (unsigned i = 0; i < c->reps_done; i++) {
+		const struct ipcb_notes *nt = &c->reps[i].side[side].notes;
+
+		for (int k = 0; k < nt->n; k++) {
+			const struct ipcb_note *v = &nt->v[k];
+			json_t *prev = json_object_get(o, v->name);
+
+			if (v->text[0] == '\0')
+				json_object_set_new(o, v->name,
+						    json_integer(json_integer_value(prev) + (json_int_t)v->value));
+			else if (prev == NULL)
+				json_object_set_new(o, v->name, json_string(v->text));
+			else if (!json_is_string(prev) || strcmp(json_string_value(prev), v->text) != 0)
+				json_object_set_new(o, v->name, json_string("mixed"));
+		}
+	}
+	return o;
+}
+
+/* The cell's notes, summed over its repetitions; NULL when none. */
+static json_t *cell_notes_json(const struct ipcb_cell *c)
+{
+	bool any = false;
+
+	for (unsigned i = 0; i < c->reps_done; i++)
+		any |= c->reps[i].side[0].notes.n > 0 || c->reps[i].side[1].notes.n > 0;
+	if (!any)
+		return NULL;
+	return json_pack("{s:o, s:o}", "a", notes_sum_json(c, 0), "b", notes_sum_json(c, 1));
+}
+
 /* With several pairs: each pair's timed part in the repetition's window,
  * what it timed, and its own p50 or rate. */
 static json_t *rep_pairs_json(const struct ipcb_cell *c, const struct ipcb_rep *r)
@@ -557,7 +594,7 @@ static json_t *throughput_json(const struct ipcb_cell *c)
 
 static json_t *cell_json(const struct ipcb_run *run, const struct ipcb_cell *c)
 {
-	json_t *reps = json_array(), *sizing = json_null();
+	json_t *reps = json_array(), *sizing = json_null(), *o, *notes;
 	/* A failed cell carries no figures, not even its earlier repetitions'. */
 	bool has_data = ipcb_cell_has_figures(c), known = ipcb_cell_iterations_known(run, c);
 	double x_floor = ipcb_run_x_floor(run, c);
@@ -570,7 +607,7 @@ static json_t *cell_json(const struct ipcb_run *run, const struct ipcb_cell *c)
 				   "pilot_ns", (json_int_t)c->pilot_ns);
 	else if (known)
 		sizing = json_pack("{s:s}", "method", "fixed");
-	return json_pack("{s:s, s:s, s:o, s:s, s:I, s:s, s:{s:[i, i], s:[o, o], s:b}, s:s, s:o, s:o, s:o, s:o, s:o, s:i, s:i, s:o, s:o, s:o, s:o, s:o, s:i, s:o, s:o}",
+	o = json_pack("{s:s, s:s, s:o, s:s, s:I, s:s, s:{s:[i, i], s:[o, o], s:b}, s:s, s:o, s:o, s:o, s:o, s:o, s:i, s:i, s:o, s:o, s:o, s:o, s:o, s:i, s:o, s:o}",
 			 "mechanism", c->mech->name,
 			 "variant", c->var->label,
 			 "options", opts_json(&c->var->opts),
@@ -597,6 +634,9 @@ static json_t *cell_json(const struct ipcb_run *run, const struct ipcb_cell *c)
 			 "pairs_at_once", (int)c->pairs,
 			 "pairs", pairs_json(run, c),
 			 "statistics", statistics_json(c));
+	if (o != NULL && has_data && (notes = cell_notes_json(c)) != NULL)
+		json_object_set_new(o, "mech_notes", notes);
+	return o;
 }
 
 /* The reference cells: the hardware floor and the harness's cost. */

@@ -95,6 +95,15 @@ ok $? "list shows null, pipe and fifo"
 run_ipcbench list --json
 [ $rc -eq 0 ] && [ "$(json_query "$T/stdout" "d['mechanisms']['pipe']['available']")" = True ]
 ok $? "list --json says pipe is available"
+# Mechanism notes: per repetition, and over the cell (counters summed, a
+# word kept when every repetition agrees). On one CPU hybrid sleeps at once.
+run_ipcbench --mech shm-futex,signal --sizes 8 --test latency --cpus 0,0 --iterations 300 \
+	--repetitions 2 --json "$T/notes.json"
+[ $rc -eq 0 ] && [ "$(json_query "$T/notes.json" "[(c['variant'], c['options'].get('wait'), c['mech_notes']['a'].get('wait_effective'), c['mech_notes']['b'].get('wait_effective')) for c in d['cells']]")" = \
+	"[('shm-futex', 'hybrid', 'futex', 'futex'), ('signal', None, None, None)]" ] &&
+	[ "$(json_query "$T/notes.json" "all(c['mech_notes'][s][k] == (sum(r['mech_notes'][s][k] for r in c['repetitions']) if isinstance(c['mech_notes'][s][k], int) else c['repetitions'][0]['mech_notes'][s][k]) for c in d['cells'] for s in 'ab' for k in c['mech_notes'][s])")" = True ] &&
+	[ "$(json_query "$T/notes.json" "sorted(d['cells'][1]['mech_notes']['a'])")" = "['full_retries']" ]
+ok $? "mechanism notes: wait_effective (hybrid on one CPU is futex), full_retries, summed over the cell"
 run_ipcbench --help
 [ $rc -eq 0 ] && grep -q 'Usage: ipcbench' "$T/stdout"
 ok $? "--help"
