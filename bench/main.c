@@ -886,11 +886,22 @@ static int resolve_placements(const struct run_opts *o, struct placement *pl, si
 static int check_noise(const struct run_opts *o, const struct placement *pl, size_t n,
 		       struct ipcb_warnings *w)
 {
-	int pairs[IPCB_CLASS_N][2];
+	static int pairs[IPCB_CLASS_N * IPCB_PAIRS_MAX][2];
+	size_t m = 0;
 
-	for (size_t k = 0; k < n; k++)
-		pairs[k][0] = pl[k].cpu[0], pairs[k][1] = pl[k].cpu[1];
-	ipcb_noise_check("/", (const int (*)[2])pairs, n, 100, w);
+	/* every distinct pair of every placement: --pairs runs on all of them */
+	for (size_t k = 0; k < n; k++) {
+		for (unsigned j = 0; j < (pl[k].pairs < 2 ? 1 : pl[k].pairs); j++) {
+			const int *c = pl[k].pairs < 2 ? pl[k].cpu : pl[k].pair_cpus[j];
+			size_t i = 0;
+
+			while (i < m && !(pairs[i][0] == c[0] && pairs[i][1] == c[1]))
+				i++;
+			if (i == m)
+				pairs[m][0] = c[0], pairs[m][1] = c[1], m++;
+		}
+	}
+	ipcb_noise_check("/", (const int (*)[2])pairs, m, 100, w);
 	if (pl[0].shared && w->n < IPCB_WARNINGS_MAX) {
 		snprintf(w->w[w->n].code, sizeof w->w[w->n].code, "shared-cpus");
 		snprintf(w->w[w->n].msg, sizeof w->w[w->n].msg,
@@ -1029,6 +1040,12 @@ static int cmd_run(int argc, char **argv)
 	}
 	if (fault != NULL && fault[0] != '\0' && ipcb_fault_parse(fault, &p.fault, &err) != 0) {
 		print_err("IPCBENCH_FAULT", &err);
+		return EXIT_USAGE;
+	}
+	/* A fault meant for a repetition that never runs would test nothing. */
+	if (p.fault.rep > o.repetitions) {
+		fprintf(stderr, "%s: IPCBENCH_FAULT '%s': repetition %u, but --repetitions is %llu\n",
+			prog, fault, p.fault.rep, (unsigned long long)o.repetitions);
 		return EXIT_USAGE;
 	}
 	if ((rc = check_fd_headroom((unsigned)o.pairs)) != 0)

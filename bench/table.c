@@ -216,7 +216,8 @@ static void print_overlap(FILE *f, const struct ipcb_run *run)
 	for (size_t i = 0; i < run->n_cells; i++) {
 		const struct ipcb_cell *c = &run->cells[i];
 
-		if (c->reference || c->pairs < 2)
+		/* as in the JSON: a cell without figures has no repetitions */
+		if (c->reference || c->pairs < 2 || !ipcb_cell_has_figures(c))
 			continue;
 		for (unsigned r = 0; r < c->reps_done; r++) {
 			if (c->reps[r].status != IPCB_OK)
@@ -231,10 +232,10 @@ static void print_overlap(FILE *f, const struct ipcb_run *run)
 	if (worst == NULL)
 		return;
 	fprintf(f, "pairs overlap: every pair was timing at once for at least %.0f%% of each repetition's window\n"
-		   "(lowest: %s %s, %llu B; %zu repetitions; per repetition in the JSON)\n",
-		lowest * 100.0, worst->var->label,
+		   "(over %zu repetitions; lowest in %s %s, %llu B; each repetition's in the JSON)\n",
+		lowest * 100.0, n, worst->var->label,
 		worst->test == IPCB_TEST_LATENCY ? "latency" : "throughput",
-		(unsigned long long)worst->size, n);
+		(unsigned long long)worst->size);
 	if (lowest < 0.9)
 		fprintf(f, "warning: where the pairs overlap little they took turns more than they ran together,\n"
 			   "and the aggregate rate there is not that of concurrent pairs (more iterations help)\n");

@@ -713,27 +713,62 @@ static bool all_warm(const struct shared *sh, const struct brood *b)
 	return true;
 }
 
+/* A pair's two sides are parked at the barrier before the timed loops
+ * (several pairs only), waiting for the others: not stalled themselves. */
+static bool pair_parked(const struct shared *sh, unsigned k)
+{
+	return atomic_load(&sh->timed_go) == 0 &&
+	       atomic_load(&sh->slot[k].side[0].state) == SIDE_WARM &&
+	       atomic_load(&sh->slot[k].side[1].state) == SIDE_WARM;
+}
+
+/* Which pair stalled (the least advanced of those not parked at the
+ * barrier), in which phase, and, in the latency test, which round trip
+ * never came back. */
 static void watchdog_fired(const struct shared *sh, const struct brood *b,
 			   const struct ipcb_rep_spec *spec, struct ipcb_err *err)
 {
-	uint64_t pa = atomic_load(&sh->slot[0].side[0].progress),
-		 pb = atomic_load(&sh->slot[0].side[1].progress);
-	bool timed = atomic_load(&sh->go) != 0;
-	char stuck[96] = "";
+	unsigned pairs = b->n / 2, k = 0;
+	uint64_t pa, pb;
+	const char *phase;
+	char stuck[96] = "", which[48] = "";
 
+	for (unsigned j = 0; j < pairs; j++) {
+		uint64_t lo_j = atomic_load(&sh->slot[j].side[0].progress),
+			 lo_k = atomic_load(&sh->slot[k].side[0].progress);
+
+		if (atomic_load(&sh->slot[j].side[1].progress) < lo_j)
+			lo_j = atomic_load(&sh->slot[j].side[1].progress);
+		if (atomic_load(&sh->slot[k].side[1].progress) < lo_k)
+			lo_k = atomic_load(&sh->slot[k].side[1].progress);
+		if ((pair_parked(sh, k) && !pair_parked(sh, j)) ||
+		    (pair_parked(sh, k) == pair_parked(sh, j) && lo_j < lo_k))
+			k = j;
+	}
+	pa = atomic_load(&sh->slot[k].side[0].progress);
+	pb = atomic_load(&sh->slot[k].side[1].progress);
+	if (atomic_load(&sh->go) == 0)
+		phase = "while attaching";
+	else if (pair_parked(sh, k))
+		phase = "waiting for the other pairs to warm up";
+	else if (pa < spec->warmup || pb < spec->warmup)
+		phase = "during the warm-up";
+	else
+		phase = "during the timed loop";
+	if (pairs > 1)
+		snprintf(which, sizeof which, ", in pair %u of %u", k + 1, pairs);
 	/* Side A waits for the echo of round trip pa, B for the message
 	 * (pb == pa) or for the next one (pb == pa + 1: it has echoed). */
-	if (timed && spec->cfg.test == IPCB_TEST_LATENCY && (pb == pa || pb == pa + 1))
+	if (atomic_load(&sh->go) != 0 && !pair_parked(sh, k) &&
+	    spec->cfg.test == IPCB_TEST_LATENCY && (pb == pa || pb == pa + 1))
 		snprintf(stuck, sizeof stuck,
 			 ": round trip %llu never came back (%s lost, or a side stopped)",
 			 (unsigned long long)pa, pb == pa ? "the message" : "the echo");
 	ipcb_err_set(err, 0,
 		     "watchdog: no progress for %.1f s (%s; side A at message %llu, side B at %llu of %llu%s)%s",
-		     (double)spec->stall_timeout_ns / 1e9,
-		     timed ? "during the timed loop" : "while attaching",
+		     (double)spec->stall_timeout_ns / 1e9, phase,
 		     (unsigned long long)pa, (unsigned long long)pb,
-		     (unsigned long long)(spec->warmup + spec->iterations),
-		     b->n > 2 ? ", in the first pair" : "", stuck);
+		     (unsigned long long)(spec->warmup + spec->iterations), which, stuck);
 	ipcb_err_hint(err, "raise --timeout if the mechanism is just slow");
 }
 

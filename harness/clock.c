@@ -104,7 +104,7 @@ bool ipcb_tsc_invariant(const char *cpuinfo_path)
 
 int ipcb_tsc_usable(const char *root, char *why, size_t len)
 {
-	char path[512], avail[256];
+	char path[512], avail[256], list[256];
 	size_t r = strlen(root);
 	const char *sep = r && root[r - 1] == '/' ? "" : "/";
 
@@ -117,9 +117,13 @@ int ipcb_tsc_usable(const char *root, char *why, size_t len)
 		 root, sep);
 	if (ipcb_sysfs_read_str(path, avail, sizeof avail) != 0)
 		return 0;
-	for (char *tok = strtok(avail, " \n"); tok != NULL; tok = strtok(NULL, " \n"))
+	/* Tokenise a copy: the list is quoted whole below. */
+	memcpy(list, avail, sizeof list);
+	for (char *save, *tok = strtok_r(list, " \n", &save); tok != NULL;
+	     tok = strtok_r(NULL, " \n", &save))
 		if (strcmp(tok, "tsc") == 0)
 			return 0;
+	avail[strcspn(avail, "\n")] = '\0';
 	snprintf(why, len,
 		 "the kernel does not list tsc among its clocksources (available: %s): it judged the counter unreliable here (tsc=unstable, or a failed check), although the CPU flags say it is invariant",
 		 avail[0] ? avail : "none");

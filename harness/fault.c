@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -133,9 +134,19 @@ static void maybe_die(struct fault_state *fs)
 		return;
 	if (fs->f.kind == IPCB_FAULT_KILL)
 		raise(SIGKILL);
-	if (fs->f.kind == IPCB_FAULT_STALL)
+	if (fs->f.kind == IPCB_FAULT_STALL) {
+		/* Tests wait for this file to know the side is held. */
+		const char *mark = getenv("IPCBENCH_FAULT_MARK");
+
+		if (mark != NULL && *mark != '\0') {
+			int fd = open(mark, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+
+			if (fd >= 0)
+				close(fd);
+		}
 		for (;;)
 			pause();
+	}
 }
 
 static int send_corrupted(struct fault_state *fs, const void *buf, size_t len,

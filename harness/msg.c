@@ -109,7 +109,7 @@ void ipcb_msg_seq_mismatch(uint64_t seq, uint64_t got, size_t bytes, char *why,
 		snprintf(why, whylen,
 			 "%" PRId64 " messages lost, %" PRIu64 " to %" PRIu64 " (or overtaken: reordered)",
 			 d, seq, seq + (uint64_t)d - 1);
-	else if (d == -1)
+	else if (d == -1 && seq > 0)
 		snprintf(why, whylen, "message %" PRIu64 " duplicated (received twice)", seq - 1);
 	else
 		snprintf(why, whylen,

@@ -237,7 +237,7 @@ static void warn(struct ipcb_warnings *out, const char *code, const char *fmt, .
 static void turbo(const struct ipcb_noise_input *in, const int cpu[2], int n_cpus,
 		  struct ipcb_warnings *out)
 {
-	int on = -1;
+	bool follows_global = false;
 
 	if (in->boost == 0)
 		return;
@@ -247,10 +247,11 @@ static void turbo(const struct ipcb_noise_input *in, const int cpu[2], int n_cpu
 			     "frequency boost (turbo) is on for CPU %d (its cpufreq policy): clock speeds vary with load and temperature",
 			     cpu[s]);
 			return;
-		} else if (in->policy_boost[s] == 0) {
-			on = 0;
+		} else if (in->policy_boost[s] < 0) {
+			/* no per-policy switch: the global one applies */
+			follows_global = true;
 		}
-	if (on != 0 && in->boost == 1)
+	if (follows_global && in->boost == 1)
 		warn(out, "turbo", "frequency boost (turbo) is on: clock speeds vary with load and temperature");
 }
 

@@ -24,11 +24,13 @@
 #define HARD_MSGSIZE_MAX ((size_t)16 << 20)
 /* The kernel's MQ_PRIO_MAX (ipc/mqueue.c), which bounds the priority tree. */
 #define KERNEL_PRIO_MAX 32768
-/* sizeof(struct msg_msg) and sizeof(struct posix_msg_tree_node) in the
- * kernel: six words each (48 bytes on 64-bit), as measured with
- * prlimit --msgqueue on x86-64. */
-#define KERNEL_MSG_BYTES (6 * sizeof(void *))
-#define KERNEL_NODE_BYTES (6 * sizeof(void *))
+/* sizeof(struct msg_msg) and sizeof(struct posix_msg_tree_node) in a
+ * 64-bit kernel: 48 bytes each, as measured with prlimit --msgqueue on
+ * x86-64. Fixed, not sizeof(void *)-based: a 32-bit program on a 64-bit
+ * kernel is charged the kernel's sizes. (A 32-bit kernel charges less, so
+ * the figure is then an upper bound.) */
+#define KERNEL_MSG_BYTES ((size_t)48)
+#define KERNEL_NODE_BYTES ((size_t)48)
 
 struct mq_state {
 	mqd_t q[2]; /* [0] carries A->B, [1] carries B->A */
@@ -216,11 +218,22 @@ static int mq_limits(const struct ipcb_opt_set *opts, struct ipcb_limits *lim,
 				"getrlimit(RLIMIT_MSGQUEUE), hard");
 	}
 	lim->max_msg_bytes = probe_max(depth);
+	/* Not even 1-byte messages at this depth: say why (0 would read as
+	 * "no limit"). Should the budget have been freed meanwhile, probe
+	 * again rather than return 0. */
+	for (int tries = 0; lim->max_msg_bytes == 0 && tries < 2; tries++) {
+		int rc = try_pair(1, depth, err);
+
+		if (rc != 0)
+			return rc;
+		lim->max_msg_bytes = probe_max(depth);
+	}
+	if (lim->max_msg_bytes == 0)
+		return ipcb_err_set(err, EAGAIN,
+				    "the POSIX message queue budget changed while it was probed");
 	ipcb_limits_add(lim, "max_msg_bytes_at_depth", (int64_t)lim->max_msg_bytes,
 			"largest mq_msgsize two queues of -o depth could be created with (probed)");
-	/* Not even 1-byte messages at this depth: say why (0 would read as
-	 * "no limit"). */
-	return lim->max_msg_bytes == 0 ? try_pair(1, depth, err) : 0;
+	return 0;
 }
 
 static int mq_check(const struct ipcb_cell_cfg *cfg, struct ipcb_err *err)

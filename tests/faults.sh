@@ -18,6 +18,13 @@ grep -q "failed \[1\]" "$T/stdout" && grep -q "^\[1\] pipe 64 B latency failed: 
 ok $? "the table shows the failure and its note"
 assert_clean "killed side (pipe)"
 
+# A fault for a repetition that never runs would test nothing: refused.
+IPCBENCH_FAULT='pipe:kill@10#3' run_ipcbench --mech pipe --sizes 64 --iterations 100 --repetitions 2 \
+	--json "$T/never.json"
+[ $rc -eq 2 ] && [ ! -e "$T/never.json" ] && [ "$(wc -l <"$T/stderr")" -eq 1 ] &&
+	grep -q "repetition 3, but --repetitions is 2" "$T/stderr"
+ok $? "a fault for repetition 3 of 2 is a usage error: $(cat "$T/stderr")"
+
 # A failure in repetition 2 only (#2): the first repetition completed, yet
 # the cell carries no figures at all, and exports skip it.
 IPCBENCH_FAULT='pipe:kill-b@50#2' run_ipcbench --mech pipe,fifo --sizes 64 --iterations 200 \
@@ -102,7 +109,7 @@ ok $? "a stalled side is ended by the watchdog"
 [ "$(q "d['cells'][1]['status']")" = ok ]
 ok $? "the run goes on after the watchdog"
 [ "$(q "d['cells'][0]['status']")" = failed ] &&
-	q "d['cells'][0]['reason']" | grep -Eq "\(during the timed loop; side A at message [0-9]+, side B at [0-9]+ of [0-9]+\)(: round trip [0-9]+ never came back .*)?$"
+	q "d['cells'][0]['reason']" | grep -Eq "\(during the (warm-up|timed loop); side A at message [0-9]+, side B at [0-9]+ of [0-9]+\)(: round trip [0-9]+ never came back .*)?$"
 ok $? "the watchdog's reason says where the stalled cell stopped: $(q "d['cells'][0]['reason']")"
 assert_clean "watchdog"
 

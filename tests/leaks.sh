@@ -56,13 +56,19 @@ for i in $(seq 1 20); do
 	assert_snapshot "$T/before" "SIG$sig after ${delay} ms"
 done
 
-# Wait until a child of ipcbench PID is held by a stall fault (in pause()):
-# its cell is certainly under way, its objects alive. Gives up after 30 s.
+# Wait until a child of ipcbench PID is held by a stall fault, which
+# creates $IPCBENCH_FAULT_MARK before it pauses: its cell is certainly under
+# way, its objects alive. Takes the mark away for the next run. Gives up
+# after 30 s.
+IPCBENCH_FAULT_MARK=$T/stalled
+export IPCBENCH_FAULT_MARK
 wait_stalled() {
 	for _ in $(seq 1 600); do
-		for kid in $(pgrep -P "$1"); do
-			grep -q pause "/proc/$kid/wchan" 2>/dev/null && return 0
-		done
+		if [ -e "$IPCBENCH_FAULT_MARK" ]; then
+			rm -f "$IPCBENCH_FAULT_MARK"
+			return 0
+		fi
+		kill -0 "$1" 2>/dev/null || return 1
 		sleep 0.05
 	done
 	return 1

@@ -117,6 +117,13 @@ int main(void)
 		ipcb_noise_read(fixture("partition"), one, 0, &in);
 		ipcb_noise_assess(&in, one, &w);
 		ok(count(&w, "turbo") == 0, "CPU 1's policy does not, whatever the global file says");
+		/* one CPU's policy off, the other without a policy switch: that
+		 * one follows the global switch, which is on */
+		in.boost = 1;
+		in.policy_boost[0] = 0;
+		in.policy_boost[1] = -1;
+		ipcb_noise_assess(&in, pair, &w);
+		ok(count(&w, "turbo") == 1, "a CPU without a policy switch follows the global boost");
 	}
 	{
 		const int pairs[2][2] = { { 0, 1 }, { 1, 0 } };
