@@ -50,20 +50,8 @@ int cmd_cleanup(int argc, char **argv)
 	struct tally t = { false, 0 };
 	int c, n;
 
-	optind = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":nh", opts, NULL)) != -1) {
-		if (c == 'n') {
-			t.dry_run = true;
-		} else if (c == 'h') {
-			fputs(cleanup_usage, stdout);
-			return 0;
-		} else {
-			return bad_option(c, argv, opts);
-		}
-	}
-	if (optind < argc)
-		return usage_error("cleanup: unexpected argument '%.60s'", argv[optind]);
+	if ((c = parse_one_flag(argc, argv, opts, 'n', "cleanup", cleanup_usage, &t.dry_run)) >= 0)
+		return c;
 	n = ipcb_reg_cleanup(NULL, t.dry_run, report, &t);
 	if (n < 0) {
 		fprintf(stderr, "%s: cleanup: cannot read the temporary directory: %s\n", prog, strerror(-n));

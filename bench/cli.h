@@ -27,6 +27,12 @@ void print_err(const char *what, const struct ipcb_err *err);
 /* An unknown option or a missing value, in one line; returns EXIT_USAGE. */
 int bad_option(int c, char **argv, const struct option *opts);
 
+/* The options of a command that takes one flag (its long form in opts,
+ * short form flag_char), --help and no argument: *flag set when given.
+ * -1 to go on, or the exit status (0 after printing usage, EXIT_USAGE). */
+int parse_one_flag(int argc, char **argv, const struct option *opts, char flag_char,
+		   const char *cmd, const char *usage, bool *flag);
+
 /* Check a CPU against the machine: exists, online, in the affinity mask.
  * 0, or a one-line error naming opt and the CPU (EXIT_USAGE). */
 int check_cpu(const char *opt, int cpu);

@@ -192,20 +192,8 @@ int cmd_info(int argc, char **argv)
 	bool as_json = false;
 	int c, rc = 0;
 
-	optind = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":jh", opts, NULL)) != -1) {
-		if (c == 'j') {
-			as_json = true;
-		} else if (c == 'h') {
-			fputs(info_usage, stdout);
-			return 0;
-		} else {
-			return bad_option(c, argv, opts);
-		}
-	}
-	if (optind < argc)
-		return usage_error("info: unexpected argument '%.60s'", argv[optind]);
+	if ((c = parse_one_flag(argc, argv, opts, 'j', "info", info_usage, &as_json)) >= 0)
+		return c;
 	ipcb_sysinfo_collect(&si, &clk, IPCB_SYSINFO_AUTO_CPU);
 	if (as_json) {
 		json_t *doc = json_pack("{s:i, s:o}", "schema_version", IPCB_SCHEMA_VERSION, "system",

@@ -459,6 +459,29 @@ static const struct option run_options[] = {
 	{ NULL, 0, NULL, 0 },
 };
 
+int parse_one_flag(int argc, char **argv, const struct option *opts, char flag_char,
+		   const char *cmd, const char *usage, bool *flag)
+{
+	const char shortopts[] = { ':', flag_char, 'h', '\0' };
+	int c;
+
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, shortopts, opts, NULL)) != -1) {
+		if (c == flag_char) {
+			*flag = true;
+		} else if (c == 'h') {
+			fputs(usage, stdout);
+			return 0;
+		} else {
+			return bad_option(c, argv, opts);
+		}
+	}
+	if (optind < argc)
+		return usage_error("%s: unexpected argument '%.60s'", cmd, argv[optind]);
+	return -1;
+}
+
 int bad_option(int c, char **argv, const struct option *opts)
 {
 	const char *arg = argv[optind - 1];
@@ -1126,20 +1149,8 @@ static int cmd_list(int argc, char **argv)
 	json_t *doc = NULL;
 	int c;
 
-	optind = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":jh", opts, NULL)) != -1) {
-		if (c == 'j') {
-			as_json = true;
-		} else if (c == 'h') {
-			fputs(list_usage, stdout);
-			return 0;
-		} else {
-			return bad_option(c, argv, opts);
-		}
-	}
-	if (optind < argc)
-		return usage_error("list: unexpected argument '%.60s'", argv[optind]);
+	if ((c = parse_one_flag(argc, argv, opts, 'j', "list", list_usage, &as_json)) >= 0)
+		return c;
 	if (as_json)
 		doc = json_object();
 	else

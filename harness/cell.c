@@ -722,6 +722,15 @@ static bool pair_parked(const struct shared *sh, unsigned k)
 	       atomic_load(&sh->slot[k].side[1].state) == SIDE_WARM;
 }
 
+/* How far the slower side of pair k has got. */
+static uint64_t pair_low(const struct shared *sh, unsigned k)
+{
+	uint64_t a = atomic_load(&sh->slot[k].side[0].progress),
+		 b = atomic_load(&sh->slot[k].side[1].progress);
+
+	return a < b ? a : b;
+}
+
 /* Which pair stalled (the least advanced of those not parked at the
  * barrier), in which phase, and, in the latency test, which round trip
  * never came back. */
@@ -733,18 +742,10 @@ static void watchdog_fired(const struct shared *sh, const struct brood *b,
 	const char *phase;
 	char stuck[96] = "", which[48] = "";
 
-	for (unsigned j = 0; j < pairs; j++) {
-		uint64_t lo_j = atomic_load(&sh->slot[j].side[0].progress),
-			 lo_k = atomic_load(&sh->slot[k].side[0].progress);
-
-		if (atomic_load(&sh->slot[j].side[1].progress) < lo_j)
-			lo_j = atomic_load(&sh->slot[j].side[1].progress);
-		if (atomic_load(&sh->slot[k].side[1].progress) < lo_k)
-			lo_k = atomic_load(&sh->slot[k].side[1].progress);
+	for (unsigned j = 1; j < pairs; j++)
 		if ((pair_parked(sh, k) && !pair_parked(sh, j)) ||
-		    (pair_parked(sh, k) == pair_parked(sh, j) && lo_j < lo_k))
+		    (pair_parked(sh, k) == pair_parked(sh, j) && pair_low(sh, j) < pair_low(sh, k)))
 			k = j;
-	}
 	pa = atomic_load(&sh->slot[k].side[0].progress);
 	pb = atomic_load(&sh->slot[k].side[1].progress);
 	if (atomic_load(&sh->go) == 0)

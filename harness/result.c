@@ -399,41 +399,18 @@ static json_t *notes_json(const struct ipcb_notes *nt)
 	return o;
 }
 
-/* One side's notes over a cell's repetitions: counters summed, a word
- * kept when every repetition reported the same one, else "mixed". */
-static json_t *notes_sum_json(const struct ipcb_cell *c, int side)
-{
-	json_t *o = json_object();
-
-	for (unsigned i = 0; i < c->reps_done; i++) {
-		const struct ipcb_notes *nt = &c->reps[i].side[side].notes;
-
-		for (int k = 0; k < nt->n; k++) {
-			const struct ipcb_note *v = &nt->v[k];
-			json_t *prev = json_object_get(o, v->name);
-
-			if (v->text[0] == '\0')
-				json_object_set_new(o, v->name,
-						    json_integer(json_integer_value(prev) + (json_int_t)v->value));
-			else if (prev == NULL)
-				json_object_set_new(o, v->name, json_string(v->text));
-			else if (!json_is_string(prev) || strcmp(json_string_value(prev), v->text) != 0)
-				json_object_set_new(o, v->name, json_string("mixed"));
-		}
-	}
-	return o;
-}
-
-/* The cell's notes, summed over its repetitions; NULL when none. */
+/* The cell's notes over its repetitions (ipcb_notes_merge); NULL when
+ * none. */
 static json_t *cell_notes_json(const struct ipcb_cell *c)
 {
-	bool any = false;
+	struct ipcb_notes sum[2] = { { 0 }, { 0 } };
 
 	for (unsigned i = 0; i < c->reps_done; i++)
-		any |= c->reps[i].side[0].notes.n > 0 || c->reps[i].side[1].notes.n > 0;
-	if (!any)
+		for (int s = 0; s < 2; s++)
+			ipcb_notes_merge(&sum[s], &c->reps[i].side[s].notes);
+	if (sum[0].n == 0 && sum[1].n == 0)
 		return NULL;
-	return json_pack("{s:o, s:o}", "a", notes_sum_json(c, 0), "b", notes_sum_json(c, 1));
+	return json_pack("{s:o, s:o}", "a", notes_json(&sum[0]), "b", notes_json(&sum[1]));
 }
 
 /* With several pairs: each pair's timed part in the repetition's window,

@@ -412,27 +412,21 @@ static void record_pairs(const struct ipcb_cell *c, const struct ipcb_rep_out *o
 	}
 }
 
-/* One side's notes over every pair: counters added by name, a word kept
- * when every pair reported it, else "mixed". */
-static void merge_notes(const struct ipcb_rep_out *out, int s, struct ipcb_notes *into)
+void ipcb_notes_merge(struct ipcb_notes *into, const struct ipcb_notes *add)
 {
-	*into = out->pair[0].side[s].notes;
-	for (unsigned k = 1; k < out->pairs; k++) {
-		const struct ipcb_notes *nt = &out->pair[k].side[s].notes;
+	for (int i = 0; i < add->n; i++) {
+		const struct ipcb_note *a = &add->v[i];
+		int j = 0;
 
-		for (int i = 0; i < nt->n; i++) {
-			int j = 0;
-
-			while (j < into->n && strcmp(into->v[j].name, nt->v[i].name) != 0)
-				j++;
-			if (j == into->n) {
-				if (into->n < IPCB_NOTES_MAX)
-					into->v[into->n++] = nt->v[i];
-			} else if (nt->v[i].text[0] == '\0') {
-				into->v[j].value += nt->v[i].value;
-			} else if (strcmp(into->v[j].text, nt->v[i].text) != 0) {
-				snprintf(into->v[j].text, sizeof into->v[j].text, "mixed");
-			}
+		while (j < into->n && strcmp(into->v[j].name, a->name) != 0)
+			j++;
+		if (j == into->n) {
+			if (into->n < IPCB_NOTES_MAX)
+				into->v[into->n++] = *a;
+		} else if (a->text[0] == '\0') {
+			into->v[j].value += a->value;
+		} else if (strcmp(into->v[j].text, a->text) != 0) {
+			snprintf(into->v[j].text, sizeof into->v[j].text, "mixed");
 		}
 	}
 }
@@ -450,7 +444,9 @@ static void record_rep(struct ipcb_run *run, struct ipcb_cell *c,
 	record_pairs(c, out, r);
 	for (int s = 0; s < 2; s++) {
 		r->side[s] = out->pair[0].side[s];
-		merge_notes(out, s, &r->side[s].notes);
+		/* one side's notes over every pair */
+		for (unsigned k = 1; k < out->pairs; k++)
+			ipcb_notes_merge(&r->side[s].notes, &out->pair[k].side[s].notes);
 		side_cost(&sum[s], split_ok[s], &r->cost[s]);
 		note_cpus(&out->pair[0].side[s], run->p.pair_cpus[0][s], &c->seen[s], &c->cpu_mismatch);
 		for (unsigned k = 0; c->pair != NULL && k < out->pairs; k++)

@@ -246,6 +246,10 @@ double ipcb_run_x_floor(const struct ipcb_run *run, const struct ipcb_cell *c);
 /* Cells with each status (reference cells not counted). */
 size_t ipcb_run_count(const struct ipcb_run *run, enum ipcb_status s);
 
+/* Fold add into into: counters added by name, a word kept while every
+ * set agrees on it, else "mixed"; a name into lacks is appended. */
+void ipcb_notes_merge(struct ipcb_notes *into, const struct ipcb_notes *add);
+
 /* Query a variant's mechanism: supported() and limits(). */
 void ipcb_mech_query(const struct ipcb_variant *v, struct ipcb_mech_info *mi);
 

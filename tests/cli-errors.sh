@@ -84,13 +84,7 @@ run_ipcbench --mech pipe --sizes 8 --test latency --iterations 10 --repetitions 
 [ "$rc" -eq 0 ] && grep -q "note: --cpus 0,0 overrides --placement cross-numa" "$T/stderr" &&
 	[ "$(json_query "$T/out.json" "[(p['requested'], p['class'], p.get('overridden_placement')) for p in d['placements']]")" = "[('cpus', 'same-cpu', 'cross-numa')]" ]
 ok $? "--cpus 0,0 --placement cross-numa: exit $rc, --cpus wins, a note says so and the results record it"
-"$PYTHON3" "$top_srcdir/scripts/validate-results" "$T/out.json" >"$T/validate" 2>&1
-vrc=$?
-if [ $vrc -eq 77 ]; then
-	echo "ok $((tap_n = tap_n + 1)) - ... results validate # SKIP python3-jsonschema missing"
-else
-	ok $vrc "... results validate against the schema"
-fi
-rm -f "$T/out.json" "$T/validate"
+ok_schema "$T/out.json" "... results validate against the schema"
+rm -f "$T/out.json"
 assert_clean "bad input"
 done_testing

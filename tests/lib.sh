@@ -36,6 +36,23 @@ diag() {
 	sed 's/^/# /'
 }
 
+# ok_schema FILE DESCRIPTION...: FILE validates against results/schema.json
+# (a skip when python3-jsonschema is missing; the validator's output as a
+# diagnostic on failure).
+ok_schema() {
+	file=$1
+	shift
+	"$PYTHON3" "$top_srcdir/scripts/validate-results" "$file" >"$T/validate" 2>&1
+	vrc=$?
+	if [ $vrc -eq 77 ]; then
+		echo "ok $((tap_n = tap_n + 1)) - $* # SKIP python3-jsonschema missing"
+	else
+		ok $vrc "$*"
+		[ $vrc -eq 0 ] || diag <"$T/validate"
+	fi
+	rm -f "$T/validate"
+}
+
 done_testing() {
 	echo "1..$tap_n"
 	exit 0

@@ -169,10 +169,7 @@ print("\n".join("# " + b for b in bad))
 sys.exit(1 if bad else 0)
 PY
 	ok $? "repetitions: aggregate msgs = sum of the pairs', rate over the recorded window, overlap in [0, 1]"
-	"$PYTHON3" "$top_srcdir/scripts/validate-results" "$T/pairs.json" >/dev/null 2>&1
-	vrc=$?
-	[ $vrc -eq 0 ] || [ $vrc -eq 77 ]
-	ok $? "the --pairs results validate"
+	ok_schema "$T/pairs.json" "the --pairs results validate"
 	[ "$(q "any(w['code'] == 'shared-cpus' for w in d['warnings'])")" = True ]
 	ok $? "sharing CPUs is a recorded warning"
 
@@ -205,10 +202,7 @@ PY
 	ok $? "matrix on CPUs 0-1: a 2x2 matrix, diagonal empty"
 	[ "$(json_query "$T/m.json" "len(d['warnings'])")" = "$(grep -c ': warning: ' "$T/stderr")" ]
 	ok $? "matrix checks for noise: its warnings on stderr and in the results"
-	"$PYTHON3" "$top_srcdir/scripts/validate-results" "$T/m.json" >/dev/null 2>&1
-	vrc=$?
-	[ $vrc -eq 0 ] || [ $vrc -eq 77 ]
-	ok $? "the matrix results validate"
+	ok_schema "$T/m.json" "the matrix results validate"
 	awk -F, 'NR == 1 && NF == 2 && $1 == "" && $2 == "" { a = 1 } NR == 2 && NF == 2 && $1 ~ /^[0-9]+$/ && $2 == "" { b = 1 } END { exit !(a && b && NR == 2) }' "$T/m.csv"
 	ok $? "matrix CSV: lower triangle, one row per CPU"
 	grep -q '^  CPU' "$T/stdout"
