@@ -5,6 +5,10 @@
 IPCB_BUILD_DEPS="gcc make autoconf automake pkg-config libcpuid-dev libjansson-dev"
 IPCB_TEST_DEPS="python3 python3-jsonschema python3-matplotlib libbenchmark-tools libhdrhistogram-java default-jdk-headless"
 
+# The lint of the manual page in make check (tests/man.sh; groff comes with
+# man-db).
+IPCB_TEST_DEPS="$IPCB_TEST_DEPS mandoc"
+
 # ipcb_install_missing PKG...: install the packages that dpkg does not list
 # as installed. Returns non-zero when something is missing and cannot be
 # installed.
