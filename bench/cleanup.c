@@ -7,7 +7,7 @@
 #include "bench/cli.h"
 #include "harness/reg.h"
 
-const char cleanup_usage[] =
+const char ipcb_cli_cleanup_usage[] =
 	"Usage: ipcbench cleanup [--dry-run]\n"
 	"Remove the IPC objects that ipcbench runs killed with SIGKILL (or lost\n"
 	"with the machine) left behind: the System V and POSIX message queues\n"
@@ -40,7 +40,7 @@ static void report(void *arg, const struct ipcb_leftover *o)
 	}
 }
 
-int cmd_cleanup(int argc, char **argv)
+int ipcb_cli_cmd_cleanup(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "dry-run", no_argument, NULL, 'n' },
@@ -50,11 +50,11 @@ int cmd_cleanup(int argc, char **argv)
 	struct tally t = { false, 0 };
 	int c, n;
 
-	if ((c = parse_one_flag(argc, argv, opts, 'n', "cleanup", cleanup_usage, &t.dry_run)) >= 0)
+	if ((c = ipcb_cli_parse_one_flag(argc, argv, opts, 'n', "cleanup", ipcb_cli_cleanup_usage, &t.dry_run)) >= 0)
 		return c;
 	n = ipcb_reg_cleanup(NULL, t.dry_run, report, &t);
 	if (n < 0) {
-		fprintf(stderr, "%s: cleanup: cannot read the temporary directory: %s\n", prog, strerror(-n));
+		ipcb_cli_msg("cleanup: cannot read the temporary directory: %s", strerror(-n));
 		return EXIT_FAILED;
 	}
 	if (n == 0)

@@ -1,4 +1,5 @@
-/* Shared by the ipcbench commands: exit codes and one-line error output. */
+/* Shared by the ipcbench commands: exit codes, one-line messages, the
+ * command line, and the commands themselves. */
 #ifndef IPCB_CLI_H
 #define IPCB_CLI_H
 
@@ -12,53 +13,61 @@
 #define EXIT_UNSUPPORTED 77
 #define EXIT_INTERRUPTED 130 /* SIGINT or SIGTERM: results so far kept */
 
-extern const char *prog;
+/* "ipcbench: MESSAGE" as one line on stderr (fmt without the newline). */
+void ipcb_cli_msg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
-/* The whole command line, recorded in the results. */
-extern int all_argc;
-extern char **all_argv;
+/* The same; returns status, the exit status to give. */
+int ipcb_cli_error(int status, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
-/* One line on stderr ("ipcbench: ..."); returns EXIT_USAGE. */
-int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* The same for a usage error; returns EXIT_USAGE. */
+int ipcb_cli_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
-/* "ipcbench: what: message (hint)" on stderr. */
-void print_err(const char *what, const struct ipcb_err *err);
+/* "ipcbench: what: message (hint)" on stderr; what may be NULL. */
+void ipcb_cli_print_err(const char *what, const struct ipcb_err *err);
+
+/* Can a results file be written to path, given by option opt? A NULL
+ * path (not asked for) is fine. 0, or a one-line error and EXIT_USAGE. */
+int ipcb_cli_check_target(const char *opt, const char *path);
+
+/* The whole command line as main() got it (kept, not copied), recorded in
+ * the results; ipcb_cli_command_line() returns argv and sets *argc. */
+void ipcb_cli_set_command_line(int argc, char **argv);
+char **ipcb_cli_command_line(int *argc);
 
 /* An unknown option or a missing value, in one line; returns EXIT_USAGE. */
-int bad_option(int c, char **argv, const struct option *opts);
+int ipcb_cli_bad_option(int c, char **argv, const struct option *opts);
 
 /* The options of a command that takes one flag (its long form in opts,
  * short form flag_char), --help and no argument: *flag set when given.
  * -1 to go on, or the exit status (0 after printing usage, EXIT_USAGE). */
-int parse_one_flag(int argc, char **argv, const struct option *opts, char flag_char,
-		   const char *cmd, const char *usage, bool *flag);
+int ipcb_cli_parse_one_flag(int argc, char **argv, const struct option *opts, char flag_char,
+			    const char *cmd, const char *usage, bool *flag);
 
 /* Check a CPU against the machine: exists, online, in the affinity mask.
  * 0, or a one-line error naming opt and the CPU (EXIT_USAGE). */
-int check_cpu(const char *opt, int cpu);
+int ipcb_cli_check_cpu(const char *opt, int cpu);
 
 /* Enough free file descriptors for this many pairs at once? 0, or a
  * one-line error naming RLIMIT_NOFILE and EXIT_FAILED. */
-int check_fd_headroom(unsigned pairs);
+int ipcb_cli_fd_headroom(unsigned pairs);
 
 /* SIGINT/SIGTERM stop the running repetition and the run. */
-void install_stop_handlers(void);
+void ipcb_cli_stop_handlers(void);
 
-/* Progress lines on stderr (it is a terminal). */
-extern bool progress_on;
-
-/* The commands other than run, each in its own file. */
-extern const char info_usage[];
-int cmd_info(int argc, char **argv);
-extern const char matrix_usage[];
-int cmd_matrix(int argc, char **argv);
-extern const char compare_usage[];
-int cmd_compare(int argc, char **argv);
-extern const char export_usage[];
-int cmd_export(int argc, char **argv);
-extern const char cleanup_usage[];
-extern const char report_usage[];
-int cmd_report(int argc, char **argv);
-int cmd_cleanup(int argc, char **argv);
+/* The commands other than run, each in its own file: the command (argv
+ * from the command's name on) returns the exit status; the usage is what
+ * --help prints. */
+extern const char ipcb_cli_info_usage[];
+int ipcb_cli_cmd_info(int argc, char **argv);
+extern const char ipcb_cli_matrix_usage[];
+int ipcb_cli_cmd_matrix(int argc, char **argv);
+extern const char ipcb_cli_compare_usage[];
+int ipcb_cli_cmd_compare(int argc, char **argv);
+extern const char ipcb_cli_export_usage[];
+int ipcb_cli_cmd_export(int argc, char **argv);
+extern const char ipcb_cli_report_usage[];
+int ipcb_cli_cmd_report(int argc, char **argv);
+extern const char ipcb_cli_cleanup_usage[];
+int ipcb_cli_cmd_cleanup(int argc, char **argv);
 
 #endif

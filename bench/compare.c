@@ -14,7 +14,7 @@
 #include "harness/result.h"
 #include "harness/stats.h"
 
-const char compare_usage[] =
+const char ipcb_cli_compare_usage[] =
 	"Usage: ipcbench compare [OPTION]... BASE.json NEW.json\n"
 	"Pair the cells of two results files by mechanism and options, test, message\n"
 	"size, placement, CPUs and pairs; for each give the change of the metric and a\n"
@@ -90,33 +90,33 @@ static int parse_compare(int argc, char **argv, struct cmp_opts *o)
 			else if (strcmp(optarg, "throughput") == 0)
 				o->metric = M_THROUGHPUT;
 			else
-				return usage_error("--metric: unknown metric '%.60s' (p50, p99, p999 or throughput)",
+				return ipcb_cli_usage_error("--metric: unknown metric '%.60s' (p50, p99, p999 or throughput)",
 						   optarg);
 			break;
 		case 't':
 			o->threshold = strtod(optarg, &end);
 			if (end == optarg || (*end != '\0' && strcmp(end, "%") != 0) || !(o->threshold > 0) ||
 			    o->threshold >= 1000)
-				return usage_error("--threshold: '%.60s' is not a percentage above 0 (e.g. 5%%)", optarg);
+				return ipcb_cli_usage_error("--threshold: '%.60s' is not a percentage above 0 (e.g. 5%%)", optarg);
 			o->threshold /= 100.0;
 			break;
 		case 'a':
 			o->alpha = strtod(optarg, &end);
 			if (end == optarg || *end != '\0' || !(o->alpha > 0) || o->alpha >= 1)
-				return usage_error("--alpha: '%.60s' is not a level between 0 and 1", optarg);
+				return ipcb_cli_usage_error("--alpha: '%.60s' is not a level between 0 and 1", optarg);
 			break;
 		case 'j':
 			o->json = optarg;
 			break;
 		case 'h':
-			fputs(compare_usage, stdout);
+			fputs(ipcb_cli_compare_usage, stdout);
 			return -1;
 		default:
-			return bad_option(c, argv, opts);
+			return ipcb_cli_bad_option(c, argv, opts);
 		}
 	}
 	if (argc - optind != 2)
-		return usage_error("compare: give two results files, BASE and NEW (%d given)", argc - optind);
+		return ipcb_cli_usage_error("compare: give two results files, BASE and NEW (%d given)", argc - optind);
 	o->base = argv[optind];
 	o->new = argv[optind + 1];
 	return 0;
@@ -313,7 +313,7 @@ static json_t *machine_warnings(const json_t *base, const json_t *new)
 		    strcmp(json_string_value(vb), json_string_value(vn)) != 0) {
 			snprintf(msg, sizeof msg, "BASE and NEW come from different %s ('%s' and '%s'): a change may be the machine's",
 				 paths[i][2], json_string_value(vb), json_string_value(vn));
-			fprintf(stderr, "%s: warning: %s\n", prog, msg);
+			ipcb_cli_msg("warning: %s", msg);
 			json_array_append_new(w, json_string(msg));
 		}
 	}
@@ -327,7 +327,7 @@ static json_t *machine_warnings(const json_t *base, const json_t *new)
 		if (vb > 0 && vn > 0 && (vn / vb > 1.2 || vb / vn > 1.2)) {
 			snprintf(msg, sizeof msg, "the hardware floor moved from %.0f ns to %.0f ns between the runs: the CPUs relate differently (a virtual machine's host may have moved them)",
 				 vb, vn);
-			fprintf(stderr, "%s: warning: %s\n", prog, msg);
+			ipcb_cli_msg("warning: %s", msg);
 			json_array_append_new(w, json_string(msg));
 		}
 	}
@@ -340,7 +340,7 @@ static json_t *machine_warnings(const json_t *base, const json_t *new)
 		snprintf(msg, sizeof msg, "%s was run with an injected fault (%s on %s): its figures are a test's",
 			 k ? "NEW" : "BASE", json_string_value(json_object_get(fault, "kind")),
 			 json_string_value(json_object_get(fault, "mechanism")));
-		fprintf(stderr, "%s: warning: %s\n", prog, msg);
+		ipcb_cli_msg("warning: %s", msg);
 		json_array_append_new(w, json_string(msg));
 	}
 	return w;
@@ -408,7 +408,7 @@ static int run_compare(const struct cmp_opts *o, const json_t *base, const json_
 	return t.slower + t.failed > 0 ? 1 : 0;
 }
 
-int cmd_compare(int argc, char **argv)
+int ipcb_cli_cmd_compare(int argc, char **argv)
 {
 	struct cmp_opts o;
 	json_t *base = NULL, *new = NULL, *out;
@@ -419,11 +419,11 @@ int cmd_compare(int argc, char **argv)
 		return rc < 0 ? 0 : rc;
 	tbl = o.json != NULL && strcmp(o.json, "-") == 0 ? stderr : stdout;
 	if (o.json != NULL && ipcb_result_check_target("--json", o.json, &err) != 0) {
-		print_err(NULL, &err);
+		ipcb_cli_print_err(NULL, &err);
 		return EXIT_USAGE;
 	}
 	if (ipcb_results_load(o.base, &base, &err) != 0 || ipcb_results_load(o.new, &new, &err) != 0) {
-		print_err("compare", &err);
+		ipcb_cli_print_err("compare", &err);
 		json_decref(base);
 		return EXIT_USAGE;
 	}
@@ -435,14 +435,13 @@ int cmd_compare(int argc, char **argv)
 			"warnings", machine_warnings(base, new));
 	rc = run_compare(&o, base, new, out);
 	if (rc == -2) {
-		fprintf(stderr, "%s: compare: %s and %s have no cell in common (mechanism, options, test, size, placement, CPUs and pairs must match)\n",
-			prog, o.base, o.new);
+		ipcb_cli_msg("compare: %s and %s have no cell in common (mechanism, options, test, size, placement, CPUs and pairs must match)", o.base, o.new);
 		rc = EXIT_USAGE;
 	} else if (rc < 0) {
-		fprintf(stderr, "%s: compare: out of memory\n", prog);
+		ipcb_cli_msg("compare: out of memory");
 		rc = EXIT_USAGE;
 	} else if (o.json != NULL && ipcb_result_write(out, o.json, &err) != 0) {
-		print_err("compare: not written", &err);
+		ipcb_cli_print_err("compare: not written", &err);
 		rc = rc ? rc : EXIT_FAILED;
 	}
 	json_decref(out);

@@ -16,7 +16,7 @@
 #include "harness/result.h"
 #include "harness/stats.h"
 
-const char export_usage[] =
+const char ipcb_cli_export_usage[] =
 	"Usage: ipcbench export --format FORMAT [OPTION]... RESULTS.json\n"
 	"Write a results file in a format another tool reads:\n"
 	"  gbench          Google Benchmark JSON (its compare.py, github-action-benchmark's\n"
@@ -75,7 +75,7 @@ static int parse_export(int argc, char **argv, struct export_opts *o)
 			if (o->format < 0) {
 				const char *s = ipcb_suggest(optarg, format_names, 6);
 
-				return usage_error("--format: unknown format '%.60s' (%s%s%s)", optarg,
+				return ipcb_cli_usage_error("--format: unknown format '%.60s' (%s%s%s)", optarg,
 						   s ? "did you mean '" : "gbench, gab-latency, gab-throughput, bmf, hgrm or csv",
 						   s ? s : "", s ? "'?" : "");
 			}
@@ -95,30 +95,30 @@ static int parse_export(int argc, char **argv, struct export_opts *o)
 			else if (strcmp(optarg, "ms") == 0)
 				o->scale = 1e6;
 			else
-				return usage_error("--unit: unknown unit '%.60s' (ns, us or ms)", optarg);
+				return ipcb_cli_usage_error("--unit: unknown unit '%.60s' (ns, us or ms)", optarg);
 			break;
 		case 'h':
-			fputs(export_usage, stdout);
+			fputs(ipcb_cli_export_usage, stdout);
 			return -1;
 		default:
-			return bad_option(c, argv, opts);
+			return ipcb_cli_bad_option(c, argv, opts);
 		}
 	}
 	if (o->format < 0)
-		return usage_error("export: --format is required (gbench, gab-latency, gab-throughput, bmf, hgrm or csv)");
+		return ipcb_cli_usage_error("export: --format is required (gbench, gab-latency, gab-throughput, bmf, hgrm or csv)");
 	if (argc - optind != 1)
-		return usage_error("export: give one results file (%d given)", argc - optind);
+		return ipcb_cli_usage_error("export: give one results file (%d given)", argc - optind);
 	if (o->format == F_HGRM && o->cell == NULL && o->output == NULL)
-		return usage_error("export --format hgrm: give --cell NAME, or -o DIR for every latency cell");
+		return ipcb_cli_usage_error("export --format hgrm: give --cell NAME, or -o DIR for every latency cell");
 	if (o->format != F_HGRM && o->cell != NULL)
-		return usage_error("--cell: only for --format hgrm");
+		return ipcb_cli_usage_error("--cell: only for --format hgrm");
 	if (o->format != F_HGRM && unit_given)
-		return usage_error("--unit: only for --format hgrm (the other formats have fixed units)");
+		return ipcb_cli_usage_error("--unit: only for --format hgrm (the other formats have fixed units)");
 	if (o->output != NULL && (o->format != F_HGRM || o->cell != NULL)) {
 		struct ipcb_err err;
 
 		if (ipcb_result_check_target("-o", o->output, &err) != 0) {
-			print_err(NULL, &err);
+			ipcb_cli_print_err(NULL, &err);
 			return EXIT_USAGE;
 		}
 	}
@@ -224,7 +224,7 @@ static int emit_json(const json_t *doc, const char *out)
 	struct ipcb_err err;
 
 	if (ipcb_result_write(doc, out ? out : "-", &err) != 0) {
-		print_err("export", &err);
+		ipcb_cli_print_err("export", &err);
 		return EXIT_FAILED;
 	}
 	return 0;
@@ -565,7 +565,7 @@ static int export_hgrm(const json_t *doc, const struct export_opts *o)
 	unsigned written = 0;
 
 	if (o->cell == NULL && mkdir(o->output, 0777) != 0 && errno != EEXIST) {
-		fprintf(stderr, "%s: export: -o %s: %s\n", prog, o->output, strerror(errno));
+		ipcb_cli_msg("export: -o %s: %s", o->output, strerror(errno));
 		return EXIT_FAILED;
 	}
 	for (size_t i = 0; i < json_array_size(cells); i++) {
@@ -586,12 +586,12 @@ static int export_hgrm(const json_t *doc, const struct export_opts *o)
 		}
 		f = o->cell != NULL ? (o->output ? fopen(o->output, "w") : stdout) : fopen(path, "w");
 		if (f == NULL) {
-			fprintf(stderr, "%s: export: %s: %s\n", prog, o->cell ? o->output : path, strerror(errno));
+			ipcb_cli_msg("export: %s: %s", o->cell ? o->output : path, strerror(errno));
 			return EXIT_FAILED;
 		}
 		write_hgrm(f, c, o->scale);
 		if (f != stdout && fclose(f) != 0) {
-			fprintf(stderr, "%s: export: writing %s: %s\n", prog, o->cell ? o->output : path,
+			ipcb_cli_msg("export: writing %s: %s", o->cell ? o->output : path,
 				strerror(errno));
 			return EXIT_FAILED;
 		}
@@ -599,8 +599,8 @@ static int export_hgrm(const json_t *doc, const struct export_opts *o)
 	}
 	if (written == 0) {
 		if (o->cell != NULL)
-			return usage_error("export: no latency cell named '%.200s' in %s", o->cell, o->input);
-		fprintf(stderr, "%s: export: %s has no latency cell with figures\n", prog, o->input);
+			return ipcb_cli_usage_error("export: no latency cell named '%.200s' in %s", o->cell, o->input);
+		ipcb_cli_msg("export: %s has no latency cell with figures", o->input);
 		return EXIT_FAILED;
 	}
 	return 0;
@@ -644,7 +644,7 @@ static int export_csv(const json_t *doc, const char *out)
 	FILE *f = out ? fopen(out, "w") : stdout;
 
 	if (f == NULL) {
-		fprintf(stderr, "%s: export: %s: %s\n", prog, out, strerror(errno));
+		ipcb_cli_msg("export: %s: %s", out, strerror(errno));
 		return EXIT_FAILED;
 	}
 	fputs("name,mechanism,variant,test,msg_size_bytes,placement,cpu_a,cpu_b,pairs_at_once,status,"
@@ -684,13 +684,13 @@ static int export_csv(const json_t *doc, const char *out)
 		csv_field(f, str_of(c, "reason"), true);
 	}
 	if (f != stdout ? fclose(f) != 0 : fflush(f) != 0) {
-		fprintf(stderr, "%s: export: writing %s: %s\n", prog, out ? out : "stdout", strerror(errno));
+		ipcb_cli_msg("export: writing %s: %s", out ? out : "stdout", strerror(errno));
 		return EXIT_FAILED;
 	}
 	return 0;
 }
 
-int cmd_export(int argc, char **argv)
+int ipcb_cli_cmd_export(int argc, char **argv)
 {
 	struct export_opts o;
 	struct ipcb_err err;
@@ -700,7 +700,7 @@ int cmd_export(int argc, char **argv)
 	if (rc != 0)
 		return rc < 0 ? 0 : rc;
 	if (ipcb_results_load(o.input, &doc, &err) != 0) {
-		print_err("export", &err);
+		ipcb_cli_print_err("export", &err);
 		return EXIT_USAGE;
 	}
 	switch (o.format) {

@@ -11,7 +11,7 @@
 #include "harness/sysinfo.h"
 #include "harness/topo.h"
 
-const char info_usage[] =
+const char ipcb_cli_info_usage[] =
 	"Usage: ipcbench info [--json]\n"
 	"Describe this machine: CPU identity (libcpuid), topology per logical CPU\n"
 	"(/sys/devices/system/cpu), the CPUs this process may use, the placement\n"
@@ -180,7 +180,7 @@ static void print_text(const struct ipcb_sysinfo *si)
 	print_clock(&si->clock_info);
 }
 
-int cmd_info(int argc, char **argv)
+int ipcb_cli_cmd_info(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "json", no_argument, NULL, 'j' },
@@ -192,7 +192,7 @@ int cmd_info(int argc, char **argv)
 	bool as_json = false;
 	int c, rc = 0;
 
-	if ((c = parse_one_flag(argc, argv, opts, 'j', "info", info_usage, &as_json)) >= 0)
+	if ((c = ipcb_cli_parse_one_flag(argc, argv, opts, 'j', "info", ipcb_cli_info_usage, &as_json)) >= 0)
 		return c;
 	ipcb_sysinfo_collect(&si, &clk, IPCB_SYSINFO_AUTO_CPU);
 	if (as_json) {
@@ -201,7 +201,7 @@ int cmd_info(int argc, char **argv)
 		struct ipcb_err err;
 
 		if (doc == NULL || ipcb_result_write(doc, "-", &err) != 0) {
-			fprintf(stderr, "%s: info: could not write the JSON\n", prog);
+			ipcb_cli_msg("info: could not write the JSON");
 			rc = EXIT_FAILED;
 		}
 		json_decref(doc);

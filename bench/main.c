@@ -28,31 +28,6 @@
 #include "harness/topo.h"
 #include "mechanisms/mech.h"
 
-const char *prog = "ipcbench";
-/* The whole command line, recorded in the results. */
-int all_argc;
-char **all_argv;
-
-int usage_error(const char *fmt, ...)
-{
-	va_list ap;
-
-	fprintf(stderr, "%s: ", prog);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	return EXIT_USAGE;
-}
-
-void print_err(const char *what, const struct ipcb_err *err)
-{
-	fprintf(stderr, "%s: %s%s%s", prog, what ? what : "", what ? ": " : "", err->msg);
-	if (err->hint[0] != '\0')
-		fprintf(stderr, " (%s)", err->hint);
-	fputc('\n', stderr);
-}
-
 /* ---- run ------------------------------------------------------------- */
 
 static const char run_usage[] =
@@ -162,25 +137,25 @@ static int parse_mechs(const char *arg, struct run_opts *o)
 	}
 	if (arg[0] == '\0' || strlen(arg) >= sizeof buf || arg[strlen(arg) - 1] == ',' ||
 	    arg[0] == ',' || strstr(arg, ",,") != NULL)
-		return usage_error("--mech: invalid mechanism list '%.60s'", arg);
+		return ipcb_cli_usage_error("--mech: invalid mechanism list '%.60s'", arg);
 	strcpy(buf, arg);
 	o->n_mechs = 0;
 	for (char *name = strtok_r(buf, ",", &save); name; name = strtok_r(NULL, ",", &save)) {
 		const struct ipcb_mech *m = ipcb_mech_find(name);
 
 		if (m == NULL && strcmp(name, "all") == 0)
-			return usage_error("--mech: 'all' cannot be combined with other mechanisms in '%.60s'", arg);
+			return ipcb_cli_usage_error("--mech: 'all' cannot be combined with other mechanisms in '%.60s'", arg);
 		if (m == NULL) {
 			const char *s = ipcb_suggest(name, mech_names(), ipcb_mech_count);
 
 			if (s != NULL)
-				return usage_error("--mech: unknown mechanism '%.60s' (did you mean '%s'?)",
+				return ipcb_cli_usage_error("--mech: unknown mechanism '%.60s' (did you mean '%s'?)",
 						   name, s);
-			return usage_error("--mech: unknown mechanism '%.60s' (see 'ipcbench list')", name);
+			return ipcb_cli_usage_error("--mech: unknown mechanism '%.60s' (see 'ipcbench list')", name);
 		}
 		for (size_t i = 0; i < o->n_mechs; i++)
 			if (o->mechs[i] == m)
-				return usage_error("--mech: '%s' is given twice", name);
+				return ipcb_cli_usage_error("--mech: '%s' is given twice", name);
 		o->mechs[o->n_mechs++] = m;
 	}
 	return 0;
@@ -194,7 +169,7 @@ static int parse_tests(const char *arg, struct run_opts *o)
 	size_t n = strlen(arg);
 
 	if (n == 0 || n >= sizeof buf || arg[0] == ',' || arg[n - 1] == ',' || strstr(arg, ",,") != NULL)
-		return usage_error("--test: invalid test list '%.60s'", arg);
+		return ipcb_cli_usage_error("--test: invalid test list '%.60s'", arg);
 	strcpy(buf, arg);
 	o->latency = o->throughput = false;
 	for (char *t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
@@ -203,14 +178,14 @@ static int parse_tests(const char *arg, struct run_opts *o)
 		if (strcmp(t, "both") == 0 || strcmp(t, "all") == 0)
 			lat = thr = true;
 		if ((lat && o->latency) || (thr && o->throughput))
-			return usage_error("--test: '%.60s' names a test twice", arg);
+			return ipcb_cli_usage_error("--test: '%.60s' names a test twice", arg);
 		if (lat || thr) {
 			o->latency |= lat;
 			o->throughput |= thr;
 		} else {
 			const char *s = ipcb_suggest(t, names, 3);
 
-			return usage_error("--test: unknown test '%.60s'%s%s%s", t,
+			return ipcb_cli_usage_error("--test: unknown test '%.60s'%s%s%s", t,
 					   s ? " (did you mean '" : " (latency, throughput or both)",
 					   s ? s : "", s ? "'?)" : "");
 		}
@@ -224,18 +199,18 @@ static int parse_option_arg(const char *arg, struct run_opts *o)
 	struct opt_arg *a;
 
 	if (eq == NULL || eq == arg || eq[1] == '\0')
-		return usage_error("-o: '%.60s' is not KEY=VALUE", arg);
+		return ipcb_cli_usage_error("-o: '%.60s' is not KEY=VALUE", arg);
 	if (o->n_oargs >= OPT_ARGS_MAX)
-		return usage_error("-o: too many options (at most %d)", OPT_ARGS_MAX);
+		return ipcb_cli_usage_error("-o: too many options (at most %d)", OPT_ARGS_MAX);
 	a = &o->oargs[o->n_oargs];
 	if ((size_t)(eq - arg) >= sizeof a->key || strlen(eq + 1) >= sizeof a->values)
-		return usage_error("-o: '%.60s' is too long", arg);
+		return ipcb_cli_usage_error("-o: '%.60s' is too long", arg);
 	memcpy(a->key, arg, (size_t)(eq - arg));
 	a->key[eq - arg] = '\0';
 	strcpy(a->values, eq + 1);
 	for (size_t i = 0; i < o->n_oargs; i++)
 		if (strcmp(o->oargs[i].key, a->key) == 0)
-			return usage_error("-o: option '%s' is given twice (list values: %s=A,B)", a->key,
+			return ipcb_cli_usage_error("-o: option '%s' is given twice (list values: %s=A,B)", a->key,
 					   a->key);
 	o->n_oargs++;
 	return 0;
@@ -273,10 +248,10 @@ static int check_option_keys(const struct run_opts *o)
 			continue;
 		for (size_t i = 0; i < ipcb_mech_count; i++)
 			if (find_opt(ipcb_mechs[i], key) != NULL)
-				return usage_error("-o %s: no selected mechanism takes this option (%s does)",
+				return ipcb_cli_usage_error("-o %s: no selected mechanism takes this option (%s does)",
 						   key, ipcb_mechs[i]->name);
 		s = ipcb_suggest(key, names, all_opt_names(names, 64));
-		return usage_error("-o: unknown option '%s'%s%s%s", key, s ? " (did you mean '" : "",
+		return ipcb_cli_usage_error("-o: unknown option '%s'%s%s%s", key, s ? " (did you mean '" : "",
 				   s ? s : "", s ? "'?)" : " (see 'ipcbench list')");
 	}
 	return 0;
@@ -300,15 +275,15 @@ static int parse_dim(const struct ipcb_mech *m, const struct opt_arg *a,
 			break;
 	strcpy(buf, a->values);
 	if (buf[0] == ',' || buf[strlen(buf) - 1] == ',' || strstr(buf, ",,") != NULL)
-		return usage_error("-o %s: empty value in '%s'", a->key, a->values);
+		return ipcb_cli_usage_error("-o %s: empty value in '%s'", a->key, a->values);
 	for (char *t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
 		if (d->n >= sizeof d->val / sizeof d->val[0])
-			return usage_error("-o %s: too many values", a->key);
+			return ipcb_cli_usage_error("-o %s: too many values", a->key);
 		if (ipcb_opt_parse(base->v[d->slot].def, t, &d->val[d->n], why, sizeof why) != 0)
-			return usage_error("-o %s (%s): %s", a->key, m->name, why);
+			return ipcb_cli_usage_error("-o %s (%s): %s", a->key, m->name, why);
 		for (size_t i = 0; i < d->n; i++)
 			if (d->val[i].num == d->val[d->n].num)
-				return usage_error("-o %s: value '%s' is given twice", a->key, t);
+				return ipcb_cli_usage_error("-o %s: value '%s' is given twice", a->key, t);
 		d->n++;
 	}
 	return 0;
@@ -330,7 +305,7 @@ static int build_variants(struct run_opts *o)
 		size_t nd = 0, combos = 1;
 
 		if (ipcb_opt_defaults(mech, &base) != 0)
-			return usage_error("%s: bad option defaults (a bug)", mech->name);
+			return ipcb_cli_usage_error("%s: bad option defaults (a bug)", mech->name);
 		for (size_t k = 0; k < o->n_oargs; k++) {
 			if (find_opt(mech, o->oargs[k].key) == NULL)
 				continue;
@@ -343,7 +318,7 @@ static int build_variants(struct run_opts *o)
 			size_t rest = c, used;
 
 			if (o->n_variants >= IPCB_VARIANTS_MAX)
-				return usage_error("-o: too many variants (at most %d)", IPCB_VARIANTS_MAX);
+				return ipcb_cli_usage_error("-o: too many variants (at most %d)", IPCB_VARIANTS_MAX);
 			v->mech = mech;
 			v->opts = base;
 			used = (size_t)snprintf(v->label, sizeof v->label, "%s", mech->name);
@@ -362,7 +337,7 @@ static int build_variants(struct run_opts *o)
 	return 0;
 }
 
-int check_fd_headroom(unsigned pairs)
+int ipcb_cli_fd_headroom(unsigned pairs)
 {
 	/* Each pair's objects and the harness's own (wake-up pipe, registry,
 	 * probes of /proc and /sys) fit in this many with room to spare. */
@@ -376,15 +351,14 @@ int check_fd_headroom(unsigned pairs)
 	if (got == need)
 		return 0;
 	getrlimit(RLIMIT_NOFILE, &rl);
-	fprintf(stderr,
-		"%s: only %d file descriptors are free (RLIMIT_NOFILE is %llu): %u pair%s need%s %d; raise it with 'ulimit -n %d'\n",
-		prog, got, (unsigned long long)rl.rlim_cur, pairs, pairs == 1 ? "" : "s", pairs == 1 ? "s" : "",
+	ipcb_cli_msg("only %d file descriptors are free (RLIMIT_NOFILE is %llu): %u pair%s need%s %d; raise it with 'ulimit -n %d'",
+		got, (unsigned long long)rl.rlim_cur, pairs, pairs == 1 ? "" : "s", pairs == 1 ? "s" : "",
 		need, rl.rlim_cur + (rlim_t)need < 1024 ? 1024 : (int)(rl.rlim_cur + (rlim_t)need));
 	return EXIT_FAILED;
 }
 
 /* Check a CPU against the machine: exists, online, allowed. */
-int check_cpu(const char *opt, int cpu)
+int ipcb_cli_check_cpu(const char *opt, int cpu)
 {
 	cpu_set_t present, online, allowed;
 	char list[256];
@@ -396,15 +370,15 @@ int check_cpu(const char *opt, int cpu)
 	}
 	if (cpu >= CPU_SETSIZE || !CPU_ISSET(cpu, &present)) {
 		ipcb_cpulist_format(&present, list, sizeof list);
-		return usage_error("%s: CPU %d does not exist (this machine has CPUs %s)", opt, cpu, list);
+		return ipcb_cli_usage_error("%s: CPU %d does not exist (this machine has CPUs %s)", opt, cpu, list);
 	}
 	if (ipcb_cpus_online(&online) == 0 && !CPU_ISSET(cpu, &online)) {
 		ipcb_cpulist_format(&online, list, sizeof list);
-		return usage_error("%s: CPU %d is offline (online CPUs: %s)", opt, cpu, list);
+		return ipcb_cli_usage_error("%s: CPU %d is offline (online CPUs: %s)", opt, cpu, list);
 	}
 	if (ipcb_cpus_allowed(&allowed) == 0 && !CPU_ISSET(cpu, &allowed)) {
 		ipcb_cpulist_format(&allowed, list, sizeof list);
-		return usage_error("%s: CPU %d is not in this process's allowed CPUs (%s)", opt, cpu, list);
+		return ipcb_cli_usage_error("%s: CPU %d is not in this process's allowed CPUs (%s)", opt, cpu, list);
 	}
 	return 0;
 }
@@ -459,7 +433,7 @@ static const struct option run_options[] = {
 	{ NULL, 0, NULL, 0 },
 };
 
-int parse_one_flag(int argc, char **argv, const struct option *opts, char flag_char,
+int ipcb_cli_parse_one_flag(int argc, char **argv, const struct option *opts, char flag_char,
 		   const char *cmd, const char *usage, bool *flag)
 {
 	const char shortopts[] = { ':', flag_char, 'h', '\0' };
@@ -474,24 +448,24 @@ int parse_one_flag(int argc, char **argv, const struct option *opts, char flag_c
 			fputs(usage, stdout);
 			return 0;
 		} else {
-			return bad_option(c, argv, opts);
+			return ipcb_cli_bad_option(c, argv, opts);
 		}
 	}
 	if (optind < argc)
-		return usage_error("%s: unexpected argument '%.60s'", cmd, argv[optind]);
+		return ipcb_cli_usage_error("%s: unexpected argument '%.60s'", cmd, argv[optind]);
 	return -1;
 }
 
-int bad_option(int c, char **argv, const struct option *opts)
+int ipcb_cli_bad_option(int c, char **argv, const struct option *opts)
 {
 	const char *arg = argv[optind - 1];
 	const char *names[64];
 	size_t n = 0;
 
 	if (c == ':')
-		return usage_error("option '%s' needs a value", arg);
+		return ipcb_cli_usage_error("option '%s' needs a value", arg);
 	if (optopt != 0 && strncmp(arg, "--", 2) != 0)
-		return usage_error("unknown option '-%c' (see --help)", optopt);
+		return ipcb_cli_usage_error("unknown option '-%c' (see --help)", optopt);
 	for (; opts[n].name != NULL && n < 64; n++)
 		names[n] = opts[n].name;
 	if (strncmp(arg, "--", 2) == 0) {
@@ -501,9 +475,9 @@ int bad_option(int c, char **argv, const struct option *opts)
 		snprintf(word, sizeof word, "%.*s", (int)strcspn(arg + 2, "="), arg + 2);
 		s = ipcb_suggest(word, names, n);
 		if (s != NULL)
-			return usage_error("unknown option '%.60s' (did you mean '--%s'?)", arg, s);
+			return ipcb_cli_usage_error("unknown option '%.60s' (did you mean '--%s'?)", arg, s);
 	}
-	return usage_error("unknown option '%.60s' (see --help)", arg);
+	return ipcb_cli_usage_error("unknown option '%.60s' (see --help)", arg);
 }
 
 static int parse_run(int argc, char **argv, struct run_opts *o)
@@ -527,29 +501,29 @@ static int parse_run(int argc, char **argv, struct run_opts *o)
 		case 's':
 			if (ipcb_parse_sizes(optarg, IPCB_SIZE_MAX, o->sizes, IPCB_SIZES_MAX, &o->n_sizes,
 					     why, sizeof why) != 0)
-				rc = usage_error("--sizes: %s", why);
+				rc = ipcb_cli_usage_error("--sizes: %s", why);
 			break;
 		case 't':
 			rc = parse_tests(optarg, o);
 			break;
 		case 'c':
 			if (ipcb_parse_cpu_pair(optarg, o->cpu, why, sizeof why) != 0)
-				rc = usage_error("--cpus: %s", why);
-			else if ((rc = check_cpu("--cpus", o->cpu[0])) == 0)
-				rc = check_cpu("--cpus", o->cpu[1]);
+				rc = ipcb_cli_usage_error("--cpus: %s", why);
+			else if ((rc = ipcb_cli_check_cpu("--cpus", o->cpu[0])) == 0)
+				rc = ipcb_cli_check_cpu("--cpus", o->cpu[1]);
 			o->cpus_given = true;
 			break;
 		case 'n':
 			if (ipcb_parse_u64(optarg, 1, 1000000000, &o->iterations, why, sizeof why) != 0)
-				rc = usage_error("--iterations: %s", why);
+				rc = ipcb_cli_usage_error("--iterations: %s", why);
 			break;
 		case 'w':
 			if (ipcb_parse_u64(optarg, 0, 1000000000, &o->warmup, why, sizeof why) != 0)
-				rc = usage_error("--warmup: %s", why);
+				rc = ipcb_cli_usage_error("--warmup: %s", why);
 			break;
 		case 'r':
 			if (ipcb_parse_u64(optarg, 1, IPCB_REPS_MAX, &o->repetitions, why, sizeof why) != 0)
-				rc = usage_error("--repetitions: %s", why);
+				rc = ipcb_cli_usage_error("--repetitions: %s", why);
 			o->reps_given = true;
 			break;
 		case 'o':
@@ -566,11 +540,11 @@ static int parse_run(int argc, char **argv, struct run_opts *o)
 			break;
 		case OPT_TIMEOUT:
 			if (ipcb_parse_seconds(optarg, 0.1, 86400, &o->timeout_s, why, sizeof why) != 0)
-				rc = usage_error("--timeout: %s", why);
+				rc = ipcb_cli_usage_error("--timeout: %s", why);
 			break;
 		case OPT_CELL_TIME:
 			if (ipcb_parse_seconds(optarg, 0.001, 3600, &o->cell_time_s, why, sizeof why) != 0)
-				rc = usage_error("--cell-time: %s", why);
+				rc = ipcb_cli_usage_error("--cell-time: %s", why);
 			o->cell_time_given = true;
 			break;
 		case OPT_CLOCK:
@@ -579,7 +553,7 @@ static int parse_run(int argc, char **argv, struct run_opts *o)
 			else if (strcmp(optarg, "tsc") == 0)
 				o->clock = IPCB_CLOCK_TSC;
 			else
-				rc = usage_error("--clock: unknown clock '%.60s' (monotonic or tsc)", optarg);
+				rc = ipcb_cli_usage_error("--clock: unknown clock '%.60s' (monotonic or tsc)", optarg);
 			break;
 		case OPT_COST:
 			o->cost = true;
@@ -592,7 +566,7 @@ static int parse_run(int argc, char **argv, struct run_opts *o)
 			break;
 		case OPT_PAIRS:
 			if (ipcb_parse_u64(optarg, 1, IPCB_PAIRS_MAX, &o->pairs, why, sizeof why) != 0)
-				rc = usage_error("--pairs: %s", why);
+				rc = ipcb_cli_usage_error("--pairs: %s", why);
 			break;
 		case OPT_SHARE_CPUS:
 			o->share_cpus = true;
@@ -605,7 +579,7 @@ static int parse_run(int argc, char **argv, struct run_opts *o)
 				for (int i = 0; i < IPCB_CLASS_N; i++)
 					names[i + 2] = ipcb_class_name((enum ipcb_class)i);
 				sug = ipcb_suggest(optarg, names, IPCB_CLASS_N + 2);
-				rc = usage_error("--placement: unknown class '%.60s' (%s%s%s)", optarg,
+				rc = ipcb_cli_usage_error("--placement: unknown class '%.60s' (%s%s%s)", optarg,
 						 sug ? "did you mean '" : "auto, all, same-cpu, smt, same-l2, same-l3, same-node, cross-l3 or cross-numa",
 						 sug ? sug : "", sug ? "'?" : "");
 			}
@@ -615,20 +589,21 @@ static int parse_run(int argc, char **argv, struct run_opts *o)
 			fputs(run_usage, stdout);
 			return -1;
 		default:
-			return bad_option(c, argv, run_options);
+			return ipcb_cli_bad_option(c, argv, run_options);
 		}
 		if (rc != 0)
 			return rc;
 	}
 	if (optind < argc)
-		return usage_error("unexpected argument '%.60s' (see --help)", argv[optind]);
+		return ipcb_cli_usage_error("unexpected argument '%.60s' (see --help)", argv[optind]);
 	if (o->iterations != 0 && o->cell_time_given)
-		return usage_error("--iterations and --cell-time contradict each other: give one");
+		return ipcb_cli_usage_error("--iterations and --cell-time contradict each other: give one");
 	defaults(o);
 	return build_variants(o);
 }
 
-bool progress_on;
+/* Progress lines on stderr (it is a terminal). */
+static bool progress_on;
 
 static void show_progress(void *arg, const struct ipcb_cell *c, unsigned rep, size_t step,
 			  size_t steps)
@@ -689,7 +664,7 @@ static void on_stop_signal(int signo, siginfo_t *si, void *ctx)
 		ipcb_harness_abort(signo);
 }
 
-void install_stop_handlers(void)
+void ipcb_cli_stop_handlers(void)
 {
 	struct sigaction sa;
 
@@ -751,18 +726,18 @@ static int write_results(const struct run_opts *o, struct ipcb_run *const *runs,
 		return meta->exit_status;
 	doc = ipcb_result_build((const struct ipcb_run *const *)runs, n, si, meta);
 	if (doc == NULL) {
-		fprintf(stderr, "%s: could not build the results document (out of memory)\n", prog);
+		ipcb_cli_msg("could not build the results document (out of memory)");
 		return EXIT_FAILED;
 	}
 	note_overridden_placement(o, doc);
 	rc = ipcb_result_write(doc, o->json, &err);
 	json_decref(doc);
 	if (rc != 0) {
-		print_err("results not written", &err);
+		ipcb_cli_print_err("results not written", &err);
 		return meta->exit_status ? meta->exit_status : EXIT_FAILED;
 	}
 	if (strcmp(o->json, "-") != 0)
-		fprintf(stderr, "%s: results written to %s\n", prog, o->json);
+		ipcb_cli_msg("results written to %s", o->json);
 	return meta->exit_status;
 }
 
@@ -778,12 +753,12 @@ static int setup_clock(const struct run_opts *o, struct ipcb_clock *clk)
 	if (o->clock != IPCB_CLOCK_TSC)
 		return 0;
 	if (ipcb_tsc_usable("/", why, sizeof why) != 0) {
-		fprintf(stderr, "%s: --clock tsc: %s; use --clock monotonic\n", prog, why);
+		ipcb_cli_msg("--clock tsc: %s; use --clock monotonic", why);
 		return EXIT_UNSUPPORTED;
 	}
 	rc = ipcb_tsc_calibrate(IPCB_TSC_CAL_WINDOW_NS, &clk->tsc);
 	if (rc != 0) {
-		fprintf(stderr, "%s: --clock tsc: calibration failed: %s\n", prog, strerror(-rc));
+		ipcb_cli_msg("--clock tsc: calibration failed: %s", strerror(-rc));
 		return EXIT_FAILED;
 	}
 	return 0;
@@ -821,7 +796,7 @@ static int add_pairs(const struct run_opts *o, const struct ipcb_topo *t,
 	pl->pairs = (unsigned)o->pairs;
 	pl->shared = found < o->pairs;
 	if (pl->shared && !o->share_cpus)
-		return usage_error("--pairs %llu: the allowed CPUs hold only %u distinct %s pair%s (add --share-cpus to let pairs share CPUs)",
+		return ipcb_cli_usage_error("--pairs %llu: the allowed CPUs hold only %u distinct %s pair%s (add --share-cpus to let pairs share CPUs)",
 				   (unsigned long long)o->pairs, found, ipcb_class_name(cls),
 				   found == 1 ? "" : "s");
 	for (unsigned k = found; k < pl->pairs; k++) {
@@ -843,7 +818,7 @@ static int resolve_placements(const struct run_opts *o, struct placement *pl, si
 
 	*n = 0;
 	if (ipcb_topo_read("/", &t) != 0) {
-		fprintf(stderr, "%s: cannot read the CPU topology (/sys/devices/system/cpu)\n", prog);
+		ipcb_cli_msg("cannot read the CPU topology (/sys/devices/system/cpu)");
 		return EXIT_FAILED;
 	}
 	ipcb_cpus_allowed(&allowed);
@@ -858,8 +833,7 @@ static int resolve_placements(const struct run_opts *o, struct placement *pl, si
 		pl[0].class_name = ipcb_class_name(ipcb_topo_pair_class(&t, o->cpu[0], o->cpu[1]));
 		*n = 1;
 		if (o->placement != NULL)
-			fprintf(stderr, "%s: note: --cpus %d,%d overrides --placement %s (CPUs %d,%d are a %s pair)\n",
-				prog, o->cpu[0], o->cpu[1], o->placement, o->cpu[0], o->cpu[1],
+			ipcb_cli_msg("note: --cpus %d,%d overrides --placement %s (CPUs %d,%d are a %s pair)", o->cpu[0], o->cpu[1], o->placement, o->cpu[0], o->cpu[1],
 				pl[0].class_name);
 	} else if (o->placement == NULL || strcmp(o->placement, "auto") == 0) {
 		enum ipcb_class c;
@@ -885,8 +859,7 @@ static int resolve_placements(const struct run_opts *o, struct placement *pl, si
 	}
 	if (*n == 0) {
 		ipcb_topo_free(&t);
-		fprintf(stderr, "%s: --placement %s: this machine cannot offer it; its allowed CPUs (%s) offer %s\n",
-			prog, o->placement ? o->placement : "auto", list, have);
+		ipcb_cli_msg("--placement %s: this machine cannot offer it; its allowed CPUs (%s) offer %s", o->placement ? o->placement : "auto", list, have);
 		return EXIT_UNSUPPORTED;
 	}
 	for (size_t k = 0; k < *n; k++) {
@@ -899,8 +872,7 @@ static int resolve_placements(const struct run_opts *o, struct placement *pl, si
 	}
 	ipcb_topo_free(&t);
 	if (pl[0].cpu[0] == pl[0].cpu[1] && !o->cpus_given && o->placement == NULL)
-		fprintf(stderr, "%s: only CPU %d is available: both sides run on it (same-cpu placement)\n",
-			prog, pl[0].cpu[0]);
+		ipcb_cli_msg("only CPU %d is available: both sides run on it (same-cpu placement)", pl[0].cpu[0]);
 	return 0;
 }
 
@@ -933,9 +905,9 @@ static int check_noise(const struct run_opts *o, const struct placement *pl, siz
 		w->n++;
 	}
 	for (int i = 0; i < w->n; i++)
-		fprintf(stderr, "%s: warning: %s\n", prog, w->w[i].msg);
+		ipcb_cli_msg("warning: %s", w->w[i].msg);
 	if (o->strict && w->n > 0)
-		return usage_error("--strict: refusing to run with %d noise warning%s (above)", w->n,
+		return ipcb_cli_usage_error("--strict: refusing to run with %d noise warning%s (above)", w->n,
 				   w->n == 1 ? "" : "s");
 	return 0;
 }
@@ -956,8 +928,7 @@ static void setup_counters(const struct run_opts *o, struct ipcb_params *p, char
 		return;
 	}
 	snprintf(note, len, "not available here: %s", err.msg);
-	fprintf(stderr, "%s: note: --counters: hardware counters are %s; going on without them\n",
-		prog, note);
+	ipcb_cli_msg("note: --counters: hardware counters are %s; going on without them", note);
 }
 
 static void fill_params(const struct run_opts *o, struct ipcb_params *p)
@@ -990,16 +961,14 @@ static void print_outcome(struct ipcb_run *const *runs, size_t n, int status)
 			(runs[r]->harness != NULL && runs[r]->harness->status == IPCB_FAILED);
 	}
 	if (status == EXIT_INTERRUPTED)
-		fprintf(stderr, "%s: interrupted by %s; results so far are kept\n", prog,
+		ipcb_cli_msg("interrupted by %s; results so far are kept",
 			ipcb_harness_stop_signal() == SIGTERM ? "SIGTERM" : "SIGINT");
 	else if (status == EXIT_UNSUPPORTED)
-		fprintf(stderr, "%s: nothing selected can run here (every cell was skipped; see the notes)\n",
-			prog);
+		ipcb_cli_msg("nothing selected can run here (every cell was skipped; see the notes)");
 	else if (status == EXIT_FAILED && refs > 0)
-		fprintf(stderr, "%s: %zu cell%s and %zu reference measurement%s (floor, harness) failed (see above)\n",
-			prog, failed, failed == 1 ? "" : "s", refs, refs == 1 ? "" : "s");
+		ipcb_cli_msg("%zu cell%s and %zu reference measurement%s (floor, harness) failed (see above)", failed, failed == 1 ? "" : "s", refs, refs == 1 ? "" : "s");
 	else if (status == EXIT_FAILED)
-		fprintf(stderr, "%s: %zu cell%s failed (see the notes under the table)\n", prog, failed,
+		ipcb_cli_msg("%zu cell%s failed (see the notes under the table)", failed,
 			failed == 1 ? "" : "s");
 }
 
@@ -1023,7 +992,7 @@ static int run_placements(const struct run_opts *o, struct ipcb_params *p,
 		p->placement = pl[k].requested;
 		p->placement_class = pl[k].class_name;
 		if (ipcb_run_new(p, &runs[k], &err) != 0) {
-			print_err(NULL, &err);
+			ipcb_cli_print_err(NULL, &err);
 			return EXIT_FAILED;
 		}
 		(*n_runs)++;
@@ -1040,8 +1009,7 @@ static int run_placements(const struct run_opts *o, struct ipcb_params *p,
 static int cmd_run(int argc, char **argv)
 {
 	struct ipcb_params p = { 0 };
-	struct ipcb_result_meta meta = { .version = PACKAGE_VERSION, .argc = all_argc,
-					 .argv = all_argv };
+	struct ipcb_result_meta meta = { .version = PACKAGE_VERSION };
 	struct run_opts o;
 	struct ipcb_sysinfo si;
 	struct ipcb_warnings warnings = { 0 };
@@ -1057,21 +1025,21 @@ static int cmd_run(int argc, char **argv)
 	rc = parse_run(argc, argv, &o);
 	if (rc != 0)
 		return rc < 0 ? 0 : rc;
+	meta.argv = ipcb_cli_command_line(&meta.argc);
 	if (o.json != NULL && ipcb_result_check_target("--json", o.json, &err) != 0) {
-		print_err(NULL, &err);
+		ipcb_cli_print_err(NULL, &err);
 		return EXIT_USAGE;
 	}
 	if (fault != NULL && fault[0] != '\0' && ipcb_fault_parse(fault, &p.fault, &err) != 0) {
-		print_err("IPCBENCH_FAULT", &err);
+		ipcb_cli_print_err("IPCBENCH_FAULT", &err);
 		return EXIT_USAGE;
 	}
 	/* A fault meant for a repetition that never runs would test nothing. */
 	if (p.fault.rep > o.repetitions) {
-		fprintf(stderr, "%s: IPCBENCH_FAULT '%s': repetition %u, but --repetitions is %llu\n",
-			prog, fault, p.fault.rep, (unsigned long long)o.repetitions);
+		ipcb_cli_msg("IPCBENCH_FAULT '%s': repetition %u, but --repetitions is %llu", fault, p.fault.rep, (unsigned long long)o.repetitions);
 		return EXIT_USAGE;
 	}
-	if ((rc = check_fd_headroom((unsigned)o.pairs)) != 0)
+	if ((rc = ipcb_cli_fd_headroom((unsigned)o.pairs)) != 0)
 		return rc;
 	if ((rc = resolve_placements(&o, pl, &n_pl)) != 0 || (rc = setup_clock(&o, &p.clock)) != 0 ||
 	    (rc = check_noise(&o, pl, n_pl, &warnings)) != 0)
@@ -1083,11 +1051,11 @@ static int cmd_run(int argc, char **argv)
 	meta.warnings = &warnings;
 	meta.counters_note = counters_note;
 	if (ipcb_harness_init(&err) != 0) {
-		print_err(NULL, &err);
+		ipcb_cli_print_err(NULL, &err);
 		ipcb_sysinfo_free(&si);
 		return EXIT_FAILED;
 	}
-	install_stop_handlers();
+	ipcb_cli_stop_handlers();
 	progress_on = isatty(STDERR_FILENO);
 	table = o.json != NULL && strcmp(o.json, "-") == 0 ? stderr : stdout;
 	rc = run_placements(&o, &p, pl, n_pl, runs, &n_runs, &si, table);
@@ -1149,7 +1117,7 @@ static int cmd_list(int argc, char **argv)
 	json_t *doc = NULL;
 	int c;
 
-	if ((c = parse_one_flag(argc, argv, opts, 'j', "list", list_usage, &as_json)) >= 0)
+	if ((c = ipcb_cli_parse_one_flag(argc, argv, opts, 'j', "list", list_usage, &as_json)) >= 0)
 		return c;
 	if (as_json)
 		doc = json_object();
@@ -1175,7 +1143,7 @@ static int cmd_list(int argc, char **argv)
 
 		json_decref(top);
 		if (rc != 0) {
-			print_err(NULL, &err);
+			ipcb_cli_print_err(NULL, &err);
 			return EXIT_FAILED;
 		}
 	}
@@ -1189,7 +1157,7 @@ static int cmd_help(int argc, char **argv);
 static int cmd_version(int argc, char **argv)
 {
 	if (argc > 1)
-		return usage_error("version: unexpected argument '%.60s'", argv[1]);
+		return ipcb_cli_usage_error("version: unexpected argument '%.60s'", argv[1]);
 	printf("ipcbench %s\n", PACKAGE_VERSION);
 	return 0;
 }
@@ -1204,12 +1172,12 @@ struct command {
 static const struct command commands[] = {
 	{ "run", cmd_run, "run the benchmark (the default command)", run_usage },
 	{ "list", cmd_list, "list the mechanisms, whether they work here, and their limits", list_usage },
-	{ "info", cmd_info, "describe this machine: CPU, topology, placements, kernel settings", info_usage },
-	{ "matrix", cmd_matrix, "round trips between every pair of CPUs (core-to-core map)", matrix_usage },
-	{ "compare", cmd_compare, "compare two results files: faster, slower or the same, cell by cell", compare_usage },
-	{ "export", cmd_export, "convert a results file for other tools (gbench, gab-*, bmf, hgrm, csv)", export_usage },
-	{ "report", cmd_report, "an HTML report with figures and 'what to pick' (needs python3-matplotlib)", report_usage },
-	{ "cleanup", cmd_cleanup, "remove IPC objects left by ipcbench runs that were killed", cleanup_usage },
+	{ "info", ipcb_cli_cmd_info, "describe this machine: CPU, topology, placements, kernel settings", ipcb_cli_info_usage },
+	{ "matrix", ipcb_cli_cmd_matrix, "round trips between every pair of CPUs (core-to-core map)", ipcb_cli_matrix_usage },
+	{ "compare", ipcb_cli_cmd_compare, "compare two results files: faster, slower or the same, cell by cell", ipcb_cli_compare_usage },
+	{ "export", ipcb_cli_cmd_export, "convert a results file for other tools (gbench, gab-*, bmf, hgrm, csv)", ipcb_cli_export_usage },
+	{ "report", ipcb_cli_cmd_report, "an HTML report with figures and 'what to pick' (needs python3-matplotlib)", ipcb_cli_report_usage },
+	{ "cleanup", ipcb_cli_cmd_cleanup, "remove IPC objects left by ipcbench runs that were killed", ipcb_cli_cleanup_usage },
 	{ "help", cmd_help, "show help for a command", NULL },
 	{ "version", cmd_version, "print the version", NULL },
 };
@@ -1247,8 +1215,8 @@ static int unknown_command(const char *name)
 		names[i] = commands[i].name;
 	s = ipcb_suggest(name, names, N_COMMANDS);
 	if (s != NULL)
-		return usage_error("unknown command '%.60s' (did you mean '%s'?)", name, s);
-	return usage_error("unknown command '%.60s' (see 'ipcbench --help')", name);
+		return ipcb_cli_usage_error("unknown command '%.60s' (did you mean '%s'?)", name, s);
+	return ipcb_cli_usage_error("unknown command '%.60s' (see 'ipcbench --help')", name);
 }
 
 static int cmd_help(int argc, char **argv)
@@ -1263,7 +1231,7 @@ static int cmd_help(int argc, char **argv)
 	if (c == NULL)
 		return unknown_command(argv[1]);
 	if (argc > 2)
-		return usage_error("help: unexpected argument '%.60s'", argv[2]);
+		return ipcb_cli_usage_error("help: unexpected argument '%.60s'", argv[2]);
 	if (c->usage != NULL)
 		fputs(c->usage, stdout);
 	else
@@ -1275,8 +1243,7 @@ int main(int argc, char **argv)
 {
 	const struct command *c;
 
-	all_argc = argc;
-	all_argv = argv;
+	ipcb_cli_set_command_line(argc, argv);
 	signal(SIGPIPE, SIG_IGN);
 	if (argc < 2 || argv[1][0] == '-') {
 		if (argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {

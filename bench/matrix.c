@@ -20,7 +20,7 @@
 #include "harness/sysinfo.h"
 #include "harness/topo.h"
 
-const char matrix_usage[] =
+const char ipcb_cli_matrix_usage[] =
 	"Usage: ipcbench matrix [OPTION]...\n"
 	"Measure the round trip between every ordered pair of the given CPUs (both\n"
 	"orders: side A on the row's CPU, side B on the column's).\n"
@@ -57,19 +57,19 @@ static int parse_cpu_list(const char *arg, struct matrix_opts *o)
 	int rc;
 
 	if (ipcb_cpulist_parse(arg, &set) != 0 || CPU_COUNT(&set) == 0)
-		return usage_error("--cpus: invalid CPU list '%.60s' (e.g. 0-3,8)", arg);
+		return ipcb_cli_usage_error("--cpus: invalid CPU list '%.60s' (e.g. 0-3,8)", arg);
 	o->n_cpus = 0;
 	for (int c = 0; c < CPU_SETSIZE; c++) {
 		if (!CPU_ISSET(c, &set))
 			continue;
-		if ((rc = check_cpu("--cpus", c)) != 0)
+		if ((rc = ipcb_cli_check_cpu("--cpus", c)) != 0)
 			return rc;
 		if (o->n_cpus >= MATRIX_CPUS_MAX)
-			return usage_error("--cpus: at most %d CPUs", MATRIX_CPUS_MAX);
+			return ipcb_cli_usage_error("--cpus: at most %d CPUs", MATRIX_CPUS_MAX);
 		o->cpus[o->n_cpus++] = c;
 	}
 	if (o->n_cpus < 2)
-		return usage_error("--cpus: '%.60s' names only CPU %d; a matrix needs at least two CPUs", arg,
+		return ipcb_cli_usage_error("--cpus: '%.60s' names only CPU %d; a matrix needs at least two CPUs", arg,
 				   o->cpus[0]);
 	return 0;
 }
@@ -80,13 +80,13 @@ static int apply_option(struct matrix_opts *o)
 	const char *eq = o->opt_arg ? strchr(o->opt_arg, '=') : NULL;
 
 	if (ipcb_opt_defaults(o->mech, &o->var.opts) != 0)
-		return usage_error("%s: bad option defaults (a bug)", o->mech->name);
+		return ipcb_cli_usage_error("%s: bad option defaults (a bug)", o->mech->name);
 	snprintf(o->var.label, sizeof o->var.label, "%s", o->mech->name);
 	o->var.mech = o->mech;
 	if (o->opt_arg == NULL)
 		return 0;
 	if (eq == NULL || eq == o->opt_arg)
-		return usage_error("-o: '%.60s' is not KEY=VALUE", o->opt_arg);
+		return ipcb_cli_usage_error("-o: '%.60s' is not KEY=VALUE", o->opt_arg);
 	for (int i = 0; i < o->var.opts.n; i++) {
 		struct ipcb_opt_val *v = &o->var.opts.v[i];
 
@@ -94,12 +94,12 @@ static int apply_option(struct matrix_opts *o)
 		    strncmp(v->def->name, o->opt_arg, (size_t)(eq - o->opt_arg)) != 0)
 			continue;
 		if (ipcb_opt_parse(v->def, eq + 1, v, why, sizeof why) != 0)
-			return usage_error("-o %s", why);
+			return ipcb_cli_usage_error("-o %s", why);
 		snprintf(o->var.label, sizeof o->var.label, "%s %s=%s", o->mech->name, v->def->name,
 			 v->text);
 		return 0;
 	}
-	return usage_error("-o: %s takes no option '%.*s'", o->mech->name, (int)(eq - o->opt_arg),
+	return ipcb_cli_usage_error("-o: %s takes no option '%.*s'", o->mech->name, (int)(eq - o->opt_arg),
 			   o->opt_arg);
 }
 
@@ -139,9 +139,9 @@ static int parse_matrix(int argc, char **argv, struct matrix_opts *o)
 				for (size_t i = 0; i < ipcb_mech_count && i < 64; i++)
 					names[i] = ipcb_mechs[i]->name;
 				sug = ipcb_suggest(optarg, names, ipcb_mech_count);
-				rc = sug ? usage_error("--mech: unknown mechanism '%.60s' (did you mean '%s'?)",
+				rc = sug ? ipcb_cli_usage_error("--mech: unknown mechanism '%.60s' (did you mean '%s'?)",
 						       optarg, sug)
-					 : usage_error("--mech: unknown mechanism '%.60s' (see 'ipcbench list')",
+					 : ipcb_cli_usage_error("--mech: unknown mechanism '%.60s' (see 'ipcbench list')",
 						       optarg);
 			}
 			break;
@@ -150,23 +150,23 @@ static int parse_matrix(int argc, char **argv, struct matrix_opts *o)
 			break;
 		case 's':
 			if (ipcb_parse_size(optarg, IPCB_SIZE_MAX, &o->size, why, sizeof why) != 0)
-				rc = usage_error("--size: %s", why);
+				rc = ipcb_cli_usage_error("--size: %s", why);
 			break;
 		case 'c':
 			rc = parse_cpu_list(optarg, o);
 			break;
 		case 'r':
 			if (ipcb_parse_u64(optarg, 1, IPCB_REPS_MAX, &o->repetitions, why, sizeof why) != 0)
-				rc = usage_error("--repetitions: %s", why);
+				rc = ipcb_cli_usage_error("--repetitions: %s", why);
 			break;
 		case 't':
 			if (ipcb_parse_seconds(optarg, 0.001, 3600, &o->cell_time_s, why, sizeof why) != 0)
-				rc = usage_error("--cell-time: %s", why);
+				rc = ipcb_cli_usage_error("--cell-time: %s", why);
 			cell_time_given = true;
 			break;
 		case 'n':
 			if (ipcb_parse_u64(optarg, 1, 1000000000, &o->iterations, why, sizeof why) != 0)
-				rc = usage_error("--iterations: %s", why);
+				rc = ipcb_cli_usage_error("--iterations: %s", why);
 			break;
 		case 'j':
 			o->json = optarg;
@@ -175,18 +175,18 @@ static int parse_matrix(int argc, char **argv, struct matrix_opts *o)
 			o->csv = optarg;
 			break;
 		case 'h':
-			fputs(matrix_usage, stdout);
+			fputs(ipcb_cli_matrix_usage, stdout);
 			return -1;
 		default:
-			return bad_option(c, argv, opts);
+			return ipcb_cli_bad_option(c, argv, opts);
 		}
 		if (rc != 0)
 			return rc;
 	}
 	if (optind < argc)
-		return usage_error("matrix: unexpected argument '%.60s'", argv[optind]);
+		return ipcb_cli_usage_error("matrix: unexpected argument '%.60s'", argv[optind]);
 	if (o->iterations != 0 && cell_time_given)
-		return usage_error("--iterations and --cell-time contradict each other: give one");
+		return ipcb_cli_usage_error("--iterations and --cell-time contradict each other: give one");
 	if (o->n_cpus == 0) {
 		cpu_set_t allowed, online;
 		char list[256];
@@ -199,7 +199,7 @@ static int parse_matrix(int argc, char **argv, struct matrix_opts *o)
 			return rc;
 	}
 	if (o->n_cpus < 2)
-		return usage_error("matrix: needs at least two CPUs, this process may use %d", o->n_cpus);
+		return ipcb_cli_usage_error("matrix: needs at least two CPUs, this process may use %d", o->n_cpus);
 	return apply_option(o);
 }
 
@@ -249,7 +249,7 @@ static int write_csv(const char *path, const struct matrix_opts *o, const uint64
 	int n = o->n_cpus;
 
 	if (f == NULL) {
-		fprintf(stderr, "%s: --csv %s: %s\n", prog, path, strerror(errno));
+		ipcb_cli_msg("--csv %s: %s", path, strerror(errno));
 		return EXIT_FAILED;
 	}
 	for (int i = 0; i < n; i++) {
@@ -262,7 +262,7 @@ static int write_csv(const char *path, const struct matrix_opts *o, const uint64
 		fputc('\n', f);
 	}
 	if (f != stdout && fclose(f) != 0) {
-		fprintf(stderr, "%s: --csv %s: %s\n", prog, path, strerror(errno));
+		ipcb_cli_msg("--csv %s: %s", path, strerror(errno));
 		return EXIT_FAILED;
 	}
 	return 0;
@@ -323,14 +323,14 @@ static int write_json(const struct matrix_opts *o, struct ipcb_run **runs, size_
 
 	if (doc == NULL) {
 		json_decref(matrix);
-		fprintf(stderr, "%s: could not build the results document\n", prog);
+		ipcb_cli_msg("could not build the results document");
 		return EXIT_FAILED;
 	}
 	json_object_set_new(doc, "matrix", matrix);
 	rc = ipcb_result_write(doc, o->json, &err);
 	json_decref(doc);
 	if (rc != 0) {
-		print_err("results not written", &err);
+		ipcb_cli_print_err("results not written", &err);
 		return EXIT_FAILED;
 	}
 	return 0;
@@ -346,16 +346,15 @@ static void check_noise(const struct matrix_opts *o, struct ipcb_warnings *w)
 		pairs[i][0] = o->cpus[i], pairs[i][1] = o->cpus[(i + 1) % o->n_cpus];
 	ipcb_noise_check("/", (const int (*)[2])pairs, (size_t)o->n_cpus, 100, w);
 	for (int i = 0; i < w->n; i++)
-		fprintf(stderr, "%s: warning: %s\n", prog, w->w[i].msg);
+		ipcb_cli_msg("warning: %s", w->w[i].msg);
 }
 
-int cmd_matrix(int argc, char **argv)
+int ipcb_cli_cmd_matrix(int argc, char **argv)
 {
 	struct matrix_opts o;
 	struct ipcb_params p;
 	struct ipcb_sysinfo si;
-	struct ipcb_result_meta meta = { .version = PACKAGE_VERSION, .argc = all_argc,
-					 .argv = all_argv, .counters_note = "" };
+	struct ipcb_result_meta meta = { .version = PACKAGE_VERSION, .counters_note = "" };
 	struct ipcb_err err = { { 0 }, { 0 } };
 	struct ipcb_warnings warnings = { 0 };
 	struct ipcb_topo topo;
@@ -363,17 +362,19 @@ int cmd_matrix(int argc, char **argv)
 	uint64_t *p50, *p99;
 	const char **status;
 	size_t n_runs = 0, pairs;
+	bool progress;
 	int rc, n;
 
 	rc = parse_matrix(argc, argv, &o);
 	if (rc != 0)
 		return rc < 0 ? 0 : rc;
+	meta.argv = ipcb_cli_command_line(&meta.argc);
 	if ((o.json != NULL && ipcb_result_check_target("--json", o.json, &err) != 0) ||
 	    (o.csv != NULL && ipcb_result_check_target("--csv", o.csv, &err) != 0)) {
-		print_err(NULL, &err);
+		ipcb_cli_print_err(NULL, &err);
 		return EXIT_USAGE;
 	}
-	if (check_fd_headroom(1) != 0)
+	if (ipcb_cli_fd_headroom(1) != 0)
 		return EXIT_FAILED;
 	n = o.n_cpus;
 	pairs = (size_t)n * (size_t)(n - 1);
@@ -383,9 +384,9 @@ int cmd_matrix(int argc, char **argv)
 	status = calloc((size_t)n * n, sizeof *status);
 	if (runs == NULL || p50 == NULL || p99 == NULL || status == NULL || ipcb_harness_init(&err) != 0) {
 		if (runs == NULL || p50 == NULL || p99 == NULL || status == NULL)
-			fprintf(stderr, "%s: matrix: out of memory\n", prog);
+			ipcb_cli_msg("matrix: out of memory");
 		else
-			print_err("matrix", &err);
+			ipcb_cli_print_err("matrix", &err);
 		free(runs), free(p50), free(p99), free(status);
 		return EXIT_FAILED;
 	}
@@ -397,8 +398,8 @@ int cmd_matrix(int argc, char **argv)
 	meta.warnings = &warnings;
 	topo = si.topo;
 	fill(&o, &p);
-	install_stop_handlers();
-	progress_on = isatty(STDERR_FILENO);
+	ipcb_cli_stop_handlers();
+	progress = isatty(STDERR_FILENO);
 	rc = 0;
 	for (int i = 0; i < n && rc == 0; i++) {
 		for (int j = 0; j < n && rc == 0 && ipcb_harness_stop_signal() == 0; j++) {
@@ -409,10 +410,10 @@ int cmd_matrix(int argc, char **argv)
 			p.cpu[0] = o.cpus[i];
 			p.cpu[1] = o.cpus[j];
 			p.placement_class = ipcb_class_name(ipcb_topo_pair_class(&topo, p.cpu[0], p.cpu[1]));
-			if (progress_on)
+			if (progress)
 				fprintf(stderr, "\r\033[K[%zu/%zu] CPUs %d,%d", n_runs + 1, pairs, p.cpu[0], p.cpu[1]);
 			if (ipcb_run_new(&p, &run, &err) != 0) {
-				print_err(NULL, &err);
+				ipcb_cli_print_err(NULL, &err);
 				rc = EXIT_FAILED;
 				break;
 			}
@@ -421,7 +422,7 @@ int cmd_matrix(int argc, char **argv)
 			p50[i * n + j] = cell_p50(run, &p99[i * n + j], &status[i * n + j]);
 		}
 	}
-	if (progress_on)
+	if (progress)
 		fputs("\r\033[K", stderr);
 	clock_gettime(CLOCK_REALTIME, &meta.end);
 	if (rc == 0) {

@@ -19,7 +19,7 @@
 #define IPCB_PLOT_SOURCE "scripts/ipcbench-plot"
 #endif
 
-const char report_usage[] =
+const char ipcb_cli_report_usage[] =
 	"Usage: ipcbench report [OPTION]... RESULTS.json -o REPORT.html\n"
 	"Write one self-contained HTML file (figures as inline SVG, nothing fetched\n"
 	"from elsewhere): the machine, the warnings, a summary table, the figures and\n"
@@ -67,7 +67,7 @@ static int find_plot(char *out, size_t len, char *self, size_t self_len)
 	return -1;
 }
 
-int cmd_report(int argc, char **argv)
+int ipcb_cli_cmd_report(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "output", required_argument, NULL, 'o' },
@@ -91,17 +91,16 @@ int cmd_report(int argc, char **argv)
 		else if (c == 'f')
 			figures = optarg;
 		else if (c == 'h')
-			return fputs(report_usage, stdout), 0;
+			return fputs(ipcb_cli_report_usage, stdout), 0;
 		else
-			return bad_option(c, argv, opts);
+			return ipcb_cli_bad_option(c, argv, opts);
 	}
 	if (argc - optind != 1)
-		return usage_error("report: give one results file (%d given)", argc - optind);
+		return ipcb_cli_usage_error("report: give one results file (%d given)", argc - optind);
 	if (output == NULL)
-		return usage_error("report: give the report's file with -o REPORT.html");
+		return ipcb_cli_usage_error("report: give the report's file with -o REPORT.html");
 	if (find_plot(plot, sizeof plot, self, sizeof self) != 0) {
-		fprintf(stderr, "%s: report: ipcbench-plot not found (beside this program, nor as %s; set IPCBENCH_PLOT)\n",
-			prog, plot);
+		ipcb_cli_msg("report: ipcbench-plot not found (beside this program, nor as %s; set IPCBENCH_PLOT)", plot);
 		return EXIT_FAILED;
 	}
 	/* The comparison, if any, is made by this very program. */
@@ -122,6 +121,6 @@ int cmd_report(int argc, char **argv)
 	args[n] = NULL;
 	fflush(NULL);
 	execv(plot, (char *const *)args);
-	fprintf(stderr, "%s: report: cannot run %s: %s\n", prog, plot, strerror(errno));
+	ipcb_cli_msg("report: cannot run %s: %s", plot, strerror(errno));
 	return EXIT_FAILED;
 }

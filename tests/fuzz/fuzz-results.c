@@ -12,9 +12,9 @@
  *     ipcb_results_load() itself from a memfd (/proc/self/fd/N), no file on
  *     disk. Both must agree, and give equal documents;
  *  2. when NEW loads, runs the real commands in-process on the memfds:
- *     cmd_compare BASE NEW (--json -, a metric picked by the input's
- *     length), and cmd_export in every format (hgrm for the first latency
- *     cell with figures, named as export names it).
+ *     ipcb_cli_cmd_compare BASE NEW (--json -, a metric picked by the
+ *     input's length), and ipcb_cli_cmd_export in every format (hgrm for
+ *     the first latency cell with figures, named as export names it).
  *
  * Invariants (abort() when violated): the two loads agree; a document that
  * passes the check exports without error in gbench, gab-*, bmf and csv
@@ -313,7 +313,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		const char *cmp[] = { "compare", "--metric", metrics[size % 4], "--json", "-",
 				      path_base, path_new };
 
-		char *out = run_captured(cmd_compare, 7, cmp, &rc);
+		char *out = run_captured(ipcb_cli_cmd_compare, 7, cmp, &rc);
 
 		if (rc == 0 || rc == 1)
 			check_compare_output(out);
@@ -332,7 +332,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			json_t *o;
 			char *out;
 
-			out = run_captured(cmd_export, 4, exp, &rc);
+			out = run_captured(ipcb_cli_cmd_export, 4, exp, &rc);
 			if (rc != 0)
 				violation("export failed on a document that passed ipcb_results_check",
 					  formats[i]);
@@ -355,7 +355,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			const char *exp[] = { "export", "--format", "hgrm", "--unit", units[size % 3],
 					      "--cell", name, path_new };
 
-			if (run(cmd_export, 8, exp) != 0)
+			if (run(ipcb_cli_cmd_export, 8, exp) != 0)
 				violation("export --format hgrm did not find the cell", name);
 		}
 	}
