@@ -5,6 +5,7 @@
 
 #include <getopt.h>
 #include <stdbool.h>
+#include <stddef.h>
 
 #include "harness/err.h"
 
@@ -33,6 +34,38 @@ int ipcb_cli_check_target(const char *opt, const char *path);
  * the results; ipcb_cli_command_line() returns argv and sets *argc. */
 void ipcb_cli_set_command_line(int argc, char **argv);
 char **ipcb_cli_command_line(int *argc);
+
+/* A set of names an option or argument takes (commands, mechanisms, tests,
+ * formats...), as messages speak of them. */
+struct ipcb_cli_names {
+	const char *what;         /* "mechanism", "test" */
+	const char *const *names;
+	size_t n;
+	bool suggest;             /* offer the closest name for a likely typo */
+	const char *otherwise;    /* said when none is offered; NULL: the names */
+};
+
+/* The index of word in v's names, or -1. */
+int ipcb_cli_lookup(const char *word, const struct ipcb_cli_names *v);
+
+/* v's names as a list for a message: "a, b or c" (cut to len). */
+void ipcb_cli_names_list(const struct ipcb_cli_names *v, char *buf, size_t len);
+
+/* word is none of v's names: one line, "OPT: unknown WHAT 'WORD' (did you
+ * mean 'NAME'?)" when a name is close to it, else with v->otherwise (or
+ * the list of names) in the parentheses; opt may be NULL. EXIT_USAGE. */
+int ipcb_cli_unknown(const char *opt, const char *word, const struct ipcb_cli_names *v);
+
+/* word's index in v's names into *index (0), or the message above. */
+int ipcb_cli_choose(const char *opt, const char *word, const struct ipcb_cli_names *v,
+		    int *index);
+
+/* An option that is not among opts: "unknown option 'ARG'", with the
+ * closest long option for a likely typo of one. EXIT_USAGE. */
+int ipcb_cli_unknown_option(const char *arg, const struct option *opts);
+
+/* The mechanisms, by name. */
+const struct ipcb_cli_names *ipcb_cli_mech_names(void);
 
 /* An unknown option or a missing value, in one line; returns EXIT_USAGE. */
 int ipcb_cli_bad_option(int c, char **argv, const struct option *opts);

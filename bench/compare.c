@@ -37,6 +37,9 @@ const char ipcb_cli_compare_usage[] =
 
 enum metric { M_P50, M_P99, M_P999, M_THROUGHPUT };
 
+static const char *const metric_names[] = { "p50", "p99", "p999", "throughput" };
+static const struct ipcb_cli_names metrics = { "metric", metric_names, 4, false, NULL };
+
 /* Where the table goes: stderr when the JSON goes to stdout. */
 static FILE *tbl;
 
@@ -71,7 +74,7 @@ static int parse_compare(int argc, char **argv, struct cmp_opts *o)
 		{ NULL, 0, NULL, 0 },
 	};
 	char *end;
-	int c;
+	int c, m, rc;
 
 	memset(o, 0, sizeof *o);
 	o->threshold = 0.05;
@@ -81,17 +84,9 @@ static int parse_compare(int argc, char **argv, struct cmp_opts *o)
 	while ((c = getopt_long(argc, argv, ":j:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'm':
-			if (strcmp(optarg, "p50") == 0)
-				o->metric = M_P50;
-			else if (strcmp(optarg, "p99") == 0)
-				o->metric = M_P99;
-			else if (strcmp(optarg, "p999") == 0)
-				o->metric = M_P999;
-			else if (strcmp(optarg, "throughput") == 0)
-				o->metric = M_THROUGHPUT;
-			else
-				return ipcb_cli_usage_error("--metric: unknown metric '%.60s' (p50, p99, p999 or throughput)",
-						   optarg);
+			if ((rc = ipcb_cli_choose("--metric", optarg, &metrics, &m)) != 0)
+				return rc;
+			o->metric = (enum metric)m;
 			break;
 		case 't':
 			o->threshold = strtod(optarg, &end);

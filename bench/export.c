@@ -41,6 +41,7 @@ enum format { F_GBENCH, F_GAB_LAT, F_GAB_TPUT, F_BMF, F_HGRM, F_CSV };
 
 static const char *const format_names[] = { "gbench", "gab-latency", "gab-throughput", "bmf",
 					     "hgrm", "csv" };
+static const struct ipcb_cli_names formats = { "format", format_names, 6, true, NULL };
 
 struct export_opts {
 	int format;
@@ -58,8 +59,12 @@ static int parse_export(int argc, char **argv, struct export_opts *o)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
+	static const char *const unit_names[] = { "ns", "us", "ms" };
+	static const struct ipcb_cli_names units = { "unit", unit_names, 3, false, NULL };
+	static const double scales[] = { 1.0, 1000.0, 1e6 };
 	bool unit_given = false;
-	int c;
+	char list[128];
+	int c, u, rc;
 
 	memset(o, 0, sizeof *o);
 	o->format = -1;
@@ -69,16 +74,8 @@ static int parse_export(int argc, char **argv, struct export_opts *o)
 	while ((c = getopt_long(argc, argv, ":f:o:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'f':
-			for (int i = 0; i < (int)(sizeof format_names / sizeof format_names[0]); i++)
-				if (strcmp(optarg, format_names[i]) == 0)
-					o->format = i;
-			if (o->format < 0) {
-				const char *s = ipcb_suggest(optarg, format_names, 6);
-
-				return ipcb_cli_usage_error("--format: unknown format '%.60s' (%s%s%s)", optarg,
-						   s ? "did you mean '" : "gbench, gab-latency, gab-throughput, bmf, hgrm or csv",
-						   s ? s : "", s ? "'?" : "");
-			}
+			if ((rc = ipcb_cli_choose("--format", optarg, &formats, &o->format)) != 0)
+				return rc;
 			break;
 		case 'o':
 			o->output = optarg;
@@ -88,14 +85,9 @@ static int parse_export(int argc, char **argv, struct export_opts *o)
 			break;
 		case 'u':
 			unit_given = true;
-			if (strcmp(optarg, "ns") == 0)
-				o->scale = 1.0;
-			else if (strcmp(optarg, "us") == 0)
-				o->scale = 1000.0;
-			else if (strcmp(optarg, "ms") == 0)
-				o->scale = 1e6;
-			else
-				return ipcb_cli_usage_error("--unit: unknown unit '%.60s' (ns, us or ms)", optarg);
+			if ((rc = ipcb_cli_choose("--unit", optarg, &units, &u)) != 0)
+				return rc;
+			o->scale = scales[u];
 			break;
 		case 'h':
 			fputs(ipcb_cli_export_usage, stdout);
@@ -104,8 +96,10 @@ static int parse_export(int argc, char **argv, struct export_opts *o)
 			return ipcb_cli_bad_option(c, argv, opts);
 		}
 	}
-	if (o->format < 0)
-		return ipcb_cli_usage_error("export: --format is required (gbench, gab-latency, gab-throughput, bmf, hgrm or csv)");
+	if (o->format < 0) {
+		ipcb_cli_names_list(&formats, list, sizeof list);
+		return ipcb_cli_usage_error("export: --format is required (%s)", list);
+	}
 	if (argc - optind != 1)
 		return ipcb_cli_usage_error("export: give one results file (%d given)", argc - optind);
 	if (o->format == F_HGRM && o->cell == NULL && o->output == NULL)

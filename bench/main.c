@@ -109,15 +109,6 @@ struct run_opts {
 	const char *json;
 };
 
-static const char *const *mech_names(void)
-{
-	static const char *names[64];
-
-	for (size_t i = 0; i < ipcb_mech_count && i < 64; i++)
-		names[i] = ipcb_mechs[i]->name;
-	return names;
-}
-
 /* Every mechanism but the references, which every run measures anyway. */
 static void all_mechs(struct run_opts *o)
 {
@@ -145,14 +136,8 @@ static int parse_mechs(const char *arg, struct run_opts *o)
 
 		if (m == NULL && strcmp(name, "all") == 0)
 			return ipcb_cli_usage_error("--mech: 'all' cannot be combined with other mechanisms in '%.60s'", arg);
-		if (m == NULL) {
-			const char *s = ipcb_suggest(name, mech_names(), ipcb_mech_count);
-
-			if (s != NULL)
-				return ipcb_cli_usage_error("--mech: unknown mechanism '%.60s' (did you mean '%s'?)",
-						   name, s);
-			return ipcb_cli_usage_error("--mech: unknown mechanism '%.60s' (see 'ipcbench list')", name);
-		}
+		if (m == NULL)
+			return ipcb_cli_unknown("--mech", name, ipcb_cli_mech_names());
 		for (size_t i = 0; i < o->n_mechs; i++)
 			if (o->mechs[i] == m)
 				return ipcb_cli_usage_error("--mech: '%s' is given twice", name);
@@ -163,8 +148,9 @@ static int parse_mechs(const char *arg, struct run_opts *o)
 
 static int parse_tests(const char *arg, struct run_opts *o)
 {
-	char buf[256], *save = NULL;
 	static const char *const names[] = { "latency", "throughput", "both" };
+	static const struct ipcb_cli_names tests = { "test", names, 3, true, NULL };
+	char buf[256], *save = NULL;
 
 	size_t n = strlen(arg);
 
@@ -183,11 +169,7 @@ static int parse_tests(const char *arg, struct run_opts *o)
 			o->latency |= lat;
 			o->throughput |= thr;
 		} else {
-			const char *s = ipcb_suggest(t, names, 3);
-
-			return ipcb_cli_usage_error("--test: unknown test '%.60s'%s%s%s", t,
-					   s ? " (did you mean '" : " (latency, throughput or both)",
-					   s ? s : "", s ? "'?)" : "");
+			return ipcb_cli_unknown("--test", t, &tests);
 		}
 	}
 	return 0;
@@ -239,7 +221,8 @@ static size_t all_opt_names(const char **names, size_t cap)
 static int check_option_keys(const struct run_opts *o)
 {
 	for (size_t k = 0; k < o->n_oargs; k++) {
-		const char *key = o->oargs[k].key, *names[64], *s;
+		const char *key = o->oargs[k].key, *names[64];
+		struct ipcb_cli_names keys = { "option", names, 0, true, "see 'ipcbench list'" };
 		bool found = false;
 
 		for (size_t m = 0; m < o->n_mechs && !found; m++)
@@ -250,9 +233,8 @@ static int check_option_keys(const struct run_opts *o)
 			if (find_opt(ipcb_mechs[i], key) != NULL)
 				return ipcb_cli_usage_error("-o %s: no selected mechanism takes this option (%s does)",
 						   key, ipcb_mechs[i]->name);
-		s = ipcb_suggest(key, names, all_opt_names(names, 64));
-		return ipcb_cli_usage_error("-o: unknown option '%s'%s%s%s", key, s ? " (did you mean '" : "",
-				   s ? s : "", s ? "'?)" : " (see 'ipcbench list')");
+		keys.n = all_opt_names(names, 64);
+		return ipcb_cli_unknown("-o", key, &keys);
 	}
 	return 0;
 }
@@ -383,6 +365,30 @@ int ipcb_cli_check_cpu(const char *opt, int cpu)
 	return 0;
 }
 
+static int parse_clock(const char *arg, struct run_opts *o)
+{
+	static const char *const names[] = { "monotonic", "tsc" };
+	static const struct ipcb_cli_names clocks = { "clock", names, 2, false, NULL };
+	int i, rc = ipcb_cli_choose("--clock", arg, &clocks, &i);
+
+	if (rc == 0)
+		o->clock = i == 0 ? IPCB_CLOCK_MONOTONIC : IPCB_CLOCK_TSC;
+	return rc;
+}
+
+/* auto, all, or a placement class. */
+static int parse_placement(const char *arg, struct run_opts *o)
+{
+	const char *names[IPCB_CLASS_N + 2] = { "auto", "all" };
+	const struct ipcb_cli_names classes = { "class", names, IPCB_CLASS_N + 2, true, NULL };
+
+	for (int i = 0; i < IPCB_CLASS_N; i++)
+		names[i + 2] = ipcb_class_name((enum ipcb_class)i);
+	o->placement = arg;
+	return ipcb_cli_lookup(arg, &classes) < 0 ? ipcb_cli_unknown("--placement", arg, &classes)
+						  : 0;
+}
+
 static void defaults(struct run_opts *o)
 {
 	static const uint64_t normal[] = { 1, 64, 512, 4096, 65536, 1048576 };
@@ -459,25 +465,12 @@ int ipcb_cli_parse_one_flag(int argc, char **argv, const struct option *opts, ch
 int ipcb_cli_bad_option(int c, char **argv, const struct option *opts)
 {
 	const char *arg = argv[optind - 1];
-	const char *names[64];
-	size_t n = 0;
 
 	if (c == ':')
 		return ipcb_cli_usage_error("option '%s' needs a value", arg);
 	if (optopt != 0 && strncmp(arg, "--", 2) != 0)
 		return ipcb_cli_usage_error("unknown option '-%c' (see --help)", optopt);
-	for (; opts[n].name != NULL && n < 64; n++)
-		names[n] = opts[n].name;
-	if (strncmp(arg, "--", 2) == 0) {
-		char word[64];
-		const char *s;
-
-		snprintf(word, sizeof word, "%.*s", (int)strcspn(arg + 2, "="), arg + 2);
-		s = ipcb_suggest(word, names, n);
-		if (s != NULL)
-			return ipcb_cli_usage_error("unknown option '%.60s' (did you mean '--%s'?)", arg, s);
-	}
-	return ipcb_cli_usage_error("unknown option '%.60s' (see --help)", arg);
+	return ipcb_cli_unknown_option(arg, opts);
 }
 
 static int parse_run(int argc, char **argv, struct run_opts *o)
@@ -548,12 +541,7 @@ static int parse_run(int argc, char **argv, struct run_opts *o)
 			o->cell_time_given = true;
 			break;
 		case OPT_CLOCK:
-			if (strcmp(optarg, "monotonic") == 0)
-				o->clock = IPCB_CLOCK_MONOTONIC;
-			else if (strcmp(optarg, "tsc") == 0)
-				o->clock = IPCB_CLOCK_TSC;
-			else
-				rc = ipcb_cli_usage_error("--clock: unknown clock '%.60s' (monotonic or tsc)", optarg);
+			rc = parse_clock(optarg, o);
 			break;
 		case OPT_COST:
 			o->cost = true;
@@ -572,18 +560,7 @@ static int parse_run(int argc, char **argv, struct run_opts *o)
 			o->share_cpus = true;
 			break;
 		case OPT_PLACEMENT:
-			if (strcmp(optarg, "auto") != 0 && strcmp(optarg, "all") != 0 &&
-			    ipcb_class_parse(optarg) < 0) {
-				const char *names[IPCB_CLASS_N + 2] = { "auto", "all" }, *sug;
-
-				for (int i = 0; i < IPCB_CLASS_N; i++)
-					names[i + 2] = ipcb_class_name((enum ipcb_class)i);
-				sug = ipcb_suggest(optarg, names, IPCB_CLASS_N + 2);
-				rc = ipcb_cli_usage_error("--placement: unknown class '%.60s' (%s%s%s)", optarg,
-						 sug ? "did you mean '" : "auto, all, same-cpu, smt, same-l2, same-l3, same-node, cross-l3 or cross-numa",
-						 sug ? sug : "", sug ? "'?" : "");
-			}
-			o->placement = optarg;
+			rc = parse_placement(optarg, o);
 			break;
 		case 'h':
 			fputs(run_usage, stdout);
@@ -1209,14 +1186,12 @@ static const struct command *find_command(const char *name)
 static int unknown_command(const char *name)
 {
 	const char *names[N_COMMANDS];
-	const char *s;
+	const struct ipcb_cli_names v = { "command", names, N_COMMANDS, true,
+					  "see 'ipcbench --help'" };
 
 	for (size_t i = 0; i < N_COMMANDS; i++)
 		names[i] = commands[i].name;
-	s = ipcb_suggest(name, names, N_COMMANDS);
-	if (s != NULL)
-		return ipcb_cli_usage_error("unknown command '%.60s' (did you mean '%s'?)", name, s);
-	return ipcb_cli_usage_error("unknown command '%.60s' (see 'ipcbench --help')", name);
+	return ipcb_cli_unknown(NULL, name, &v);
 }
 
 static int cmd_help(int argc, char **argv)

@@ -133,17 +133,8 @@ static int parse_matrix(int argc, char **argv, struct matrix_opts *o)
 		switch (c) {
 		case 'm':
 			o->mech = ipcb_mech_find(optarg);
-			if (o->mech == NULL) {
-				const char *names[64], *sug;
-
-				for (size_t i = 0; i < ipcb_mech_count && i < 64; i++)
-					names[i] = ipcb_mechs[i]->name;
-				sug = ipcb_suggest(optarg, names, ipcb_mech_count);
-				rc = sug ? ipcb_cli_usage_error("--mech: unknown mechanism '%.60s' (did you mean '%s'?)",
-						       optarg, sug)
-					 : ipcb_cli_usage_error("--mech: unknown mechanism '%.60s' (see 'ipcbench list')",
-						       optarg);
-			}
+			if (o->mech == NULL)
+				rc = ipcb_cli_unknown("--mech", optarg, ipcb_cli_mech_names());
 			break;
 		case 'o':
 			o->opt_arg = optarg;
