@@ -42,15 +42,12 @@ static void report(void *arg, const struct ipcb_leftover *o)
 
 int ipcb_cli_cmd_cleanup(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "dry-run", no_argument, NULL, 'n' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
 	struct tally t = { false, 0 };
 	int c, n;
 
-	if ((c = ipcb_cli_parse_one_flag(argc, argv, opts, 'n', "cleanup", ipcb_cli_cleanup_usage, &t.dry_run)) >= 0)
+	c = ipcb_cli_parse_one_flag(argc, argv, "dry-run", 'n', "cleanup", ipcb_cli_cleanup_usage,
+				    &t.dry_run);
+	if (c != IPCB_CLI_GO_ON)
 		return c;
 	n = ipcb_reg_cleanup(NULL, t.dry_run, report, &t);
 	if (n < 0) {

@@ -67,13 +67,40 @@ int ipcb_cli_unknown_option(const char *arg, const struct option *opts);
 /* The mechanisms, by name. */
 const struct ipcb_cli_names *ipcb_cli_mech_names(void);
 
-/* An unknown option or a missing value, in one line; returns EXIT_USAGE. */
-int ipcb_cli_bad_option(int c, char **argv, const struct option *opts);
+/* What an option sets from its value. */
+enum ipcb_cli_kind {
+	IPCB_CLI_FLAG,    /* no value: a bool, set true */
+	IPCB_CLI_TEXT,    /* the value as given: a const char * */
+	IPCB_CLI_U64,     /* a whole number in [min, max]: a uint64_t */
+	IPCB_CLI_SECONDS, /* seconds in [min, max]: a double */
+	IPCB_CLI_CALL,    /* take() reads the value */
+};
 
-/* The options of a command that takes one flag (its long form in opts,
- * short form flag_char), --help and no argument: *flag set when given.
- * -1 to go on, or the exit status (0 after printing usage, EXIT_USAGE). */
-int ipcb_cli_parse_one_flag(int argc, char **argv, const struct option *opts, char flag_char,
+/* One option of a command. A bad number is "--NAME: reason". */
+struct ipcb_cli_opt {
+	const char *name; /* long form, without "--" */
+	char letter;      /* short form, or 0 for none */
+	enum ipcb_cli_kind kind;
+	size_t field;     /* where it lies in the command's options (offsetof) */
+	double min, max;  /* IPCB_CLI_U64, IPCB_CLI_SECONDS: the range */
+	int (*take)(void *field, const char *arg); /* CALL: 0, or the exit status */
+};
+
+/* What a parser returns when the command is to go on. */
+#define IPCB_CLI_GO_ON (-1)
+
+/* Read argv's options by the table of n entries into opts (the command's
+ * options, which the entries' fields lie in); -h and --help print usage.
+ * IPCB_CLI_GO_ON when every option was taken (optind then indexes the
+ * first argument that is none), 0 after --help, or the exit status after
+ * a one-line error (an unknown option, with a suggestion for a typo). */
+int ipcb_cli_parse(int argc, char **argv, const struct ipcb_cli_opt *table, size_t n,
+		   const char *usage, void *opts);
+
+/* The options of a command that takes one flag (--name, -letter), --help
+ * and no argument: *flag set when given. IPCB_CLI_GO_ON, or the exit
+ * status (0 after printing usage, EXIT_USAGE naming cmd). */
+int ipcb_cli_parse_one_flag(int argc, char **argv, const char *name, char letter,
 			    const char *cmd, const char *usage, bool *flag);
 
 /* Check a CPU against the machine: exists, online, in the affinity mask.

@@ -3,6 +3,7 @@
 #include "config.h"
 
 #include <math.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -63,58 +64,66 @@ struct side {
 	const char *unit;
 };
 
+static int take_metric(void *opts, const char *arg)
+{
+	struct cmp_opts *o = opts;
+	int m, rc = ipcb_cli_choose("--metric", arg, &metrics, &m);
+
+	o->metric = (enum metric)m;
+	return rc;
+}
+
+static int take_threshold(void *opts, const char *arg)
+{
+	struct cmp_opts *o = opts;
+	char *end;
+
+	o->threshold = strtod(arg, &end);
+	if (end == arg || (*end != '\0' && strcmp(end, "%") != 0) || !(o->threshold > 0) ||
+	    o->threshold >= 1000)
+		return ipcb_cli_usage_error("--threshold: '%.60s' is not a percentage above 0 "
+					    "(e.g. 5%%)", arg);
+	o->threshold /= 100.0;
+	return 0;
+}
+
+static int take_alpha(void *opts, const char *arg)
+{
+	struct cmp_opts *o = opts;
+	char *end;
+
+	o->alpha = strtod(arg, &end);
+	if (end == arg || *end != '\0' || !(o->alpha > 0) || o->alpha >= 1)
+		return ipcb_cli_usage_error("--alpha: '%.60s' is not a level between 0 and 1", arg);
+	return 0;
+}
+
+/* In the order of --help, where a misspelt option finds its suggestion. */
+static const struct ipcb_cli_opt compare_options[] = {
+	{ "metric", 0, IPCB_CLI_CALL, 0, 0, 0, take_metric },
+	{ "threshold", 0, IPCB_CLI_CALL, 0, 0, 0, take_threshold },
+	{ "alpha", 0, IPCB_CLI_CALL, 0, 0, 0, take_alpha },
+	{ "json", 'j', IPCB_CLI_TEXT, offsetof(struct cmp_opts, json), 0, 0, NULL },
+};
+
 static int parse_compare(int argc, char **argv, struct cmp_opts *o)
 {
-	static const struct option opts[] = {
-		{ "metric", required_argument, NULL, 'm' },
-		{ "threshold", required_argument, NULL, 't' },
-		{ "alpha", required_argument, NULL, 'a' },
-		{ "json", required_argument, NULL, 'j' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
-	char *end;
-	int c, m, rc;
+	int rc;
 
 	memset(o, 0, sizeof *o);
 	o->threshold = 0.05;
 	o->alpha = 0.05;
-	optind = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":j:h", opts, NULL)) != -1) {
-		switch (c) {
-		case 'm':
-			if ((rc = ipcb_cli_choose("--metric", optarg, &metrics, &m)) != 0)
-				return rc;
-			o->metric = (enum metric)m;
-			break;
-		case 't':
-			o->threshold = strtod(optarg, &end);
-			if (end == optarg || (*end != '\0' && strcmp(end, "%") != 0) || !(o->threshold > 0) ||
-			    o->threshold >= 1000)
-				return ipcb_cli_usage_error("--threshold: '%.60s' is not a percentage above 0 (e.g. 5%%)", optarg);
-			o->threshold /= 100.0;
-			break;
-		case 'a':
-			o->alpha = strtod(optarg, &end);
-			if (end == optarg || *end != '\0' || !(o->alpha > 0) || o->alpha >= 1)
-				return ipcb_cli_usage_error("--alpha: '%.60s' is not a level between 0 and 1", optarg);
-			break;
-		case 'j':
-			o->json = optarg;
-			break;
-		case 'h':
-			fputs(ipcb_cli_compare_usage, stdout);
-			return -1;
-		default:
-			return ipcb_cli_bad_option(c, argv, opts);
-		}
-	}
+	rc = ipcb_cli_parse(argc, argv, compare_options,
+			    sizeof compare_options / sizeof compare_options[0], ipcb_cli_compare_usage,
+			    o);
+	if (rc != IPCB_CLI_GO_ON)
+		return rc;
 	if (argc - optind != 2)
-		return ipcb_cli_usage_error("compare: give two results files, BASE and NEW (%d given)", argc - optind);
+		return ipcb_cli_usage_error("compare: give two results files, BASE and NEW "
+					    "(%d given)", argc - optind);
 	o->base = argv[optind];
 	o->new = argv[optind + 1];
-	return 0;
+	return IPCB_CLI_GO_ON;
 }
 
 static const char *str_of(const json_t *o, const char *k)
@@ -410,13 +419,11 @@ int ipcb_cli_cmd_compare(int argc, char **argv)
 	struct ipcb_err err;
 	int rc = parse_compare(argc, argv, &o);
 
-	if (rc != 0)
-		return rc < 0 ? 0 : rc;
+	if (rc != IPCB_CLI_GO_ON)
+		return rc;
 	tbl = o.json != NULL && strcmp(o.json, "-") == 0 ? stderr : stdout;
-	if (o.json != NULL && ipcb_result_check_target("--json", o.json, &err) != 0) {
-		ipcb_cli_print_err(NULL, &err);
-		return EXIT_USAGE;
-	}
+	if ((rc = ipcb_cli_check_target("--json", o.json)) != 0)
+		return rc;
 	if (ipcb_results_load(o.base, &base, &err) != 0 || ipcb_results_load(o.new, &new, &err) != 0) {
 		ipcb_cli_print_err("compare", &err);
 		json_decref(base);

@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <math.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -47,77 +48,81 @@ struct export_opts {
 	int format;
 	const char *output, *cell, *input;
 	double scale; /* hgrm: ns per output unit */
+	bool unit_given;
 };
+
+static int take_format(void *opts, const char *arg)
+{
+	struct export_opts *o = opts;
+
+	return ipcb_cli_choose("--format", arg, &formats, &o->format);
+}
+
+static int take_unit(void *opts, const char *arg)
+{
+	static const char *const names[] = { "ns", "us", "ms" };
+	static const struct ipcb_cli_names units = { "unit", names, 3, false, NULL };
+	static const double scales[] = { 1.0, 1000.0, 1e6 };
+	struct export_opts *o = opts;
+	int u, rc = ipcb_cli_choose("--unit", arg, &units, &u);
+
+	o->unit_given = true;
+	if (rc == 0)
+		o->scale = scales[u];
+	return rc;
+}
+
+#define AT(member) offsetof(struct export_opts, member)
+
+/* In the order of --help, where a misspelt option finds its suggestion. */
+static const struct ipcb_cli_opt export_options[] = {
+	{ "format", 'f', IPCB_CLI_CALL, 0, 0, 0, take_format },
+	{ "output", 'o', IPCB_CLI_TEXT, AT(output), 0, 0, NULL },
+	{ "cell", 0, IPCB_CLI_TEXT, AT(cell), 0, 0, NULL },
+	{ "unit", 0, IPCB_CLI_CALL, 0, 0, 0, take_unit },
+};
+
+#undef AT
+
+/* The options that go together (or not) with the format. */
+static int check_format_options(const struct export_opts *o)
+{
+	if (o->format == F_HGRM && o->cell == NULL && o->output == NULL)
+		return ipcb_cli_usage_error("export --format hgrm: give --cell NAME, or -o DIR for "
+					    "every latency cell");
+	if (o->format != F_HGRM && o->cell != NULL)
+		return ipcb_cli_usage_error("--cell: only for --format hgrm");
+	if (o->format != F_HGRM && o->unit_given)
+		return ipcb_cli_usage_error("--unit: only for --format hgrm (the other formats have "
+					    "fixed units)");
+	/* hgrm without --cell writes a directory of files */
+	if (o->format != F_HGRM || o->cell != NULL)
+		return ipcb_cli_check_target("-o", o->output);
+	return 0;
+}
 
 static int parse_export(int argc, char **argv, struct export_opts *o)
 {
-	static const struct option opts[] = {
-		{ "format", required_argument, NULL, 'f' },
-		{ "output", required_argument, NULL, 'o' },
-		{ "cell", required_argument, NULL, 'c' },
-		{ "unit", required_argument, NULL, 'u' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
-	static const char *const unit_names[] = { "ns", "us", "ms" };
-	static const struct ipcb_cli_names units = { "unit", unit_names, 3, false, NULL };
-	static const double scales[] = { 1.0, 1000.0, 1e6 };
-	bool unit_given = false;
 	char list[128];
-	int c, u, rc;
+	int rc;
 
 	memset(o, 0, sizeof *o);
 	o->format = -1;
 	o->scale = 1000.0;
-	optind = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":f:o:h", opts, NULL)) != -1) {
-		switch (c) {
-		case 'f':
-			if ((rc = ipcb_cli_choose("--format", optarg, &formats, &o->format)) != 0)
-				return rc;
-			break;
-		case 'o':
-			o->output = optarg;
-			break;
-		case 'c':
-			o->cell = optarg;
-			break;
-		case 'u':
-			unit_given = true;
-			if ((rc = ipcb_cli_choose("--unit", optarg, &units, &u)) != 0)
-				return rc;
-			o->scale = scales[u];
-			break;
-		case 'h':
-			fputs(ipcb_cli_export_usage, stdout);
-			return -1;
-		default:
-			return ipcb_cli_bad_option(c, argv, opts);
-		}
-	}
+	rc = ipcb_cli_parse(argc, argv, export_options,
+			    sizeof export_options / sizeof export_options[0], ipcb_cli_export_usage, o);
+	if (rc != IPCB_CLI_GO_ON)
+		return rc;
 	if (o->format < 0) {
 		ipcb_cli_names_list(&formats, list, sizeof list);
 		return ipcb_cli_usage_error("export: --format is required (%s)", list);
 	}
 	if (argc - optind != 1)
 		return ipcb_cli_usage_error("export: give one results file (%d given)", argc - optind);
-	if (o->format == F_HGRM && o->cell == NULL && o->output == NULL)
-		return ipcb_cli_usage_error("export --format hgrm: give --cell NAME, or -o DIR for every latency cell");
-	if (o->format != F_HGRM && o->cell != NULL)
-		return ipcb_cli_usage_error("--cell: only for --format hgrm");
-	if (o->format != F_HGRM && unit_given)
-		return ipcb_cli_usage_error("--unit: only for --format hgrm (the other formats have fixed units)");
-	if (o->output != NULL && (o->format != F_HGRM || o->cell != NULL)) {
-		struct ipcb_err err;
-
-		if (ipcb_result_check_target("-o", o->output, &err) != 0) {
-			ipcb_cli_print_err(NULL, &err);
-			return EXIT_USAGE;
-		}
-	}
+	if ((rc = check_format_options(o)) != 0)
+		return rc;
 	o->input = argv[optind];
-	return 0;
+	return IPCB_CLI_GO_ON;
 }
 
 /* ---- reading cells --------------------------------------------------- */
@@ -691,8 +696,8 @@ int ipcb_cli_cmd_export(int argc, char **argv)
 	json_t *doc;
 	int rc = parse_export(argc, argv, &o);
 
-	if (rc != 0)
-		return rc < 0 ? 0 : rc;
+	if (rc != IPCB_CLI_GO_ON)
+		return rc;
 	if (ipcb_results_load(o.input, &doc, &err) != 0) {
 		ipcb_cli_print_err("export", &err);
 		return EXIT_USAGE;

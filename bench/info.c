@@ -182,17 +182,13 @@ static void print_text(const struct ipcb_sysinfo *si)
 
 int ipcb_cli_cmd_info(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "json", no_argument, NULL, 'j' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
 	struct ipcb_clock clk = { .kind = IPCB_CLOCK_MONOTONIC };
 	struct ipcb_sysinfo si;
 	bool as_json = false;
 	int c, rc = 0;
 
-	if ((c = ipcb_cli_parse_one_flag(argc, argv, opts, 'j', "info", ipcb_cli_info_usage, &as_json)) >= 0)
+	c = ipcb_cli_parse_one_flag(argc, argv, "json", 'j', "info", ipcb_cli_info_usage, &as_json);
+	if (c != IPCB_CLI_GO_ON)
 		return c;
 	ipcb_sysinfo_collect(&si, &clk, IPCB_SYSINFO_AUTO_CPU);
 	if (as_json) {

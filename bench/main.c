@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stddef.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -15,6 +16,7 @@
 #include <unistd.h>
 
 #include "harness/parse.h"
+#include "bench/budget.h"
 #include "bench/cli.h"
 #include "bench/table.h"
 #include "harness/cell.h"
@@ -98,12 +100,10 @@ struct run_opts {
 	const char *placement;      /* --placement as given, or NULL */
 	uint64_t pairs;             /* --pairs */
 	bool share_cpus;            /* --share-cpus */
-	uint64_t iterations, warmup, repetitions;
-	bool reps_given;
+	struct ipcb_cli_budget budget; /* -r, -n, --cell-time */
+	uint64_t warmup;
 	bool verify, quick;
 	double timeout_s;
-	double cell_time_s;
-	bool cell_time_given;
 	enum ipcb_clock_kind clock;
 	bool cost, counters, strict;
 	const char *json;
@@ -118,8 +118,9 @@ static void all_mechs(struct run_opts *o)
 			o->mechs[o->n_mechs++] = ipcb_mechs[i];
 }
 
-static int parse_mechs(const char *arg, struct run_opts *o)
+static int take_mechs(void *opts, const char *arg)
 {
+	struct run_opts *o = opts;
 	char buf[1024], *save = NULL;
 
 	if (strcmp(arg, "all") == 0) {
@@ -146,8 +147,9 @@ static int parse_mechs(const char *arg, struct run_opts *o)
 	return 0;
 }
 
-static int parse_tests(const char *arg, struct run_opts *o)
+static int take_tests(void *opts, const char *arg)
 {
+	struct run_opts *o = opts;
 	static const char *const names[] = { "latency", "throughput", "both" };
 	static const struct ipcb_cli_names tests = { "test", names, 3, true, NULL };
 	char buf[256], *save = NULL;
@@ -175,8 +177,9 @@ static int parse_tests(const char *arg, struct run_opts *o)
 	return 0;
 }
 
-static int parse_option_arg(const char *arg, struct run_opts *o)
+static int take_option(void *opts, const char *arg)
 {
+	struct run_opts *o = opts;
 	const char *eq = strchr(arg, '=');
 	struct opt_arg *a;
 
@@ -365,8 +368,9 @@ int ipcb_cli_check_cpu(const char *opt, int cpu)
 	return 0;
 }
 
-static int parse_clock(const char *arg, struct run_opts *o)
+static int take_clock(void *opts, const char *arg)
 {
+	struct run_opts *o = opts;
 	static const char *const names[] = { "monotonic", "tsc" };
 	static const struct ipcb_cli_names clocks = { "clock", names, 2, false, NULL };
 	int i, rc = ipcb_cli_choose("--clock", arg, &clocks, &i);
@@ -377,8 +381,9 @@ static int parse_clock(const char *arg, struct run_opts *o)
 }
 
 /* auto, all, or a placement class. */
-static int parse_placement(const char *arg, struct run_opts *o)
+static int take_placement(void *opts, const char *arg)
 {
+	struct run_opts *o = opts;
 	const char *names[IPCB_CLASS_N + 2] = { "auto", "all" };
 	const struct ipcb_cli_names classes = { "class", names, IPCB_CLASS_N + 2, true, NULL };
 
@@ -396,8 +401,6 @@ static void defaults(struct run_opts *o)
 
 	if (o->n_mechs == 0)
 		all_mechs(o);
-	if (!o->cell_time_given)
-		o->cell_time_s = o->quick ? 0.05 : 0.2;
 	if (o->n_sizes == 0) {
 		const uint64_t *v = o->quick ? quick : normal;
 		size_t n = o->quick ? sizeof quick / sizeof quick[0] : sizeof normal / sizeof normal[0];
@@ -407,176 +410,81 @@ static void defaults(struct run_opts *o)
 	}
 	if (!o->latency && !o->throughput)
 		o->latency = o->throughput = true;
-	if (!o->reps_given)
-		o->repetitions = 5;
 }
 
-enum { OPT_VERIFY = 256, OPT_TIMEOUT, OPT_CELL_TIME, OPT_CLOCK, OPT_COST, OPT_COUNTERS, OPT_STRICT,
-       OPT_PLACEMENT, OPT_PAIRS, OPT_SHARE_CPUS };
+static int take_sizes(void *opts, const char *arg)
+{
+	struct run_opts *o = opts;
+	char why[IPCB_WHY_MAX];
 
-static const struct option run_options[] = {
-	{ "mech", required_argument, NULL, 'm' },
-	{ "sizes", required_argument, NULL, 's' },
-	{ "test", required_argument, NULL, 't' },
-	{ "cpus", required_argument, NULL, 'c' },
-	{ "placement", required_argument, NULL, OPT_PLACEMENT },
-	{ "pairs", required_argument, NULL, OPT_PAIRS },
-	{ "share-cpus", no_argument, NULL, OPT_SHARE_CPUS },
-	{ "iterations", required_argument, NULL, 'n' },
-	{ "warmup", required_argument, NULL, 'w' },
-	{ "repetitions", required_argument, NULL, 'r' },
-	{ "option", required_argument, NULL, 'o' },
-	{ "verify", no_argument, NULL, OPT_VERIFY },
-	{ "quick", no_argument, NULL, 'q' },
-	{ "json", required_argument, NULL, 'j' },
-	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
-	{ "cell-time", required_argument, NULL, OPT_CELL_TIME },
-	{ "clock", required_argument, NULL, OPT_CLOCK },
-	{ "cost", no_argument, NULL, OPT_COST },
-	{ "counters", no_argument, NULL, OPT_COUNTERS },
-	{ "strict", no_argument, NULL, OPT_STRICT },
-	{ "help", no_argument, NULL, 'h' },
-	{ NULL, 0, NULL, 0 },
+	if (ipcb_parse_sizes(arg, IPCB_SIZE_MAX, o->sizes, IPCB_SIZES_MAX, &o->n_sizes, why,
+			     sizeof why) != 0)
+		return ipcb_cli_usage_error("--sizes: %s", why);
+	return 0;
+}
+
+/* --cpus A,B: both on this machine, and usable. */
+static int take_cpus(void *opts, const char *arg)
+{
+	struct run_opts *o = opts;
+	char why[IPCB_WHY_MAX];
+	int rc;
+
+	o->cpus_given = true;
+	if (ipcb_parse_cpu_pair(arg, o->cpu, why, sizeof why) != 0)
+		return ipcb_cli_usage_error("--cpus: %s", why);
+	if ((rc = ipcb_cli_check_cpu("--cpus", o->cpu[0])) != 0)
+		return rc;
+	return ipcb_cli_check_cpu("--cpus", o->cpu[1]);
+}
+
+#define AT(member) offsetof(struct run_opts, member)
+
+/* In the order of --help, where a misspelt option finds its suggestion. */
+static const struct ipcb_cli_opt run_options[] = {
+	{ "mech", 'm', IPCB_CLI_CALL, 0, 0, 0, take_mechs },
+	{ "sizes", 's', IPCB_CLI_CALL, 0, 0, 0, take_sizes },
+	{ "test", 't', IPCB_CLI_CALL, 0, 0, 0, take_tests },
+	{ "cpus", 'c', IPCB_CLI_CALL, 0, 0, 0, take_cpus },
+	{ "placement", 0, IPCB_CLI_CALL, 0, 0, 0, take_placement },
+	{ "pairs", 0, IPCB_CLI_U64, AT(pairs), 1, IPCB_PAIRS_MAX, NULL },
+	{ "share-cpus", 0, IPCB_CLI_FLAG, AT(share_cpus), 0, 0, NULL },
+	{ "iterations", 'n', IPCB_CLI_CALL, AT(budget), 0, 0, ipcb_cli_budget_iterations },
+	{ "warmup", 'w', IPCB_CLI_U64, AT(warmup), 0, 1000000000, NULL },
+	{ "repetitions", 'r', IPCB_CLI_CALL, AT(budget), 0, 0, ipcb_cli_budget_repetitions },
+	{ "option", 'o', IPCB_CLI_CALL, 0, 0, 0, take_option },
+	{ "verify", 0, IPCB_CLI_FLAG, AT(verify), 0, 0, NULL },
+	{ "quick", 'q', IPCB_CLI_FLAG, AT(quick), 0, 0, NULL },
+	{ "json", 'j', IPCB_CLI_TEXT, AT(json), 0, 0, NULL },
+	{ "timeout", 0, IPCB_CLI_SECONDS, AT(timeout_s), 0.1, 86400, NULL },
+	{ "cell-time", 0, IPCB_CLI_CALL, AT(budget), 0, 0, ipcb_cli_budget_cell_time },
+	{ "clock", 0, IPCB_CLI_CALL, 0, 0, 0, take_clock },
+	{ "cost", 0, IPCB_CLI_FLAG, AT(cost), 0, 0, NULL },
+	{ "counters", 0, IPCB_CLI_FLAG, AT(counters), 0, 0, NULL },
+	{ "strict", 0, IPCB_CLI_FLAG, AT(strict), 0, 0, NULL },
 };
 
-int ipcb_cli_parse_one_flag(int argc, char **argv, const struct option *opts, char flag_char,
-		   const char *cmd, const char *usage, bool *flag)
-{
-	const char shortopts[] = { ':', flag_char, 'h', '\0' };
-	int c;
+#undef AT
 
-	optind = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, shortopts, opts, NULL)) != -1) {
-		if (c == flag_char) {
-			*flag = true;
-		} else if (c == 'h') {
-			fputs(usage, stdout);
-			return 0;
-		} else {
-			return ipcb_cli_bad_option(c, argv, opts);
-		}
-	}
-	if (optind < argc)
-		return ipcb_cli_usage_error("%s: unexpected argument '%.60s'", cmd, argv[optind]);
-	return -1;
-}
-
-int ipcb_cli_bad_option(int c, char **argv, const struct option *opts)
-{
-	const char *arg = argv[optind - 1];
-
-	if (c == ':')
-		return ipcb_cli_usage_error("option '%s' needs a value", arg);
-	if (optopt != 0 && strncmp(arg, "--", 2) != 0)
-		return ipcb_cli_usage_error("unknown option '-%c' (see --help)", optopt);
-	return ipcb_cli_unknown_option(arg, opts);
-}
-
+/* IPCB_CLI_GO_ON with every variant to run in o, or the exit status. */
 static int parse_run(int argc, char **argv, struct run_opts *o)
 {
-	char why[IPCB_WHY_MAX];
-	int c;
+	int rc;
 
 	memset(o, 0, sizeof *o);
 	o->pairs = 1;
 	o->warmup = IPCB_WARMUP_AUTO;
 	o->timeout_s = 10.0;
-	optind = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":m:s:t:c:n:w:r:o:qj:h", run_options, NULL)) != -1) {
-		int rc = 0;
-
-		switch (c) {
-		case 'm':
-			rc = parse_mechs(optarg, o);
-			break;
-		case 's':
-			if (ipcb_parse_sizes(optarg, IPCB_SIZE_MAX, o->sizes, IPCB_SIZES_MAX, &o->n_sizes,
-					     why, sizeof why) != 0)
-				rc = ipcb_cli_usage_error("--sizes: %s", why);
-			break;
-		case 't':
-			rc = parse_tests(optarg, o);
-			break;
-		case 'c':
-			if (ipcb_parse_cpu_pair(optarg, o->cpu, why, sizeof why) != 0)
-				rc = ipcb_cli_usage_error("--cpus: %s", why);
-			else if ((rc = ipcb_cli_check_cpu("--cpus", o->cpu[0])) == 0)
-				rc = ipcb_cli_check_cpu("--cpus", o->cpu[1]);
-			o->cpus_given = true;
-			break;
-		case 'n':
-			if (ipcb_parse_u64(optarg, 1, 1000000000, &o->iterations, why, sizeof why) != 0)
-				rc = ipcb_cli_usage_error("--iterations: %s", why);
-			break;
-		case 'w':
-			if (ipcb_parse_u64(optarg, 0, 1000000000, &o->warmup, why, sizeof why) != 0)
-				rc = ipcb_cli_usage_error("--warmup: %s", why);
-			break;
-		case 'r':
-			if (ipcb_parse_u64(optarg, 1, IPCB_REPS_MAX, &o->repetitions, why, sizeof why) != 0)
-				rc = ipcb_cli_usage_error("--repetitions: %s", why);
-			o->reps_given = true;
-			break;
-		case 'o':
-			rc = parse_option_arg(optarg, o);
-			break;
-		case OPT_VERIFY:
-			o->verify = true;
-			break;
-		case 'q':
-			o->quick = true;
-			break;
-		case 'j':
-			o->json = optarg;
-			break;
-		case OPT_TIMEOUT:
-			if (ipcb_parse_seconds(optarg, 0.1, 86400, &o->timeout_s, why, sizeof why) != 0)
-				rc = ipcb_cli_usage_error("--timeout: %s", why);
-			break;
-		case OPT_CELL_TIME:
-			if (ipcb_parse_seconds(optarg, 0.001, 3600, &o->cell_time_s, why, sizeof why) != 0)
-				rc = ipcb_cli_usage_error("--cell-time: %s", why);
-			o->cell_time_given = true;
-			break;
-		case OPT_CLOCK:
-			rc = parse_clock(optarg, o);
-			break;
-		case OPT_COST:
-			o->cost = true;
-			break;
-		case OPT_COUNTERS:
-			o->counters = true;
-			break;
-		case OPT_STRICT:
-			o->strict = true;
-			break;
-		case OPT_PAIRS:
-			if (ipcb_parse_u64(optarg, 1, IPCB_PAIRS_MAX, &o->pairs, why, sizeof why) != 0)
-				rc = ipcb_cli_usage_error("--pairs: %s", why);
-			break;
-		case OPT_SHARE_CPUS:
-			o->share_cpus = true;
-			break;
-		case OPT_PLACEMENT:
-			rc = parse_placement(optarg, o);
-			break;
-		case 'h':
-			fputs(run_usage, stdout);
-			return -1;
-		default:
-			return ipcb_cli_bad_option(c, argv, run_options);
-		}
-		if (rc != 0)
-			return rc;
-	}
+	rc = ipcb_cli_parse(argc, argv, run_options, sizeof run_options / sizeof run_options[0],
+			    run_usage, o);
+	if (rc != IPCB_CLI_GO_ON)
+		return rc;
 	if (optind < argc)
 		return ipcb_cli_usage_error("unexpected argument '%.60s' (see --help)", argv[optind]);
-	if (o->iterations != 0 && o->cell_time_given)
-		return ipcb_cli_usage_error("--iterations and --cell-time contradict each other: give one");
+	if ((rc = ipcb_cli_budget_check(&o->budget, 5, o->quick ? 0.05 : 0.2)) != 0)
+		return rc;
 	defaults(o);
-	return build_variants(o);
+	return (rc = build_variants(o)) == 0 ? IPCB_CLI_GO_ON : rc;
 }
 
 /* Progress lines on stderr (it is a terminal). */
@@ -916,10 +824,10 @@ static void fill_params(const struct run_opts *o, struct ipcb_params *p)
 	p->n_sizes = o->n_sizes;
 	p->latency = o->latency;
 	p->throughput = o->throughput;
-	p->iterations = o->iterations;
-	p->cell_time_ns = (uint64_t)(o->cell_time_s * 1e9);
+	p->iterations = o->budget.iterations;
+	p->cell_time_ns = (uint64_t)(o->budget.cell_time_s * 1e9);
 	p->warmup = o->warmup;
-	p->repetitions = (unsigned)o->repetitions;
+	p->repetitions = (unsigned)o->budget.repetitions;
 	p->verify = o->verify;
 	p->quick = o->quick;
 	p->stall_timeout_ns = (uint64_t)(o->timeout_s * 1e9);
@@ -999,21 +907,18 @@ static int cmd_run(int argc, char **argv)
 	FILE *table;
 	int rc;
 
-	rc = parse_run(argc, argv, &o);
-	if (rc != 0)
-		return rc < 0 ? 0 : rc;
+	if ((rc = parse_run(argc, argv, &o)) != IPCB_CLI_GO_ON)
+		return rc;
 	meta.argv = ipcb_cli_command_line(&meta.argc);
-	if (o.json != NULL && ipcb_result_check_target("--json", o.json, &err) != 0) {
-		ipcb_cli_print_err(NULL, &err);
-		return EXIT_USAGE;
-	}
+	if ((rc = ipcb_cli_check_target("--json", o.json)) != 0)
+		return rc;
 	if (fault != NULL && fault[0] != '\0' && ipcb_fault_parse(fault, &p.fault, &err) != 0) {
 		ipcb_cli_print_err("IPCBENCH_FAULT", &err);
 		return EXIT_USAGE;
 	}
 	/* A fault meant for a repetition that never runs would test nothing. */
-	if (p.fault.rep > o.repetitions) {
-		ipcb_cli_msg("IPCBENCH_FAULT '%s': repetition %u, but --repetitions is %llu", fault, p.fault.rep, (unsigned long long)o.repetitions);
+	if (p.fault.rep > o.budget.repetitions) {
+		ipcb_cli_msg("IPCBENCH_FAULT '%s': repetition %u, but --repetitions is %llu", fault, p.fault.rep, (unsigned long long)o.budget.repetitions);
 		return EXIT_USAGE;
 	}
 	if ((rc = ipcb_cli_fd_headroom((unsigned)o.pairs)) != 0)
@@ -1085,16 +990,12 @@ static void print_mech(const struct ipcb_mech_info *mi)
 
 static int cmd_list(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "json", no_argument, NULL, 'j' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
 	bool as_json = false;
 	json_t *doc = NULL;
 	int c;
 
-	if ((c = ipcb_cli_parse_one_flag(argc, argv, opts, 'j', "list", list_usage, &as_json)) >= 0)
+	c = ipcb_cli_parse_one_flag(argc, argv, "json", 'j', "list", list_usage, &as_json);
+	if (c != IPCB_CLI_GO_ON)
 		return c;
 	if (as_json)
 		doc = json_object();

@@ -3,12 +3,14 @@
 #include "config.h"
 
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "bench/budget.h"
 #include "bench/cli.h"
 #include "bench/table.h"
 #include "harness/cell.h"
@@ -46,13 +48,13 @@ struct matrix_opts {
 	uint64_t size;
 	int cpus[MATRIX_CPUS_MAX];
 	int n_cpus;
-	uint64_t repetitions, iterations;
-	double cell_time_s;
+	struct ipcb_cli_budget budget; /* -r, -n, --cell-time */
 	const char *json, *csv;
 };
 
-static int parse_cpu_list(const char *arg, struct matrix_opts *o)
+static int take_cpus(void *opts, const char *arg)
 {
+	struct matrix_opts *o = opts;
 	cpu_set_t set;
 	int rc;
 
@@ -103,95 +105,75 @@ static int apply_option(struct matrix_opts *o)
 			   o->opt_arg);
 }
 
+static int take_mech(void *opts, const char *arg)
+{
+	struct matrix_opts *o = opts;
+
+	o->mech = ipcb_mech_find(arg);
+	return o->mech == NULL ? ipcb_cli_unknown("--mech", arg, ipcb_cli_mech_names()) : 0;
+}
+
+static int take_size(void *opts, const char *arg)
+{
+	struct matrix_opts *o = opts;
+	char why[IPCB_WHY_MAX];
+
+	if (ipcb_parse_size(arg, IPCB_SIZE_MAX, &o->size, why, sizeof why) != 0)
+		return ipcb_cli_usage_error("--size: %s", why);
+	return 0;
+}
+
+/* Every CPU this process may use and that is online. */
+static int all_cpus(struct matrix_opts *o)
+{
+	cpu_set_t allowed, online;
+	char list[256];
+
+	ipcb_cpus_allowed(&allowed);
+	if (ipcb_cpus_online(&online) == 0)
+		CPU_AND(&allowed, &allowed, &online);
+	ipcb_cpulist_format(&allowed, list, sizeof list);
+	return take_cpus(o, list);
+}
+
+#define AT(member) offsetof(struct matrix_opts, member)
+
+/* In the order of --help, where a misspelt option finds its suggestion. */
+static const struct ipcb_cli_opt matrix_options[] = {
+	{ "mech", 'm', IPCB_CLI_CALL, 0, 0, 0, take_mech },
+	{ "option", 'o', IPCB_CLI_TEXT, AT(opt_arg), 0, 0, NULL },
+	{ "size", 's', IPCB_CLI_CALL, 0, 0, 0, take_size },
+	{ "cpus", 'c', IPCB_CLI_CALL, 0, 0, 0, take_cpus },
+	{ "repetitions", 'r', IPCB_CLI_CALL, AT(budget), 0, 0, ipcb_cli_budget_repetitions },
+	{ "cell-time", 0, IPCB_CLI_CALL, AT(budget), 0, 0, ipcb_cli_budget_cell_time },
+	{ "iterations", 'n', IPCB_CLI_CALL, AT(budget), 0, 0, ipcb_cli_budget_iterations },
+	{ "json", 'j', IPCB_CLI_TEXT, AT(json), 0, 0, NULL },
+	{ "csv", 0, IPCB_CLI_TEXT, AT(csv), 0, 0, NULL },
+};
+
+#undef AT
+
 static int parse_matrix(int argc, char **argv, struct matrix_opts *o)
 {
-	static const struct option opts[] = {
-		{ "mech", required_argument, NULL, 'm' },
-		{ "option", required_argument, NULL, 'o' },
-		{ "size", required_argument, NULL, 's' },
-		{ "cpus", required_argument, NULL, 'c' },
-		{ "repetitions", required_argument, NULL, 'r' },
-		{ "cell-time", required_argument, NULL, 't' },
-		{ "iterations", required_argument, NULL, 'n' },
-		{ "json", required_argument, NULL, 'j' },
-		{ "csv", required_argument, NULL, 'C' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
-	char why[IPCB_WHY_MAX];
-	bool cell_time_given = false;
-	int c, rc = 0;
+	int rc;
 
 	memset(o, 0, sizeof *o);
 	o->mech = ipcb_mech_find("cacheline");
 	o->size = 64;
-	o->repetitions = 3;
-	o->cell_time_s = 0.05;
-	optind = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":m:o:s:c:r:n:j:h", opts, NULL)) != -1) {
-		switch (c) {
-		case 'm':
-			o->mech = ipcb_mech_find(optarg);
-			if (o->mech == NULL)
-				rc = ipcb_cli_unknown("--mech", optarg, ipcb_cli_mech_names());
-			break;
-		case 'o':
-			o->opt_arg = optarg;
-			break;
-		case 's':
-			if (ipcb_parse_size(optarg, IPCB_SIZE_MAX, &o->size, why, sizeof why) != 0)
-				rc = ipcb_cli_usage_error("--size: %s", why);
-			break;
-		case 'c':
-			rc = parse_cpu_list(optarg, o);
-			break;
-		case 'r':
-			if (ipcb_parse_u64(optarg, 1, IPCB_REPS_MAX, &o->repetitions, why, sizeof why) != 0)
-				rc = ipcb_cli_usage_error("--repetitions: %s", why);
-			break;
-		case 't':
-			if (ipcb_parse_seconds(optarg, 0.001, 3600, &o->cell_time_s, why, sizeof why) != 0)
-				rc = ipcb_cli_usage_error("--cell-time: %s", why);
-			cell_time_given = true;
-			break;
-		case 'n':
-			if (ipcb_parse_u64(optarg, 1, 1000000000, &o->iterations, why, sizeof why) != 0)
-				rc = ipcb_cli_usage_error("--iterations: %s", why);
-			break;
-		case 'j':
-			o->json = optarg;
-			break;
-		case 'C':
-			o->csv = optarg;
-			break;
-		case 'h':
-			fputs(ipcb_cli_matrix_usage, stdout);
-			return -1;
-		default:
-			return ipcb_cli_bad_option(c, argv, opts);
-		}
-		if (rc != 0)
-			return rc;
-	}
+	rc = ipcb_cli_parse(argc, argv, matrix_options,
+			    sizeof matrix_options / sizeof matrix_options[0], ipcb_cli_matrix_usage, o);
+	if (rc != IPCB_CLI_GO_ON)
+		return rc;
 	if (optind < argc)
 		return ipcb_cli_usage_error("matrix: unexpected argument '%.60s'", argv[optind]);
-	if (o->iterations != 0 && cell_time_given)
-		return ipcb_cli_usage_error("--iterations and --cell-time contradict each other: give one");
-	if (o->n_cpus == 0) {
-		cpu_set_t allowed, online;
-		char list[256];
-
-		ipcb_cpus_allowed(&allowed);
-		if (ipcb_cpus_online(&online) == 0)
-			CPU_AND(&allowed, &allowed, &online);
-		ipcb_cpulist_format(&allowed, list, sizeof list);
-		if ((rc = parse_cpu_list(list, o)) != 0)
-			return rc;
-	}
+	if ((rc = ipcb_cli_budget_check(&o->budget, 3, 0.05)) != 0)
+		return rc;
+	if (o->n_cpus == 0 && (rc = all_cpus(o)) != 0)
+		return rc;
 	if (o->n_cpus < 2)
-		return ipcb_cli_usage_error("matrix: needs at least two CPUs, this process may use %d", o->n_cpus);
-	return apply_option(o);
+		return ipcb_cli_usage_error("matrix: needs at least two CPUs, this process may use %d",
+					    o->n_cpus);
+	return (rc = apply_option(o)) == 0 ? IPCB_CLI_GO_ON : rc;
 }
 
 /* A latency cell's p50 (0 when it has none). */
@@ -294,10 +276,10 @@ static void fill(const struct matrix_opts *o, struct ipcb_params *p)
 	p->sizes = &o->size;
 	p->n_sizes = 1;
 	p->latency = true;
-	p->iterations = o->iterations;
-	p->cell_time_ns = (uint64_t)(o->cell_time_s * 1e9);
+	p->iterations = o->budget.iterations;
+	p->cell_time_ns = (uint64_t)(o->budget.cell_time_s * 1e9);
 	p->warmup = IPCB_WARMUP_AUTO;
-	p->repetitions = (unsigned)o->repetitions;
+	p->repetitions = (unsigned)o->budget.repetitions;
 	p->stall_timeout_ns = 10000000000ull;
 	p->hist = (struct ipcb_hist_cfg){ .lowest_ns = 1, .highest_ns = 100000000000ull, .sig_figs = 3 };
 	p->clock.kind = IPCB_CLOCK_MONOTONIC;
@@ -356,15 +338,12 @@ int ipcb_cli_cmd_matrix(int argc, char **argv)
 	bool progress;
 	int rc, n;
 
-	rc = parse_matrix(argc, argv, &o);
-	if (rc != 0)
-		return rc < 0 ? 0 : rc;
+	if ((rc = parse_matrix(argc, argv, &o)) != IPCB_CLI_GO_ON)
+		return rc;
 	meta.argv = ipcb_cli_command_line(&meta.argc);
-	if ((o.json != NULL && ipcb_result_check_target("--json", o.json, &err) != 0) ||
-	    (o.csv != NULL && ipcb_result_check_target("--csv", o.csv, &err) != 0)) {
-		ipcb_cli_print_err(NULL, &err);
-		return EXIT_USAGE;
-	}
+	if ((rc = ipcb_cli_check_target("--json", o.json)) != 0 ||
+	    (rc = ipcb_cli_check_target("--csv", o.csv)) != 0)
+		return rc;
 	if (ipcb_cli_fd_headroom(1) != 0)
 		return EXIT_FAILED;
 	n = o.n_cpus;

@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <limits.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -67,37 +68,35 @@ static int find_plot(char *out, size_t len, char *self, size_t self_len)
 	return -1;
 }
 
+struct report_opts {
+	const char *output, *base, *figures;
+};
+
+#define AT(member) offsetof(struct report_opts, member)
+
+/* In the order of --help, where a misspelt option finds its suggestion. */
+static const struct ipcb_cli_opt report_options[] = {
+	{ "output", 'o', IPCB_CLI_TEXT, AT(output), 0, 0, NULL },
+	{ "compare-with", 0, IPCB_CLI_TEXT, AT(base), 0, 0, NULL },
+	{ "figures", 0, IPCB_CLI_TEXT, AT(figures), 0, 0, NULL },
+};
+
+#undef AT
+
 int ipcb_cli_cmd_report(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "output", required_argument, NULL, 'o' },
-		{ "compare-with", required_argument, NULL, 'b' },
-		{ "figures", required_argument, NULL, 'f' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
-	const char *output = NULL, *base = NULL, *figures = NULL;
+	struct report_opts o = { NULL, NULL, NULL };
 	char plot[PATH_MAX], self[PATH_MAX];
 	const char *args[12];
-	int c, n = 0;
+	int rc, n = 0;
 
-	optind = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":o:h", opts, NULL)) != -1) {
-		if (c == 'o')
-			output = optarg;
-		else if (c == 'b')
-			base = optarg;
-		else if (c == 'f')
-			figures = optarg;
-		else if (c == 'h')
-			return fputs(ipcb_cli_report_usage, stdout), 0;
-		else
-			return ipcb_cli_bad_option(c, argv, opts);
-	}
+	rc = ipcb_cli_parse(argc, argv, report_options,
+			    sizeof report_options / sizeof report_options[0], ipcb_cli_report_usage, &o);
+	if (rc != IPCB_CLI_GO_ON)
+		return rc;
 	if (argc - optind != 1)
 		return ipcb_cli_usage_error("report: give one results file (%d given)", argc - optind);
-	if (output == NULL)
+	if (o.output == NULL)
 		return ipcb_cli_usage_error("report: give the report's file with -o REPORT.html");
 	if (find_plot(plot, sizeof plot, self, sizeof self) != 0) {
 		ipcb_cli_msg("report: ipcbench-plot not found (beside this program, nor as %s; set IPCBENCH_PLOT)", plot);
@@ -108,15 +107,15 @@ int ipcb_cli_cmd_report(int argc, char **argv)
 		setenv("IPCBENCH", self, 0);
 	args[n++] = plot;
 	args[n++] = "--report";
-	args[n++] = output;
+	args[n++] = o.output;
 	args[n++] = argv[optind];
-	if (base != NULL) {
+	if (o.base != NULL) {
 		args[n++] = "--compare-with";
-		args[n++] = base;
+		args[n++] = o.base;
 	}
-	if (figures != NULL) {
+	if (o.figures != NULL) {
 		args[n++] = "-o";
-		args[n++] = figures;
+		args[n++] = o.figures;
 	}
 	args[n] = NULL;
 	fflush(NULL);

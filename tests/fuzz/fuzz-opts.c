@@ -175,7 +175,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	reset_getopt();
 	rc = parse_run(argc, argv, &o);
-	if (rc == 0)
+	if (rc == IPCB_CLI_GO_ON)
 		check_run_opts(&o, argv[1]);
 	free(buf);
 	return 0;
