@@ -114,9 +114,13 @@ int ipcb_cli_fd_headroom(unsigned pairs);
 /* SIGINT/SIGTERM stop the running repetition and the run. */
 void ipcb_cli_stop_handlers(void);
 
-/* The commands other than run, each in its own file: the command (argv
- * from the command's name on) returns the exit status; the usage is what
- * --help prints. */
+/* The commands, each in its own file(s): the command (argv from the
+ * command's name on) returns the exit status; the usage is what --help
+ * prints. */
+extern const char ipcb_cli_run_usage[];
+int ipcb_cli_cmd_run(int argc, char **argv);
+extern const char ipcb_cli_list_usage[];
+int ipcb_cli_cmd_list(int argc, char **argv);
 extern const char ipcb_cli_info_usage[];
 int ipcb_cli_cmd_info(int argc, char **argv);
 extern const char ipcb_cli_matrix_usage[];

@@ -3,12 +3,11 @@
  * table, without running anything.
  *
  * The input is a command line, one argument per line (argv[0] is added):
- * it goes through bench/main.c's own parse_run(), which splits -o, checks
- * keys against the selected mechanisms (--mech), parses every value with
- * ipcb_opt_parse() and expands the variants (build_variants()). bench/main.c
- * is included here so that its static functions can be called; its main()
- * is renamed away. Each line is also parsed directly as a value of every
- * option of every mechanism.
+ * it goes through run's own parser, ipcb_cli_run_parse() (bench/run-opts.c),
+ * which splits -o, checks keys against the selected mechanisms (--mech),
+ * parses every value with ipcb_opt_parse() and expands the variants
+ * (ipcb_cli_variants_build(), bench/variants.c). Each line is also parsed
+ * directly as a value of every option of every mechanism.
  *
  * Invariants (abort() when violated): a resolved option value lies within
  * its definition (range, power of two, choice index) and its canonical
@@ -24,9 +23,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define main ipcb_fuzz_unused_main
-#include "bench/main.c"
-#undef main
+#include "bench/cli.h"
+#include "bench/run.h"
+#include "harness/parse.h"
+#include "mechanisms/mech.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -101,11 +101,11 @@ static void fuzz_values(const char *text)
 	}
 }
 
-static void check_run_opts(const struct run_opts *o, const char *line)
+static void check_run_opts(const struct ipcb_cli_run_opts *o, const char *line)
 {
 	if (o->n_variants < 1 || o->n_variants > IPCB_VARIANTS_MAX)
 		violation("variant count not in 1..IPCB_VARIANTS_MAX", line);
-	if (o->n_oargs > OPT_ARGS_MAX || o->n_mechs < 1 || o->n_mechs > ipcb_mech_count)
+	if (o->n_oargs > IPCB_CLI_OPT_ARGS_MAX || o->n_mechs < 1 || o->n_mechs > ipcb_mech_count)
 		violation("option or mechanism count out of bounds", line);
 	if (o->n_sizes < 1 || o->n_sizes > IPCB_SIZES_MAX)
 		violation("size count out of bounds", line);
@@ -135,7 +135,7 @@ static void check_run_opts(const struct run_opts *o, const char *line)
 }
 
 /* glibc's getopt keeps a pointer into the argv it scanned last unless
- * optind is 0 on the next call; parse_run() sets optind to 1, so reset
+ * optind is 0 on the next call; the parser sets optind to 1, so reset
  * here (the real program parses one command line per process). */
 static void reset_getopt(void)
 {
@@ -149,7 +149,7 @@ static void reset_getopt(void)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static struct run_opts o; /* large: not on the stack */
+	static struct ipcb_cli_run_opts o; /* large: not on the stack */
 	char *buf = malloc(size + 1), *argv[MAX_ARGS + 2], *p;
 	int argc = 0, rc;
 
@@ -174,7 +174,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		fuzz_values(argv[argc - 1]);
 
 	reset_getopt();
-	rc = parse_run(argc, argv, &o);
+	rc = ipcb_cli_run_parse(argc, argv, &o);
 	if (rc == IPCB_CLI_GO_ON)
 		check_run_opts(&o, argv[1]);
 	free(buf);

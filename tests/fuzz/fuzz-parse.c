@@ -1,7 +1,7 @@
 /* libFuzzer target: every command-line value parser of harness/parse.h.
  *
  * The input, cut at its first NUL, is given to each parser with the
- * bounds the CLI uses (bench/main.c, bench/matrix.c) and with small ones.
+ * bounds the CLI uses (bench/run-opts.c, budget.c, matrix.c) and with small ones.
  * Besides the sanitizers' findings, a parse that succeeds must give a
  * value that obeys the documented contract, and the simple grammars
  * (whole numbers, sizes, CPU pairs) are checked against a second, naive

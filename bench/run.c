@@ -1,0 +1,286 @@
+/* ipcbench run: the sweep, once per placement, with its table, outcome
+ * and results file. */
+#include "config.h"
+
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "bench/cli.h"
+#include "bench/run.h"
+#include "bench/table.h"
+#include "harness/cell.h"
+#include "harness/clock.h"
+#include "harness/counters.h"
+#include "harness/result.h"
+#include "harness/run.h"
+#include "harness/sysinfo.h"
+
+/* Progress lines on stderr (it is a terminal). */
+static bool progress_on;
+
+static void show_progress(void *arg, const struct ipcb_cell *c, unsigned rep, size_t step,
+			  size_t steps)
+{
+	const struct ipcb_run *run = arg;
+	char size[32];
+
+	if (!progress_on)
+		return;
+	ipcb_fmt_size(c->size, size, sizeof size);
+	fprintf(stderr, "\r\033[K[%zu/%zu] %s %s %s, repetition %u/%u", step, steps,
+		c->mech->name, size, c->test == IPCB_TEST_LATENCY ? "latency" : "throughput",
+		rep + 1, run->p.repetitions);
+	fflush(stderr);
+}
+
+/* The exit status of a run over several placements: interrupted, then
+ * failed, then "nothing could run" only when no placement ran anything. */
+static int exit_status_of(struct ipcb_run *const *runs, size_t n)
+{
+	bool failed = false, all_skipped = true;
+
+	for (size_t r = 0; r < n; r++) {
+		const struct ipcb_run *run = runs[r];
+
+		if (run->stop_signal != 0)
+			return EXIT_INTERRUPTED;
+		failed |= ipcb_run_count(run, IPCB_FAILED) > 0 ||
+			  (run->floor != NULL && run->floor->status == IPCB_FAILED) ||
+			  (run->harness != NULL && run->harness->status == IPCB_FAILED);
+		all_skipped &= ipcb_run_count(run, IPCB_SKIPPED) ==
+			       run->n_cells - (run->floor != NULL) - (run->harness != NULL);
+	}
+	if (failed)
+		return EXIT_FAILED;
+	/* Nothing could run here: the automake "skip" status. */
+	return all_skipped ? EXIT_UNSUPPORTED : 0;
+}
+
+/* --cpus with --placement: each placement records the class --cpus
+ * overrode (its "class" stays the one the CPUs form). */
+static void note_overridden_placement(const struct ipcb_cli_run_opts *o, json_t *doc)
+{
+	json_t *pls = json_object_get(doc, "placements");
+
+	if (!o->cpus_given || o->placement == NULL)
+		return;
+	for (size_t i = 0; i < json_array_size(pls); i++)
+		json_object_set_new(json_array_get(pls, i), "overridden_placement",
+				    json_string(o->placement));
+}
+
+/* Build and write the results document; returns the exit status to use. */
+static int write_results(const struct ipcb_cli_run_opts *o, struct ipcb_run *const *runs, size_t n,
+			 const struct ipcb_sysinfo *si, struct ipcb_result_meta *meta)
+{
+	struct ipcb_err err;
+	json_t *doc;
+	int rc;
+
+	if (o->json == NULL)
+		return meta->exit_status;
+	doc = ipcb_result_build((const struct ipcb_run *const *)runs, n, si, meta);
+	if (doc == NULL) {
+		ipcb_cli_msg("could not build the results document (out of memory)");
+		return EXIT_FAILED;
+	}
+	note_overridden_placement(o, doc);
+	rc = ipcb_result_write(doc, o->json, &err);
+	json_decref(doc);
+	if (rc != 0) {
+		ipcb_cli_print_err("results not written", &err);
+		return meta->exit_status ? meta->exit_status : EXIT_FAILED;
+	}
+	if (strcmp(o->json, "-") != 0)
+		ipcb_cli_msg("results written to %s", o->json);
+	return meta->exit_status;
+}
+
+/* --clock tsc: only where the counter is invariant and the kernel still
+ * trusts it; calibrated here. */
+static int setup_clock(const struct ipcb_cli_run_opts *o, struct ipcb_clock *clk)
+{
+	char why[320];
+	int rc;
+
+	memset(clk, 0, sizeof *clk);
+	clk->kind = o->clock;
+	if (o->clock != IPCB_CLOCK_TSC)
+		return 0;
+	if (ipcb_tsc_usable("/", why, sizeof why) != 0) {
+		ipcb_cli_msg("--clock tsc: %s; use --clock monotonic", why);
+		return EXIT_UNSUPPORTED;
+	}
+	rc = ipcb_tsc_calibrate(IPCB_TSC_CAL_WINDOW_NS, &clk->tsc);
+	if (rc != 0) {
+		ipcb_cli_msg("--clock tsc: calibration failed: %s", strerror(-rc));
+		return EXIT_FAILED;
+	}
+	return 0;
+}
+
+/* --counters where perf_event_open allows it; said once when it does not. */
+static void setup_counters(const struct ipcb_cli_run_opts *o, struct ipcb_params *p, char *note,
+			   size_t len)
+{
+	struct ipcb_err err;
+
+	note[0] = '\0';
+	if (!o->counters)
+		return;
+	if (ipcb_counters_probe(&p->counters_user_only, &err) == 0) {
+		p->counters = true;
+		if (p->counters_user_only)
+			snprintf(note, len, "user space only (kernel.perf_event_paranoid)");
+		return;
+	}
+	snprintf(note, len, "not available here: %s", err.msg);
+	ipcb_cli_msg("note: --counters: hardware counters are %s; going on without them", note);
+}
+
+static void fill_params(const struct ipcb_cli_run_opts *o, struct ipcb_params *p)
+{
+	p->variants = o->variants;
+	p->n_variants = o->n_variants;
+	p->sizes = o->sizes;
+	p->n_sizes = o->n_sizes;
+	p->latency = o->latency;
+	p->throughput = o->throughput;
+	p->iterations = o->budget.iterations;
+	p->cell_time_ns = (uint64_t)(o->budget.cell_time_s * 1e9);
+	p->warmup = o->warmup;
+	p->repetitions = (unsigned)o->budget.repetitions;
+	p->verify = o->verify;
+	p->quick = o->quick;
+	p->stall_timeout_ns = (uint64_t)(o->timeout_s * 1e9);
+	p->hist = (struct ipcb_hist_cfg){ .lowest_ns = 1, .highest_ns = 100000000000ull, .sig_figs = 3 };
+	p->floor_mech = ipcb_mech_find("cacheline");
+	p->harness_mech = ipcb_mech_find("null");
+}
+
+static void print_outcome(struct ipcb_run *const *runs, size_t n, int status)
+{
+	size_t failed = 0, refs = 0;
+
+	for (size_t r = 0; r < n; r++) {
+		failed += ipcb_run_count(runs[r], IPCB_FAILED);
+		refs += (runs[r]->floor != NULL && runs[r]->floor->status == IPCB_FAILED) +
+			(runs[r]->harness != NULL && runs[r]->harness->status == IPCB_FAILED);
+	}
+	if (status == EXIT_INTERRUPTED)
+		ipcb_cli_msg("interrupted by %s; results so far are kept",
+			ipcb_harness_stop_signal() == SIGTERM ? "SIGTERM" : "SIGINT");
+	else if (status == EXIT_UNSUPPORTED)
+		ipcb_cli_msg("nothing selected can run here (every cell was skipped; see the notes)");
+	else if (status == EXIT_FAILED && refs > 0)
+		ipcb_cli_msg("%zu cell%s and %zu reference measurement%s (floor, harness) failed (see above)", failed, failed == 1 ? "" : "s", refs, refs == 1 ? "" : "s");
+	else if (status == EXIT_FAILED)
+		ipcb_cli_msg("%zu cell%s failed (see the notes under the table)", failed,
+			failed == 1 ? "" : "s");
+}
+
+/* Run the sweep once per placement, printing each table as it ends. */
+static int run_placements(const struct ipcb_cli_run_opts *o, struct ipcb_params *p,
+			  const struct ipcb_cli_placement *pl, size_t n, struct ipcb_run **runs,
+			  size_t *n_runs, const struct ipcb_sysinfo *si, FILE *table)
+{
+	struct ipcb_err err = { { 0 }, { 0 } };
+
+	*n_runs = 0;
+	/* The first placement runs even when a stop came before it: its cells
+	 * are then recorded as interrupted, and the results say so. */
+	for (size_t k = 0; k < n && (k == 0 || ipcb_harness_stop_signal() == 0); k++) {
+		struct ipcb_table_opts topts = { .cost = o->cost, .elapsed_s = -1 };
+
+		p->cpu[0] = pl[k].cpu[0];
+		p->cpu[1] = pl[k].cpu[1];
+		p->pairs = pl[k].pairs;
+		memcpy(p->pair_cpus, pl[k].pair_cpus, sizeof p->pair_cpus);
+		p->placement = pl[k].requested;
+		p->placement_class = pl[k].class_name;
+		if (ipcb_run_new(p, &runs[k], &err) != 0) {
+			ipcb_cli_print_err(NULL, &err);
+			return EXIT_FAILED;
+		}
+		(*n_runs)++;
+		ipcb_run_execute(runs[k], show_progress, runs[k]);
+		if (progress_on)
+			fputs("\r\033[K", stderr);
+		if (k > 0)
+			fputc('\n', table);
+		ipcb_table_print(table, runs[k], si, &topts);
+	}
+	return 0;
+}
+
+int ipcb_cli_cmd_run(int argc, char **argv)
+{
+	struct ipcb_params p = { 0 };
+	struct ipcb_result_meta meta = { .version = PACKAGE_VERSION };
+	struct ipcb_cli_run_opts o;
+	struct ipcb_sysinfo si;
+	struct ipcb_warnings warnings = { 0 };
+	struct ipcb_cli_placement pl[IPCB_CLASS_N];
+	struct ipcb_run *runs[IPCB_CLASS_N] = { NULL };
+	size_t n_pl = 0, n_runs = 0;
+	struct ipcb_err err = { { 0 }, { 0 } };
+	const char *fault = getenv("IPCBENCH_FAULT");
+	char counters_note[IPCB_ERR_MSG_MAX + 32];
+	FILE *table;
+	int rc;
+
+	if ((rc = ipcb_cli_run_parse(argc, argv, &o)) != IPCB_CLI_GO_ON)
+		return rc;
+	meta.argv = ipcb_cli_command_line(&meta.argc);
+	if ((rc = ipcb_cli_check_target("--json", o.json)) != 0)
+		return rc;
+	if (fault != NULL && fault[0] != '\0' && ipcb_fault_parse(fault, &p.fault, &err) != 0) {
+		ipcb_cli_print_err("IPCBENCH_FAULT", &err);
+		return EXIT_USAGE;
+	}
+	/* A fault meant for a repetition that never runs would test nothing. */
+	if (p.fault.rep > o.budget.repetitions) {
+		ipcb_cli_msg("IPCBENCH_FAULT '%s': repetition %u, but --repetitions is %llu", fault, p.fault.rep, (unsigned long long)o.budget.repetitions);
+		return EXIT_USAGE;
+	}
+	if ((rc = ipcb_cli_fd_headroom((unsigned)o.pairs)) != 0)
+		return rc;
+	if ((rc = ipcb_cli_placements_resolve(&o, pl, &n_pl)) != 0 || (rc = setup_clock(&o, &p.clock)) != 0 ||
+	    (rc = ipcb_cli_placements_noise(&o, pl, n_pl, &warnings)) != 0)
+		return rc;
+	clock_gettime(CLOCK_REALTIME, &meta.start);
+	setup_counters(&o, &p, counters_note, sizeof counters_note);
+	ipcb_sysinfo_collect(&si, &p.clock, pl[0].cpu[0]);
+	fill_params(&o, &p);
+	meta.warnings = &warnings;
+	meta.counters_note = counters_note;
+	if (ipcb_harness_init(&err) != 0) {
+		ipcb_cli_print_err(NULL, &err);
+		ipcb_sysinfo_free(&si);
+		return EXIT_FAILED;
+	}
+	ipcb_cli_stop_handlers();
+	progress_on = isatty(STDERR_FILENO);
+	table = o.json != NULL && strcmp(o.json, "-") == 0 ? stderr : stdout;
+	rc = run_placements(&o, &p, pl, n_pl, runs, &n_runs, &si, table);
+	(void)ipcb_clock_recalibrate(&si.clock, IPCB_TSC_CAL_WINDOW_NS);
+	clock_gettime(CLOCK_REALTIME, &meta.end);
+	if (rc == 0 && n_runs > 0) {
+		meta.exit_status = exit_status_of(runs, n_runs);
+		fprintf(table, "\nelapsed: %.1f s\n",
+			(double)(meta.end.tv_sec - meta.start.tv_sec) +
+				(double)(meta.end.tv_nsec - meta.start.tv_nsec) / 1e9);
+		fflush(table);
+		print_outcome(runs, n_runs, meta.exit_status);
+		rc = write_results(&o, runs, n_runs, &si, &meta);
+	}
+	for (size_t k = 0; k < n_runs; k++)
+		ipcb_run_free(runs[k]);
+	ipcb_sysinfo_free(&si);
+	ipcb_harness_fini();
+	return rc;
+}

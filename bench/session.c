@@ -1,0 +1,119 @@
+/* What run and matrix both do around their measurements: checks against
+ * the machine (CPUs, file descriptors) and the handling of stop signals. */
+#include "config.h"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "bench/cli.h"
+#include "harness/cell.h"
+#include "harness/pin.h"
+#include "harness/run.h"
+
+int ipcb_cli_fd_headroom(unsigned pairs)
+{
+	/* Each pair's objects and the harness's own (wake-up pipe, registry,
+	 * probes of /proc and /sys) fit in this many with room to spare. */
+	int need = 8 * (int)pairs + 8, got = 0, fds[8 * IPCB_PAIRS_MAX + 8];
+	struct rlimit rl;
+
+	while (got < need && (fds[got] = open("/dev/null", O_RDONLY | O_CLOEXEC)) >= 0)
+		got++;
+	for (int i = 0; i < got; i++)
+		close(fds[i]);
+	if (got == need)
+		return 0;
+	getrlimit(RLIMIT_NOFILE, &rl);
+	ipcb_cli_msg("only %d file descriptors are free (RLIMIT_NOFILE is %llu): %u pair%s need%s %d; raise it with 'ulimit -n %d'",
+		got, (unsigned long long)rl.rlim_cur, pairs, pairs == 1 ? "" : "s", pairs == 1 ? "s" : "",
+		need, rl.rlim_cur + (rlim_t)need < 1024 ? 1024 : (int)(rl.rlim_cur + (rlim_t)need));
+	return EXIT_FAILED;
+}
+
+/* Check a CPU against the machine: exists, online, allowed. */
+int ipcb_cli_check_cpu(const char *opt, int cpu)
+{
+	cpu_set_t present, online, allowed;
+	char list[256];
+
+	if (ipcb_cpus_present(&present) != 0) {
+		CPU_ZERO(&present);
+		for (long c = 0; c < sysconf(_SC_NPROCESSORS_CONF) && c < CPU_SETSIZE; c++)
+			CPU_SET((int)c, &present);
+	}
+	if (cpu >= CPU_SETSIZE || !CPU_ISSET(cpu, &present)) {
+		ipcb_cpulist_format(&present, list, sizeof list);
+		return ipcb_cli_usage_error("%s: CPU %d does not exist (this machine has CPUs %s)", opt, cpu, list);
+	}
+	if (ipcb_cpus_online(&online) == 0 && !CPU_ISSET(cpu, &online)) {
+		ipcb_cpulist_format(&online, list, sizeof list);
+		return ipcb_cli_usage_error("%s: CPU %d is offline (online CPUs: %s)", opt, cpu, list);
+	}
+	if (ipcb_cpus_allowed(&allowed) == 0 && !CPU_ISSET(cpu, &allowed)) {
+		ipcb_cpulist_format(&allowed, list, sizeof list);
+		return ipcb_cli_usage_error("%s: CPU %d is not in this process's allowed CPUs (%s)", opt, cpu, list);
+	}
+	return 0;
+}
+
+/* What the first stop signal was, for telling a repeat of the same stop
+ * request from a second one. Written only by the handler, which blocks
+ * both signals while it runs. */
+static struct {
+	pid_t sender;
+	struct timespec at; /* CLOCK_MONOTONIC */
+} first_stop;
+
+/* One stop request can arrive as several signals: timeout(1) sends SIGTERM
+ * to the process and then to its whole process group. A signal sent by the
+ * same process as the first, within this long of it, is part of the first
+ * request. Signals from the kernel (a terminal's Ctrl-C, si_pid 0) always
+ * count, so pressing Ctrl-C twice still stops at once. */
+#define REPEAT_WINDOW_NS 500000000LL
+
+static bool repeats_first_stop(const siginfo_t *si, const struct timespec *now)
+{
+	long long since_ns = (long long)(now->tv_sec - first_stop.at.tv_sec) * 1000000000LL +
+			     (now->tv_nsec - first_stop.at.tv_nsec);
+
+	if (since_ns >= REPEAT_WINDOW_NS)
+		return false;
+	return si != NULL && si->si_pid != 0 && si->si_pid == first_stop.sender;
+}
+
+/* The first SIGINT/SIGTERM stops the run cleanly (children killed, objects
+ * removed, results so far written); a second request exits at once, still
+ * removing the objects. Only async-signal-safe calls here. */
+static void on_stop_signal(int signo, siginfo_t *si, void *ctx)
+{
+	struct timespec now;
+
+	(void)ctx;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	if (ipcb_harness_stop_signal() == 0) {
+		first_stop.sender = si != NULL ? si->si_pid : 0;
+		first_stop.at = now;
+		ipcb_harness_request_stop(signo);
+		return;
+	}
+	if (!repeats_first_stop(si, &now))
+		ipcb_harness_abort(signo);
+}
+
+void ipcb_cli_stop_handlers(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof sa);
+	sa.sa_sigaction = on_stop_signal;
+	sa.sa_flags = SA_SIGINFO;
+	sigemptyset(&sa.sa_mask);
+	sigaddset(&sa.sa_mask, SIGINT);
+	sigaddset(&sa.sa_mask, SIGTERM);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+}
