@@ -103,17 +103,6 @@ int ipcb_cli_parse(int argc, char **argv, const struct ipcb_cli_opt *table, size
 int ipcb_cli_parse_one_flag(int argc, char **argv, const char *name, char letter,
 			    const char *cmd, const char *usage, bool *flag);
 
-/* Check a CPU against the machine: exists, online, in the affinity mask.
- * 0, or a one-line error naming opt and the CPU (EXIT_USAGE). */
-int ipcb_cli_check_cpu(const char *opt, int cpu);
-
-/* Enough free file descriptors for this many pairs at once? 0, or a
- * one-line error naming RLIMIT_NOFILE and EXIT_FAILED. */
-int ipcb_cli_fd_headroom(unsigned pairs);
-
-/* SIGINT/SIGTERM stop the running repetition and the run. */
-void ipcb_cli_stop_handlers(void);
-
 /* The commands, each in its own file(s): the command (argv from the
  * command's name on) returns the exit status; the usage is what --help
  * prints. */

@@ -7,14 +7,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
-#include <unistd.h>
 
 #include "bench/budget.h"
 #include "bench/cli.h"
+#include "bench/session.h"
 #include "bench/table.h"
 #include "harness/cell.h"
-#include "harness/noise.h"
 #include "harness/parse.h"
 #include "harness/pin.h"
 #include "harness/result.h"
@@ -176,6 +174,40 @@ static int parse_matrix(int argc, char **argv, struct matrix_opts *o)
 	return (rc = apply_option(o)) == 0 ? IPCB_CLI_GO_ON : rc;
 }
 
+/* The round trips of every ordered pair of the matrix's CPUs. */
+struct grid {
+	int n;                  /* CPUs: rows and columns */
+	struct ipcb_run **runs; /* one per pair measured, in order */
+	size_t n_runs, pairs;   /* measured, to measure */
+	uint64_t *p50, *p99;    /* [row * n + column], 0 when none */
+	const char **status;    /* of each pair's cell */
+};
+
+static int grid_new(struct grid *g, int n)
+{
+	size_t cells = (size_t)n * (size_t)n;
+
+	g->n = n;
+	g->n_runs = 0;
+	g->pairs = (size_t)n * (size_t)(n - 1);
+	g->runs = calloc(g->pairs, sizeof *g->runs);
+	g->p50 = calloc(cells, sizeof *g->p50);
+	g->p99 = calloc(cells, sizeof *g->p99);
+	g->status = calloc(cells, sizeof *g->status);
+	if (g->runs == NULL || g->p50 == NULL || g->p99 == NULL || g->status == NULL)
+		return -1;
+	for (size_t k = 0; k < cells; k++)
+		g->status[k] = "not run";
+	return 0;
+}
+
+static void grid_free(struct grid *g)
+{
+	for (size_t k = 0; k < g->n_runs; k++)
+		ipcb_run_free(g->runs[k]);
+	free(g->runs), free(g->p50), free(g->p99), free(g->status);
+}
+
 /* A latency cell's p50 (0 when it has none). */
 static uint64_t cell_p50(const struct ipcb_run *run, uint64_t *p99, const char **status)
 {
@@ -192,9 +224,9 @@ static uint64_t cell_p50(const struct ipcb_run *run, uint64_t *p99, const char *
 	return 0;
 }
 
-static void print_matrix(const struct matrix_opts *o, uint64_t *p50)
+static void print_matrix(const struct matrix_opts *o, const struct grid *g)
 {
-	int n = o->n_cpus;
+	int n = g->n;
 
 	printf("RTT p50 (ns), %s, %llu-byte messages; row: side A's CPU, column: side B's\n",
 	       o->var.label, (unsigned long long)o->size);
@@ -205,10 +237,10 @@ static void print_matrix(const struct matrix_opts *o, uint64_t *p50)
 	for (int i = 0; i < n; i++) {
 		printf("%5d", o->cpus[i]);
 		for (int j = 0; j < n; j++) {
-			if (i == j || p50[i * n + j] == 0)
+			if (i == j || g->p50[i * n + j] == 0)
 				printf(" %7s", "-");
 			else
-				printf(" %7llu", (unsigned long long)p50[i * n + j]);
+				printf(" %7llu", (unsigned long long)g->p50[i * n + j]);
 		}
 		putchar('\n');
 	}
@@ -216,47 +248,48 @@ static void print_matrix(const struct matrix_opts *o, uint64_t *p50)
 
 /* Lower triangle, one row per CPU, n columns, no header: the shape
  * core-to-core latency tools write and plot. */
-static int write_csv(const char *path, const struct matrix_opts *o, const uint64_t *p50)
+static int write_csv(const char *path, const struct grid *g)
 {
 	FILE *f = strcmp(path, "-") == 0 ? stdout : fopen(path, "w");
-	int n = o->n_cpus;
+	int n = g->n;
 
-	if (f == NULL) {
-		ipcb_cli_msg("--csv %s: %s", path, strerror(errno));
-		return EXIT_FAILED;
-	}
+	if (f == NULL)
+		return ipcb_cli_error(EXIT_FAILED, "--csv %s: %s", path, strerror(errno));
 	for (int i = 0; i < n; i++) {
 		for (int j = 0; j < n; j++) {
 			if (j > 0)
 				fputc(',', f);
-			if (j < i && p50[i * n + j] != 0)
-				fprintf(f, "%llu", (unsigned long long)p50[i * n + j]);
+			if (j < i && g->p50[i * n + j] != 0)
+				fprintf(f, "%llu", (unsigned long long)g->p50[i * n + j]);
 		}
 		fputc('\n', f);
 	}
-	if (f != stdout && fclose(f) != 0) {
-		ipcb_cli_msg("--csv %s: %s", path, strerror(errno));
-		return EXIT_FAILED;
-	}
+	if (f != stdout && fclose(f) != 0)
+		return ipcb_cli_error(EXIT_FAILED, "--csv %s: %s", path, strerror(errno));
 	return 0;
 }
 
-static json_t *matrix_json(const struct matrix_opts *o, const uint64_t *p50, const uint64_t *p99,
-			   const char **status)
+/* A figure, or null where there is none. */
+static json_t *figure(uint64_t v, bool have)
+{
+	return have ? json_integer((json_int_t)v) : json_null();
+}
+
+static json_t *matrix_json(const struct matrix_opts *o, const struct grid *g)
 {
 	json_t *cpus = json_array(), *m50 = json_array(), *m99 = json_array(), *st = json_array();
-	int n = o->n_cpus;
+	int n = g->n;
 
 	for (int i = 0; i < n; i++) {
 		json_t *r50 = json_array(), *r99 = json_array(), *rs = json_array();
 
 		json_array_append_new(cpus, json_integer(o->cpus[i]));
 		for (int j = 0; j < n; j++) {
-			bool have = i != j && p50[i * n + j] != 0;
+			bool have = i != j && g->p50[i * n + j] != 0;
 
-			json_array_append_new(r50, have ? json_integer((json_int_t)p50[i * n + j]) : json_null());
-			json_array_append_new(r99, have ? json_integer((json_int_t)p99[i * n + j]) : json_null());
-			json_array_append_new(rs, i == j ? json_null() : json_string(status[i * n + j]));
+			json_array_append_new(r50, figure(g->p50[i * n + j], have));
+			json_array_append_new(r99, figure(g->p99[i * n + j], have));
+			json_array_append_new(rs, i == j ? json_null() : json_string(g->status[i * n + j]));
 		}
 		json_array_append_new(m50, r50);
 		json_array_append_new(m99, r99);
@@ -281,25 +314,24 @@ static void fill(const struct matrix_opts *o, struct ipcb_params *p)
 	p->warmup = IPCB_WARMUP_AUTO;
 	p->repetitions = (unsigned)o->budget.repetitions;
 	p->stall_timeout_ns = 10000000000ull;
-	p->hist = (struct ipcb_hist_cfg){ .lowest_ns = 1, .highest_ns = 100000000000ull, .sig_figs = 3 };
+	p->hist = (struct ipcb_hist_cfg){ .lowest_ns = 1, .highest_ns = 100000000000ull,
+					  .sig_figs = 3 };
 	p->clock.kind = IPCB_CLOCK_MONOTONIC;
 	p->placement = "matrix";
 }
 
-static int write_json(const struct matrix_opts *o, struct ipcb_run **runs, size_t n_runs,
-		      const struct ipcb_sysinfo *si, const struct ipcb_result_meta *meta,
-		      json_t *matrix)
+/* The results file: the runs and, under "matrix", the grid. */
+static int write_json(const struct matrix_opts *o, const struct grid *g,
+		      const struct ipcb_cli_session *s)
 {
-	json_t *doc = ipcb_result_build((const struct ipcb_run *const *)runs, n_runs, si, meta);
+	json_t *doc = ipcb_result_build((const struct ipcb_run *const *)g->runs, g->n_runs, &s->si,
+					&s->meta);
 	struct ipcb_err err;
 	int rc;
 
-	if (doc == NULL) {
-		json_decref(matrix);
-		ipcb_cli_msg("could not build the results document");
-		return EXIT_FAILED;
-	}
-	json_object_set_new(doc, "matrix", matrix);
+	if (doc == NULL)
+		return ipcb_cli_error(EXIT_FAILED, "could not build the results document");
+	json_object_set_new(doc, "matrix", matrix_json(o, g));
 	rc = ipcb_result_write(doc, o->json, &err);
 	json_decref(doc);
 	if (rc != 0) {
@@ -311,111 +343,108 @@ static int write_json(const struct matrix_opts *o, struct ipcb_run **runs, size_
 
 /* Noise warnings over every CPU of the matrix (each with the next), on
  * stderr and into the results. */
-static void check_noise(const struct matrix_opts *o, struct ipcb_warnings *w)
+static void check_noise(const struct matrix_opts *o, struct ipcb_cli_session *s)
 {
 	int pairs[MATRIX_CPUS_MAX][2];
 
 	for (int i = 0; i < o->n_cpus; i++)
 		pairs[i][0] = o->cpus[i], pairs[i][1] = o->cpus[(i + 1) % o->n_cpus];
-	ipcb_noise_check("/", (const int (*)[2])pairs, (size_t)o->n_cpus, 100, w);
-	for (int i = 0; i < w->n; i++)
-		ipcb_cli_msg("warning: %s", w->w[i].msg);
+	ipcb_cli_session_noise(s, (const int (*)[2])pairs, (size_t)o->n_cpus, NULL);
+}
+
+/* One run per ordered pair of CPUs, row by row, until a stop signal. 0,
+ * or EXIT_FAILED when a run cannot be set up. */
+static int measure(const struct matrix_opts *o, struct ipcb_params *p, struct grid *g,
+		   const struct ipcb_cli_session *s)
+{
+	struct ipcb_err err = { { 0 }, { 0 } };
+	int n = g->n;
+
+	for (int i = 0; i < n; i++) {
+		for (int j = 0; j < n && ipcb_harness_stop_signal() == 0; j++) {
+			struct ipcb_run *run;
+
+			if (i == j)
+				continue;
+			p->cpu[0] = o->cpus[i];
+			p->cpu[1] = o->cpus[j];
+			p->placement_class = ipcb_class_name(ipcb_topo_pair_class(&s->si.topo,
+										   p->cpu[0], p->cpu[1]));
+			if (s->progress)
+				fprintf(stderr, "\r\033[K[%zu/%zu] CPUs %d,%d", g->n_runs + 1, g->pairs,
+					p->cpu[0], p->cpu[1]);
+			if (ipcb_run_new(p, &run, &err) != 0) {
+				ipcb_cli_print_err(NULL, &err);
+				return EXIT_FAILED;
+			}
+			g->runs[g->n_runs++] = run;
+			ipcb_run_execute(run, NULL, NULL);
+			g->p50[i * n + j] = cell_p50(run, &g->p99[i * n + j], &g->status[i * n + j]);
+		}
+	}
+	return 0;
+}
+
+/* Interrupted, else failed when a cell failed, else 0. */
+static int exit_status_of(const struct grid *g)
+{
+	if (ipcb_harness_stop_signal() != 0)
+		return EXIT_INTERRUPTED;
+	for (size_t k = 0; k < g->n_runs; k++)
+		for (size_t c = 0; c < g->runs[k]->n_cells; c++)
+			if (g->runs[k]->cells[c].status == IPCB_FAILED)
+				return EXIT_FAILED;
+	return 0;
+}
+
+/* The grid on stdout, then --csv and --json. The exit status. */
+static int finish(const struct matrix_opts *o, const struct grid *g,
+		  struct ipcb_cli_session *s)
+{
+	int rc = exit_status_of(g);
+
+	s->meta.exit_status = rc;
+	print_matrix(o, g);
+	if (o->csv != NULL && write_csv(o->csv, g) != 0)
+		rc = rc ? rc : EXIT_FAILED;
+	if (o->json != NULL && g->n_runs > 0 && write_json(o, g, s) != 0)
+		rc = rc ? rc : EXIT_FAILED;
+	return rc;
 }
 
 int ipcb_cli_cmd_matrix(int argc, char **argv)
 {
 	struct matrix_opts o;
 	struct ipcb_params p;
-	struct ipcb_sysinfo si;
-	struct ipcb_result_meta meta = { .version = PACKAGE_VERSION, .counters_note = "" };
-	struct ipcb_err err = { { 0 }, { 0 } };
-	struct ipcb_warnings warnings = { 0 };
-	struct ipcb_topo topo;
-	struct ipcb_run **runs;
-	uint64_t *p50, *p99;
-	const char **status;
-	size_t n_runs = 0, pairs;
-	bool progress;
-	int rc, n;
+	struct ipcb_cli_session s;
+	struct ipcb_clock clk = { .kind = IPCB_CLOCK_MONOTONIC };
+	struct grid g = { 0 };
+	int rc;
 
 	if ((rc = parse_matrix(argc, argv, &o)) != IPCB_CLI_GO_ON)
 		return rc;
-	meta.argv = ipcb_cli_command_line(&meta.argc);
 	if ((rc = ipcb_cli_check_target("--json", o.json)) != 0 ||
-	    (rc = ipcb_cli_check_target("--csv", o.csv)) != 0)
+	    (rc = ipcb_cli_check_target("--csv", o.csv)) != 0 ||
+	    (rc = ipcb_cli_fd_headroom(1)) != 0)
 		return rc;
-	if (ipcb_cli_fd_headroom(1) != 0)
-		return EXIT_FAILED;
-	n = o.n_cpus;
-	pairs = (size_t)n * (size_t)(n - 1);
-	runs = calloc(pairs, sizeof *runs);
-	p50 = calloc((size_t)n * n, sizeof *p50);
-	p99 = calloc((size_t)n * n, sizeof *p99);
-	status = calloc((size_t)n * n, sizeof *status);
-	if (runs == NULL || p50 == NULL || p99 == NULL || status == NULL || ipcb_harness_init(&err) != 0) {
-		if (runs == NULL || p50 == NULL || p99 == NULL || status == NULL)
-			ipcb_cli_msg("matrix: out of memory");
-		else
-			ipcb_cli_print_err("matrix", &err);
-		free(runs), free(p50), free(p99), free(status);
-		return EXIT_FAILED;
+	ipcb_cli_session_init(&s);
+	if (grid_new(&g, o.n_cpus) != 0) {
+		grid_free(&g);
+		return ipcb_cli_error(EXIT_FAILED, "matrix: out of memory");
 	}
-	for (size_t k = 0; k < (size_t)n * n; k++)
-		status[k] = "not run";
-	clock_gettime(CLOCK_REALTIME, &meta.start);
-	ipcb_sysinfo_collect(&si, &(struct ipcb_clock){ .kind = IPCB_CLOCK_MONOTONIC }, o.cpus[0]);
-	check_noise(&o, &warnings);
-	meta.warnings = &warnings;
-	topo = si.topo;
+	if ((rc = ipcb_cli_session_start(&s, "matrix", &clk, o.cpus[0])) != 0) {
+		grid_free(&g);
+		return rc;
+	}
+	check_noise(&o, &s);
 	fill(&o, &p);
-	ipcb_cli_stop_handlers();
-	progress = isatty(STDERR_FILENO);
-	rc = 0;
-	for (int i = 0; i < n && rc == 0; i++) {
-		for (int j = 0; j < n && rc == 0 && ipcb_harness_stop_signal() == 0; j++) {
-			struct ipcb_run *run;
-
-			if (i == j)
-				continue;
-			p.cpu[0] = o.cpus[i];
-			p.cpu[1] = o.cpus[j];
-			p.placement_class = ipcb_class_name(ipcb_topo_pair_class(&topo, p.cpu[0], p.cpu[1]));
-			if (progress)
-				fprintf(stderr, "\r\033[K[%zu/%zu] CPUs %d,%d", n_runs + 1, pairs, p.cpu[0], p.cpu[1]);
-			if (ipcb_run_new(&p, &run, &err) != 0) {
-				ipcb_cli_print_err(NULL, &err);
-				rc = EXIT_FAILED;
-				break;
-			}
-			runs[n_runs++] = run;
-			ipcb_run_execute(run, NULL, NULL);
-			p50[i * n + j] = cell_p50(run, &p99[i * n + j], &status[i * n + j]);
-		}
-	}
-	if (progress)
+	rc = measure(&o, &p, &g, &s);
+	if (s.progress)
 		fputs("\r\033[K", stderr);
-	clock_gettime(CLOCK_REALTIME, &meta.end);
-	if (rc == 0) {
-		int stop = ipcb_harness_stop_signal();
-
-		for (size_t k = 0; k < n_runs && rc == 0; k++)
-			for (size_t c = 0; c < runs[k]->n_cells; c++)
-				if (runs[k]->cells[c].status == IPCB_FAILED)
-					rc = EXIT_FAILED;
-		if (stop != 0)
-			rc = EXIT_INTERRUPTED;
-		meta.exit_status = rc;
-		print_matrix(&o, p50);
-		if (o.csv != NULL && write_csv(o.csv, &o, p50) != 0)
-			rc = rc ? rc : EXIT_FAILED;
-		if (o.json != NULL && n_runs > 0 &&
-		    write_json(&o, runs, n_runs, &si, &meta, matrix_json(&o, p50, p99, status)) != 0)
-			rc = rc ? rc : EXIT_FAILED;
-	}
-	for (size_t k = 0; k < n_runs; k++)
-		ipcb_run_free(runs[k]);
-	free(runs), free(p50), free(p99), free(status);
-	ipcb_sysinfo_free(&si);
-	ipcb_harness_fini();
+	ipcb_cli_session_end(&s);
+	if (rc == 0)
+		rc = finish(&o, &g, &s);
+	grid_free(&g);
+	ipcb_cli_session_free(&s);
 	return rc;
 }

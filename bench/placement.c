@@ -7,6 +7,7 @@
 
 #include "bench/cli.h"
 #include "bench/run.h"
+#include "bench/session.h"
 #include "harness/noise.h"
 #include "harness/pin.h"
 #include "harness/topo.h"
@@ -114,10 +115,12 @@ int ipcb_cli_placements_resolve(const struct ipcb_cli_run_opts *o, struct ipcb_c
 
 /* Noise warnings on stderr (once each, over every CPU pair of the run);
  * with --strict they stop the run (exit 2). */
-int ipcb_cli_placements_noise(const struct ipcb_cli_run_opts *o, const struct ipcb_cli_placement *pl, size_t n,
-		       struct ipcb_warnings *w)
+int ipcb_cli_placements_noise(const struct ipcb_cli_run_opts *o,
+			      const struct ipcb_cli_placement *pl, size_t n,
+			      struct ipcb_cli_session *s)
 {
 	static int pairs[IPCB_CLASS_N * IPCB_PAIRS_MAX][2];
+	struct ipcb_warning shared = { "shared-cpus", "" };
 	size_t m = 0;
 
 	/* every distinct pair of every placement: --pairs runs on all of them */
@@ -132,18 +135,12 @@ int ipcb_cli_placements_noise(const struct ipcb_cli_run_opts *o, const struct ip
 				pairs[m][0] = c[0], pairs[m][1] = c[1], m++;
 		}
 	}
-	ipcb_noise_check("/", (const int (*)[2])pairs, m, 100, w);
-	if (pl[0].shared && w->n < IPCB_WARNINGS_MAX) {
-		snprintf(w->w[w->n].code, sizeof w->w[w->n].code, "shared-cpus");
-		snprintf(w->w[w->n].msg, sizeof w->w[w->n].msg,
-			 "--share-cpus: %u pairs share CPUs, so they compete for them as well as for the kernel",
-			 pl[0].pairs);
-		w->n++;
-	}
-	for (int i = 0; i < w->n; i++)
-		ipcb_cli_msg("warning: %s", w->w[i].msg);
-	if (o->strict && w->n > 0)
-		return ipcb_cli_usage_error("--strict: refusing to run with %d noise warning%s (above)", w->n,
-				   w->n == 1 ? "" : "s");
+	snprintf(shared.msg, sizeof shared.msg,
+		 "--share-cpus: %u pairs share CPUs, so they compete for them as well as for the "
+		 "kernel", pl[0].pairs);
+	ipcb_cli_session_noise(s, (const int (*)[2])pairs, m, pl[0].shared ? &shared : NULL);
+	if (o->strict && s->warnings.n > 0)
+		return ipcb_cli_usage_error("--strict: refusing to run with %d noise warning%s "
+					    "(above)", s->warnings.n, s->warnings.n == 1 ? "" : "s");
 	return 0;
 }

@@ -7,6 +7,7 @@
 
 #include "bench/budget.h"
 #include "bench/cli.h"
+#include "bench/session.h"
 #include "bench/run.h"
 #include "harness/parse.h"
 #include "harness/topo.h"

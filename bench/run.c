@@ -6,11 +6,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
-#include <unistd.h>
 
 #include "bench/cli.h"
 #include "bench/run.h"
+#include "bench/session.h"
 #include "bench/table.h"
 #include "harness/cell.h"
 #include "harness/clock.h"
@@ -19,17 +18,13 @@
 #include "harness/run.h"
 #include "harness/sysinfo.h"
 
-/* Progress lines on stderr (it is a terminal). */
-static bool progress_on;
-
+/* The progress line on stderr (a terminal): where the sweep is. */
 static void show_progress(void *arg, const struct ipcb_cell *c, unsigned rep, size_t step,
 			  size_t steps)
 {
 	const struct ipcb_run *run = arg;
 	char size[32];
 
-	if (!progress_on)
-		return;
 	ipcb_fmt_size(c->size, size, sizeof size);
 	fprintf(stderr, "\r\033[K[%zu/%zu] %s %s %s, repetition %u/%u", step, steps,
 		c->mech->name, size, c->test == IPCB_TEST_LATENCY ? "latency" : "throughput",
@@ -186,7 +181,7 @@ static void print_outcome(struct ipcb_run *const *runs, size_t n, int status)
 /* Run the sweep once per placement, printing each table as it ends. */
 static int run_placements(const struct ipcb_cli_run_opts *o, struct ipcb_params *p,
 			  const struct ipcb_cli_placement *pl, size_t n, struct ipcb_run **runs,
-			  size_t *n_runs, const struct ipcb_sysinfo *si, FILE *table)
+			  size_t *n_runs, const struct ipcb_cli_session *s, FILE *table)
 {
 	struct ipcb_err err = { { 0 }, { 0 } };
 
@@ -207,80 +202,91 @@ static int run_placements(const struct ipcb_cli_run_opts *o, struct ipcb_params 
 			return EXIT_FAILED;
 		}
 		(*n_runs)++;
-		ipcb_run_execute(runs[k], show_progress, runs[k]);
-		if (progress_on)
+		ipcb_run_execute(runs[k], s->progress ? show_progress : NULL, runs[k]);
+		if (s->progress)
 			fputs("\r\033[K", stderr);
 		if (k > 0)
 			fputc('\n', table);
-		ipcb_table_print(table, runs[k], si, &topts);
+		ipcb_table_print(table, runs[k], &s->si, &topts);
 	}
 	return 0;
+}
+
+/* IPCBENCH_FAULT (for the tests): the fault to inject. 0 or EXIT_USAGE. */
+static int setup_fault(const struct ipcb_cli_run_opts *o, struct ipcb_params *p)
+{
+	const char *fault = getenv("IPCBENCH_FAULT");
+	struct ipcb_err err = { { 0 }, { 0 } };
+
+	if (fault == NULL || fault[0] == '\0')
+		return 0;
+	if (ipcb_fault_parse(fault, &p->fault, &err) != 0) {
+		ipcb_cli_print_err("IPCBENCH_FAULT", &err);
+		return EXIT_USAGE;
+	}
+	/* A fault meant for a repetition that never runs would test nothing. */
+	if (p->fault.rep > o->budget.repetitions)
+		return ipcb_cli_usage_error("IPCBENCH_FAULT '%s': repetition %u, but --repetitions "
+					    "is %llu", fault, p->fault.rep,
+					    (unsigned long long)o->budget.repetitions);
+	return 0;
+}
+
+/* What is checked and chosen before the harness starts: the results file,
+ * the fault, file descriptors, CPU pairs, clock, noise and counters. 0, or
+ * the exit status. */
+static int prepare(const struct ipcb_cli_run_opts *o, struct ipcb_params *p,
+		   struct ipcb_cli_placement *pl, size_t *n_pl, struct ipcb_cli_session *s)
+{
+	int rc;
+
+	if ((rc = ipcb_cli_check_target("--json", o->json)) != 0 ||
+	    (rc = setup_fault(o, p)) != 0 || (rc = ipcb_cli_fd_headroom((unsigned)o->pairs)) != 0 ||
+	    (rc = ipcb_cli_placements_resolve(o, pl, n_pl)) != 0 ||
+	    (rc = setup_clock(o, &p->clock)) != 0 ||
+	    (rc = ipcb_cli_placements_noise(o, pl, *n_pl, s)) != 0)
+		return rc;
+	setup_counters(o, p, s->counters_note, sizeof s->counters_note);
+	return 0;
+}
+
+/* After the tables: the elapsed time, the outcome and the results file.
+ * The exit status. */
+static int finish(const struct ipcb_cli_run_opts *o, struct ipcb_run *const *runs, size_t n,
+		  struct ipcb_cli_session *s, FILE *table)
+{
+	s->meta.exit_status = exit_status_of(runs, n);
+	fprintf(table, "\nelapsed: %.1f s\n", ipcb_cli_session_elapsed_s(s));
+	fflush(table);
+	print_outcome(runs, n, s->meta.exit_status);
+	return write_results(o, runs, n, &s->si, &s->meta);
 }
 
 int ipcb_cli_cmd_run(int argc, char **argv)
 {
 	struct ipcb_params p = { 0 };
-	struct ipcb_result_meta meta = { .version = PACKAGE_VERSION };
 	struct ipcb_cli_run_opts o;
-	struct ipcb_sysinfo si;
-	struct ipcb_warnings warnings = { 0 };
+	struct ipcb_cli_session s;
 	struct ipcb_cli_placement pl[IPCB_CLASS_N];
 	struct ipcb_run *runs[IPCB_CLASS_N] = { NULL };
 	size_t n_pl = 0, n_runs = 0;
-	struct ipcb_err err = { { 0 }, { 0 } };
-	const char *fault = getenv("IPCBENCH_FAULT");
-	char counters_note[IPCB_ERR_MSG_MAX + 32];
 	FILE *table;
 	int rc;
 
 	if ((rc = ipcb_cli_run_parse(argc, argv, &o)) != IPCB_CLI_GO_ON)
 		return rc;
-	meta.argv = ipcb_cli_command_line(&meta.argc);
-	if ((rc = ipcb_cli_check_target("--json", o.json)) != 0)
+	ipcb_cli_session_init(&s);
+	if ((rc = prepare(&o, &p, pl, &n_pl, &s)) != 0 ||
+	    (rc = ipcb_cli_session_start(&s, NULL, &p.clock, pl[0].cpu[0])) != 0)
 		return rc;
-	if (fault != NULL && fault[0] != '\0' && ipcb_fault_parse(fault, &p.fault, &err) != 0) {
-		ipcb_cli_print_err("IPCBENCH_FAULT", &err);
-		return EXIT_USAGE;
-	}
-	/* A fault meant for a repetition that never runs would test nothing. */
-	if (p.fault.rep > o.budget.repetitions) {
-		ipcb_cli_msg("IPCBENCH_FAULT '%s': repetition %u, but --repetitions is %llu", fault, p.fault.rep, (unsigned long long)o.budget.repetitions);
-		return EXIT_USAGE;
-	}
-	if ((rc = ipcb_cli_fd_headroom((unsigned)o.pairs)) != 0)
-		return rc;
-	if ((rc = ipcb_cli_placements_resolve(&o, pl, &n_pl)) != 0 || (rc = setup_clock(&o, &p.clock)) != 0 ||
-	    (rc = ipcb_cli_placements_noise(&o, pl, n_pl, &warnings)) != 0)
-		return rc;
-	clock_gettime(CLOCK_REALTIME, &meta.start);
-	setup_counters(&o, &p, counters_note, sizeof counters_note);
-	ipcb_sysinfo_collect(&si, &p.clock, pl[0].cpu[0]);
 	fill_params(&o, &p);
-	meta.warnings = &warnings;
-	meta.counters_note = counters_note;
-	if (ipcb_harness_init(&err) != 0) {
-		ipcb_cli_print_err(NULL, &err);
-		ipcb_sysinfo_free(&si);
-		return EXIT_FAILED;
-	}
-	ipcb_cli_stop_handlers();
-	progress_on = isatty(STDERR_FILENO);
 	table = o.json != NULL && strcmp(o.json, "-") == 0 ? stderr : stdout;
-	rc = run_placements(&o, &p, pl, n_pl, runs, &n_runs, &si, table);
-	(void)ipcb_clock_recalibrate(&si.clock, IPCB_TSC_CAL_WINDOW_NS);
-	clock_gettime(CLOCK_REALTIME, &meta.end);
-	if (rc == 0 && n_runs > 0) {
-		meta.exit_status = exit_status_of(runs, n_runs);
-		fprintf(table, "\nelapsed: %.1f s\n",
-			(double)(meta.end.tv_sec - meta.start.tv_sec) +
-				(double)(meta.end.tv_nsec - meta.start.tv_nsec) / 1e9);
-		fflush(table);
-		print_outcome(runs, n_runs, meta.exit_status);
-		rc = write_results(&o, runs, n_runs, &si, &meta);
-	}
+	rc = run_placements(&o, &p, pl, n_pl, runs, &n_runs, &s, table);
+	ipcb_cli_session_end(&s);
+	if (rc == 0 && n_runs > 0)
+		rc = finish(&o, runs, n_runs, &s, table);
 	for (size_t k = 0; k < n_runs; k++)
 		ipcb_run_free(runs[k]);
-	ipcb_sysinfo_free(&si);
-	ipcb_harness_fini();
+	ipcb_cli_session_free(&s);
 	return rc;
 }

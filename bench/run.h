@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #include "bench/budget.h"
+#include "bench/session.h"
 #include "harness/clock.h"
 #include "harness/noise.h"
 #include "harness/run.h"
@@ -77,10 +78,10 @@ struct ipcb_cli_placement {
 int ipcb_cli_placements_resolve(const struct ipcb_cli_run_opts *o, struct ipcb_cli_placement *pl,
 				size_t *n);
 
-/* Noise warnings on stderr (once each, over every CPU pair of the n
- * placements) into w; with --strict they stop the run (EXIT_USAGE). */
+/* Noise warnings over every CPU pair of the n placements into s (each
+ * said once on stderr); with --strict they stop the run (EXIT_USAGE). */
 int ipcb_cli_placements_noise(const struct ipcb_cli_run_opts *o,
 			      const struct ipcb_cli_placement *pl, size_t n,
-			      struct ipcb_warnings *w);
+			      struct ipcb_cli_session *s);
 
 #endif

@@ -1,15 +1,18 @@
 /* What run and matrix both do around their measurements: checks against
- * the machine (CPUs, file descriptors) and the handling of stop signals. */
+ * the machine, its description, noise warnings, the harness, stop signals
+ * and progress lines. */
 #include "config.h"
 
 #include <fcntl.h>
 #include <signal.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "bench/cli.h"
+#include "bench/session.h"
 #include "harness/cell.h"
 #include "harness/pin.h"
 #include "harness/run.h"
@@ -104,7 +107,8 @@ static void on_stop_signal(int signo, siginfo_t *si, void *ctx)
 		ipcb_harness_abort(signo);
 }
 
-void ipcb_cli_stop_handlers(void)
+/* SIGINT/SIGTERM stop the running repetition and the run. */
+static void stop_handlers(void)
 {
 	struct sigaction sa;
 
@@ -116,4 +120,60 @@ void ipcb_cli_stop_handlers(void)
 	sigaddset(&sa.sa_mask, SIGTERM);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
+}
+
+void ipcb_cli_session_init(struct ipcb_cli_session *s)
+{
+	memset(s, 0, sizeof *s);
+	s->meta.version = PACKAGE_VERSION;
+	s->meta.argv = ipcb_cli_command_line(&s->meta.argc);
+	s->meta.warnings = &s->warnings;
+	s->meta.counters_note = s->counters_note;
+}
+
+void ipcb_cli_session_noise(struct ipcb_cli_session *s, const int (*pairs)[2], size_t n,
+			    const struct ipcb_warning *extra)
+{
+	struct ipcb_warnings *w = &s->warnings;
+
+	ipcb_noise_check("/", pairs, n, 100, w);
+	if (extra != NULL && w->n < IPCB_WARNINGS_MAX)
+		w->w[w->n++] = *extra;
+	for (int i = 0; i < w->n; i++)
+		ipcb_cli_msg("warning: %s", w->w[i].msg);
+}
+
+int ipcb_cli_session_start(struct ipcb_cli_session *s, const char *what,
+			   const struct ipcb_clock *clk, int cpu)
+{
+	struct ipcb_err err = { { 0 }, { 0 } };
+
+	clock_gettime(CLOCK_REALTIME, &s->meta.start);
+	ipcb_sysinfo_collect(&s->si, clk, cpu);
+	if (ipcb_harness_init(&err) != 0) {
+		ipcb_cli_print_err(what, &err);
+		ipcb_sysinfo_free(&s->si);
+		return EXIT_FAILED;
+	}
+	stop_handlers();
+	s->progress = isatty(STDERR_FILENO);
+	return 0;
+}
+
+void ipcb_cli_session_end(struct ipcb_cli_session *s)
+{
+	(void)ipcb_clock_recalibrate(&s->si.clock, IPCB_TSC_CAL_WINDOW_NS);
+	clock_gettime(CLOCK_REALTIME, &s->meta.end);
+}
+
+double ipcb_cli_session_elapsed_s(const struct ipcb_cli_session *s)
+{
+	return (double)(s->meta.end.tv_sec - s->meta.start.tv_sec) +
+	       (double)(s->meta.end.tv_nsec - s->meta.start.tv_nsec) / 1e9;
+}
+
+void ipcb_cli_session_free(struct ipcb_cli_session *s)
+{
+	ipcb_sysinfo_free(&s->si);
+	ipcb_harness_fini();
 }
