@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "bench/cli.h"
+#include "bench/fields.h"
 #include "bench/table.h"
 #include "harness/load.h"
 #include "harness/parse.h"
@@ -41,15 +42,13 @@ enum metric { M_P50, M_P99, M_P999, M_THROUGHPUT };
 static const char *const metric_names[] = { "p50", "p99", "p999", "throughput" };
 static const struct ipcb_cli_names metrics = { "metric", metric_names, 4, false, NULL };
 
-/* Where the table goes: stderr when the JSON goes to stdout. */
-static FILE *tbl;
-
 struct cmp_opts {
 	enum metric metric;
 	double threshold; /* fraction */
 	double alpha;
 	const char *json;
 	const char *base, *new;
+	FILE *table; /* stderr when the JSON goes to stdout */
 };
 
 /* One cell as compare sees it. */
@@ -126,71 +125,76 @@ static int parse_compare(int argc, char **argv, struct cmp_opts *o)
 	return IPCB_CLI_GO_ON;
 }
 
-static const char *str_of(const json_t *o, const char *k)
-{
-	const char *s = json_string_value(json_object_get(o, k));
-
-	return s ? s : "";
-}
-
-/* A number from a repetition; NaN when absent or null. */
-static double num_of(const json_t *o, const char *k)
-{
-	const json_t *v = json_object_get(o, k);
-
-	return json_is_number(v) ? json_number_value(v) : NAN;
-}
-
 static const char *metric_key(enum metric m)
 {
 	return m == M_P99 ? "rtt_p99_ns" : m == M_P999 ? "rtt_p999_ns" : "rtt_p50_ns";
 }
 
+/* What pairs two cells: mechanism and options, test, size, placement,
+ * CPUs and pairs at once. */
+static void cell_key(const json_t *cell, char *key, size_t len)
+{
+	char *opts = json_dumps(json_object_get(cell, "options"), JSON_SORT_KEYS | JSON_COMPACT);
+	const json_t *pairs = json_object_get(cell, "pairs_at_once");
+
+	snprintf(key, len, "%s|%s|%s|%lld|%s|%lld,%lld|%lld", ipcb_cli_get_str(cell, "mechanism"),
+		 opts ? opts : "{}", ipcb_cli_get_str(cell, "test"),
+		 (long long)ipcb_cli_get_int(cell, "msg_size_bytes"),
+		 ipcb_cli_get_str(cell, "placement"),
+		 (long long)ipcb_cli_get_int(cell, "cpus.requested.0"),
+		 (long long)ipcb_cli_get_int(cell, "cpus.requested.1"),
+		 (long long)(json_is_integer(pairs) ? json_integer_value(pairs) : 1));
+	free(opts);
+	ipcb_utf8_trim(key);
+}
+
 /* Identity, label and the metric's value in each repetition of a cell. */
 static void read_side(const json_t *cell, enum metric m, struct side *s)
 {
-	const json_t *req = json_object_get(json_object_get(cell, "cpus"), "requested");
 	const json_t *reps = json_object_get(cell, "repetitions");
-	char *opts = json_dumps(json_object_get(cell, "options"), JSON_SORT_KEYS | JSON_COMPACT);
-	json_int_t size = json_integer_value(json_object_get(cell, "msg_size_bytes"));
-	const json_t *pairs = json_object_get(cell, "pairs_at_once");
 	char sz[32];
 
 	memset(s, 0, sizeof *s);
 	s->cell = cell;
-	s->latency = strcmp(str_of(cell, "test"), "latency") == 0;
-	snprintf(s->key, sizeof s->key, "%s|%s|%s|%lld|%s|%lld,%lld|%lld", str_of(cell, "mechanism"),
-		 opts ? opts : "{}", str_of(cell, "test"), (long long)size, str_of(cell, "placement"),
-		 (long long)json_integer_value(json_array_get(req, 0)),
-		 (long long)json_integer_value(json_array_get(req, 1)),
-		 (long long)(json_is_integer(pairs) ? json_integer_value(pairs) : 1));
-	free(opts);
-	ipcb_fmt_size((uint64_t)size, sz, sizeof sz);
-	snprintf(s->label, sizeof s->label, "%s %s %s %s", str_of(cell, "variant"), str_of(cell, "test"),
-		 sz, str_of(cell, "placement"));
-	ipcb_utf8_trim(s->key);
+	s->latency = strcmp(ipcb_cli_get_str(cell, "test"), "latency") == 0;
+	cell_key(cell, s->key, sizeof s->key);
+	ipcb_fmt_size((uint64_t)ipcb_cli_get_int(cell, "msg_size_bytes"), sz, sizeof sz);
+	snprintf(s->label, sizeof s->label, "%s %s %s %s", ipcb_cli_get_str(cell, "variant"),
+		 ipcb_cli_get_str(cell, "test"), sz, ipcb_cli_get_str(cell, "placement"));
 	ipcb_utf8_trim(s->label);
-	s->ok = strcmp(str_of(cell, "status"), "ok") == 0 || strcmp(str_of(cell, "status"), "interrupted") == 0;
 	s->unit = s->latency ? "ns" : "bytes/s";
 	for (size_t i = 0; i < json_array_size(reps) && s->n < IPCB_REPS_MAX; i++) {
 		const json_t *r = json_array_get(reps, i);
-		double v = s->latency ? num_of(r, metric_key(m)) : num_of(r, "bytes_per_s");
+		double v = ipcb_cli_get_num(r, s->latency ? metric_key(m) : "bytes_per_s");
 
 		/* Mechanisms that carry no bytes have message rates only. */
 		if (!s->latency && isnan(v)) {
-			v = num_of(r, "msgs_per_s");
+			v = ipcb_cli_get_num(r, "msgs_per_s");
 			s->unit = "msgs/s";
 		}
 		if (!isnan(v))
 			s->v[s->n++] = v;
 	}
-	if (s->n == 0)
-		s->ok = false;
+	s->ok = ipcb_cli_cell_has_figures(cell) && s->n > 0;
 }
 
 struct verdicts {
 	unsigned same, slower, faster, failed, skipped, other, only_base, only_new;
 };
+
+static void tally_add(struct verdicts *t, const char *verdict)
+{
+	unsigned *const counts[] = { &t->same, &t->slower, &t->faster, &t->failed, &t->skipped };
+	static const char *const names[] = { "same", "slower", "faster", "failed", "skipped" };
+
+	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+		if (strcmp(verdict, names[i]) == 0) {
+			(*counts[i])++;
+			return;
+		}
+	}
+	t->other++;
+}
 
 static void fmt_value(double v, const char *unit, char *buf, size_t len)
 {
@@ -209,83 +213,100 @@ static void fmt_value(double v, const char *unit, char *buf, size_t len)
 		snprintf(buf, len, "%.0f %s", v, bytes ? "B/s" : "msg/s");
 }
 
+/* What the comparison of a pair of cells found. */
+struct change {
+	double base, new;    /* medians of the repetitions */
+	double ratio, change; /* new / base, and ratio - 1 */
+	double p;            /* of the Mann-Whitney U test */
+	const char *verdict;
+};
+
+/* A side without figures: failed where it ran before (a regression of its
+ * own kind), skipped, or no data. */
+static const char *verdict_without_figures(const struct side *b, const struct side *n)
+{
+	if (b->ok && strcmp(ipcb_cli_get_str(n->cell, "status"), "failed") == 0)
+		return "failed";
+	if (strcmp(ipcb_cli_get_str(b->cell, "status"), "skipped") == 0 ||
+	    strcmp(ipcb_cli_get_str(n->cell, "status"), "skipped") == 0)
+		return "skipped";
+	return "no-data";
+}
+
+/* Both sides have figures: slower or faster only when the medians, and
+ * their confidence intervals, are apart by the threshold and the
+ * repetitions differ significantly. */
+static void measure_change(const struct cmp_opts *o, const struct side *b, const struct side *n,
+			   struct change *ch)
+{
+	struct ipcb_spread sb, sn;
+	bool worse;
+	double gap;
+
+	ipcb_stats_spread(b->v, b->n, &sb);
+	ipcb_stats_spread(n->v, n->n, &sn);
+	ch->base = sb.median;
+	ch->new = sn.median;
+	ch->ratio = ch->base > 0 ? ch->new / ch->base : NAN;
+	ch->change = ch->ratio - 1.0;
+	ch->p = ipcb_mann_whitney_p(b->v, b->n, n->v, n->n);
+	/* Latency: more is worse; throughput: less is worse. */
+	worse = b->latency ? ch->change > 0 : ch->change < 0;
+	/* How far apart the two medians' confidence intervals are, as a
+	 * fraction: a run-to-run drift moves whole runs, so the change
+	 * must hold between the intervals, not only between medians. */
+	if (ch->new > ch->base)
+		gap = sb.ci_high > 0 ? sn.ci_low / sb.ci_high - 1.0 : 0;
+	else
+		gap = sn.ci_high > 0 ? sb.ci_low / sn.ci_high - 1.0 : 0;
+	if (!isnan(ch->change) && fabs(ch->change) >= o->threshold && gap >= o->threshold &&
+	    ch->p < o->alpha)
+		ch->verdict = worse ? "slower" : "faster";
+	else
+		ch->verdict = "same";
+}
+
+static json_t *values_json(const struct side *s)
+{
+	json_t *v = json_array();
+
+	for (unsigned i = 0; i < s->n; i++)
+		json_array_append_new(v, json_real(s->v[i]));
+	return v;
+}
+
+/* A figure, or null where it is not finite. */
+static json_t *finite_or_null(double v)
+{
+	return isfinite(v) ? json_real(v) : json_null();
+}
+
 /* Compare one pair of cells; prints a row, returns its JSON. */
 static json_t *compare_pair(const struct cmp_opts *o, const struct side *b, const struct side *n,
 			    struct verdicts *tally)
 {
-	double mb, mn, ratio = NAN, change = NAN, p = NAN;
-	const char *verdict;
+	struct change ch = { NAN, NAN, NAN, NAN, NAN, NULL };
 	char bs[32] = "-", ns[32] = "-", cs[32] = "-", ps[32] = "-";
 
 	if (!b->ok || !n->ok) {
-		/* Ran before and not now: a regression of its own kind. */
-		if (b->ok && strcmp(str_of(n->cell, "status"), "failed") == 0) {
-			verdict = "failed";
-			tally->failed++;
-		} else if (strcmp(str_of(b->cell, "status"), "skipped") == 0 ||
-			   strcmp(str_of(n->cell, "status"), "skipped") == 0) {
-			verdict = "skipped";
-			tally->skipped++;
-		} else {
-			verdict = "no-data";
-			tally->other++;
-		}
+		ch.verdict = verdict_without_figures(b, n);
 	} else {
-		struct ipcb_spread sb, sn;
-		bool worse;
-		double gap;
-
-		ipcb_stats_spread(b->v, b->n, &sb);
-		ipcb_stats_spread(n->v, n->n, &sn);
-		mb = sb.median;
-		mn = sn.median;
-		ratio = mb > 0 ? mn / mb : NAN;
-		change = ratio - 1.0;
-		p = ipcb_mann_whitney_p(b->v, b->n, n->v, n->n);
-		/* Latency: more is worse; throughput: less is worse. */
-		worse = b->latency ? change > 0 : change < 0;
-		/* How far apart the two medians' confidence intervals are, as a
-		 * fraction: a run-to-run drift moves whole runs, so the change
-		 * must hold between the intervals, not only between medians. */
-		if (mn > mb)
-			gap = sb.ci_high > 0 ? sn.ci_low / sb.ci_high - 1.0 : 0;
-		else
-			gap = sn.ci_high > 0 ? sb.ci_low / sn.ci_high - 1.0 : 0;
-		if (!isnan(change) && fabs(change) >= o->threshold && gap >= o->threshold &&
-		    p < o->alpha) {
-			verdict = worse ? "slower" : "faster";
-			if (worse)
-				tally->slower++;
-			else
-				tally->faster++;
-		} else {
-			verdict = "same";
-			tally->same++;
-		}
-		fmt_value(mb, b->unit, bs, sizeof bs);
-		fmt_value(mn, n->unit, ns, sizeof ns);
-		snprintf(cs, sizeof cs, "%+.1f%%", 100.0 * change);
-		snprintf(ps, sizeof ps, "%.3g", p);
+		measure_change(o, b, n, &ch);
+		fmt_value(ch.base, b->unit, bs, sizeof bs);
+		fmt_value(ch.new, n->unit, ns, sizeof ns);
+		snprintf(cs, sizeof cs, "%+.1f%%", 100.0 * ch.change);
+		snprintf(ps, sizeof ps, "%.3g", ch.p);
 	}
-	fprintf(tbl, "%-44s %14s %14s %8s %8s  %s\n", b->label, bs, ns, cs, ps, verdict);
-	{
-		json_t *bv = json_array(), *nv = json_array();
-
-		for (unsigned i = 0; i < b->n; i++)
-			json_array_append_new(bv, json_real(b->v[i]));
-		for (unsigned i = 0; i < n->n; i++)
-			json_array_append_new(nv, json_real(n->v[i]));
-		return json_pack("{s:s, s:s, s:s, s:s, s:{s:s, s:o}, s:{s:s, s:o}, s:o, s:o, s:o, s:s}",
-				 "cell", b->label, "key", b->key,
-				 "metric", b->latency ? metric_key(o->metric) : n->unit,
-				 "unit", b->unit,
-				 "base", "status", str_of(b->cell, "status"), "values", bv,
-				 "new", "status", str_of(n->cell, "status"), "values", nv,
-				 "ratio", isfinite(ratio) ? json_real(ratio) : json_null(),
-				 "change", isfinite(change) ? json_real(change) : json_null(),
-				 "p_value", isnan(p) ? json_null() : json_real(p),
-				 "verdict", verdict);
-	}
+	tally_add(tally, ch.verdict);
+	fprintf(o->table, "%-44s %14s %14s %8s %8s  %s\n", b->label, bs, ns, cs, ps, ch.verdict);
+	return json_pack("{s:s, s:s, s:s, s:s, s:{s:s, s:o}, s:{s:s, s:o}, s:o, s:o, s:o, s:s}",
+			 "cell", b->label, "key", b->key,
+			 "metric", b->latency ? metric_key(o->metric) : n->unit, "unit", b->unit,
+			 "base", "status", ipcb_cli_get_str(b->cell, "status"), "values",
+			 values_json(b), "new", "status", ipcb_cli_get_str(n->cell, "status"),
+			 "values", values_json(n), "ratio", finite_or_null(ch.ratio), "change",
+			 finite_or_null(ch.change), "p_value", isnan(ch.p) ? json_null() : json_real(ch.p),
+			 "verdict", ch.verdict);
 }
 
 static bool wanted(const struct cmp_opts *o, const struct side *s)
@@ -293,67 +314,136 @@ static bool wanted(const struct cmp_opts *o, const struct side *s)
 	return o->metric == M_THROUGHPUT ? !s->latency : true;
 }
 
-/* Warn when the two files were not measured on the same machine and
- * kernel, or with the same clock: a change may be the machine's. */
-static json_t *machine_warnings(const json_t *base, const json_t *new)
+/* A warning about the two files: on stderr and into w. */
+static void warn(json_t *w, const char *msg)
 {
-	static const char *const paths[][3] = {
-		{ "hostname", NULL, "hostname" },
-		{ "cpu", "brand", "CPU" },
-		{ "kernel", "release", "kernel" },
+	ipcb_cli_msg("warning: %s", msg);
+	json_array_append_new(w, json_string(msg));
+}
+
+/* The two files were not measured on the same machine and kernel. */
+static void warn_machines(const json_t *base, const json_t *new, json_t *w)
+{
+	static const char *const paths[][2] = {
+		{ "system.hostname", "hostname" },
+		{ "system.cpu.brand", "CPU" },
+		{ "system.kernel.release", "kernel" },
 	};
-	const json_t *sb = json_object_get(base, "system"), *sn = json_object_get(new, "system");
-	json_t *w = json_array();
 
 	for (size_t i = 0; i < sizeof paths / sizeof paths[0]; i++) {
-		const json_t *vb = json_object_get(sb, paths[i][0]), *vn = json_object_get(sn, paths[i][0]);
+		const json_t *vb = ipcb_cli_get(base, paths[i][0]), *vn = ipcb_cli_get(new, paths[i][0]);
 		char msg[512];
 
-		if (paths[i][1] != NULL) {
-			vb = json_object_get(vb, paths[i][1]);
-			vn = json_object_get(vn, paths[i][1]);
-		}
 		if (json_is_string(vb) && json_is_string(vn) &&
 		    strcmp(json_string_value(vb), json_string_value(vn)) != 0) {
-			snprintf(msg, sizeof msg, "BASE and NEW come from different %s ('%s' and '%s'): a change may be the machine's",
-				 paths[i][2], json_string_value(vb), json_string_value(vn));
-			ipcb_cli_msg("warning: %s", msg);
-			json_array_append_new(w, json_string(msg));
+			snprintf(msg, sizeof msg, "BASE and NEW come from different %s ('%s' and '%s'): "
+				 "a change may be the machine's", paths[i][1], json_string_value(vb),
+				 json_string_value(vn));
+			warn(w, msg);
 		}
 	}
-	{
-		const json_t *fb = json_object_get(json_object_get(json_object_get(json_array_get(json_object_get(base, "placements"), 0), "floor"), "cacheline"), "latency");
-		const json_t *fn = json_object_get(json_object_get(json_object_get(json_array_get(json_object_get(new, "placements"), 0), "floor"), "cacheline"), "latency");
-		double vb = json_number_value(json_object_get(fb, "rtt_p50_ns"));
-		double vn = json_number_value(json_object_get(fn, "rtt_p50_ns"));
-		char msg[256];
+}
 
-		if (vb > 0 && vn > 0 && (vn / vb > 1.2 || vb / vn > 1.2)) {
-			snprintf(msg, sizeof msg, "the hardware floor moved from %.0f ns to %.0f ns between the runs: the CPUs relate differently (a virtual machine's host may have moved them)",
-				 vb, vn);
-			ipcb_cli_msg("warning: %s", msg);
-			json_array_append_new(w, json_string(msg));
-		}
+/* The hardware floor (the first placement's cacheline round trip) moved. */
+static void warn_floor(const json_t *base, const json_t *new, json_t *w)
+{
+	static const char floor[] = "placements.0.floor.cacheline.latency.rtt_p50_ns";
+	double vb = ipcb_cli_get_num(base, floor), vn = ipcb_cli_get_num(new, floor);
+	char msg[256];
+
+	if (vb > 0 && vn > 0 && (vn / vb > 1.2 || vb / vn > 1.2)) {
+		snprintf(msg, sizeof msg, "the hardware floor moved from %.0f ns to %.0f ns between "
+			 "the runs: the CPUs relate differently (a virtual machine's host may have "
+			 "moved them)", vb, vn);
+		warn(w, msg);
 	}
+}
+
+/* Warn when the two files were not measured on the same machine and
+ * kernel, or on CPUs that relate alike, or when a fault was injected: a
+ * change may be the machine's, or the test's. */
+static json_t *machine_warnings(const json_t *base, const json_t *new)
+{
+	json_t *w = json_array();
+
+	warn_machines(base, new, w);
+	warn_floor(base, new, w);
 	for (int k = 0; k < 2; k++) {
-		const json_t *fault = json_object_get(json_object_get(k ? new : base, "params"), "fault");
+		const json_t *fault = ipcb_cli_get(k ? new : base, "params.fault");
 		char msg[256];
 
 		if (!json_is_object(fault))
 			continue;
-		snprintf(msg, sizeof msg, "%s was run with an injected fault (%s on %s): its figures are a test's",
-			 k ? "NEW" : "BASE", json_string_value(json_object_get(fault, "kind")),
+		snprintf(msg, sizeof msg, "%s was run with an injected fault (%s on %s): its figures "
+			 "are a test's", k ? "NEW" : "BASE",
+			 json_string_value(json_object_get(fault, "kind")),
 			 json_string_value(json_object_get(fault, "mechanism")));
-		ipcb_cli_msg("warning: %s", msg);
-		json_array_append_new(w, json_string(msg));
+		warn(w, msg);
 	}
 	return w;
+}
+
+/* The lines under the table, and the summary in out. */
+static void summarize(const struct cmp_opts *o, const struct verdicts *t, json_t *only_base,
+		      json_t *only_new, json_t *out)
+{
+	for (size_t i = 0; i < json_array_size(only_base); i++)
+		fprintf(o->table, "only in BASE: %s\n", json_string_value(json_array_get(only_base, i)));
+	for (size_t i = 0; i < json_array_size(only_new); i++)
+		fprintf(o->table, "only in NEW:  %s\n", json_string_value(json_array_get(only_new, i)));
+	fprintf(o->table, "\n%u same, %u slower, %u faster, %u failed, %u skipped, %u without "
+		"figures, %u only in BASE, %u only in NEW\n", t->same, t->slower, t->faster,
+		t->failed, t->skipped, t->other, t->only_base, t->only_new);
+	fprintf(o->table, "verdict: medians and their confidence intervals apart by at least "
+		"%.1f%%, and p < %g (two-sided Mann-Whitney U over the repetitions)\n",
+		100.0 * o->threshold, o->alpha);
+	json_object_set_new(out, "only_in_base", only_base);
+	json_object_set_new(out, "only_in_new", only_new);
+	json_object_set_new(out, "summary",
+			    json_pack("{s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:i}", "same", t->same,
+				      "slower", t->slower, "faster", t->faster, "failed", t->failed,
+				      "skipped", t->skipped, "no_data", t->other, "only_in_base",
+				      t->only_base, "only_in_new", t->only_new));
+	json_object_set_new(out, "regressed", json_boolean(t->slower + t->failed > 0));
+}
+
+/* Each wanted cell of BASE with its match in NEW (or alone); the rest of
+ * NEW alone. Returns how many pairs were compared. */
+static size_t pair_cells(const struct cmp_opts *o, const struct side *b, size_t nb,
+			 const struct side *n, size_t nn, bool *used, struct verdicts *t,
+			 json_t *cells, json_t *only_base, json_t *only_new)
+{
+	size_t matched = 0;
+
+	for (size_t i = 0; i < nb; i++) {
+		size_t j;
+
+		if (!wanted(o, &b[i]))
+			continue;
+		for (j = 0; j < nn && (used[j] || strcmp(b[i].key, n[j].key) != 0); j++)
+			;
+		if (j == nn) {
+			json_array_append_new(only_base, json_string(b[i].label));
+			t->only_base++;
+			continue;
+		}
+		used[j] = true;
+		matched++;
+		json_array_append_new(cells, compare_pair(o, &b[i], &n[j], t));
+	}
+	for (size_t j = 0; j < nn; j++) {
+		if (!used[j] && wanted(o, &n[j])) {
+			json_array_append_new(only_new, json_string(n[j].label));
+			t->only_new++;
+		}
+	}
+	return matched;
 }
 
 static int run_compare(const struct cmp_opts *o, const json_t *base, const json_t *new, json_t *out)
 {
 	const json_t *bc = json_object_get(base, "cells"), *nc = json_object_get(new, "cells");
-	size_t nb = json_array_size(bc), nn = json_array_size(nc), matched = 0;
+	size_t nb = json_array_size(bc), nn = json_array_size(nc), matched;
 	struct side *b = calloc(nb ? nb : 1, sizeof *b), *n = calloc(nn ? nn : 1, sizeof *n);
 	bool *used = calloc(nn ? nn : 1, sizeof *used);
 	json_t *cells = json_array(), *only_base = json_array(), *only_new = json_array();
@@ -367,50 +457,22 @@ static int run_compare(const struct cmp_opts *o, const json_t *base, const json_
 		read_side(json_array_get(bc, i), o->metric, &b[i]);
 	for (size_t j = 0; j < nn; j++)
 		read_side(json_array_get(nc, j), o->metric, &n[j]);
-	fprintf(tbl, "%-44s %14s %14s %8s %8s  %s\n", "cell", "base", "new", "change", "p", "verdict");
-	for (size_t i = 0; i < nb; i++) {
-		size_t j;
-
-		if (!wanted(o, &b[i]))
-			continue;
-		for (j = 0; j < nn && (used[j] || strcmp(b[i].key, n[j].key) != 0); j++)
-			;
-		if (j == nn) {
-			json_array_append_new(only_base, json_string(b[i].label));
-			t.only_base++;
-			continue;
-		}
-		used[j] = true;
-		matched++;
-		json_array_append_new(cells, compare_pair(o, &b[i], &n[j], &t));
-	}
-	for (size_t j = 0; j < nn; j++) {
-		if (!used[j] && wanted(o, &n[j])) {
-			json_array_append_new(only_new, json_string(n[j].label));
-			t.only_new++;
-		}
-	}
-	for (size_t i = 0; i < json_array_size(only_base); i++)
-		fprintf(tbl, "only in BASE: %s\n", json_string_value(json_array_get(only_base, i)));
-	for (size_t i = 0; i < json_array_size(only_new); i++)
-		fprintf(tbl, "only in NEW:  %s\n", json_string_value(json_array_get(only_new, i)));
-	fprintf(tbl, "\n%u same, %u slower, %u faster, %u failed, %u skipped, %u without figures, %u only in BASE, %u only in NEW\n",
-		t.same, t.slower, t.faster, t.failed, t.skipped, t.other, t.only_base, t.only_new);
-	fprintf(tbl, "verdict: medians and their confidence intervals apart by at least %.1f%%, and p < %g (two-sided Mann-Whitney U over the repetitions)\n",
-		100.0 * o->threshold, o->alpha);
+	fprintf(o->table, "%-44s %14s %14s %8s %8s  %s\n", "cell", "base", "new", "change", "p",
+		"verdict");
+	matched = pair_cells(o, b, nb, n, nn, used, &t, cells, only_base, only_new);
 	json_object_set_new(out, "cells", cells);
-	json_object_set_new(out, "only_in_base", only_base);
-	json_object_set_new(out, "only_in_new", only_new);
-	json_object_set_new(out, "summary",
-			    json_pack("{s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:i}", "same", t.same, "slower", t.slower,
-				      "faster", t.faster, "failed", t.failed, "skipped", t.skipped, "no_data", t.other,
-				      "only_in_base", t.only_base, "only_in_new", t.only_new));
-	json_object_set_new(out, "regressed", json_boolean(t.slower + t.failed > 0));
+	summarize(o, &t, only_base, only_new, out);
 	free(b), free(n), free(used);
 	if (matched == 0)
 		return -2;
 	return t.slower + t.failed > 0 ? 1 : 0;
 }
+
+/* How the verdict is reached, for the JSON. */
+static const char verdict_test[] =
+	"medians and their order-statistics confidence intervals apart by at least the threshold, "
+	"and a two-sided Mann-Whitney U test over the repetitions (exact for small samples) below "
+	"alpha";
 
 int ipcb_cli_cmd_compare(int argc, char **argv)
 {
@@ -421,7 +483,7 @@ int ipcb_cli_cmd_compare(int argc, char **argv)
 
 	if (rc != IPCB_CLI_GO_ON)
 		return rc;
-	tbl = o.json != NULL && strcmp(o.json, "-") == 0 ? stderr : stdout;
+	o.table = o.json != NULL && strcmp(o.json, "-") == 0 ? stderr : stdout;
 	if ((rc = ipcb_cli_check_target("--json", o.json)) != 0)
 		return rc;
 	if (ipcb_results_load(o.base, &base, &err) != 0 || ipcb_results_load(o.new, &new, &err) != 0) {
@@ -432,16 +494,15 @@ int ipcb_cli_cmd_compare(int argc, char **argv)
 	out = json_pack("{s:s, s:i, s:s, s:s, s:s, s:f, s:f, s:s, s:o}", "tool", "ipcbench compare",
 			"schema_version", 1, "base", o.base, "new", o.new,
 			"metric", o.metric == M_THROUGHPUT ? "throughput" : metric_key(o.metric),
-			"threshold", o.threshold, "alpha", o.alpha,
-			"test", "medians and their order-statistics confidence intervals apart by at least the threshold, and a two-sided Mann-Whitney U test over the repetitions (exact for small samples) below alpha",
+			"threshold", o.threshold, "alpha", o.alpha, "test", verdict_test,
 			"warnings", machine_warnings(base, new));
 	rc = run_compare(&o, base, new, out);
 	if (rc == -2) {
-		ipcb_cli_msg("compare: %s and %s have no cell in common (mechanism, options, test, size, placement, CPUs and pairs must match)", o.base, o.new);
-		rc = EXIT_USAGE;
+		rc = ipcb_cli_error(EXIT_USAGE, "compare: %s and %s have no cell in common (mechanism, "
+				    "options, test, size, placement, CPUs and pairs must match)",
+				    o.base, o.new);
 	} else if (rc < 0) {
-		ipcb_cli_msg("compare: out of memory");
-		rc = EXIT_USAGE;
+		rc = ipcb_cli_error(EXIT_USAGE, "compare: out of memory");
 	} else if (o.json != NULL && ipcb_result_write(out, o.json, &err) != 0) {
 		ipcb_cli_print_err("compare: not written", &err);
 		rc = rc ? rc : EXIT_FAILED;

@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 
 #include "bench/cli.h"
+#include "bench/fields.h"
 #include "harness/hist.h"
 #include "harness/load.h"
 #include "harness/parse.h"
@@ -127,52 +128,27 @@ static int parse_export(int argc, char **argv, struct export_opts *o)
 
 /* ---- reading cells --------------------------------------------------- */
 
-static const char *str_of(const json_t *o, const char *k)
-{
-	const char *s = json_string_value(json_object_get(o, k));
-
-	return s ? s : "";
-}
-
-static double num_of(const json_t *o, const char *k)
-{
-	const json_t *v = json_object_get(o, k);
-
-	return json_is_number(v) ? json_number_value(v) : NAN;
-}
-
 static bool is_latency(const json_t *c)
 {
-	return strcmp(str_of(c, "test"), "latency") == 0;
-}
-
-/* Figures to export: repetitions done, and a status that stands behind
- * them (a failed cell has none; older files may still list some). */
-static bool has_figures(const json_t *c)
-{
-	const char *st = str_of(c, "status");
-
-	return (strcmp(st, "ok") == 0 || strcmp(st, "interrupted") == 0) &&
-	       json_array_size(json_object_get(c, "repetitions")) > 0;
+	return strcmp(ipcb_cli_get_str(c, "test"), "latency") == 0;
 }
 
 /* VARIANT/TEST/SIZE/PLACEMENT/A-B[/xN] */
 static void cell_name(const json_t *c, char *buf, size_t len)
 {
-	const json_t *req = json_object_get(json_object_get(c, "cpus"), "requested");
 	const json_t *pairs = json_object_get(c, "pairs_at_once");
 	char variant[128];
 	int n;
 
-	snprintf(variant, sizeof variant, "%s", str_of(c, "variant"));
+	snprintf(variant, sizeof variant, "%s", ipcb_cli_get_str(c, "variant"));
 	ipcb_utf8_trim(variant);
 	for (char *p = variant; *p; p++)
 		if (*p == ' ')
 			*p = ':';
-	n = snprintf(buf, len, "%s/%s/%lld/%s/%lld-%lld", variant, str_of(c, "test"),
-		     (long long)json_integer_value(json_object_get(c, "msg_size_bytes")),
-		     str_of(c, "placement"), (long long)json_integer_value(json_array_get(req, 0)),
-		     (long long)json_integer_value(json_array_get(req, 1)));
+	n = snprintf(buf, len, "%s/%s/%lld/%s/%lld-%lld", variant, ipcb_cli_get_str(c, "test"),
+		     (long long)ipcb_cli_get_int(c, "msg_size_bytes"), ipcb_cli_get_str(c, "placement"),
+		     (long long)ipcb_cli_get_int(c, "cpus.requested.0"),
+		     (long long)ipcb_cli_get_int(c, "cpus.requested.1"));
 	if (json_is_integer(pairs) && json_integer_value(pairs) > 1 && n > 0 && (size_t)n < len)
 		snprintf(buf + n, len - (size_t)n, "/x%lld", (long long)json_integer_value(pairs));
 	ipcb_utf8_trim(buf);
@@ -185,7 +161,7 @@ static unsigned rep_values(const json_t *c, const char *key, double *v)
 	unsigned n = 0;
 
 	for (size_t i = 0; i < json_array_size(reps) && n < IPCB_REPS_MAX; i++) {
-		double x = num_of(json_array_get(reps, i), key);
+		double x = ipcb_cli_get_num(json_array_get(reps, i), key);
 
 		if (!isnan(x))
 			v[n++] = x;
@@ -200,8 +176,7 @@ static unsigned rep_cpu(const json_t *c, double *v)
 	unsigned n = 0;
 
 	for (size_t i = 0; i < json_array_size(reps) && n < IPCB_REPS_MAX; i++) {
-		const json_t *a = json_object_get(json_object_get(json_array_get(reps, i), "cost"), "a");
-		double x = num_of(a, "cpu_ns");
+		double x = ipcb_cli_get_num(json_array_get(reps, i), "cost.a.cpu_ns");
 
 		v[n++] = isnan(x) ? 0 : x;
 	}
@@ -211,9 +186,8 @@ static unsigned rep_cpu(const json_t *c, double *v)
 /* Throughput cells: bytes/s, or messages/s for mechanisms without bytes. */
 static const char *rate_key(const json_t *c)
 {
-	const json_t *r0 = json_array_get(json_object_get(c, "repetitions"), 0);
-
-	return json_is_number(json_object_get(r0, "bytes_per_s")) ? "bytes_per_s" : "msgs_per_s";
+	return json_is_number(ipcb_cli_get(c, "repetitions.0.bytes_per_s")) ? "bytes_per_s"
+									       : "msgs_per_s";
 }
 
 /* ---- output helpers -------------------------------------------------- */
@@ -233,8 +207,8 @@ static int emit_json(const json_t *doc, const char *out)
 
 static json_t *gbench_context(const json_t *doc)
 {
-	const json_t *sys = json_object_get(doc, "system");
-	const json_t *cpu = json_object_get(sys, "cpu"), *caches = json_object_get(cpu, "caches");
+	const json_t *caches = ipcb_cli_get(doc, "system.cpu.caches");
+	const json_t *warnings = json_object_get(doc, "warnings");
 	json_t *list = json_array();
 	static const struct {
 		const char *key, *type;
@@ -253,16 +227,15 @@ static json_t *gbench_context(const json_t *doc)
 							      (json_int_t)json_integer_value(kib) * 1024,
 							      "num_sharing", 1));
 	}
-	for (size_t i = 0; i < json_array_size(json_object_get(doc, "warnings")); i++)
-		scaling |= strcmp(str_of(json_array_get(json_object_get(doc, "warnings"), i), "code"),
-				  "governor") == 0;
+	for (size_t i = 0; i < json_array_size(warnings); i++)
+		scaling |= strcmp(ipcb_cli_get_str(json_array_get(warnings, i), "code"), "governor") == 0;
 	return json_pack("{s:s, s:s, s:s, s:I, s:i, s:b, s:o, s:[], s:s, s:s}",
-			 "date", str_of(doc, "start_time"), "host_name", str_of(sys, "hostname"),
-			 "executable", "ipcbench",
-			 "num_cpus", (json_int_t)json_integer_value(json_object_get(json_object_get(sys, "cpus"), "online")),
+			 "date", ipcb_cli_get_str(doc, "start_time"), "host_name",
+			 ipcb_cli_get_str(doc, "system.hostname"), "executable", "ipcbench",
+			 "num_cpus", (json_int_t)ipcb_cli_get_int(doc, "system.cpus.online"),
 			 "mhz_per_cpu", 0, "cpu_scaling_enabled", scaling, "caches", list,
 			 "load_avg", "library_build_type", "release",
-			 "ipcbench_version", str_of(json_object_get(doc, "tool"), "version"));
+			 "ipcbench_version", ipcb_cli_get_str(doc, "tool.version"));
 }
 
 static json_t *gbench_entry(const char *name, int family, const char *run_type, int reps,
@@ -321,7 +294,7 @@ static int export_gbench(const json_t *doc, const char *out)
 		json_int_t iters = json_integer_value(json_object_get(c, "iterations"));
 		bool lat = is_latency(c);
 
-		if (!has_figures(c))
+		if (!ipcb_cli_cell_has_figures(c))
 			continue;
 		cell_name(c, name, sizeof name);
 		n = rep_values(c, lat ? "rtt_p50_ns" : "msgs_per_s", real);
@@ -370,7 +343,7 @@ static int export_gab(const json_t *doc, const char *out, bool latency)
 		char name[256], range[64], extra[256];
 		unsigned n;
 
-		if (is_latency(c) != latency || !has_figures(c))
+		if (is_latency(c) != latency || !ipcb_cli_cell_has_figures(c))
 			continue;
 		cell_name(c, name, sizeof name);
 		n = rep_values(c, latency ? "rtt_p50_ns" : rate_key(c), v);
@@ -407,7 +380,7 @@ static int export_bmf(const json_t *doc, const char *out)
 		char name[256];
 		unsigned n;
 
-		if (!has_figures(c))
+		if (!ipcb_cli_cell_has_figures(c))
 			continue;
 		cell_name(c, name, sizeof name);
 		n = rep_values(c, is_latency(c) ? "rtt_p50_ns" : "msgs_per_s", v);
@@ -509,7 +482,7 @@ static void hgrm_line(void *arg, const struct ipcb_hist_step *st)
 /* The cell's merged histogram, rebuilt from its sparse buckets. */
 static struct ipcb_hist *rebuild(const json_t *c)
 {
-	const json_t *h = json_object_get(json_object_get(c, "latency"), "histogram");
+	const json_t *h = ipcb_cli_get(c, "latency.histogram");
 	const json_t *b = json_object_get(h, "buckets");
 	struct ipcb_hist *hist;
 
@@ -572,7 +545,7 @@ static int export_hgrm(const json_t *doc, const struct export_opts *o)
 		char name[256], path[4096];
 		FILE *f;
 
-		if (!is_latency(c) || !has_figures(c))
+		if (!is_latency(c) || !ipcb_cli_cell_has_figures(c))
 			continue;
 		cell_name(c, name, sizeof name);
 		if (o->cell != NULL && strcmp(o->cell, name) != 0)
@@ -653,24 +626,24 @@ static int export_csv(const json_t *doc, const char *out)
 	for (size_t i = 0; i < json_array_size(cells); i++) {
 		const json_t *c = json_array_get(cells, i);
 		/* A cell without figures keeps its row, with the figures empty. */
-		const bool fig = has_figures(c);
+		const bool fig = ipcb_cli_cell_has_figures(c);
 		const json_t *lat = fig ? json_object_get(c, "latency") : NULL;
 		const json_t *tp = fig ? json_object_get(c, "throughput") : NULL;
-		const json_t *req = json_object_get(json_object_get(c, "cpus"), "requested");
+		const json_t *req = ipcb_cli_get(c, "cpus.requested");
 		const json_t *cost = fig ? json_object_get(c, "cost") : NULL;
 		char name[256];
 
 		cell_name(c, name, sizeof name);
 		csv_field(f, name, false);
-		csv_field(f, str_of(c, "mechanism"), false);
-		csv_field(f, str_of(c, "variant"), false);
-		csv_field(f, str_of(c, "test"), false);
+		csv_field(f, ipcb_cli_get_str(c, "mechanism"), false);
+		csv_field(f, ipcb_cli_get_str(c, "variant"), false);
+		csv_field(f, ipcb_cli_get_str(c, "test"), false);
 		csv_num(f, json_object_get(c, "msg_size_bytes"));
-		csv_field(f, str_of(c, "placement"), false);
+		csv_field(f, ipcb_cli_get_str(c, "placement"), false);
 		csv_num(f, json_array_get(req, 0));
 		csv_num(f, json_array_get(req, 1));
 		csv_num(f, json_object_get(c, "pairs_at_once"));
-		csv_field(f, str_of(c, "status"), false);
+		csv_field(f, ipcb_cli_get_str(c, "status"), false);
 		csv_num(f, json_object_get(c, "repetitions_done"));
 		csv_num(f, json_object_get(c, "iterations"));
 		for (size_t k = 0; k < sizeof lat_keys / sizeof lat_keys[0]; k++)
@@ -678,9 +651,9 @@ static int export_csv(const json_t *doc, const char *out)
 		csv_num(f, fig ? json_object_get(c, "x_floor") : NULL);
 		csv_num(f, json_object_get(tp, "msgs_per_s"));
 		csv_num(f, json_object_get(tp, "bytes_per_s"));
-		csv_num(f, json_object_get(json_object_get(cost, "a"), "cpu_ns"));
-		csv_num(f, json_object_get(json_object_get(cost, "b"), "cpu_ns"));
-		csv_field(f, str_of(c, "reason"), true);
+		csv_num(f, ipcb_cli_get(cost, "a.cpu_ns"));
+		csv_num(f, ipcb_cli_get(cost, "b.cpu_ns"));
+		csv_field(f, ipcb_cli_get_str(c, "reason"), true);
 	}
 	if (f != stdout ? fclose(f) != 0 : fflush(f) != 0) {
 		ipcb_cli_msg("export: writing %s: %s", out ? out : "stdout", strerror(errno));
