@@ -45,72 +45,101 @@ static int add_pairs(const struct ipcb_cli_run_opts *o, const struct ipcb_topo *
 
 /* The CPU pairs to run on: --cpus, one --placement class, every class
  * (all), or auto. A class this machine cannot offer is exit 77. */
-int ipcb_cli_placements_resolve(const struct ipcb_cli_run_opts *o, struct ipcb_cli_placement *pl, size_t *n)
+/* One pair from --cpus, of whatever class they form. */
+static size_t pick_cpus(const struct ipcb_cli_run_opts *o, const struct ipcb_topo *t,
+			struct ipcb_cli_placement *pl)
+{
+	memset(pl, 0, sizeof *pl);
+	pl->cpu[0] = o->cpu[0];
+	pl->cpu[1] = o->cpu[1];
+	pl->requested = "cpus";
+	pl->class_name = ipcb_class_name(ipcb_topo_pair_class(t, o->cpu[0], o->cpu[1]));
+	if (o->placement != NULL)
+		ipcb_cli_msg("note: --cpus %d,%d overrides --placement %s (CPUs %d,%d are a %s pair)",
+			     o->cpu[0], o->cpu[1], o->placement, o->cpu[0], o->cpu[1],
+			     pl->class_name);
+	return 1;
+}
+
+/* One pair of each class the allowed CPUs offer (--placement all). */
+static size_t pick_all(const struct ipcb_topo *t, const cpu_set_t *allowed,
+		       struct ipcb_cli_placement *pl)
+{
+	unsigned offered = ipcb_topo_classes(t, allowed);
+	size_t n = 0;
+
+	for (int c = 0; c < IPCB_CLASS_N; c++) {
+		if (!(offered & (1u << c)) ||
+		    ipcb_topo_pick(t, allowed, (enum ipcb_class)c, pl[n].cpu) != 0)
+			continue;
+		pl[n].requested = ipcb_class_name((enum ipcb_class)c);
+		pl[n].class_name = pl[n].requested;
+		n++;
+	}
+	return n;
+}
+
+/* The pairs --cpus or --placement ask for (auto by default); how many, 0
+ * when the allowed CPUs cannot offer them. */
+static size_t pick(const struct ipcb_cli_run_opts *o, const struct ipcb_topo *t,
+		   const cpu_set_t *allowed, struct ipcb_cli_placement *pl)
+{
+	enum ipcb_class c;
+	int cls;
+
+	if (o->cpus_given)
+		return pick_cpus(o, t, pl);
+	if (o->placement == NULL || strcmp(o->placement, "auto") == 0) {
+		if (ipcb_topo_auto(t, allowed, pl[0].cpu, &c) != 0)
+			return 0;
+		pl[0].requested = "auto";
+		pl[0].class_name = ipcb_class_name(c);
+		return 1;
+	}
+	if (strcmp(o->placement, "all") == 0)
+		return pick_all(t, allowed, pl);
+	cls = ipcb_class_parse(o->placement);
+	if (cls < 0 || ipcb_topo_pick(t, allowed, (enum ipcb_class)cls, pl[0].cpu) != 0)
+		return 0;
+	pl[0].requested = pl[0].class_name = ipcb_class_name((enum ipcb_class)cls);
+	return 1;
+}
+
+/* What the allowed CPUs offer instead of the placement asked for. */
+static int unavailable(const struct ipcb_cli_run_opts *o, const struct ipcb_topo *t,
+		       const cpu_set_t *allowed)
+{
+	char have[256], list[256];
+
+	ipcb_class_list(ipcb_topo_classes(t, allowed), have, sizeof have);
+	ipcb_cpulist_format(allowed, list, sizeof list);
+	return ipcb_cli_error(EXIT_UNSUPPORTED, "--placement %s: this machine cannot offer it; its "
+			      "allowed CPUs (%s) offer %s", o->placement ? o->placement : "auto",
+			      list, have);
+}
+
+int ipcb_cli_placements_resolve(const struct ipcb_cli_run_opts *o, struct ipcb_cli_placement *pl,
+				size_t *n)
 {
 	struct ipcb_topo t;
 	cpu_set_t allowed;
-	unsigned offered;
-	char have[256], list[256];
-	int cls;
+	int rc = 0;
 
 	*n = 0;
-	if (ipcb_topo_read("/", &t) != 0) {
-		ipcb_cli_msg("cannot read the CPU topology (/sys/devices/system/cpu)");
-		return EXIT_FAILED;
-	}
+	if (ipcb_topo_read("/", &t) != 0)
+		return ipcb_cli_error(EXIT_FAILED, "cannot read the CPU topology "
+				      "(/sys/devices/system/cpu)");
 	ipcb_cpus_allowed(&allowed);
-	offered = ipcb_topo_classes(&t, &allowed);
-	ipcb_class_list(offered, have, sizeof have);
-	ipcb_cpulist_format(&allowed, list, sizeof list);
-	if (o->cpus_given) {
-		memset(&pl[0], 0, sizeof pl[0]);
-		pl[0].cpu[0] = o->cpu[0];
-		pl[0].cpu[1] = o->cpu[1];
-		pl[0].requested = "cpus";
-		pl[0].class_name = ipcb_class_name(ipcb_topo_pair_class(&t, o->cpu[0], o->cpu[1]));
-		*n = 1;
-		if (o->placement != NULL)
-			ipcb_cli_msg("note: --cpus %d,%d overrides --placement %s (CPUs %d,%d are a %s pair)", o->cpu[0], o->cpu[1], o->placement, o->cpu[0], o->cpu[1],
-				pl[0].class_name);
-	} else if (o->placement == NULL || strcmp(o->placement, "auto") == 0) {
-		enum ipcb_class c;
-
-		if (ipcb_topo_auto(&t, &allowed, pl[0].cpu, &c) == 0) {
-			pl[0].requested = "auto";
-			pl[0].class_name = ipcb_class_name(c);
-			*n = 1;
-		}
-	} else if (strcmp(o->placement, "all") == 0) {
-		for (int c = 0; c < IPCB_CLASS_N; c++) {
-			if (!(offered & (1u << c)) ||
-			    ipcb_topo_pick(&t, &allowed, (enum ipcb_class)c, pl[*n].cpu) != 0)
-				continue;
-			pl[*n].requested = ipcb_class_name((enum ipcb_class)c);
-			pl[*n].class_name = pl[*n].requested;
-			(*n)++;
-		}
-	} else if ((cls = ipcb_class_parse(o->placement)) >= 0 &&
-		   ipcb_topo_pick(&t, &allowed, (enum ipcb_class)cls, pl[0].cpu) == 0) {
-		pl[0].requested = pl[0].class_name = ipcb_class_name((enum ipcb_class)cls);
-		*n = 1;
-	}
-	if (*n == 0) {
-		ipcb_topo_free(&t);
-		ipcb_cli_msg("--placement %s: this machine cannot offer it; its allowed CPUs (%s) offer %s", o->placement ? o->placement : "auto", list, have);
-		return EXIT_UNSUPPORTED;
-	}
-	for (size_t k = 0; k < *n; k++) {
-		int rc = add_pairs(o, &t, &allowed, &pl[k]);
-
-		if (rc != 0) {
-			ipcb_topo_free(&t);
-			return rc;
-		}
-	}
+	*n = pick(o, &t, &allowed, pl);
+	if (*n == 0)
+		rc = unavailable(o, &t, &allowed);
+	for (size_t k = 0; k < *n && rc == 0; k++)
+		rc = add_pairs(o, &t, &allowed, &pl[k]);
 	ipcb_topo_free(&t);
-	if (pl[0].cpu[0] == pl[0].cpu[1] && !o->cpus_given && o->placement == NULL)
-		ipcb_cli_msg("only CPU %d is available: both sides run on it (same-cpu placement)", pl[0].cpu[0]);
-	return 0;
+	if (rc == 0 && pl[0].cpu[0] == pl[0].cpu[1] && !o->cpus_given && o->placement == NULL)
+		ipcb_cli_msg("only CPU %d is available: both sides run on it (same-cpu placement)",
+			     pl[0].cpu[0]);
+	return rc;
 }
 
 /* Noise warnings on stderr (once each, over every CPU pair of the run);

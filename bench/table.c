@@ -296,37 +296,50 @@ static void print_cost(FILE *f, const struct ipcb_run *run, int w)
 		   "vcsw: context switches (voluntary + involuntary).\n");
 }
 
-void ipcb_table_print(FILE *f, const struct ipcb_run *run, const struct ipcb_sysinfo *si,
-		      const struct ipcb_table_opts *opts)
+/* The widest variant label, and at least "mechanism" and a little. */
+static int label_width(const struct ipcb_run *run)
 {
-	static const char *const head[] = { "mechanism", "size", "RTT p50", "x floor", "p99",
-					    "p99.9", "max", "p50 spread", "msgs/s", "MB/s", "" };
-	struct notes nt = { 0 };
-	bool mismatch = false;
 	int w = 11;
-	const char *cls = run->p.placement_class ? run->p.placement_class : "?";
-	const char *req = run->p.placement ? run->p.placement : cls;
 
 	for (size_t v = 0; v < run->p.n_variants; v++)
 		if ((int)strlen(run->p.variants[v].label) > w)
 			w = (int)strlen(run->p.variants[v].label);
+	return w;
+}
 
-	fprintf(f, "CPUs: side A on %d, side B on %d (%s%s%s); %u repetition%s; %s (clocksource %s, %.1f ns per reading)\n",
-		run->p.cpu[0], run->p.cpu[1], cls, strcmp(req, cls) ? ", placement " : "",
-		strcmp(req, cls) ? req : "", run->p.repetitions,
-		run->p.repetitions == 1 ? "" : "s", si->clock_info.name,
+/* The CPUs, repetitions and clock; the pairs at once; the references. */
+static void print_header(FILE *f, const struct ipcb_run *run, const struct ipcb_sysinfo *si)
+{
+	const char *cls = run->p.placement_class ? run->p.placement_class : "?";
+	const char *req = run->p.placement ? run->p.placement : cls;
+
+	fprintf(f, "CPUs: side A on %d, side B on %d (%s%s%s); %u repetition%s; %s (clocksource "
+		"%s, %.1f ns per reading)\n", run->p.cpu[0], run->p.cpu[1], cls,
+		strcmp(req, cls) ? ", placement " : "", strcmp(req, cls) ? req : "",
+		run->p.repetitions, run->p.repetitions == 1 ? "" : "s", si->clock_info.name,
 		si->clock_info.source[0] ? si->clock_info.source : "unknown",
 		si->clock_info.overhead_ns);
 	if (run->p.pairs > 1) {
 		fprintf(f, "pairs at once: %u on CPUs", run->p.pairs);
 		for (unsigned k = 0; k < run->p.pairs; k++)
-			fprintf(f, "%s %d,%d", k ? ";" : "", run->p.pair_cpus[k][0], run->p.pair_cpus[k][1]);
-		fprintf(f, " (latency: all pairs' round trips pooled; msgs/s, MB/s: all pairs' messages over\n"
-			   "the window from the first pair's timed start to the last one's end; the pairs start their\n"
-			   "timed loops together, after every pair's warm-up)\n");
+			fprintf(f, "%s %d,%d", k ? ";" : "", run->p.pair_cpus[k][0],
+				run->p.pair_cpus[k][1]);
+		fprintf(f, " (latency: all pairs' round trips pooled; msgs/s, MB/s: all pairs' "
+			   "messages over\nthe window from the first pair's timed start to the last "
+			   "one's end; the pairs start their\ntimed loops together, after every "
+			   "pair's warm-up)\n");
 	}
 	print_references(f, run);
-	fputc('\n', f);
+}
+
+/* The column heads and one row per variant and size; true when a side was
+ * seen off its CPU. */
+static bool print_rows(FILE *f, const struct ipcb_run *run, int w, struct notes *nt)
+{
+	static const char *const head[] = { "mechanism", "size", "RTT p50", "x floor", "p99",
+					    "p99.9", "max", "p50 spread", "msgs/s", "MB/s", "" };
+	bool mismatch = false;
+
 	fprintf(f, ROW_FMT, w, head[0], head[1], head[2], head[3], head[4], head[5], head[6], head[7],
 		head[8], head[9], head[10]);
 	for (size_t m = 0; m < run->p.n_variants; m++) {
@@ -339,25 +352,49 @@ void ipcb_table_print(FILE *f, const struct ipcb_run *run, const struct ipcb_sys
 			char size[32], lat[7][32], tput[2][32];
 
 			ipcb_fmt_size(run->p.sizes[s], size, sizeof size);
-			latency_cols(&nt, run, lc, lat);
-			throughput_cols(&nt, tc, tput);
+			latency_cols(nt, run, lc, lat);
+			throughput_cols(nt, tc, tput);
 			fprintf(f, ROW_FMT, w, var->label, size, lat[0], lat[1], lat[2], lat[3], lat[4],
 				lat[5], tput[0], tput[1], lat[6]);
 			mismatch |= (lc && lc->cpu_mismatch) || (tc && tc->cpu_mismatch);
 		}
 	}
-	fprintf(f, "\nRTT: round trip, full message both ways; percentiles over all repetitions pooled.\n"
+	return mismatch;
+}
+
+/* What the columns mean, and what the marks in them say. */
+static void print_legend(FILE *f, const struct ipcb_run *run, const struct notes *nt,
+			 bool mismatch)
+{
+	fprintf(f, "\nRTT: round trip, full message both ways; percentiles over all repetitions "
+		   "pooled.\n"
 		   "x floor: RTT p50 over the floor's, measured in this run on the same CPUs.\n"
 		   "p50 spread: half the range of the repetitions' p50, relative to their median.\n"
-		   "msgs/s, MB/s (10^6 bytes/s): streaming, measured at the receiver from its first message\n"
-		   "to its last; median of repetitions.\n");
+		   "msgs/s, MB/s (10^6 bytes/s): streaming, measured at the receiver from its first "
+		   "message\nto its last; median of repetitions.\n");
 	if (run->floor != NULL && ipcb_run_floor_yields(run))
-		fprintf(f, "x floor on one CPU (same-cpu): relative to a context-switch floor, the cacheline round trip\n"
-			   "with each side yielding the CPU to the other, not to the cache line's.\n");
-	if (nt.rough)
-		fprintf(f, "~: from too few round trips for that percentile (fewer than 10 / (1 - q): p99 needs 1,000, p99.9 10,000).\n");
+		fprintf(f, "x floor on one CPU (same-cpu): relative to a context-switch floor, the "
+			   "cacheline round trip\nwith each side yielding the CPU to the other, not to "
+			   "the cache line's.\n");
+	if (nt->rough)
+		fprintf(f, "~: from too few round trips for that percentile (fewer than 10 / (1 - q): "
+			   "p99 needs 1,000, p99.9 10,000).\n");
 	if (mismatch)
-		fprintf(f, "warning: a side was observed on a CPU it was not pinned to (see cpus.observed in the JSON)\n");
+		fprintf(f, "warning: a side was observed on a CPU it was not pinned to (see "
+			   "cpus.observed in the JSON)\n");
+}
+
+void ipcb_table_print(FILE *f, const struct ipcb_run *run, const struct ipcb_sysinfo *si,
+		      const struct ipcb_table_opts *opts)
+{
+	struct notes nt = { 0 };
+	int w = label_width(run);
+	bool mismatch;
+
+	print_header(f, run, si);
+	fputc('\n', f);
+	mismatch = print_rows(f, run, w, &nt);
+	print_legend(f, run, &nt, mismatch);
 	if (run->p.pairs > 1)
 		print_overlap(f, run);
 	if (nt.n > 0) {
