@@ -30,8 +30,11 @@ fi
 # --- what the program says ----------------------------------------------
 "$IPCBENCH" help >"$T/help" 2>&1
 ok $? "ipcbench help"
-commands=$(awk '/^Commands:/ { on = 1; next } on && /^  [a-z]/ { print $1; next } on { exit }' \
-	"$T/help")
+# (a summary may go on over a second, further indented line; a blank line
+# ends the list)
+commands=$(awk '/^Commands:/ { on = 1; next }
+	on && /^  [a-z]/ { print $1; next }
+	on && /^$/ { exit }' "$T/help")
 [ -n "$commands" ]
 ok $? "ipcbench help lists the commands: $(echo $commands)"
 
