@@ -32,11 +32,11 @@ static void report(void *arg, const struct ipcb_leftover *o)
 
 	if (o->error != 0) {
 		t->failed++;
-		printf("could not remove %s %s (left by ipcbench process %ld): %s\n", o->what, o->name,
-		       o->pid, strerror(o->error));
+		printf("could not remove %s %s (left by ipcbench process %ld): %s\n", o->what,
+		       o->name, o->pid, strerror(o->error));
 	} else {
-		printf("%s %s %s (left by ipcbench process %ld)\n", t->dry_run ? "would remove" : "removed",
-		       o->what, o->name, o->pid);
+		printf("%s %s %s (left by ipcbench process %ld)\n",
+		       t->dry_run ? "would remove" : "removed", o->what, o->name, o->pid);
 	}
 }
 

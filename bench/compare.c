@@ -113,8 +113,8 @@ static int parse_compare(int argc, char **argv, struct cmp_opts *o)
 	o->threshold = 0.05;
 	o->alpha = 0.05;
 	rc = ipcb_cli_parse(argc, argv, compare_options,
-			    sizeof compare_options / sizeof compare_options[0], ipcb_cli_compare_usage,
-			    o);
+			    sizeof compare_options / sizeof compare_options[0],
+			    ipcb_cli_compare_usage, o);
 	if (rc != IPCB_CLI_GO_ON)
 		return rc;
 	if (argc - optind != 2)
@@ -300,13 +300,13 @@ static json_t *compare_pair(const struct cmp_opts *o, const struct side *b, cons
 	tally_add(tally, ch.verdict);
 	fprintf(o->table, "%-44s %14s %14s %8s %8s  %s\n", b->label, bs, ns, cs, ps, ch.verdict);
 	return json_pack("{s:s, s:s, s:s, s:s, s:{s:s, s:o}, s:{s:s, s:o}, s:o, s:o, s:o, s:s}",
-			 "cell", b->label, "key", b->key,
-			 "metric", b->latency ? metric_key(o->metric) : n->unit, "unit", b->unit,
-			 "base", "status", ipcb_cli_get_str(b->cell, "status"), "values",
-			 values_json(b), "new", "status", ipcb_cli_get_str(n->cell, "status"),
-			 "values", values_json(n), "ratio", finite_or_null(ch.ratio), "change",
-			 finite_or_null(ch.change), "p_value", isnan(ch.p) ? json_null() : json_real(ch.p),
-			 "verdict", ch.verdict);
+			 "cell", b->label, "key", b->key, "metric",
+			 b->latency ? metric_key(o->metric) : n->unit, "unit", b->unit, "base",
+			 "status", ipcb_cli_get_str(b->cell, "status"), "values", values_json(b),
+			 "new", "status", ipcb_cli_get_str(n->cell, "status"), "values",
+			 values_json(n), "ratio", finite_or_null(ch.ratio), "change",
+			 finite_or_null(ch.change), "p_value",
+			 isnan(ch.p) ? json_null() : json_real(ch.p), "verdict", ch.verdict);
 }
 
 static bool wanted(const struct cmp_opts *o, const struct side *s)
@@ -331,14 +331,16 @@ static void warn_machines(const json_t *base, const json_t *new, json_t *w)
 	};
 
 	for (size_t i = 0; i < sizeof paths / sizeof paths[0]; i++) {
-		const json_t *vb = ipcb_cli_get(base, paths[i][0]), *vn = ipcb_cli_get(new, paths[i][0]);
+		const json_t *vb = ipcb_cli_get(base, paths[i][0]),
+			     *vn = ipcb_cli_get(new, paths[i][0]);
 		char msg[512];
 
 		if (json_is_string(vb) && json_is_string(vn) &&
 		    strcmp(json_string_value(vb), json_string_value(vn)) != 0) {
-			snprintf(msg, sizeof msg, "BASE and NEW come from different %s ('%s' and '%s'): "
-				 "a change may be the machine's", paths[i][1], json_string_value(vb),
-				 json_string_value(vn));
+			snprintf(msg, sizeof msg,
+				 "BASE and NEW come from different %s ('%s' and '%s'): "
+				 "a change may be the machine's",
+				 paths[i][1], json_string_value(vb), json_string_value(vn));
 			warn(w, msg);
 		}
 	}
@@ -352,7 +354,8 @@ static void warn_floor(const json_t *base, const json_t *new, json_t *w)
 	char msg[256];
 
 	if (vb > 0 && vn > 0 && (vn / vb > 1.2 || vb / vn > 1.2)) {
-		snprintf(msg, sizeof msg, "the hardware floor moved from %.0f ns to %.0f ns between "
+		snprintf(msg, sizeof msg,
+			 "the hardware floor moved from %.0f ns to %.0f ns between "
 			 "the runs: the CPUs relate differently (a virtual machine's host may have "
 			 "moved them)", vb, vn);
 		warn(w, msg);
@@ -374,9 +377,9 @@ static json_t *machine_warnings(const json_t *base, const json_t *new)
 
 		if (!json_is_object(fault))
 			continue;
-		snprintf(msg, sizeof msg, "%s was run with an injected fault (%s on %s): its figures "
-			 "are a test's", k ? "NEW" : "BASE",
-			 json_string_value(json_object_get(fault, "kind")),
+		snprintf(msg, sizeof msg,
+			 "%s was run with an injected fault (%s on %s): its figures are a test's",
+			 k ? "NEW" : "BASE", json_string_value(json_object_get(fault, "kind")),
 			 json_string_value(json_object_get(fault, "mechanism")));
 		warn(w, msg);
 	}
@@ -388,9 +391,11 @@ static void summarize(const struct cmp_opts *o, const struct verdicts *t, json_t
 		      json_t *only_new, json_t *out)
 {
 	for (size_t i = 0; i < json_array_size(only_base); i++)
-		fprintf(o->table, "only in BASE: %s\n", json_string_value(json_array_get(only_base, i)));
+		fprintf(o->table, "only in BASE: %s\n",
+			json_string_value(json_array_get(only_base, i)));
 	for (size_t i = 0; i < json_array_size(only_new); i++)
-		fprintf(o->table, "only in NEW:  %s\n", json_string_value(json_array_get(only_new, i)));
+		fprintf(o->table, "only in NEW:  %s\n",
+			json_string_value(json_array_get(only_new, i)));
 	fprintf(o->table, "\n%u same, %u slower, %u faster, %u failed, %u skipped, %u without "
 		"figures, %u only in BASE, %u only in NEW\n", t->same, t->slower, t->faster,
 		t->failed, t->skipped, t->other, t->only_base, t->only_new);
@@ -486,7 +491,8 @@ int ipcb_cli_cmd_compare(int argc, char **argv)
 	o.table = o.json != NULL && strcmp(o.json, "-") == 0 ? stderr : stdout;
 	if ((rc = ipcb_cli_check_target("--json", o.json)) != 0)
 		return rc;
-	if (ipcb_results_load(o.base, &base, &err) != 0 || ipcb_results_load(o.new, &new, &err) != 0) {
+	if (ipcb_results_load(o.base, &base, &err) != 0 ||
+	    ipcb_results_load(o.new, &new, &err) != 0) {
 		ipcb_cli_print_err("compare", &err);
 		json_decref(base);
 		return EXIT_USAGE;
@@ -498,7 +504,8 @@ int ipcb_cli_cmd_compare(int argc, char **argv)
 			"warnings", machine_warnings(base, new));
 	rc = run_compare(&o, base, new, out);
 	if (rc == -2) {
-		rc = ipcb_cli_error(EXIT_USAGE, "compare: %s and %s have no cell in common (mechanism, "
+		rc = ipcb_cli_error(EXIT_USAGE,
+				    "compare: %s and %s have no cell in common (mechanism, "
 				    "options, test, size, placement, CPUs and pairs must match)",
 				    o.base, o.new);
 	} else if (rc < 0) {

@@ -21,23 +21,29 @@
 const char ipcb_cli_export_usage[] =
 	"Usage: ipcbench export --format FORMAT [OPTION]... RESULTS.json\n"
 	"Write a results file in a format another tool reads:\n"
-	"  gbench          Google Benchmark JSON (its compare.py, github-action-benchmark's\n"
-	"                  googlecpp): one run per repetition, mean/median/stddev/cv aggregates\n"
-	"  gab-latency     github-action-benchmark customSmallerIsBetter: RTT p50 per latency cell\n"
-	"  gab-throughput  github-action-benchmark customBiggerIsBetter: rate per throughput cell\n"
-	"  bmf             Bencher Metric Format: latency (ns) and throughput (messages/s)\n"
+	"  gbench          Google Benchmark JSON (its compare.py,\n"
+	"                  github-action-benchmark's googlecpp): one run per repetition,\n"
+	"                  mean/median/stddev/cv aggregates\n"
+	"  gab-latency     github-action-benchmark customSmallerIsBetter: RTT p50 per\n"
+	"                  latency cell\n"
+	"  gab-throughput  github-action-benchmark customBiggerIsBetter: rate per\n"
+	"                  throughput cell\n"
+	"  bmf             Bencher Metric Format: latency (ns) and throughput\n"
+	"                  (messages/s)\n"
 	"  hgrm            HdrHistogram percentile distribution of one cell (--cell), or\n"
 	"                  of every latency cell into a directory (-o DIR)\n"
 	"  csv             one row per cell, column names carry their units\n"
 	"\n"
 	"  -f, --format FORMAT    one of the above (required)\n"
-	"  -o, --output FILE      write there instead of stdout (hgrm without --cell: a directory)\n"
+	"  -o, --output FILE      write there instead of stdout (hgrm without --cell: a\n"
+	"                         directory)\n"
 	"      --cell NAME        hgrm: the cell, named as the other formats name it\n"
 	"      --unit UNIT        hgrm: value unit, ns, us (default) or ms\n"
 	"  -h, --help             show this help\n"
 	"\n"
 	"Cells are named VARIANT/TEST/SIZE/PLACEMENT/CPU_A-CPU_B (with /xN for N pairs at\n"
-	"once), spaces in the variant becoming ':': shm-futex:wait=spin/latency/64/same-node/0-1.\n";
+	"once), spaces in the variant becoming ':':\n"
+	"shm-futex:wait=spin/latency/64/same-node/0-1.\n";
 
 enum format { F_GBENCH, F_GAB_LAT, F_GAB_TPUT, F_BMF, F_HGRM, F_CSV };
 
@@ -94,8 +100,8 @@ static int check_format_options(const struct export_opts *o)
 	if (o->format != F_HGRM && o->cell != NULL)
 		return ipcb_cli_usage_error("--cell: only for --format hgrm");
 	if (o->format != F_HGRM && o->unit_given)
-		return ipcb_cli_usage_error("--unit: only for --format hgrm (the other formats have "
-					    "fixed units)");
+		return ipcb_cli_usage_error("--unit: only for --format hgrm "
+					    "(the other formats have fixed units)");
 	/* hgrm without --cell writes a directory of files */
 	if (o->format != F_HGRM || o->cell != NULL)
 		return ipcb_cli_check_target("-o", o->output);
@@ -111,7 +117,8 @@ static int parse_export(int argc, char **argv, struct export_opts *o)
 	o->format = -1;
 	o->scale = 1000.0;
 	rc = ipcb_cli_parse(argc, argv, export_options,
-			    sizeof export_options / sizeof export_options[0], ipcb_cli_export_usage, o);
+			    sizeof export_options / sizeof export_options[0], ipcb_cli_export_usage,
+			    o);
 	if (rc != IPCB_CLI_GO_ON)
 		return rc;
 	if (o->format < 0) {
@@ -119,7 +126,8 @@ static int parse_export(int argc, char **argv, struct export_opts *o)
 		return ipcb_cli_usage_error("export: --format is required (%s)", list);
 	}
 	if (argc - optind != 1)
-		return ipcb_cli_usage_error("export: give one results file (%d given)", argc - optind);
+		return ipcb_cli_usage_error("export: give one results file (%d given)",
+					    argc - optind);
 	if ((rc = check_format_options(o)) != 0)
 		return rc;
 	o->input = argv[optind];
@@ -146,7 +154,8 @@ static void cell_name(const json_t *c, char *buf, size_t len)
 		if (*p == ' ')
 			*p = ':';
 	n = snprintf(buf, len, "%s/%s/%lld/%s/%lld-%lld", variant, ipcb_cli_get_str(c, "test"),
-		     (long long)ipcb_cli_get_int(c, "msg_size_bytes"), ipcb_cli_get_str(c, "placement"),
+		     (long long)ipcb_cli_get_int(c, "msg_size_bytes"),
+		     ipcb_cli_get_str(c, "placement"),
 		     (long long)ipcb_cli_get_int(c, "cpus.requested.0"),
 		     (long long)ipcb_cli_get_int(c, "cpus.requested.1"));
 	if (json_is_integer(pairs) && json_integer_value(pairs) > 1 && n > 0 && (size_t)n < len)
@@ -220,15 +229,17 @@ static json_t *gbench_context(const json_t *doc)
 	for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++) {
 		const json_t *kib = json_object_get(caches, kinds[i].key);
 
-		if (json_is_integer(kib) && json_integer_value(kib) >= 0 &&
-		    json_integer_value(kib) <= INT64_MAX / 1024)
-			json_array_append_new(list, json_pack("{s:s, s:i, s:I, s:i}", "type", kinds[i].type,
-							      "level", kinds[i].level, "size",
-							      (json_int_t)json_integer_value(kib) * 1024,
-							      "num_sharing", 1));
+		if (!json_is_integer(kib) || json_integer_value(kib) < 0 ||
+		    json_integer_value(kib) > INT64_MAX / 1024)
+			continue;
+		json_array_append_new(list, json_pack("{s:s, s:i, s:I, s:i}", "type", kinds[i].type,
+						      "level", kinds[i].level, "size",
+						      json_integer_value(kib) * 1024,
+						      "num_sharing", 1));
 	}
 	for (size_t i = 0; i < json_array_size(warnings); i++)
-		scaling |= strcmp(ipcb_cli_get_str(json_array_get(warnings, i), "code"), "governor") == 0;
+		scaling |= strcmp(ipcb_cli_get_str(json_array_get(warnings, i), "code"),
+				  "governor") == 0;
 	return json_pack("{s:s, s:s, s:s, s:I, s:i, s:b, s:o, s:[], s:s, s:s}",
 			 "date", ipcb_cli_get_str(doc, "start_time"), "host_name",
 			 ipcb_cli_get_str(doc, "system.hostname"), "executable", "ipcbench",
@@ -247,35 +258,41 @@ static json_t *gbench_entry(const char *name, int family, const char *run_type, 
 			 iterations, "real_time", real, "cpu_time", cpu, "time_unit", "ns");
 }
 
+/* mean, median, sample standard deviation and coefficient of variation */
+static void aggregates(const double *v, unsigned n, double out[4])
+{
+	double mean = 0, var = 0;
+
+	for (unsigned i = 0; i < n; i++)
+		mean += v[i] / n;
+	for (unsigned i = 0; n > 1 && i < n; i++)
+		var += (v[i] - mean) * (v[i] - mean) / (n - 1);
+	out[0] = mean;
+	out[1] = ipcb_stats_median(v, n);
+	out[2] = sqrt(var);
+	out[3] = mean ? out[2] / mean : 0;
+}
+
 /* mean, median, stddev and cv of the repetitions, as Google Benchmark
  * reports them after --benchmark_repetitions. */
 static void gbench_aggregates(json_t *list, const char *name, int family, const double *real,
 			      const double *cpu, unsigned n)
 {
 	static const char *const names[] = { "mean", "median", "stddev", "cv" };
-	double mr = 0, mc = 0, sr = 0, sc = 0;
+	double r[4], c[4];
 
-	for (unsigned i = 0; i < n; i++) {
-		mr += real[i] / n;
-		mc += cpu[i] / n;
-	}
-	for (unsigned i = 0; n > 1 && i < n; i++) {
-		sr += (real[i] - mr) * (real[i] - mr) / (n - 1);
-		sc += (cpu[i] - mc) * (cpu[i] - mc) / (n - 1);
-	}
-	sr = sqrt(sr);
-	sc = sqrt(sc);
+	aggregates(real, n, r);
+	aggregates(cpu, n, c);
 	for (int k = 0; k < 4; k++) {
-		double r = k == 0 ? mr : k == 1 ? ipcb_stats_median(real, n) : k == 2 ? sr : mr ? sr / mr : 0;
-		double c = k == 0 ? mc : k == 1 ? ipcb_stats_median(cpu, n) : k == 2 ? sc : mc ? sc / mc : 0;
 		char full[300];
 		json_t *e;
 
 		snprintf(full, sizeof full, "%s_%s", name, names[k]);
-		e = gbench_entry(full, family, "aggregate", (int)n, r, c, (json_int_t)n);
+		e = gbench_entry(full, family, "aggregate", (int)n, r[k], c[k], (json_int_t)n);
 		json_object_set_new(e, "run_name", json_string(name));
 		json_object_set_new(e, "aggregate_name", json_string(names[k]));
-		json_object_set_new(e, "aggregate_unit", json_string(k == 3 ? "percentage" : "time"));
+		json_object_set_new(e, "aggregate_unit",
+				    json_string(k == 3 ? "percentage" : "time"));
 		json_array_append_new(list, e);
 	}
 }
@@ -288,7 +305,8 @@ static int export_gbench(const json_t *doc, const char *out)
 
 	for (size_t i = 0; i < json_array_size(cells); i++) {
 		const json_t *c = json_array_get(cells, i);
-		double real[IPCB_REPS_MAX], cpu[IPCB_REPS_MAX], p99[IPCB_REPS_MAX], rate[IPCB_REPS_MAX];
+		double real[IPCB_REPS_MAX], cpu[IPCB_REPS_MAX];
+		double p99[IPCB_REPS_MAX], rate[IPCB_REPS_MAX];
 		unsigned n;
 		char name[256];
 		json_int_t iters = json_integer_value(json_object_get(c, "iterations"));
@@ -301,20 +319,20 @@ static int export_gbench(const json_t *doc, const char *out)
 		rep_cpu(c, cpu);
 		rep_values(c, lat ? "rtt_p99_ns" : rate_key(c), lat ? p99 : rate);
 		for (unsigned r = 0; r < n; r++) {
+			double msgs = real[r];
 			json_t *e;
 
 			/* Throughput: the time per message at the measured rate. */
-			if (!lat) {
-				double msgs = real[r];
-
+			if (!lat)
 				real[r] = msgs > 0 ? 1e9 / msgs : 0;
-				e = gbench_entry(name, family, "iteration", (int)n, real[r], cpu[r], iters);
+			e = gbench_entry(name, family, "iteration", (int)n, real[r], cpu[r], iters);
+			if (lat) {
+				json_object_set_new(e, "rtt_p99_ns", json_real(p99[r]));
+			} else {
 				json_object_set_new(e, "items_per_second", json_real(msgs));
 				if (strcmp(rate_key(c), "bytes_per_s") == 0)
-					json_object_set_new(e, "bytes_per_second", json_real(rate[r]));
-			} else {
-				e = gbench_entry(name, family, "iteration", (int)n, real[r], cpu[r], iters);
-				json_object_set_new(e, "rtt_p99_ns", json_real(p99[r]));
+					json_object_set_new(e, "bytes_per_second",
+							    json_real(rate[r]));
 			}
 			json_object_set_new(e, "repetition_index", json_integer(r));
 			json_array_append_new(list, e);
@@ -341,6 +359,7 @@ static int export_gab(const json_t *doc, const char *out, bool latency)
 		double v[IPCB_REPS_MAX], p99[IPCB_REPS_MAX];
 		struct ipcb_spread sp;
 		char name[256], range[64], extra[256];
+		const char *unit = "ns";
 		unsigned n;
 
 		if (is_latency(c) != latency || !ipcb_cli_cell_has_figures(c))
@@ -351,16 +370,17 @@ static int export_gab(const json_t *doc, const char *out, bool latency)
 		snprintf(range, sizeof range, "± %.6g", sp.mad);
 		if (latency) {
 			rep_values(c, "rtt_p99_ns", p99);
-			snprintf(extra, sizeof extra,
-				 "RTT p50, median of %u repetitions\nRTT p99 %.0f ns (median)\nrange: median absolute deviation",
-				 n, ipcb_stats_median(p99, n));
+			snprintf(extra, sizeof extra, "RTT p50, median of %u repetitions\n"
+				 "RTT p99 %.0f ns (median)\nrange: median absolute deviation", n,
+				 ipcb_stats_median(p99, n));
 		} else {
-			snprintf(extra, sizeof extra, "median of %u repetitions, at the receiver\nrange: median absolute deviation",
-				 n);
+			snprintf(extra, sizeof extra, "median of %u repetitions, at the receiver\n"
+				 "range: median absolute deviation", n);
+			unit = strcmp(rate_key(c), "bytes_per_s") == 0 ? "bytes/s" : "msgs/s";
 		}
-		json_array_append_new(list, json_pack("{s:s, s:s, s:f, s:s, s:s}", "name", name, "unit",
-						      latency ? "ns" : strcmp(rate_key(c), "bytes_per_s") == 0 ? "bytes/s" : "msgs/s",
-						      "value", sp.median, "range", range, "extra", extra));
+		json_array_append_new(list, json_pack("{s:s, s:s, s:f, s:s, s:s}", "name", name,
+						      "unit", unit, "value", sp.median, "range",
+						      range, "extra", extra));
 	}
 	rc = emit_json(list, out);
 	json_decref(list);
@@ -388,8 +408,9 @@ static int export_bmf(const json_t *doc, const char *out)
 		/* Bencher's built-in measures: latency in ns, throughput in
 		 * operations (messages) per second. */
 		json_object_set_new(top, name,
-				    json_pack("{s:{s:f, s:f, s:f}}", is_latency(c) ? "latency" : "throughput",
-					      "value", sp.median, "lower_value", sp.ci_low, "upper_value",
+				    json_pack("{s:{s:f, s:f, s:f}}",
+					      is_latency(c) ? "latency" : "throughput", "value",
+					      sp.median, "lower_value", sp.ci_low, "upper_value",
 					      sp.ci_high));
 	}
 	rc = emit_json(top, out);
@@ -488,9 +509,9 @@ static struct ipcb_hist *rebuild(const json_t *c)
 
 	if (!json_is_object(h) || !json_is_array(b))
 		return NULL;
-	hist = ipcb_hist_new((uint64_t)json_integer_value(json_object_get(h, "lowest_trackable_ns")),
-			     (uint64_t)json_integer_value(json_object_get(h, "highest_trackable_ns")),
-			     (int)json_integer_value(json_object_get(h, "significant_figures")));
+	hist = ipcb_hist_new((uint64_t)ipcb_cli_get_int(h, "lowest_trackable_ns"),
+			     (uint64_t)ipcb_cli_get_int(h, "highest_trackable_ns"),
+			     (int)ipcb_cli_get_int(h, "significant_figures"));
 	for (size_t i = 0; hist != NULL && i < json_array_size(b); i++) {
 		const json_t *e = json_array_get(b, i);
 
@@ -513,15 +534,16 @@ static int write_hgrm(FILE *f, const json_t *c, double scale)
 
 	if (h == NULL)
 		return -1;
-	fprintf(f, "%12s %14s %10s %14s\n\n", "Value", "Percentile", "TotalCount", "1/(1-Percentile)");
+	fprintf(f, "%12s %14s %10s %14s\n\n", "Value", "Percentile", "TotalCount",
+		"1/(1-Percentile)");
 	ipcb_hist_walk_percentiles(h, 5, hgrm_line, &o);
 	{
 		char mean[48], sd[48], max[48];
 
 		jfixed(ipcb_hist_mean(h) / scale, 3, 12, mean, sizeof mean);
 		jfixed(ipcb_hist_stddev_population(h) / scale, 3, 12, sd, sizeof sd);
-		jfixed(h->total_count ? (double)ipcb_hist_highest_equivalent(h, h->max) / scale : 0.0, 3,
-		       12, max, sizeof max);
+		jfixed(h->total_count ? (double)ipcb_hist_highest_equivalent(h, h->max) / scale
+				      : 0.0, 3, 12, max, sizeof max);
 		fprintf(f, "#[Mean    = %s, StdDeviation   = %s]\n", mean, sd);
 		fprintf(f, "#[Max     = %s, Total count    = %12llu]\n", max,
 			(unsigned long long)h->total_count);
@@ -556,7 +578,8 @@ static int export_hgrm(const json_t *doc, const struct export_opts *o)
 					*p = '_';
 			snprintf(path, sizeof path, "%s/%s.hgrm", o->output, name);
 		}
-		f = o->cell != NULL ? (o->output ? fopen(o->output, "w") : stdout) : fopen(path, "w");
+		f = o->cell != NULL ? (o->output ? fopen(o->output, "w") : stdout)
+				    : fopen(path, "w");
 		if (f == NULL) {
 			ipcb_cli_msg("export: %s: %s", o->cell ? o->output : path, strerror(errno));
 			return EXIT_FAILED;
@@ -564,14 +587,15 @@ static int export_hgrm(const json_t *doc, const struct export_opts *o)
 		write_hgrm(f, c, o->scale);
 		if (f != stdout && fclose(f) != 0) {
 			ipcb_cli_msg("export: writing %s: %s", o->cell ? o->output : path,
-				strerror(errno));
+				     strerror(errno));
 			return EXIT_FAILED;
 		}
 		written++;
 	}
 	if (written == 0) {
 		if (o->cell != NULL)
-			return ipcb_cli_usage_error("export: no latency cell named '%.200s' in %s", o->cell, o->input);
+			return ipcb_cli_usage_error("export: no latency cell named '%.200s' in %s",
+						    o->cell, o->input);
 		ipcb_cli_msg("export: %s has no latency cell with figures", o->input);
 		return EXIT_FAILED;
 	}
@@ -609,9 +633,9 @@ static void csv_num(FILE *f, const json_t *v)
 
 static int export_csv(const json_t *doc, const char *out)
 {
-	static const char *const lat_keys[] = { "rtt_p50_ns", "rtt_p90_ns", "rtt_p99_ns", "rtt_p999_ns",
-						"rtt_p9999_ns", "rtt_min_ns", "rtt_max_ns", "rtt_mean_ns",
-						"rtt_count" };
+	static const char *const lat_keys[] = { "rtt_p50_ns", "rtt_p90_ns", "rtt_p99_ns",
+						"rtt_p999_ns", "rtt_p9999_ns", "rtt_min_ns",
+						"rtt_max_ns", "rtt_mean_ns", "rtt_count" };
 	const json_t *cells = json_object_get(doc, "cells");
 	FILE *f = out ? fopen(out, "w") : stdout;
 
@@ -619,10 +643,10 @@ static int export_csv(const json_t *doc, const char *out)
 		ipcb_cli_msg("export: %s: %s", out, strerror(errno));
 		return EXIT_FAILED;
 	}
-	fputs("name,mechanism,variant,test,msg_size_bytes,placement,cpu_a,cpu_b,pairs_at_once,status,"
-	      "repetitions,iterations_per_repetition,rtt_p50_ns,rtt_p90_ns,rtt_p99_ns,rtt_p999_ns,"
-	      "rtt_p9999_ns,rtt_min_ns,rtt_max_ns,rtt_mean_ns,rtt_count,x_floor,msgs_per_s,bytes_per_s,"
-	      "cpu_ns_per_op_a,cpu_ns_per_op_b,reason\n", f);
+	fputs("name,mechanism,variant,test,msg_size_bytes,placement,cpu_a,cpu_b,pairs_at_once,"
+	      "status,repetitions,iterations_per_repetition,rtt_p50_ns,rtt_p90_ns,rtt_p99_ns,"
+	      "rtt_p999_ns,rtt_p9999_ns,rtt_min_ns,rtt_max_ns,rtt_mean_ns,rtt_count,x_floor,"
+	      "msgs_per_s,bytes_per_s,cpu_ns_per_op_a,cpu_ns_per_op_b,reason\n", f);
 	for (size_t i = 0; i < json_array_size(cells); i++) {
 		const json_t *c = json_array_get(cells, i);
 		/* A cell without figures keeps its row, with the figures empty. */

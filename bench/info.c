@@ -35,15 +35,19 @@ static void print_counts(const struct ipcb_sysinfo *si)
 	const struct ipcb_cpu_ident *c = &si->cpu;
 	const struct ipcb_topo_counts *k = &si->counts;
 
-	printf("            CPUID reports %d core%s and %d logical CPU%s per package; hypervisor bit %s\n",
+	printf("            CPUID reports %d core%s and %d logical CPU%s per package; "
+	       "hypervisor bit %s\n",
 	       c->cores, c->cores == 1 ? "" : "s", c->logical_cpus, c->logical_cpus == 1 ? "" : "s",
 	       c->hypervisor ? "set" : "clear");
-	printf("            topology (authoritative): %d package%s, %d cores and %d logical CPUs per package, %d thread%s per core\n",
-	       k->packages, k->packages == 1 ? "" : "s", k->cores_per_package, k->logical_per_package,
-	       k->threads_per_core, k->threads_per_core == 1 ? "" : "s");
+	printf("            topology (authoritative): %d package%s, %d cores and %d logical CPUs "
+	       "per package, %d thread%s per core\n",
+	       k->packages, k->packages == 1 ? "" : "s", k->cores_per_package,
+	       k->logical_per_package, k->threads_per_core, k->threads_per_core == 1 ? "" : "s");
 	if (!si->counts_agree)
-		printf("            CPUID's counts disagree with the topology%s: the topology's counts are the ones to use\n",
-		       c->hypervisor ? " (under a hypervisor, CPUID need not describe the guest)" : "");
+		printf("            CPUID's counts disagree with the topology%s: the topology's "
+		       "counts are the ones to use\n",
+		       c->hypervisor ? " (under a hypervisor, CPUID need not describe the guest)"
+				     : "");
 }
 
 static void print_cpu_identity(const struct ipcb_sysinfo *si)
@@ -54,13 +58,17 @@ static void print_cpu_identity(const struct ipcb_sysinfo *si)
 		printf("CPU:        not identified (%s: %s)\n", c->library, c->error);
 		return;
 	}
-	printf("CPU:        %s %s (the kernel calls it '%s')\n", c->vendor, c->brand, c->kernel_model);
+	printf("CPU:        %s %s (the kernel calls it '%s')\n", c->vendor, c->brand,
+	       c->kernel_model);
 	if (c->codename[0] != '\0')
-		printf("            family %d, model %d, stepping %d (extended values); codename '%s' (%s's guess)\n",
+		printf("            family %d, model %d, stepping %d (extended values); "
+		       "codename '%s' (%s's guess)\n",
 		       c->family, c->model, c->stepping, c->codename, c->library);
 	else
-		printf("            family %d (0x%X), model %d, stepping %d (extended values); codename unknown (%s does not know this family; it guessed '%s')\n",
-		       c->family, c->family, c->model, c->stepping, c->library, c->codename_libcpuid);
+		printf("            family %d (0x%X), model %d, stepping %d (extended values); "
+		       "codename unknown (%s does not know this family; it guessed '%s')\n",
+		       c->family, c->family, c->model, c->stepping, c->library,
+		       c->codename_libcpuid);
 	print_counts(si);
 	printf("            caches (%s): L1d %d KiB, L1i %d KiB, L2 %d KiB, L3 %d KiB, line %d B\n",
 	       si->sysfs_caches ? "CPUID; per CPU from sysfs below" : "from CPUID: sysfs has none",
@@ -73,14 +81,15 @@ static void print_topology(const struct ipcb_topo *t)
 
 	ipcb_cpulist_format(&t->present, present, sizeof present);
 	ipcb_cpulist_format(&t->online, online, sizeof online);
-	printf("Topology:   CPUs present %s, online %s (/sys/devices/system/cpu)\n", present, online);
+	printf("Topology:   CPUs present %s, online %s (/sys/devices/system/cpu)\n", present,
+	       online);
 	printf("  %4s %6s %7s %3s %4s %7s %4s %8s %10s %10s %6s %6s %8s %s\n", "cpu", "online",
 	       "package", "die", "core", "cluster", "node", "siblings", "L2 shared", "L3 shared",
 	       "L2 KiB", "L3 KiB", "capacity", "type");
 	for (int i = 0; i < t->n; i++) {
 		const struct ipcb_cpu_topo *c = &t->cpu[i];
-		char pkg[16], die[16], core[16], clu[16], node[16], sib[64], l2[64], l3[64], l2k[16],
-			l3k[16], cap[16], type[16];
+		char pkg[16], die[16], core[16], clu[16], node[16], sib[64], l2[64], l3[64];
+		char l2k[16], l3k[16], cap[16], type[16];
 
 		if (!c->present)
 			continue;
@@ -103,8 +112,8 @@ static void print_topology(const struct ipcb_topo *t)
 		int_or_dash(c->capacity, cap, sizeof cap);
 		dash_or(c->type, type, sizeof type);
 		printf("  %4d %6s %7s %3s %4s %7s %4s %8s %10s %10s %6s %6s %8s %s\n", i,
-		       c->online ? "yes" : "no", pkg, die, core, clu, node, sib, l2, l3, l2k, l3k, cap,
-		       type);
+		       c->online ? "yes" : "no", pkg, die, core, clu, node, sib, l2, l3, l2k, l3k,
+		       cap, type);
 	}
 }
 
@@ -116,7 +125,8 @@ static void print_placements(const struct ipcb_topo *t, const cpu_set_t *allowed
 
 	printf("Placements: ");
 	for (int i = 0, first = 1; i < IPCB_CLASS_N; i++) {
-		if (!(mask & (1u << i)) || ipcb_topo_pick(t, allowed, (enum ipcb_class)i, pair) != 0)
+		if (!(mask & (1u << i)) ||
+		    ipcb_topo_pick(t, allowed, (enum ipcb_class)i, pair) != 0)
 			continue;
 		printf("%s%s (CPUs %d,%d)", first ? "" : ", ", ipcb_class_name((enum ipcb_class)i),
 		       pair[0], pair[1]);
@@ -126,7 +136,8 @@ static void print_placements(const struct ipcb_topo *t, const cpu_set_t *allowed
 		printf("; auto: %s (CPUs %d,%d)", ipcb_class_name(c), pair[0], pair[1]);
 	putchar('\n');
 	if (mask & (1u << IPCB_CLASS_SAME_NODE))
-		printf("            same-node: the kernel does not say which caches these CPUs share\n");
+		printf("            same-node: the kernel does not say which caches these CPUs "
+		       "share\n");
 }
 
 /* tsc=, clocksource= and pti= (pti=on adds a page-table switch to every
@@ -140,7 +151,9 @@ static void print_cmdline_clock(const struct ipcb_sysinfo *si)
 	dash_or(si->pti, c, sizeof c);
 	printf("            tsc=%s clocksource=%s pti=%s\n", a, b, c);
 	if (strcmp(si->pti, "on") == 0)
-		printf("            pti=on: kernel page-table isolation forced on: every system call and every switch between processes also switches page tables, which IPC pays on each message\n");
+		printf("            pti=on: kernel page-table isolation forced on: every system "
+		       "call and every switch between processes also switches page tables, "
+		       "which IPC pays on each message\n");
 }
 
 static void print_clock(const struct ipcb_clock_info *ci)
@@ -151,7 +164,8 @@ static void print_clock(const struct ipcb_clock_info *ci)
 		snprintf(where, sizeof where, "pinned to CPU %d", ci->cpu);
 	else
 		snprintf(where, sizeof where, "unpinned");
-	printf("Clock:      %s, %.1f ns per reading (lowest of %u batches, %s; median %.1f, highest %.1f ns); resolution %.3g ns (%s)\n",
+	printf("Clock:      %s, %.1f ns per reading (lowest of %u batches, %s; median %.1f, "
+	       "highest %.1f ns); resolution %.3g ns (%s)\n",
 	       ci->name, ci->overhead_ns, ci->batches, where, ci->overhead_median_ns,
 	       ci->overhead_max_ns, ci->resolution_ns, ci->resolution_from);
 }
@@ -166,8 +180,8 @@ static void print_text(const struct ipcb_sysinfo *si)
 	dash_or(si->cpuset, a, sizeof a);
 	printf("Process:    allowed CPUs %s (affinity mask), cgroup cpuset %s\n", allowed, a);
 	print_placements(&si->topo, &si->allowed);
-	printf("Kernel:     %s %s %s (%s), host %s\n", si->uts.sysname, si->uts.release, si->uts.version,
-	       si->uts.machine, si->hostname);
+	printf("Kernel:     %s %s %s (%s), host %s\n", si->uts.sysname, si->uts.release,
+	       si->uts.version, si->uts.machine, si->hostname);
 	dash_or(si->isolcpus, a, sizeof a);
 	dash_or(si->nohz_full, b, sizeof b);
 	dash_or(si->mitigations, c, sizeof c);
@@ -192,8 +206,8 @@ int ipcb_cli_cmd_info(int argc, char **argv)
 		return c;
 	ipcb_sysinfo_collect(&si, &clk, IPCB_SYSINFO_AUTO_CPU);
 	if (as_json) {
-		json_t *doc = json_pack("{s:i, s:o}", "schema_version", IPCB_SCHEMA_VERSION, "system",
-					ipcb_result_system(&si));
+		json_t *doc = json_pack("{s:i, s:o}", "schema_version", IPCB_SCHEMA_VERSION,
+					"system", ipcb_result_system(&si));
 		struct ipcb_err err;
 
 		if (doc == NULL || ipcb_result_write(doc, "-", &err) != 0) {

@@ -21,21 +21,32 @@ static int cmd_version(int argc, char **argv)
 struct command {
 	const char *name;
 	int (*fn)(int argc, char **argv);
-	const char *summary;
-	const char *usage;
+	const char *usage;   /* its --help, or NULL: its summary */
+	const char *summary; /* in the list of commands; a second line
+			      * brings its own indent to the first's column */
 };
 
 static const struct command commands[] = {
-	{ "run", ipcb_cli_cmd_run, "run the benchmark (the default command)", ipcb_cli_run_usage },
-	{ "list", ipcb_cli_cmd_list, "list the mechanisms, whether they work here, and their limits", ipcb_cli_list_usage },
-	{ "info", ipcb_cli_cmd_info, "describe this machine: CPU, topology, placements, kernel settings", ipcb_cli_info_usage },
-	{ "matrix", ipcb_cli_cmd_matrix, "round trips between every pair of CPUs (core-to-core map)", ipcb_cli_matrix_usage },
-	{ "compare", ipcb_cli_cmd_compare, "compare two results files: faster, slower or the same, cell by cell", ipcb_cli_compare_usage },
-	{ "export", ipcb_cli_cmd_export, "convert a results file for other tools (gbench, gab-*, bmf, hgrm, csv)", ipcb_cli_export_usage },
-	{ "report", ipcb_cli_cmd_report, "an HTML report with figures and 'what to pick' (needs python3-matplotlib)", ipcb_cli_report_usage },
-	{ "cleanup", ipcb_cli_cmd_cleanup, "remove IPC objects left by ipcbench runs that were killed", ipcb_cli_cleanup_usage },
-	{ "help", cmd_help, "show help for a command", NULL },
-	{ "version", cmd_version, "print the version", NULL },
+	{ "run", ipcb_cli_cmd_run, ipcb_cli_run_usage,
+	  "run the benchmark (the default command)" },
+	{ "list", ipcb_cli_cmd_list, ipcb_cli_list_usage,
+	  "list the mechanisms, whether they work here, and their limits" },
+	{ "info", ipcb_cli_cmd_info, ipcb_cli_info_usage,
+	  "describe this machine: CPU, topology, placements, kernel settings" },
+	{ "matrix", ipcb_cli_cmd_matrix, ipcb_cli_matrix_usage,
+	  "round trips between every pair of CPUs (core-to-core map)" },
+	{ "compare", ipcb_cli_cmd_compare, ipcb_cli_compare_usage,
+	  "compare two results files: faster, slower or the same, cell by cell" },
+	{ "export", ipcb_cli_cmd_export, ipcb_cli_export_usage,
+	  "convert a results file for other tools\n"
+	  "            (gbench, gab-*, bmf, hgrm, csv)" },
+	{ "report", ipcb_cli_cmd_report, ipcb_cli_report_usage,
+	  "an HTML report with figures and 'what to pick'\n"
+	  "            (needs python3-matplotlib)" },
+	{ "cleanup", ipcb_cli_cmd_cleanup, ipcb_cli_cleanup_usage,
+	  "remove IPC objects left by ipcbench runs that were killed" },
+	{ "help", cmd_help, NULL, "show help for a command" },
+	{ "version", cmd_version, NULL, "print the version" },
 };
 
 #define N_COMMANDS (sizeof commands / sizeof commands[0])

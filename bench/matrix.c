@@ -28,7 +28,8 @@ const char ipcb_cli_matrix_usage[] =
 	"  -m, --mech M           mechanism (default: cacheline, the hardware floor)\n"
 	"  -o, --option KEY=V     an option of that mechanism (one value)\n"
 	"  -s, --size S           message size (default 64)\n"
-	"  -c, --cpus LIST        CPUs, as a kernel CPU list: 0-3,8 (default: all allowed)\n"
+	"  -c, --cpus LIST        CPUs, as a kernel CPU list: 0-3,8 (default: all\n"
+	"                         allowed)\n"
 	"  -r, --repetitions R    fresh process pairs per pair of CPUs (default 3)\n"
 	"      --cell-time SEC    target time per pair of CPUs (default 0.05)\n"
 	"  -n, --iterations N     round trips per repetition instead of --cell-time\n"
@@ -69,8 +70,8 @@ static int take_cpus(void *opts, const char *arg)
 		o->cpus[o->n_cpus++] = c;
 	}
 	if (o->n_cpus < 2)
-		return ipcb_cli_usage_error("--cpus: '%.60s' names only CPU %d; a matrix needs at least two CPUs", arg,
-				   o->cpus[0]);
+		return ipcb_cli_usage_error("--cpus: '%.60s' names only CPU %d; "
+					    "a matrix needs at least two CPUs", arg, o->cpus[0]);
 	return 0;
 }
 
@@ -99,8 +100,8 @@ static int apply_option(struct matrix_opts *o)
 			 v->text);
 		return 0;
 	}
-	return ipcb_cli_usage_error("-o: %s takes no option '%.*s'", o->mech->name, (int)(eq - o->opt_arg),
-			   o->opt_arg);
+	return ipcb_cli_usage_error("-o: %s takes no option '%.*s'", o->mech->name,
+				    (int)(eq - o->opt_arg), o->opt_arg);
 }
 
 static int take_mech(void *opts, const char *arg)
@@ -159,7 +160,8 @@ static int parse_matrix(int argc, char **argv, struct matrix_opts *o)
 	o->mech = ipcb_mech_find("cacheline");
 	o->size = 64;
 	rc = ipcb_cli_parse(argc, argv, matrix_options,
-			    sizeof matrix_options / sizeof matrix_options[0], ipcb_cli_matrix_usage, o);
+			    sizeof matrix_options / sizeof matrix_options[0], ipcb_cli_matrix_usage,
+			    o);
 	if (rc != IPCB_CLI_GO_ON)
 		return rc;
 	if (optind < argc)
@@ -169,8 +171,8 @@ static int parse_matrix(int argc, char **argv, struct matrix_opts *o)
 	if (o->n_cpus == 0 && (rc = all_cpus(o)) != 0)
 		return rc;
 	if (o->n_cpus < 2)
-		return ipcb_cli_usage_error("matrix: needs at least two CPUs, this process may use %d",
-					    o->n_cpus);
+		return ipcb_cli_usage_error("matrix: needs at least two CPUs, "
+					    "this process may use %d", o->n_cpus);
 	return (rc = apply_option(o)) == 0 ? IPCB_CLI_GO_ON : rc;
 }
 
@@ -289,15 +291,17 @@ static json_t *matrix_json(const struct matrix_opts *o, const struct grid *g)
 
 			json_array_append_new(r50, figure(g->p50[i * n + j], have));
 			json_array_append_new(r99, figure(g->p99[i * n + j], have));
-			json_array_append_new(rs, i == j ? json_null() : json_string(g->status[i * n + j]));
+			json_array_append_new(rs, i == j ? json_null()
+							 : json_string(g->status[i * n + j]));
 		}
 		json_array_append_new(m50, r50);
 		json_array_append_new(m99, r99);
 		json_array_append_new(st, rs);
 	}
 	return json_pack("{s:s, s:s, s:I, s:o, s:s, s:o, s:o, s:o}", "mechanism", o->mech->name,
-			 "variant", o->var.label, "msg_size_bytes", (json_int_t)o->size, "cpus", cpus,
-			 "layout", "[a][b]: side A on cpus[a], side B on cpus[b]; the diagonal is null",
+			 "variant", o->var.label, "msg_size_bytes", (json_int_t)o->size, "cpus",
+			 cpus, "layout",
+			 "[a][b]: side A on cpus[a], side B on cpus[b]; the diagonal is null",
 			 "rtt_p50_ns", m50, "rtt_p99_ns", m99, "status", st);
 }
 
@@ -368,18 +372,19 @@ static int measure(const struct matrix_opts *o, struct ipcb_params *p, struct gr
 				continue;
 			p->cpu[0] = o->cpus[i];
 			p->cpu[1] = o->cpus[j];
-			p->placement_class = ipcb_class_name(ipcb_topo_pair_class(&s->si.topo,
-										   p->cpu[0], p->cpu[1]));
+			p->placement_class = ipcb_class_name(
+				ipcb_topo_pair_class(&s->si.topo, p->cpu[0], p->cpu[1]));
 			if (s->progress)
-				fprintf(stderr, "\r\033[K[%zu/%zu] CPUs %d,%d", g->n_runs + 1, g->pairs,
-					p->cpu[0], p->cpu[1]);
+				fprintf(stderr, "\r\033[K[%zu/%zu] CPUs %d,%d", g->n_runs + 1,
+					g->pairs, p->cpu[0], p->cpu[1]);
 			if (ipcb_run_new(p, &run, &err) != 0) {
 				ipcb_cli_print_err(NULL, &err);
 				return EXIT_FAILED;
 			}
 			g->runs[g->n_runs++] = run;
 			ipcb_run_execute(run, NULL, NULL);
-			g->p50[i * n + j] = cell_p50(run, &g->p99[i * n + j], &g->status[i * n + j]);
+			g->p50[i * n + j] =
+				cell_p50(run, &g->p99[i * n + j], &g->status[i * n + j]);
 		}
 	}
 	return 0;

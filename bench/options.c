@@ -79,7 +79,8 @@ static int take(const struct ipcb_cli_opt *e, void *opts, const char *arg)
 		*(const char **)field = arg;
 		break;
 	case IPCB_CLI_U64:
-		rc = ipcb_parse_u64(arg, (uint64_t)e->min, (uint64_t)e->max, field, why, sizeof why);
+		rc = ipcb_parse_u64(arg, (uint64_t)e->min, (uint64_t)e->max, field, why,
+				    sizeof why);
 		break;
 	case IPCB_CLI_SECONDS:
 		rc = ipcb_parse_seconds(arg, e->min, e->max, field, why, sizeof why);

@@ -33,9 +33,10 @@ static int add_pairs(const struct ipcb_cli_run_opts *o, const struct ipcb_topo *
 	pl->pairs = (unsigned)o->pairs;
 	pl->shared = found < o->pairs;
 	if (pl->shared && !o->share_cpus)
-		return ipcb_cli_usage_error("--pairs %llu: the allowed CPUs hold only %u distinct %s pair%s (add --share-cpus to let pairs share CPUs)",
-				   (unsigned long long)o->pairs, found, ipcb_class_name(cls),
-				   found == 1 ? "" : "s");
+		return ipcb_cli_usage_error("--pairs %llu: the allowed CPUs hold only %u distinct "
+					    "%s pair%s (add --share-cpus to let pairs share CPUs)",
+					    (unsigned long long)o->pairs, found,
+					    ipcb_class_name(cls), found == 1 ? "" : "s");
 	for (unsigned k = found; k < pl->pairs; k++) {
 		pl->pair_cpus[k][0] = pl->pair_cpus[k % found][0];
 		pl->pair_cpus[k][1] = pl->pair_cpus[k % found][1];
@@ -55,9 +56,9 @@ static size_t pick_cpus(const struct ipcb_cli_run_opts *o, const struct ipcb_top
 	pl->requested = "cpus";
 	pl->class_name = ipcb_class_name(ipcb_topo_pair_class(t, o->cpu[0], o->cpu[1]));
 	if (o->placement != NULL)
-		ipcb_cli_msg("note: --cpus %d,%d overrides --placement %s (CPUs %d,%d are a %s pair)",
-			     o->cpu[0], o->cpu[1], o->placement, o->cpu[0], o->cpu[1],
-			     pl->class_name);
+		ipcb_cli_msg("note: --cpus %d,%d overrides --placement %s "
+			     "(CPUs %d,%d are a %s pair)", o->cpu[0], o->cpu[1], o->placement,
+			     o->cpu[0], o->cpu[1], pl->class_name);
 	return 1;
 }
 
@@ -113,9 +114,9 @@ static int unavailable(const struct ipcb_cli_run_opts *o, const struct ipcb_topo
 
 	ipcb_class_list(ipcb_topo_classes(t, allowed), have, sizeof have);
 	ipcb_cpulist_format(allowed, list, sizeof list);
-	return ipcb_cli_error(EXIT_UNSUPPORTED, "--placement %s: this machine cannot offer it; its "
-			      "allowed CPUs (%s) offer %s", o->placement ? o->placement : "auto",
-			      list, have);
+	return ipcb_cli_error(EXIT_UNSUPPORTED,
+			      "--placement %s: this machine cannot offer it; its allowed CPUs (%s) "
+			      "offer %s", o->placement ? o->placement : "auto", list, have);
 }
 
 int ipcb_cli_placements_resolve(const struct ipcb_cli_run_opts *o, struct ipcb_cli_placement *pl,
@@ -127,8 +128,8 @@ int ipcb_cli_placements_resolve(const struct ipcb_cli_run_opts *o, struct ipcb_c
 
 	*n = 0;
 	if (ipcb_topo_read("/", &t) != 0)
-		return ipcb_cli_error(EXIT_FAILED, "cannot read the CPU topology "
-				      "(/sys/devices/system/cpu)");
+		return ipcb_cli_error(EXIT_FAILED,
+				      "cannot read the CPU topology (/sys/devices/system/cpu)");
 	ipcb_cpus_allowed(&allowed);
 	*n = pick(o, &t, &allowed, pl);
 	if (*n == 0)
@@ -170,6 +171,7 @@ int ipcb_cli_placements_noise(const struct ipcb_cli_run_opts *o,
 	ipcb_cli_session_noise(s, (const int (*)[2])pairs, m, pl[0].shared ? &shared : NULL);
 	if (o->strict && s->warnings.n > 0)
 		return ipcb_cli_usage_error("--strict: refusing to run with %d noise warning%s "
-					    "(above)", s->warnings.n, s->warnings.n == 1 ? "" : "s");
+					    "(above)", s->warnings.n,
+					    s->warnings.n == 1 ? "" : "s");
 	return 0;
 }

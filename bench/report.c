@@ -91,15 +91,18 @@ int ipcb_cli_cmd_report(int argc, char **argv)
 	int rc, n = 0;
 
 	rc = ipcb_cli_parse(argc, argv, report_options,
-			    sizeof report_options / sizeof report_options[0], ipcb_cli_report_usage, &o);
+			    sizeof report_options / sizeof report_options[0], ipcb_cli_report_usage,
+			    &o);
 	if (rc != IPCB_CLI_GO_ON)
 		return rc;
 	if (argc - optind != 1)
-		return ipcb_cli_usage_error("report: give one results file (%d given)", argc - optind);
+		return ipcb_cli_usage_error("report: give one results file (%d given)",
+					    argc - optind);
 	if (o.output == NULL)
 		return ipcb_cli_usage_error("report: give the report's file with -o REPORT.html");
 	if (find_plot(plot, sizeof plot, self, sizeof self) != 0) {
-		ipcb_cli_msg("report: ipcbench-plot not found (beside this program, nor as %s; set IPCBENCH_PLOT)", plot);
+		ipcb_cli_msg("report: ipcbench-plot not found (beside this program, nor as %s; "
+			     "set IPCBENCH_PLOT)", plot);
 		return EXIT_FAILED;
 	}
 	/* The comparison, if any, is made by this very program. */

@@ -20,7 +20,8 @@ const char ipcb_cli_run_usage[] =
 	"  -m, --mech LIST        mechanisms, comma-separated, or 'all' (default: all but\n"
 	"                         cacheline and null, which every run measures anyway)\n"
 	"  -s, --sizes LIST       message sizes: 64, 4K, 1M, ranges 1-1M (powers of two\n"
-	"                         between); default 1,64,512,4K,64K,1M (--quick: 64,4K,64K)\n"
+	"                         between); default 1,64,512,4K,64K,1M\n"
+	"                         (--quick: 64,4K,64K)\n"
 	"  -t, --test LIST        latency, throughput, or both (default: both)\n"
 	"  -c, --cpus A,B         CPU of side A and side B (default: --placement auto;\n"
 	"                         overrides --placement)\n"
@@ -84,7 +85,8 @@ static int take_mechs(void *opts, const char *arg)
 		const struct ipcb_mech *m = ipcb_mech_find(name);
 
 		if (m == NULL && strcmp(name, "all") == 0)
-			return ipcb_cli_usage_error("--mech: 'all' cannot be combined with other mechanisms in '%.60s'", arg);
+			return ipcb_cli_usage_error("--mech: 'all' cannot be combined with other "
+						    "mechanisms in '%.60s'", arg);
 		if (m == NULL)
 			return ipcb_cli_unknown("--mech", name, ipcb_cli_mech_names());
 		for (size_t i = 0; i < o->n_mechs; i++)
@@ -104,7 +106,8 @@ static int take_tests(void *opts, const char *arg)
 
 	size_t n = strlen(arg);
 
-	if (n == 0 || n >= sizeof buf || arg[0] == ',' || arg[n - 1] == ',' || strstr(arg, ",,") != NULL)
+	if (n == 0 || n >= sizeof buf || arg[0] == ',' || arg[n - 1] == ',' ||
+	    strstr(arg, ",,") != NULL)
 		return ipcb_cli_usage_error("--test: invalid test list '%.60s'", arg);
 	strcpy(buf, arg);
 	o->latency = o->throughput = false;
@@ -160,7 +163,8 @@ static void defaults(struct ipcb_cli_run_opts *o)
 		all_mechs(o);
 	if (o->n_sizes == 0) {
 		const uint64_t *v = o->quick ? quick : normal;
-		size_t n = o->quick ? sizeof quick / sizeof quick[0] : sizeof normal / sizeof normal[0];
+		size_t n = o->quick ? sizeof quick / sizeof quick[0]
+				    : sizeof normal / sizeof normal[0];
 
 		memcpy(o->sizes, v, n * sizeof *v);
 		o->n_sizes = n;
@@ -237,7 +241,8 @@ int ipcb_cli_run_parse(int argc, char **argv, struct ipcb_cli_run_opts *o)
 	if (rc != IPCB_CLI_GO_ON)
 		return rc;
 	if (optind < argc)
-		return ipcb_cli_usage_error("unexpected argument '%.60s' (see --help)", argv[optind]);
+		return ipcb_cli_usage_error("unexpected argument '%.60s' (see --help)",
+					    argv[optind]);
 	if ((rc = ipcb_cli_budget_check(&o->budget, 5, o->quick ? 0.05 : 0.2)) != 0)
 		return rc;
 	defaults(o);

@@ -152,7 +152,9 @@ static void fill_params(const struct ipcb_cli_run_opts *o, struct ipcb_params *p
 	p->verify = o->verify;
 	p->quick = o->quick;
 	p->stall_timeout_ns = (uint64_t)(o->timeout_s * 1e9);
-	p->hist = (struct ipcb_hist_cfg){ .lowest_ns = 1, .highest_ns = 100000000000ull, .sig_figs = 3 };
+	p->hist = (struct ipcb_hist_cfg){ .lowest_ns = 1,
+					  .highest_ns = 100000000000ull,
+					  .sig_figs = 3 };
 	p->floor_mech = ipcb_mech_find("cacheline");
 	p->harness_mech = ipcb_mech_find("null");
 }
@@ -168,14 +170,17 @@ static void print_outcome(struct ipcb_run *const *runs, size_t n, int status)
 	}
 	if (status == EXIT_INTERRUPTED)
 		ipcb_cli_msg("interrupted by %s; results so far are kept",
-			ipcb_harness_stop_signal() == SIGTERM ? "SIGTERM" : "SIGINT");
+			     ipcb_harness_stop_signal() == SIGTERM ? "SIGTERM" : "SIGINT");
 	else if (status == EXIT_UNSUPPORTED)
-		ipcb_cli_msg("nothing selected can run here (every cell was skipped; see the notes)");
+		ipcb_cli_msg("nothing selected can run here "
+			     "(every cell was skipped; see the notes)");
 	else if (status == EXIT_FAILED && refs > 0)
-		ipcb_cli_msg("%zu cell%s and %zu reference measurement%s (floor, harness) failed (see above)", failed, failed == 1 ? "" : "s", refs, refs == 1 ? "" : "s");
+		ipcb_cli_msg("%zu cell%s and %zu reference measurement%s (floor, harness) failed "
+			     "(see above)",
+			     failed, failed == 1 ? "" : "s", refs, refs == 1 ? "" : "s");
 	else if (status == EXIT_FAILED)
 		ipcb_cli_msg("%zu cell%s failed (see the notes under the table)", failed,
-			failed == 1 ? "" : "s");
+			     failed == 1 ? "" : "s");
 }
 
 /* Run the sweep once per placement, printing each table as it ends. */

@@ -31,9 +31,11 @@ int ipcb_cli_fd_headroom(unsigned pairs)
 	if (got == need)
 		return 0;
 	getrlimit(RLIMIT_NOFILE, &rl);
-	ipcb_cli_msg("only %d file descriptors are free (RLIMIT_NOFILE is %llu): %u pair%s need%s %d; raise it with 'ulimit -n %d'",
-		got, (unsigned long long)rl.rlim_cur, pairs, pairs == 1 ? "" : "s", pairs == 1 ? "s" : "",
-		need, rl.rlim_cur + (rlim_t)need < 1024 ? 1024 : (int)(rl.rlim_cur + (rlim_t)need));
+	ipcb_cli_msg("only %d file descriptors are free (RLIMIT_NOFILE is %llu): %u pair%s need%s "
+		     "%d; raise it with 'ulimit -n %d'",
+		     got, (unsigned long long)rl.rlim_cur, pairs, pairs == 1 ? "" : "s",
+		     pairs == 1 ? "s" : "", need,
+		     rl.rlim_cur + (rlim_t)need < 1024 ? 1024 : (int)(rl.rlim_cur + (rlim_t)need));
 	return EXIT_FAILED;
 }
 
@@ -50,15 +52,18 @@ int ipcb_cli_check_cpu(const char *opt, int cpu)
 	}
 	if (cpu >= CPU_SETSIZE || !CPU_ISSET(cpu, &present)) {
 		ipcb_cpulist_format(&present, list, sizeof list);
-		return ipcb_cli_usage_error("%s: CPU %d does not exist (this machine has CPUs %s)", opt, cpu, list);
+		return ipcb_cli_usage_error("%s: CPU %d does not exist (this machine has CPUs %s)",
+					    opt, cpu, list);
 	}
 	if (ipcb_cpus_online(&online) == 0 && !CPU_ISSET(cpu, &online)) {
 		ipcb_cpulist_format(&online, list, sizeof list);
-		return ipcb_cli_usage_error("%s: CPU %d is offline (online CPUs: %s)", opt, cpu, list);
+		return ipcb_cli_usage_error("%s: CPU %d is offline (online CPUs: %s)", opt, cpu,
+					    list);
 	}
 	if (ipcb_cpus_allowed(&allowed) == 0 && !CPU_ISSET(cpu, &allowed)) {
 		ipcb_cpulist_format(&allowed, list, sizeof list);
-		return ipcb_cli_usage_error("%s: CPU %d is not in this process's allowed CPUs (%s)", opt, cpu, list);
+		return ipcb_cli_usage_error("%s: CPU %d is not in this process's allowed CPUs (%s)",
+					    opt, cpu, list);
 	}
 	return 0;
 }

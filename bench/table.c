@@ -166,7 +166,8 @@ static void print_references(FILE *f, const struct ipcb_run *run)
 {
 	const struct ipcb_cell *refs[2] = { run->floor, run->harness };
 	const char *const what[2] = {
-		ipcb_run_floor_yields(run) ? "floor (cacheline: a shared cache line, yielding: both sides share one CPU)"
+		ipcb_run_floor_yields(run) ? "floor (cacheline: a shared cache line, yielding: "
+					     "both sides share one CPU)"
 					   : "floor (cacheline: a shared cache line, spinning)",
 		"harness (null: the loop and two clock readings)",
 	};
@@ -178,7 +179,8 @@ static void print_references(FILE *f, const struct ipcb_run *run)
 		if (c == NULL)
 			continue;
 		if (!ipcb_cell_has_figures(c)) {
-			fprintf(f, "%s: %s: %s\n", what[i], ipcb_status_name(c->status), c->why.msg);
+			fprintf(f, "%s: %s: %s\n", what[i], ipcb_status_name(c->status),
+				c->why.msg);
 			continue;
 		}
 		ipcb_fmt_ns((double)c->lat.p50_ns, p50, sizeof p50);
@@ -231,14 +233,18 @@ static void print_overlap(FILE *f, const struct ipcb_run *run)
 	}
 	if (worst == NULL)
 		return;
-	fprintf(f, "pairs overlap: every pair was timing at once for at least %.0f%% of each repetition's window\n"
-		   "(over %zu repetitions; lowest in %s %s, %llu B; each repetition's in the JSON)\n",
+	fprintf(f,
+		"pairs overlap: every pair was timing at once for at least %.0f%% of each "
+		"repetition's window\n"
+		"(over %zu repetitions; lowest in %s %s, %llu B; each repetition's in the JSON)\n",
 		lowest * 100.0, n, worst->var->label,
 		worst->test == IPCB_TEST_LATENCY ? "latency" : "throughput",
 		(unsigned long long)worst->size);
 	if (lowest < 0.9)
-		fprintf(f, "warning: where the pairs overlap little they took turns more than they ran together,\n"
-			   "and the aggregate rate there is not that of concurrent pairs (more iterations help)\n");
+		fprintf(f, "warning: where the pairs overlap little they took turns more than they "
+			   "ran together,\n"
+			   "and the aggregate rate there is not that of concurrent pairs (more "
+			   "iterations help)\n");
 }
 
 static void print_notes(FILE *f, const struct notes *nt)
@@ -251,7 +257,8 @@ static void print_notes(FILE *f, const struct notes *nt)
 		fprintf(f, "[%d] %s %s %s %s: %s", i + 1, c->var->label, size,
 			nt->both[i] ? "latency and throughput"
 				    : c->test == IPCB_TEST_LATENCY ? "latency" : "throughput",
-			ipcb_status_name(c->status), c->why.msg[0] ? c->why.msg : "no reason recorded");
+			ipcb_status_name(c->status),
+			c->why.msg[0] ? c->why.msg : "no reason recorded");
 		if (c->why.hint[0] != '\0')
 			fprintf(f, " (%s)", c->why.hint);
 		fputc('\n', f);
@@ -272,8 +279,8 @@ static void fmt_count_or_dash(double v, char *buf, size_t len)
 static void print_cost(FILE *f, const struct ipcb_run *run, int w)
 {
 	fprintf(f, "\nCost per operation, median of repetitions:\n");
-	fprintf(f, "%-*s %8s %-10s %-10s %10s %10s %9s %9s %9s %9s\n", w, "mechanism", "size", "test",
-		"per", "A CPU", "B CPU", "A vcsw", "B vcsw", "A cycles", "A instr");
+	fprintf(f, "%-*s %8s %-10s %-10s %10s %10s %9s %9s %9s %9s\n", w, "mechanism", "size",
+		"test", "per", "A CPU", "B CPU", "A vcsw", "B vcsw", "A cycles", "A instr");
 	for (size_t i = 0; i < run->n_cells; i++) {
 		const struct ipcb_cell *c = &run->cells[i];
 		char size[32], a[32], b[32], cyc[32], ins[32];
@@ -285,14 +292,18 @@ static void print_cost(FILE *f, const struct ipcb_run *run, int w)
 		ipcb_fmt_ns(c->cost[1].cpu_ns, b, sizeof b);
 		fmt_count_or_dash(c->cost[0].counters[IPCB_CTR_CYCLES], cyc, sizeof cyc);
 		fmt_count_or_dash(c->cost[0].counters[IPCB_CTR_INSTRUCTIONS], ins, sizeof ins);
-		fprintf(f, "%-*s %8s %-10s %-10s %10s %10s %9.2f %9.2f %9s %9s\n", w, c->var->label, size,
-			c->test == IPCB_TEST_LATENCY ? "latency" : "throughput",
+		fprintf(f, "%-*s %8s %-10s %-10s %10s %10s %9.2f %9.2f %9s %9s\n", w, c->var->label,
+			size, c->test == IPCB_TEST_LATENCY ? "latency" : "throughput",
 			c->test == IPCB_TEST_LATENCY ? "round trip" : "message", a, b,
-			c->cost[0].vcsw + c->cost[0].ivcsw, c->cost[1].vcsw + c->cost[1].ivcsw, cyc, ins);
+			c->cost[0].vcsw + c->cost[0].ivcsw, c->cost[1].vcsw + c->cost[1].ivcsw, cyc,
+			ins);
 	}
-	fprintf(f, "per: a latency cell's cost is per round trip (both messages), a throughput cell's per message.\n"
-		   "CPU: the side's CPU time (CLOCK_PROCESS_CPUTIME_ID around its timed loop); the user/system\n"
-		   "split is in the JSON (tick-sampled, given only from 100 ms of CPU time per side).\n"
+	fprintf(f, "per: a latency cell's cost is per round trip (both messages), a throughput "
+		   "cell's per message.\n"
+		   "CPU: the side's CPU time (CLOCK_PROCESS_CPUTIME_ID around its timed loop); "
+		   "the user/system\n"
+		   "split is in the JSON (tick-sampled, given only from 100 ms of CPU time per "
+		   "side).\n"
 		   "vcsw: context switches (voluntary + involuntary).\n");
 }
 
@@ -325,9 +336,10 @@ static void print_header(FILE *f, const struct ipcb_run *run, const struct ipcb_
 			fprintf(f, "%s %d,%d", k ? ";" : "", run->p.pair_cpus[k][0],
 				run->p.pair_cpus[k][1]);
 		fprintf(f, " (latency: all pairs' round trips pooled; msgs/s, MB/s: all pairs' "
-			   "messages over\nthe window from the first pair's timed start to the last "
-			   "one's end; the pairs start their\ntimed loops together, after every "
-			   "pair's warm-up)\n");
+			   "messages over\n"
+			   "the window from the first pair's timed start to the last one's end; "
+			   "the pairs start their\n"
+			   "timed loops together, after every pair's warm-up)\n");
 	}
 	print_references(f, run);
 }
@@ -340,8 +352,8 @@ static bool print_rows(FILE *f, const struct ipcb_run *run, int w, struct notes 
 					    "p99.9", "max", "p50 spread", "msgs/s", "MB/s", "" };
 	bool mismatch = false;
 
-	fprintf(f, ROW_FMT, w, head[0], head[1], head[2], head[3], head[4], head[5], head[6], head[7],
-		head[8], head[9], head[10]);
+	fprintf(f, ROW_FMT, w, head[0], head[1], head[2], head[3], head[4], head[5], head[6],
+		head[7], head[8], head[9], head[10]);
 	for (size_t m = 0; m < run->p.n_variants; m++) {
 		for (size_t s = 0; s < run->p.n_sizes; s++) {
 			const struct ipcb_variant *var = &run->p.variants[m];
@@ -354,8 +366,8 @@ static bool print_rows(FILE *f, const struct ipcb_run *run, int w, struct notes 
 			ipcb_fmt_size(run->p.sizes[s], size, sizeof size);
 			latency_cols(nt, run, lc, lat);
 			throughput_cols(nt, tc, tput);
-			fprintf(f, ROW_FMT, w, var->label, size, lat[0], lat[1], lat[2], lat[3], lat[4],
-				lat[5], tput[0], tput[1], lat[6]);
+			fprintf(f, ROW_FMT, w, var->label, size, lat[0], lat[1], lat[2], lat[3],
+				lat[4], lat[5], tput[0], tput[1], lat[6]);
 			mismatch |= (lc && lc->cpu_mismatch) || (tc && tc->cpu_mismatch);
 		}
 	}
@@ -370,15 +382,17 @@ static void print_legend(FILE *f, const struct ipcb_run *run, const struct notes
 		   "pooled.\n"
 		   "x floor: RTT p50 over the floor's, measured in this run on the same CPUs.\n"
 		   "p50 spread: half the range of the repetitions' p50, relative to their median.\n"
-		   "msgs/s, MB/s (10^6 bytes/s): streaming, measured at the receiver from its first "
-		   "message\nto its last; median of repetitions.\n");
+		   "msgs/s, MB/s (10^6 bytes/s): streaming, measured at the receiver from its "
+		   "first message\n"
+		   "to its last; median of repetitions.\n");
 	if (run->floor != NULL && ipcb_run_floor_yields(run))
 		fprintf(f, "x floor on one CPU (same-cpu): relative to a context-switch floor, the "
-			   "cacheline round trip\nwith each side yielding the CPU to the other, not to "
-			   "the cache line's.\n");
+			   "cacheline round trip\n"
+			   "with each side yielding the CPU to the other, not to the cache "
+			   "line's.\n");
 	if (nt->rough)
-		fprintf(f, "~: from too few round trips for that percentile (fewer than 10 / (1 - q): "
-			   "p99 needs 1,000, p99.9 10,000).\n");
+		fprintf(f, "~: from too few round trips for that percentile (fewer than "
+			   "10 / (1 - q): p99 needs 1,000, p99.9 10,000).\n");
 	if (mismatch)
 		fprintf(f, "warning: a side was observed on a CPU it was not pinned to (see "
 			   "cpus.observed in the JSON)\n");

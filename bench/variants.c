@@ -19,7 +19,8 @@ int ipcb_cli_variants_option(void *opts, const char *arg)
 	if (eq == NULL || eq == arg || eq[1] == '\0')
 		return ipcb_cli_usage_error("-o: '%.60s' is not KEY=VALUE", arg);
 	if (o->n_oargs >= IPCB_CLI_OPT_ARGS_MAX)
-		return ipcb_cli_usage_error("-o: too many options (at most %d)", IPCB_CLI_OPT_ARGS_MAX);
+		return ipcb_cli_usage_error("-o: too many options (at most %d)",
+					    IPCB_CLI_OPT_ARGS_MAX);
 	a = &o->oargs[o->n_oargs];
 	if ((size_t)(eq - arg) >= sizeof a->key || strlen(eq + 1) >= sizeof a->values)
 		return ipcb_cli_usage_error("-o: '%.60s' is too long", arg);
@@ -28,8 +29,8 @@ int ipcb_cli_variants_option(void *opts, const char *arg)
 	strcpy(a->values, eq + 1);
 	for (size_t i = 0; i < o->n_oargs; i++)
 		if (strcmp(o->oargs[i].key, a->key) == 0)
-			return ipcb_cli_usage_error("-o: option '%s' is given twice (list values: %s=A,B)", a->key,
-					   a->key);
+			return ipcb_cli_usage_error("-o: option '%s' is given twice "
+						    "(list values: %s=A,B)", a->key, a->key);
 	o->n_oargs++;
 	return 0;
 }
@@ -48,7 +49,8 @@ static size_t all_opt_names(const char **names, size_t cap)
 	size_t n = 0;
 
 	for (size_t i = 0; i < ipcb_mech_count; i++)
-		for (const struct ipcb_opt_def *d = ipcb_mechs[i]->opts; d && d->name && n < cap; d++)
+		for (const struct ipcb_opt_def *d = ipcb_mechs[i]->opts;
+		     d != NULL && d->name != NULL && n < cap; d++)
 			names[n++] = d->name;
 	return n;
 }
@@ -67,8 +69,9 @@ static int check_option_keys(const struct ipcb_cli_run_opts *o)
 			continue;
 		for (size_t i = 0; i < ipcb_mech_count; i++)
 			if (find_opt(ipcb_mechs[i], key) != NULL)
-				return ipcb_cli_usage_error("-o %s: no selected mechanism takes this option (%s does)",
-						   key, ipcb_mechs[i]->name);
+				return ipcb_cli_usage_error("-o %s: no selected mechanism takes "
+							    "this option (%s does)", key,
+							    ipcb_mechs[i]->name);
 		keys.n = all_opt_names(names, 64);
 		return ipcb_cli_unknown("-o", key, &keys);
 	}
@@ -101,7 +104,8 @@ static int parse_dim(const struct ipcb_mech *m, const struct ipcb_cli_opt_arg *a
 			return ipcb_cli_usage_error("-o %s (%s): %s", a->key, m->name, why);
 		for (size_t i = 0; i < d->n; i++)
 			if (d->val[i].num == d->val[d->n].num)
-				return ipcb_cli_usage_error("-o %s: value '%s' is given twice", a->key, t);
+				return ipcb_cli_usage_error("-o %s: value '%s' is given twice",
+							    a->key, t);
 		d->n++;
 	}
 	return 0;
@@ -136,7 +140,8 @@ int ipcb_cli_variants_build(struct ipcb_cli_run_opts *o)
 			size_t rest = c, used;
 
 			if (o->n_variants >= IPCB_VARIANTS_MAX)
-				return ipcb_cli_usage_error("-o: too many variants (at most %d)", IPCB_VARIANTS_MAX);
+				return ipcb_cli_usage_error("-o: too many variants (at most %d)",
+							    IPCB_VARIANTS_MAX);
 			v->mech = mech;
 			v->opts = base;
 			used = (size_t)snprintf(v->label, sizeof v->label, "%s", mech->name);
@@ -146,8 +151,9 @@ int ipcb_cli_variants_build(struct ipcb_cli_run_opts *o)
 				rest /= dims[i].n;
 				v->opts.v[dims[i].slot] = *val;
 				if (used < sizeof v->label)
-					used += (size_t)snprintf(v->label + used, sizeof v->label - used,
-								 " %s=%s", val->def->name, val->text);
+					used += (size_t)snprintf(v->label + used,
+								 sizeof v->label - used, " %s=%s",
+								 val->def->name, val->text);
 			}
 			o->n_variants++;
 		}
