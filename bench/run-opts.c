@@ -103,7 +103,6 @@ static int take_tests(void *opts, const char *arg)
 	static const char *const names[] = { "latency", "throughput", "both" };
 	static const struct ipcb_cli_names tests = { "test", names, 3, true, NULL };
 	char buf[256], *save = NULL;
-
 	size_t n = strlen(arg);
 
 	if (n == 0 || n >= sizeof buf || arg[0] == ',' || arg[n - 1] == ',' ||
@@ -152,25 +151,6 @@ static int take_placement(void *opts, const char *arg)
 	o->placement = arg;
 	return ipcb_cli_lookup(arg, &classes) < 0 ? ipcb_cli_unknown("--placement", arg, &classes)
 						  : 0;
-}
-
-static void defaults(struct ipcb_cli_run_opts *o)
-{
-	static const uint64_t normal[] = { 1, 64, 512, 4096, 65536, 1048576 };
-	static const uint64_t quick[] = { 64, 4096, 65536 };
-
-	if (o->n_mechs == 0)
-		all_mechs(o);
-	if (o->n_sizes == 0) {
-		const uint64_t *v = o->quick ? quick : normal;
-		size_t n = o->quick ? sizeof quick / sizeof quick[0]
-				    : sizeof normal / sizeof normal[0];
-
-		memcpy(o->sizes, v, n * sizeof *v);
-		o->n_sizes = n;
-	}
-	if (!o->latency && !o->throughput)
-		o->latency = o->throughput = true;
 }
 
 static int take_sizes(void *opts, const char *arg)
@@ -226,6 +206,27 @@ static const struct ipcb_cli_opt run_options[] = {
 };
 
 #undef AT
+
+/* What was not given: every mechanism but the references, the sizes of
+ * the sweep (or of --quick), both tests. */
+static void defaults(struct ipcb_cli_run_opts *o)
+{
+	static const uint64_t normal[] = { 1, 64, 512, 4096, 65536, 1048576 };
+	static const uint64_t quick[] = { 64, 4096, 65536 };
+
+	if (o->n_mechs == 0)
+		all_mechs(o);
+	if (o->n_sizes == 0) {
+		const uint64_t *v = o->quick ? quick : normal;
+		size_t n = o->quick ? sizeof quick / sizeof quick[0]
+				    : sizeof normal / sizeof normal[0];
+
+		memcpy(o->sizes, v, n * sizeof *v);
+		o->n_sizes = n;
+	}
+	if (!o->latency && !o->throughput)
+		o->latency = o->throughput = true;
+}
 
 /* IPCB_CLI_GO_ON with every variant to run in o, or the exit status. */
 int ipcb_cli_run_parse(int argc, char **argv, struct ipcb_cli_run_opts *o)

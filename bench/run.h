@@ -11,7 +11,6 @@
 #include "bench/budget.h"
 #include "bench/session.h"
 #include "harness/clock.h"
-#include "harness/noise.h"
 #include "harness/run.h"
 #include "mechanisms/mech.h"
 
@@ -23,6 +22,7 @@ struct ipcb_cli_opt_arg {
 	char values[256];
 };
 
+/* run's options, as parsed and completed with their defaults. */
 struct ipcb_cli_run_opts {
 	const struct ipcb_mech *mechs[64];
 	size_t n_mechs;
@@ -35,9 +35,9 @@ struct ipcb_cli_run_opts {
 	bool latency, throughput;
 	bool cpus_given;
 	int cpu[2];
-	const char *placement;      /* --placement as given, or NULL */
-	uint64_t pairs;             /* --pairs */
-	bool share_cpus;            /* --share-cpus */
+	const char *placement;         /* --placement as given, or NULL */
+	uint64_t pairs;                /* --pairs */
+	bool share_cpus;               /* --share-cpus */
 	struct ipcb_cli_budget budget; /* -r, -n, --cell-time */
 	uint64_t warmup;
 	bool verify, quick;
@@ -69,7 +69,6 @@ struct ipcb_cli_placement {
 	int pair_cpus[IPCB_PAIRS_MAX][2];
 	bool shared;           /* pairs share CPUs (--share-cpus) */
 };
-
 
 /* The CPU pairs to run on (at most IPCB_CLASS_N): --cpus, one --placement
  * class, every class (all), or auto; with --pairs, each with its further
