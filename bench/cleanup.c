@@ -50,10 +50,10 @@ int ipcb_cli_cmd_cleanup(int argc, char **argv)
 	if (c != IPCB_CLI_GO_ON)
 		return c;
 	n = ipcb_reg_cleanup(NULL, t.dry_run, report, &t);
-	if (n < 0) {
-		ipcb_cli_msg("cleanup: cannot read the temporary directory: %s", strerror(-n));
-		return EXIT_FAILED;
-	}
+	if (n < 0)
+		return ipcb_cli_error(EXIT_FAILED,
+				      "cleanup: cannot read the temporary directory: %s",
+				      strerror(-n));
 	if (n == 0)
 		printf("nothing left behind by ipcbench\n");
 	else

@@ -558,10 +558,8 @@ static int export_hgrm(const json_t *doc, const struct export_opts *o)
 	const json_t *cells = json_object_get(doc, "cells");
 	unsigned written = 0;
 
-	if (o->cell == NULL && mkdir(o->output, 0777) != 0 && errno != EEXIST) {
-		ipcb_cli_msg("export: -o %s: %s", o->output, strerror(errno));
-		return EXIT_FAILED;
-	}
+	if (o->cell == NULL && mkdir(o->output, 0777) != 0 && errno != EEXIST)
+		return ipcb_cli_error(EXIT_FAILED, "export: -o %s: %s", o->output, strerror(errno));
 	for (size_t i = 0; i < json_array_size(cells); i++) {
 		const json_t *c = json_array_get(cells, i);
 		char name[256], path[4096];
@@ -580,24 +578,21 @@ static int export_hgrm(const json_t *doc, const struct export_opts *o)
 		}
 		f = o->cell != NULL ? (o->output ? fopen(o->output, "w") : stdout)
 				    : fopen(path, "w");
-		if (f == NULL) {
-			ipcb_cli_msg("export: %s: %s", o->cell ? o->output : path, strerror(errno));
-			return EXIT_FAILED;
-		}
+		if (f == NULL)
+			return ipcb_cli_error(EXIT_FAILED, "export: %s: %s",
+					      o->cell ? o->output : path, strerror(errno));
 		write_hgrm(f, c, o->scale);
-		if (f != stdout && fclose(f) != 0) {
-			ipcb_cli_msg("export: writing %s: %s", o->cell ? o->output : path,
-				     strerror(errno));
-			return EXIT_FAILED;
-		}
+		if (f != stdout && fclose(f) != 0)
+			return ipcb_cli_error(EXIT_FAILED, "export: writing %s: %s",
+					      o->cell ? o->output : path, strerror(errno));
 		written++;
 	}
 	if (written == 0) {
 		if (o->cell != NULL)
 			return ipcb_cli_usage_error("export: no latency cell named '%.200s' in %s",
 						    o->cell, o->input);
-		ipcb_cli_msg("export: %s has no latency cell with figures", o->input);
-		return EXIT_FAILED;
+		return ipcb_cli_error(EXIT_FAILED, "export: %s has no latency cell with figures",
+				      o->input);
 	}
 	return 0;
 }
@@ -639,10 +634,8 @@ static int export_csv(const json_t *doc, const char *out)
 	const json_t *cells = json_object_get(doc, "cells");
 	FILE *f = out ? fopen(out, "w") : stdout;
 
-	if (f == NULL) {
-		ipcb_cli_msg("export: %s: %s", out, strerror(errno));
-		return EXIT_FAILED;
-	}
+	if (f == NULL)
+		return ipcb_cli_error(EXIT_FAILED, "export: %s: %s", out, strerror(errno));
 	fputs("name,mechanism,variant,test,msg_size_bytes,placement,cpu_a,cpu_b,pairs_at_once,"
 	      "status,repetitions,iterations_per_repetition,rtt_p50_ns,rtt_p90_ns,rtt_p99_ns,"
 	      "rtt_p999_ns,rtt_p9999_ns,rtt_min_ns,rtt_max_ns,rtt_mean_ns,rtt_count,x_floor,"
@@ -679,10 +672,9 @@ static int export_csv(const json_t *doc, const char *out)
 		csv_num(f, ipcb_cli_get(cost, "b.cpu_ns"));
 		csv_field(f, ipcb_cli_get_str(c, "reason"), true);
 	}
-	if (f != stdout ? fclose(f) != 0 : fflush(f) != 0) {
-		ipcb_cli_msg("export: writing %s: %s", out ? out : "stdout", strerror(errno));
-		return EXIT_FAILED;
-	}
+	if (f != stdout ? fclose(f) != 0 : fflush(f) != 0)
+		return ipcb_cli_error(EXIT_FAILED, "export: writing %s: %s", out ? out : "stdout",
+				      strerror(errno));
 	return 0;
 }
 

@@ -100,11 +100,9 @@ int ipcb_cli_cmd_report(int argc, char **argv)
 					    argc - optind);
 	if (o.output == NULL)
 		return ipcb_cli_usage_error("report: give the report's file with -o REPORT.html");
-	if (find_plot(plot, sizeof plot, self, sizeof self) != 0) {
-		ipcb_cli_msg("report: ipcbench-plot not found (beside this program, nor as %s; "
-			     "set IPCBENCH_PLOT)", plot);
-		return EXIT_FAILED;
-	}
+	if (find_plot(plot, sizeof plot, self, sizeof self) != 0)
+		return ipcb_cli_error(EXIT_FAILED, "report: ipcbench-plot not found (beside this "
+				      "program, nor as %s; set IPCBENCH_PLOT)", plot);
 	/* The comparison, if any, is made by this very program. */
 	if (self[0] != '\0')
 		setenv("IPCBENCH", self, 0);
@@ -123,6 +121,5 @@ int ipcb_cli_cmd_report(int argc, char **argv)
 	args[n] = NULL;
 	fflush(NULL);
 	execv(plot, (char *const *)args);
-	ipcb_cli_msg("report: cannot run %s: %s", plot, strerror(errno));
-	return EXIT_FAILED;
+	return ipcb_cli_error(EXIT_FAILED, "report: cannot run %s: %s", plot, strerror(errno));
 }

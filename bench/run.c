@@ -79,10 +79,9 @@ static int write_results(const struct ipcb_cli_run_opts *o, struct ipcb_run *con
 	if (o->json == NULL)
 		return meta->exit_status;
 	doc = ipcb_result_build((const struct ipcb_run *const *)runs, n, si, meta);
-	if (doc == NULL) {
-		ipcb_cli_msg("could not build the results document (out of memory)");
-		return EXIT_FAILED;
-	}
+	if (doc == NULL)
+		return ipcb_cli_error(EXIT_FAILED,
+				      "could not build the results document (out of memory)");
 	note_overridden_placement(o, doc);
 	rc = ipcb_result_write(doc, o->json, &err);
 	json_decref(doc);
@@ -106,15 +105,13 @@ static int setup_clock(const struct ipcb_cli_run_opts *o, struct ipcb_clock *clk
 	clk->kind = o->clock;
 	if (o->clock != IPCB_CLOCK_TSC)
 		return 0;
-	if (ipcb_tsc_usable("/", why, sizeof why) != 0) {
-		ipcb_cli_msg("--clock tsc: %s; use --clock monotonic", why);
-		return EXIT_UNSUPPORTED;
-	}
+	if (ipcb_tsc_usable("/", why, sizeof why) != 0)
+		return ipcb_cli_error(EXIT_UNSUPPORTED, "--clock tsc: %s; use --clock monotonic",
+				      why);
 	rc = ipcb_tsc_calibrate(IPCB_TSC_CAL_WINDOW_NS, &clk->tsc);
-	if (rc != 0) {
-		ipcb_cli_msg("--clock tsc: calibration failed: %s", strerror(-rc));
-		return EXIT_FAILED;
-	}
+	if (rc != 0)
+		return ipcb_cli_error(EXIT_FAILED, "--clock tsc: calibration failed: %s",
+				      strerror(-rc));
 	return 0;
 }
 

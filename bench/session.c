@@ -21,7 +21,7 @@ int ipcb_cli_fd_headroom(unsigned pairs)
 {
 	/* Each pair's objects and the harness's own (wake-up pipe, registry,
 	 * probes of /proc and /sys) fit in this many with room to spare. */
-	int need = 8 * (int)pairs + 8, got = 0, fds[8 * IPCB_PAIRS_MAX + 8];
+	int need = 8 * (int)pairs + 8, got = 0, fds[8 * IPCB_PAIRS_MAX + 8], want;
 	struct rlimit rl;
 
 	while (got < need && (fds[got] = open("/dev/null", O_RDONLY | O_CLOEXEC)) >= 0)
@@ -31,12 +31,11 @@ int ipcb_cli_fd_headroom(unsigned pairs)
 	if (got == need)
 		return 0;
 	getrlimit(RLIMIT_NOFILE, &rl);
-	ipcb_cli_msg("only %d file descriptors are free (RLIMIT_NOFILE is %llu): %u pair%s need%s "
-		     "%d; raise it with 'ulimit -n %d'",
-		     got, (unsigned long long)rl.rlim_cur, pairs, pairs == 1 ? "" : "s",
-		     pairs == 1 ? "s" : "", need,
-		     rl.rlim_cur + (rlim_t)need < 1024 ? 1024 : (int)(rl.rlim_cur + (rlim_t)need));
-	return EXIT_FAILED;
+	want = rl.rlim_cur + (rlim_t)need < 1024 ? 1024 : (int)(rl.rlim_cur + (rlim_t)need);
+	return ipcb_cli_error(EXIT_FAILED, "only %d file descriptors are free (RLIMIT_NOFILE is "
+			      "%llu): %u pair%s need%s %d; raise it with 'ulimit -n %d'", got,
+			      (unsigned long long)rl.rlim_cur, pairs, pairs == 1 ? "" : "s",
+			      pairs == 1 ? "s" : "", need, want);
 }
 
 /* Check a CPU against the machine: exists, online, allowed. */
