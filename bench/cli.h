@@ -86,16 +86,20 @@ struct ipcb_cli_opt {
 	int (*take)(void *field, const char *arg); /* CALL: 0, or the exit status */
 };
 
+/* The entry that ends a table of options. */
+#define IPCB_CLI_OPT_END { NULL, 0, IPCB_CLI_FLAG, 0, 0, 0, NULL }
+
 /* What a parser returns when the command is to go on. */
 #define IPCB_CLI_GO_ON (-1)
 
-/* Read argv's options by the table of n entries into opts (the command's
- * options, which the entries' fields lie in); -h and --help print usage.
+/* Read argv's options by the table (up to IPCB_CLI_OPT_END) into opts (the
+ * command's options, which the entries' fields lie in); -h and --help
+ * print usage.
  * IPCB_CLI_GO_ON when every option was taken (optind then indexes the
  * first argument that is none), 0 after --help, or the exit status after
  * a one-line error (an unknown option, with a suggestion for a typo). */
-int ipcb_cli_parse(int argc, char **argv, const struct ipcb_cli_opt *table, size_t n,
-		   const char *usage, void *opts);
+int ipcb_cli_parse(int argc, char **argv, const struct ipcb_cli_opt *table, const char *usage,
+		   void *opts);
 
 /* The options of a command that takes one flag (--name, -letter), --help
  * and no argument: *flag set when given. IPCB_CLI_GO_ON, or the exit

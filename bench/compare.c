@@ -103,6 +103,7 @@ static const struct ipcb_cli_opt compare_options[] = {
 	{ "threshold", 0, IPCB_CLI_CALL, 0, 0, 0, take_threshold },
 	{ "alpha", 0, IPCB_CLI_CALL, 0, 0, 0, take_alpha },
 	{ "json", 'j', IPCB_CLI_TEXT, offsetof(struct cmp_opts, json), 0, 0, NULL },
+	IPCB_CLI_OPT_END,
 };
 
 static int parse_compare(int argc, char **argv, struct cmp_opts *o)
@@ -112,9 +113,7 @@ static int parse_compare(int argc, char **argv, struct cmp_opts *o)
 	memset(o, 0, sizeof *o);
 	o->threshold = 0.05;
 	o->alpha = 0.05;
-	rc = ipcb_cli_parse(argc, argv, compare_options,
-			    sizeof compare_options / sizeof compare_options[0],
-			    ipcb_cli_compare_usage, o);
+	rc = ipcb_cli_parse(argc, argv, compare_options, ipcb_cli_compare_usage, o);
 	if (rc != IPCB_CLI_GO_ON)
 		return rc;
 	if (argc - optind != 2)

@@ -87,6 +87,7 @@ static const struct ipcb_cli_opt export_options[] = {
 	{ "output", 'o', IPCB_CLI_TEXT, AT(output), 0, 0, NULL },
 	{ "cell", 0, IPCB_CLI_TEXT, AT(cell), 0, 0, NULL },
 	{ "unit", 0, IPCB_CLI_CALL, 0, 0, 0, take_unit },
+	IPCB_CLI_OPT_END,
 };
 
 #undef AT
@@ -116,9 +117,7 @@ static int parse_export(int argc, char **argv, struct export_opts *o)
 	memset(o, 0, sizeof *o);
 	o->format = -1;
 	o->scale = 1000.0;
-	rc = ipcb_cli_parse(argc, argv, export_options,
-			    sizeof export_options / sizeof export_options[0], ipcb_cli_export_usage,
-			    o);
+	rc = ipcb_cli_parse(argc, argv, export_options, ipcb_cli_export_usage, o);
 	if (rc != IPCB_CLI_GO_ON)
 		return rc;
 	if (o->format < 0) {

@@ -148,6 +148,7 @@ static const struct ipcb_cli_opt matrix_options[] = {
 	{ "iterations", 'n', IPCB_CLI_CALL, AT(budget), 0, 0, ipcb_cli_budget_iterations },
 	{ "json", 'j', IPCB_CLI_TEXT, AT(json), 0, 0, NULL },
 	{ "csv", 0, IPCB_CLI_TEXT, AT(csv), 0, 0, NULL },
+	IPCB_CLI_OPT_END,
 };
 
 #undef AT
@@ -159,9 +160,7 @@ static int parse_matrix(int argc, char **argv, struct matrix_opts *o)
 	memset(o, 0, sizeof *o);
 	o->mech = ipcb_mech_find("cacheline");
 	o->size = 64;
-	rc = ipcb_cli_parse(argc, argv, matrix_options,
-			    sizeof matrix_options / sizeof matrix_options[0], ipcb_cli_matrix_usage,
-			    o);
+	rc = ipcb_cli_parse(argc, argv, matrix_options, ipcb_cli_matrix_usage, o);
 	if (rc != IPCB_CLI_GO_ON)
 		return rc;
 	if (optind < argc)

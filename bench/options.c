@@ -91,13 +91,16 @@ static int take(const struct ipcb_cli_opt *e, void *opts, const char *arg)
 	return rc == 0 ? 0 : ipcb_cli_usage_error("--%s: %s", e->name, why);
 }
 
-int ipcb_cli_parse(int argc, char **argv, const struct ipcb_cli_opt *table, size_t n,
-		   const char *usage, void *opts)
+int ipcb_cli_parse(int argc, char **argv, const struct ipcb_cli_opt *table, const char *usage,
+		   void *opts)
 {
 	struct option lopts[OPTS_MAX + 1];
 	char shortopts[2 * OPTS_MAX + 3];
+	size_t n = 0;
 	int c;
 
+	while (n < OPTS_MAX && table[n].name != NULL)
+		n++;
 	if (!getopt_tables(table, n, lopts, shortopts))
 		return ipcb_cli_error(EXIT_FAILED, "too many options in a table (a bug)");
 	optind = 1;
@@ -121,8 +124,11 @@ int ipcb_cli_parse(int argc, char **argv, const struct ipcb_cli_opt *table, size
 int ipcb_cli_parse_one_flag(int argc, char **argv, const char *name, char letter,
 			    const char *cmd, const char *usage, bool *flag)
 {
-	const struct ipcb_cli_opt table[] = { { name, letter, IPCB_CLI_FLAG, 0, 0, 0, NULL } };
-	int rc = ipcb_cli_parse(argc, argv, table, 1, usage, flag);
+	const struct ipcb_cli_opt table[] = {
+		{ name, letter, IPCB_CLI_FLAG, 0, 0, 0, NULL },
+		IPCB_CLI_OPT_END,
+	};
+	int rc = ipcb_cli_parse(argc, argv, table, usage, flag);
 
 	if (rc != IPCB_CLI_GO_ON)
 		return rc;

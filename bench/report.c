@@ -79,6 +79,7 @@ static const struct ipcb_cli_opt report_options[] = {
 	{ "output", 'o', IPCB_CLI_TEXT, AT(output), 0, 0, NULL },
 	{ "compare-with", 0, IPCB_CLI_TEXT, AT(base), 0, 0, NULL },
 	{ "figures", 0, IPCB_CLI_TEXT, AT(figures), 0, 0, NULL },
+	IPCB_CLI_OPT_END,
 };
 
 #undef AT
@@ -90,9 +91,7 @@ int ipcb_cli_cmd_report(int argc, char **argv)
 	const char *args[12];
 	int rc, n = 0;
 
-	rc = ipcb_cli_parse(argc, argv, report_options,
-			    sizeof report_options / sizeof report_options[0], ipcb_cli_report_usage,
-			    &o);
+	rc = ipcb_cli_parse(argc, argv, report_options, ipcb_cli_report_usage, &o);
 	if (rc != IPCB_CLI_GO_ON)
 		return rc;
 	if (argc - optind != 1)

@@ -203,6 +203,7 @@ static const struct ipcb_cli_opt run_options[] = {
 	{ "cost", 0, IPCB_CLI_FLAG, AT(cost), 0, 0, NULL },
 	{ "counters", 0, IPCB_CLI_FLAG, AT(counters), 0, 0, NULL },
 	{ "strict", 0, IPCB_CLI_FLAG, AT(strict), 0, 0, NULL },
+	IPCB_CLI_OPT_END,
 };
 
 #undef AT
@@ -237,8 +238,7 @@ int ipcb_cli_run_parse(int argc, char **argv, struct ipcb_cli_run_opts *o)
 	o->pairs = 1;
 	o->warmup = IPCB_WARMUP_AUTO;
 	o->timeout_s = 10.0;
-	rc = ipcb_cli_parse(argc, argv, run_options, sizeof run_options / sizeof run_options[0],
-			    ipcb_cli_run_usage, o);
+	rc = ipcb_cli_parse(argc, argv, run_options, ipcb_cli_run_usage, o);
 	if (rc != IPCB_CLI_GO_ON)
 		return rc;
 	if (optind < argc)
