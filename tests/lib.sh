@@ -11,17 +11,19 @@ IPCBENCH="$top_builddir/ipcbench"
 tap_n=0
 tap_failed=0
 
-# ok COND_STATUS DESCRIPTION...: one TAP line from a status (0 = pass).
+# ok COND_STATUS DESCRIPTION...: one TAP line from a status (0 = pass);
+# returns 0 when it passed, 1 otherwise (for a diagnostic after it).
 ok() {
 	status=$1
 	shift
 	tap_n=$((tap_n + 1))
 	if [ "$status" -eq 0 ]; then
 		echo "ok $tap_n - $*"
-	else
-		echo "not ok $tap_n - $*"
-		tap_failed=$((tap_failed + 1))
+		return 0
 	fi
+	echo "not ok $tap_n - $*"
+	tap_failed=$((tap_failed + 1))
+	return 1
 }
 
 # check DESCRIPTION COMMAND...: pass when the command succeeds.
@@ -53,11 +55,16 @@ ok_schema() {
 	rm -f "$T/validate"
 }
 
+# done_testing: print the plan and exit: 1 when a check failed (the exit
+# status says what the "not ok" lines say), 0 otherwise.
 done_testing() {
 	echo "1..$tap_n"
-	exit 0
+	[ "$tap_failed" -eq 0 ] && exit 0
+	exit 1
 }
 
+# skip_all REASON: nothing here can be tested; the TAP driver counts a
+# skip ("1..0 # SKIP REASON"; an exit status of 77 would be an error to it).
 skip_all() {
 	echo "1..0 # SKIP $*"
 	exit 0
@@ -119,5 +126,6 @@ assert_clean() {
 # json_query FILE PYTHON-EXPRESSION: evaluate with d = the parsed file and
 # print the result.
 json_query() {
-	"$PYTHON3" -c 'import json,sys; d=json.load(open(sys.argv[1])); print(eval(sys.argv[2]))' "$1" "$2"
+	"$PYTHON3" -c 'import json,sys; d=json.load(open(sys.argv[1])); print(eval(sys.argv[2]))' \
+		"$1" "$2"
 }

@@ -76,11 +76,13 @@ static inline void tap_serialize(void)
 		(void)flock(fd, LOCK_EX);
 }
 
-/* Print the plan at the end (TAP allows it last) and return the exit code. */
+/* Print the plan at the end (TAP allows it last) and return the exit
+ * status for main(): 1 when a check failed, so that the status says what
+ * the "not ok" lines say; 0 otherwise. */
 static inline int tap_done(void)
 {
 	printf("1..%d\n", tap_n);
-	return 0;
+	return tap_failed ? 1 : 0;
 }
 
 #endif
