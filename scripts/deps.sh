@@ -1,9 +1,15 @@
-# Shared by scripts/quickstart and scripts/test: install the Debian packages
-# ipcbench needs when they are missing (apt-get; sudo when not root).
-# Sourced, not run.
+# Shared by scripts/quickstart, scripts/test and .ci/run: install the Debian
+# packages ipcbench needs when they are missing (apt-get; sudo when not
+# root). Sourced, not run.
 
 IPCB_BUILD_DEPS="gcc make autoconf automake pkg-config libcpuid-dev libjansson-dev"
-IPCB_TEST_DEPS="python3 python3-jsonschema python3-matplotlib libbenchmark-tools libhdrhistogram-java default-jdk-headless"
+# What make check uses (Google Benchmark's compare.py, in libbenchmark-tools,
+# needs python3-scipy, which python3-matplotlib brings anyway).
+IPCB_TEST_DEPS="python3 python3-jsonschema python3-matplotlib libbenchmark-tools python3-scipy"
+# What only CI adds (.ci/run): a JDK and HdrHistogram's jar for the Java
+# conformance test of the hgrm export (tests/hgrm-java.sh), valgrind for
+# scripts/memcheck, clang and its runtimes for scripts/fuzz.
+IPCB_CI_DEPS="default-jdk-headless libhdrhistogram-java valgrind clang libclang-rt-dev"
 
 # The lint of the manual page in make check (tests/man.sh; groff comes with
 # man-db).

@@ -1,8 +1,8 @@
 #!/bin/sh
 # ipcbench export: every format against a golden file made from the
 # fixture, and against the tools that read it: Google Benchmark's
-# compare.py, HdrHistogram's own percentile output (Java), the shapes that
-# github-action-benchmark and Bencher read, and a CSV parser.
+# compare.py, the shapes that github-action-benchmark and Bencher read, and
+# a CSV parser. (HdrHistogram's own output, in Java, is tests/hgrm-java.sh.)
 . "${top_srcdir:-$(dirname "$0")/..}/tests/lib.sh"
 
 base="$top_srcdir/tests/fixtures/results/base.json"
@@ -83,43 +83,6 @@ for name, measures in d.items():
         assert v["lower_value"] <= v["value"] <= v["upper_value"]
 PY
 ok $? "bmf: benchmark -> latency or throughput -> value within [lower_value, upper_value]"
-
-# HdrHistogram: the library's own output for the same counts, if Java and
-# the HdrHistogram jar are here.
-jar=/usr/share/java/hdrhistogram.jar
-if command -v javac >/dev/null 2>&1 && [ -f "$jar" ]; then
-	mkdir -p "$T/java"
-	javac -d "$T/java" -cp "$jar" "$top_srcdir/tests/tools/Hgrm.java" 2>"$T/javac" &&
-	"$PYTHON3" - "$base" "$T" <<'PY'
-import json, sys
-d = json.load(open(sys.argv[1]))
-n = 0
-for c in d["cells"]:
-    if c["test"] != "latency" or not c["repetitions"]:
-        continue
-    h = c["latency"]["histogram"]
-    name = "%s/latency/%d/%s/%d-%d" % (c["variant"].replace(" ", ":"), c["msg_size_bytes"],
-                                        c["placement"], *c["cpus"]["requested"])
-    with open("%s/counts.%d" % (sys.argv[2], n), "w") as f:
-        f.write("\n".join("%d %d" % (b[0], b[2]) for b in h["buckets"]) + "\n")
-    with open("%s/names" % sys.argv[2], "a") as f:
-        f.write("%d %d %d %d %s\n" % (n, h["lowest_trackable_ns"], h["highest_trackable_ns"],
-                                     h["significant_figures"], name))
-    n += 1
-PY
-	same=0
-	total=0
-	while read -r n lo hi sig name; do
-		total=$((total + 1))
-		java -cp "$jar:$T/java" Hgrm "$lo" "$hi" "$sig" 1000.0 <"$T/counts.$n" >"$T/java.$n" 2>&1
-		run_ipcbench export --format hgrm --cell "$name" "$base"
-		cmp -s "$T/java.$n" "$T/stdout" && same=$((same + 1))
-	done <"$T/names"
-	[ $total -gt 0 ] && [ $same -eq $total ]
-	ok $? "hgrm: identical to HdrHistogram's outputPercentileDistribution for $same of $total latency cells"
-else
-	echo "ok $((tap_n = tap_n + 1)) # SKIP no Java compiler or HdrHistogram jar (libhdrhistogram-java)"
-fi
 
 # CSV: a header of unit-carrying names and one row per cell.
 "$PYTHON3" - "$T/export.csv" "$base" <<'PY'
