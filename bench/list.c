@@ -55,7 +55,12 @@ int ipcb_cli_cmd_list(int argc, char **argv)
 		ipcb_opt_defaults(v.mech, &v.opts);
 		ipcb_mech_query(&v, &mi);
 		if (as_json) {
-			json_object_set_new(doc, mi.mech->name, ipcb_result_mech(&mi));
+			json_t *j = ipcb_result_mech(&mi);
+
+			/* measured in every run, so not part of --mech all */
+			json_object_set_new(j, "reference",
+					    json_boolean(mi.mech->flags & IPCB_MECH_REFERENCE));
+			json_object_set_new(doc, mi.mech->name, j);
 			continue;
 		}
 		print_mech(&mi);
