@@ -48,7 +48,7 @@ if [ -f "$compare_py" ]; then
 	[ $? -eq 0 ] && grep -q "$cell" "$T/gb" && grep -q "${cell}_pvalue" "$T/gb" && grep -q "${cell}_median" "$T/gb"
 	ok $? "gbench: Google Benchmark's compare.py reads it (U test and aggregates)"
 else
-	echo "ok $((tap_n = tap_n + 1)) # SKIP Google Benchmark's compare.py (libbenchmark-tools) is not installed"
+	skip 1 "Google Benchmark's compare.py (libbenchmark-tools) is not installed"
 fi
 
 # github-action-benchmark's custom formats: an array of {name, unit, value, range?, extra?}.

@@ -1,6 +1,6 @@
 #!/bin/sh
 # tests/lib.sh itself: done_testing's exit status says whether a check
-# failed, skip_all is a skip, and the scratch directory goes away. Each
+# failed, skip and skip_all are skips, and the scratch directory goes away. Each
 # case runs in a child shell whose TAP output is read here, so no failing
 # check of theirs reaches this test's own output.
 . "${top_srcdir:-$(dirname "$0")/..}/tests/lib.sh"
@@ -40,6 +40,11 @@ ok $? "every check failing: exit non-zero (got $crc), two 'not ok'" || explain
 child 'skip_all "nothing to test here"; ok 1 never reached'
 [ $crc -eq 0 ] && [ "$bad" -eq 0 ] && [ "$plan" = "1..0 # SKIP nothing to test here" ]
 ok $? "skip_all: exit 0 (got $crc), a plan of 1..0 with the directive and the reason" || explain
+
+child 'ok 0 first; skip 2 "no such tool here"; done_testing'
+[ $crc -eq 0 ] && [ "$bad" -eq 0 ] && [ "$plan" = "1..3" ] &&
+	[ "$(grep -c '^ok [23] # SKIP no such tool here$' "$T/child")" -eq 2 ]
+ok $? "skip 2: two skipped checks, numbered on, with the reason; exit 0 (got $crc)" || explain
 
 scratch=$(sed -n 's/^# scratch //p' "$T/child")
 [ -n "$scratch" ] && [ ! -e "$scratch" ]

@@ -83,12 +83,11 @@ if command -v prlimit >/dev/null 2>&1; then
 		[ $rc -eq 77 ] && [ "$(q "d['cells'][0]['status']")" = skipped ] && [ "${need:-0}" -gt $((lim - 1)) ]
 		ok $? "mqueue under RLIMIT_MSGQUEUE=$((lim - 1)), one byte below: skipped, stating a need of ${need:-?}"
 	else
-		echo "ok $((tap_n = tap_n + 1)) # SKIP needs unshare --user"
-		echo "ok $((tap_n = tap_n + 1)) # SKIP needs unshare --user"
+		skip 2 "needs unshare --user"
 	fi
 	userns=
 else
-	for i in 1 2 3 4 5; do echo "ok $((tap_n = tap_n + 1)) # SKIP prlimit is not installed"; done
+	skip 5 "prlimit is not installed"
 fi
 
 # Beyond fs.mqueue.msgsize_max the hint names it and the per-user budget
@@ -107,8 +106,7 @@ if [ $(( 0x${capeff:-0} >> 24 & 1 )) -eq 0 ] || [ "$IPCBENCH" != "$plain_ipcbenc
 	q "d['cells'][0]['hint']" | grep "fs.mqueue.msgsize_max" | grep -q "RLIMIT_MSGQUEUE must allow at least"
 	ok $? "mqueue, beyond fs.mqueue.msgsize_max: the hint names RLIMIT_MSGQUEUE too"
 else
-	echo "ok $((tap_n = tap_n + 1)) # SKIP CAP_SYS_RESOURCE lets mqueue exceed msgsize_max, and setpriv is missing"
-	echo "ok $((tap_n = tap_n + 1)) # SKIP CAP_SYS_RESOURCE lets mqueue exceed msgsize_max, and setpriv is missing"
+	skip 2 "CAP_SYS_RESOURCE lets mqueue exceed msgsize_max, and setpriv is missing"
 fi
 IPCBENCH=$plain_ipcbench
 
@@ -130,8 +128,7 @@ if [ "$wmem_max" -lt $((1 << 30)) ]; then
 	printf '%s\n' "$reason" | grep -qF "$fragment"
 	ok $? "uds-dgram, largest datagram with SO_SNDBUF $((2 * wmem_max)): the reason blames what its errno says ('$fragment')"
 else
-	echo "ok $((tap_n = tap_n + 1)) # SKIP net.core.wmem_max is 1 GiB or more"
-	echo "ok $((tap_n = tap_n + 1)) # SKIP net.core.wmem_max is 1 GiB or more"
+	skip 2 "net.core.wmem_max is 1 GiB or more"
 fi
 
 # A TMPDIR too deep for sun_path: the socket mechanisms are skipped with the
@@ -177,8 +174,7 @@ if [ "$(id -u)" -eq 0 ] && unshare --ipc true 2>/dev/null && command -v setpriv 
 	ok $? "fs.mqueue.queues_max and kernel.msgmni exhausted: skipped, naming them"
 	[ $rc -eq 77 ] || diag <"$T/stdout"
 else
-	echo "ok $((tap_n = tap_n + 1)) # SKIP needs root and unshare --ipc"
-	echo "ok $((tap_n = tap_n + 1)) # SKIP needs root and unshare --ipc"
+	skip 2 "needs root and unshare --ipc"
 fi
 
 # Too few file descriptors: one line naming RLIMIT_NOFILE, exit 1, before

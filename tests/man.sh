@@ -16,7 +16,7 @@ if command -v mandoc >/dev/null 2>&1; then
 	ok $? "mandoc -Tlint -W warning: no warning"
 	diag <"$T/lint"
 else
-	echo "ok $((tap_n = tap_n + 1)) # SKIP mandoc is not installed"
+	skip 1 "mandoc is not installed"
 fi
 if command -v groff >/dev/null 2>&1; then
 	groff -mandoc -ww -z "$page" >"$T/groff" 2>&1
@@ -24,7 +24,7 @@ if command -v groff >/dev/null 2>&1; then
 	ok $? "groff -mandoc -ww -z: no warning"
 	diag <"$T/groff"
 else
-	echo "ok $((tap_n = tap_n + 1)) # SKIP groff is not installed"
+	skip 1 "groff is not installed"
 fi
 
 # --- what the program says ----------------------------------------------
@@ -97,7 +97,7 @@ if command -v man >/dev/null 2>&1 && command -v groff >/dev/null 2>&1; then
 	[ -z "$missing" ]
 	ok $? "man -l shows a subsection for every command${missing:+ (missing:$missing)}"
 else
-	echo "ok $((tap_n = tap_n + 1)) # SKIP man or groff is not installed"
+	skip 1 "man or groff is not installed"
 fi
 
 # --- mechanisms ---------------------------------------------------------
