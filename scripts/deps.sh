@@ -6,14 +6,13 @@ IPCB_BUILD_DEPS="gcc make autoconf automake pkg-config libcpuid-dev libjansson-d
 # What make check uses (Google Benchmark's compare.py, in libbenchmark-tools,
 # needs python3-scipy, which python3-matplotlib brings anyway).
 IPCB_TEST_DEPS="python3 python3-jsonschema python3-matplotlib libbenchmark-tools python3-scipy"
+# The lint of the manual page in make check (tests/man.sh; groff comes with
+# man-db).
+IPCB_TEST_DEPS="$IPCB_TEST_DEPS mandoc"
 # What only CI adds (.ci/run): a JDK and HdrHistogram's jar for the Java
 # conformance test of the hgrm export (tests/hgrm-java.sh), valgrind for
 # scripts/memcheck, clang and its runtimes for scripts/fuzz.
 IPCB_CI_DEPS="default-jdk-headless libhdrhistogram-java valgrind clang libclang-rt-dev"
-
-# The lint of the manual page in make check (tests/man.sh; groff comes with
-# man-db).
-IPCB_TEST_DEPS="$IPCB_TEST_DEPS mandoc"
 
 # ipcb_install_missing PKG...: install the packages that dpkg does not list
 # as installed. Returns non-zero when something is missing and cannot be
