@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "harness/jsonout.h"
 #include "harness/pin.h"
 #include "harness/reg.h"
 #include "harness/result.h"
@@ -788,12 +789,13 @@ int ipcb_result_check_target(const char *opt, const char *path, struct ipcb_err 
 	return 0;
 }
 
-static int dump_to(const json_t *doc, FILE *f)
+/* The errno to report for a failed write: the text's own failure
+ * (ipcb_json_dumpf's rc), else what the write or fsync set. */
+static int write_errno(int rc)
 {
-	if (json_dumpf(doc, f, JSON_INDENT(1) | JSON_REAL_PRECISION(10)) != 0 ||
-	    fputc('\n', f) == EOF || fflush(f) != 0)
-		return -EIO;
-	return 0;
+	if (rc != 0 && rc != -EIO)
+		return -rc;
+	return errno ? errno : EIO;
 }
 
 int ipcb_result_write(const json_t *doc, const char *path, struct ipcb_err *err)
@@ -805,8 +807,10 @@ int ipcb_result_write(const json_t *doc, const char *path, struct ipcb_err *err)
 	int fd, rc;
 
 	if (strcmp(path, "-") == 0) {
-		if (dump_to(doc, stdout) != 0)
-			return ipcb_err_set(err, errno ? errno : EIO, "writing results to stdout");
+		errno = 0;
+		rc = ipcb_json_dumpf(doc, stdout);
+		if (rc != 0)
+			return ipcb_err_set(err, write_errno(rc), "writing results to stdout");
 		return 0;
 	}
 	if ((rc = split_path("results", path, dir, base, err)) != 0)
@@ -830,8 +834,9 @@ int ipcb_result_write(const json_t *doc, const char *path, struct ipcb_err *err)
 		return rc;
 	}
 	errno = 0;
-	if (dump_to(doc, f) != 0 || fsync(fd) != 0) {
-		rc = ipcb_err_set(err, errno ? errno : EIO, "writing " PATHQ, PATHARG(path));
+	rc = ipcb_json_dumpf(doc, f);
+	if (rc != 0 || fsync(fd) != 0) {
+		rc = ipcb_err_set(err, write_errno(rc), "writing " PATHQ, PATHARG(path));
 		fclose(f);
 		drop_temp(tmp);
 		return rc;

@@ -48,8 +48,9 @@ int ipcb_result_check_target(const char *opt, const char *path, struct ipcb_err 
 
 /* Write doc to path through a temporary file in the same directory,
  * fsync'd and renamed over path, so readers see the old file or the whole
- * new one, never half of one. "-" writes to stdout. Ends with a newline.
- * 0 or -errno. */
+ * new one, never half of one. "-" writes to stdout. The text is laid out
+ * by ipcb_json_dumps (harness/jsonout.h) and ends with a newline. 0 or
+ * -errno. */
 int ipcb_result_write(const json_t *doc, const char *path, struct ipcb_err *err);
 
 #endif
