@@ -65,9 +65,13 @@ int ipcb_results_check(const json_t *doc, const char *name, struct ipcb_err *err
 	v = json_object_get(doc, "schema_version");
 	if (!json_is_integer(v))
 		return bad(err, name, "not an ipcbench results file (no schema_version)");
-	if (json_integer_value(v) != IPCB_SCHEMA_VERSION)
-		return bad(err, name, "schema version %lld is not one this ipcbench reads (%d)",
-			   (long long)json_integer_value(v), IPCB_SCHEMA_VERSION);
+	/* Version 2 only dropped constant strings that no reader uses. */
+	if (json_integer_value(v) < IPCB_SCHEMA_VERSION_OLDEST ||
+	    json_integer_value(v) > IPCB_SCHEMA_VERSION)
+		return bad(err, name,
+			   "schema version %lld is not one this ipcbench reads (%d to %d)",
+			   (long long)json_integer_value(v), IPCB_SCHEMA_VERSION_OLDEST,
+			   IPCB_SCHEMA_VERSION);
 	if (!json_is_object(json_object_get(doc, "system")))
 		return bad(err, name, "no \"system\" object");
 	cells = json_object_get(doc, "cells");

@@ -7,12 +7,13 @@
 
 #include "harness/err.h"
 
-/* Load path ("-" reads stdin). The document must be a JSON object with
- * schema_version 1, a "system" object and a "cells" array whose entries
- * carry the fields compare and export read (mechanism, test,
- * msg_size_bytes, status, placement, options, cpus.requested,
- * repetitions). 0 with *doc a new reference, or -EINVAL / -errno with err
- * naming the file and the problem. */
+/* Load path ("-" reads stdin). The document must be a JSON object with a
+ * schema_version from IPCB_SCHEMA_VERSION_OLDEST to IPCB_SCHEMA_VERSION (1
+ * or 2), a "system" object and a "cells" array whose entries carry the
+ * fields compare and export read (mechanism, test, msg_size_bytes, status,
+ * placement, options, cpus.requested, repetitions). 0 with *doc a new
+ * reference, or -EINVAL / -errno with err naming the file and the
+ * problem. */
 int ipcb_results_load(const char *path, json_t **doc, struct ipcb_err *err);
 
 /* The same checks on a document already parsed (what the fuzz target

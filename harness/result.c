@@ -372,13 +372,12 @@ static json_t *cost_json(const struct ipcb_cost *k)
 			 "cache_misses", num_or_null(k->counters[IPCB_CTR_CACHE_MISSES]));
 }
 
+/* How cpu_ns and its split are measured is described in the schema
+ * (#/$defs/cost), not repeated in every cell. */
 static json_t *costs_json(const struct ipcb_cell *c, const struct ipcb_cost k[2])
 {
-	return json_pack("{s:s, s:s, s:s, s:o, s:o}",
+	return json_pack("{s:s, s:o, s:o}",
 			 "per", c->test == IPCB_TEST_LATENCY ? "round_trip" : "message",
-			 "cpu_ns_method", "CLOCK_PROCESS_CPUTIME_ID read around the side's timed loop",
-			 "split_method", "getrusage user and system time, sampled at the scheduler tick; "
-					 "null when a side's loop ran under 100 ms of CPU time",
 			 "a", cost_json(&k[0]), "b", cost_json(&k[1]));
 }
 
@@ -479,10 +478,10 @@ static json_t *spread_json(const double *v, unsigned n)
 	struct ipcb_spread sp;
 
 	ipcb_stats_spread(v, n, &sp);
-	return json_pack("{s:i, s:f, s:f, s:f, s:f, s:f, s:{s:f, s:f, s:f, s:s}}", "n", (int)sp.n,
+	/* The interval's method is in the schema (#/$defs/spread). */
+	return json_pack("{s:i, s:f, s:f, s:f, s:f, s:f, s:{s:f, s:f, s:f}}", "n", (int)sp.n,
 			 "median", sp.median, "min", sp.min, "max", sp.max, "cv", sp.cv, "mad", sp.mad,
-			 "median_ci", "low", sp.ci_low, "high", sp.ci_high, "level", sp.ci_level,
-			 "method", "order statistics (binomial, distribution-free)");
+			 "median_ci", "low", sp.ci_low, "high", sp.ci_high, "level", sp.ci_level);
 }
 
 /* How the repetitions' figures spread, figure by figure. */
@@ -537,9 +536,9 @@ static json_t *latency_json(const struct ipcb_cell *c)
 	json_t *o = json_object();
 
 	put_lat(o, &c->lat);
+	/* rtt/2, an estimate (the schema says so), not a measurement. */
 	json_object_set_new(o, "one_way_estimate",
-			    json_pack("{s:s, s:f}", "method", "rtt/2 (an estimate, not a measurement)",
-				      "p50_ns", (double)c->lat.p50_ns / 2.0));
+			    json_pack("{s:f}", "p50_ns", (double)c->lat.p50_ns / 2.0));
 	json_object_set_new(o, "median_of_repetitions",
 			    json_pack("{s:f, s:f}", "rtt_p50_ns", c->median_p50_ns,
 				      "rtt_p99_ns", c->median_p99_ns));
@@ -559,12 +558,11 @@ static json_t *throughput_json(const struct ipcb_cell *c)
 		hi = i == 0 || b > hi ? b : hi;
 	}
 	/* A mechanism that carries no bytes has no byte rate. */
-	return json_pack("{s:f, s:o, s:o, s:o, s:s, s:s}",
+	return json_pack("{s:f, s:o, s:o, s:o, s:s}",
 			 "msgs_per_s", c->median_msgs_per_s,
 			 "bytes_per_s", bytes ? json_real(c->median_bytes_per_s) : json_null(),
 			 "bytes_per_s_min", bytes ? json_real(lo) : json_null(),
 			 "bytes_per_s_max", bytes ? json_real(hi) : json_null(),
-			 "statistic", "median of repetitions",
 			 "measured_at", c->pairs > 1
 				 ? "receivers, all pairs' messages over the window from the first receiver's first timed message to the last one's last (repetitions[].window_ns; overlap: the part of it with every pair in its timed loop)"
 				 : "receiver, from the arrival of the first timed message to that of the last: iterations - 1 messages");

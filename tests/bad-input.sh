@@ -42,8 +42,8 @@ echo '{"schema_version": 1, "system": {}, "cells": [], "n": 1e999}' >"$T/huge.js
 import json, sys
 d = json.load(open(sys.argv[1]))
 json.dump([d], open(sys.argv[2] + "/array.json", "w"))
-d["schema_version"] = 2
-json.dump(d, open(sys.argv[2] + "/schema2.json", "w"))
+d["schema_version"] = 3
+json.dump(d, open(sys.argv[2] + "/schema3.json", "w"))
 PY
 mkdir "$T/dir.json"
 
@@ -278,7 +278,7 @@ $T/dir.json	compare "$B" "$T/dir.json"
 $T/empty.json	compare "$B" "$T/empty.json"
 $T/truncated.json	compare "$B" "$T/truncated.json"
 $T/text.json	compare "$T/text.json" "$B"
-$T/schema2.json	compare "$B" "$T/schema2.json"
+$T/schema3.json: schema version 3 is not one	compare "$B" "$T/schema3.json"
 $T/huge.json	compare "$B" "$T/huge.json"
 $T/deep.json	compare "$B" "$T/deep.json"
 $T/array.json	compare "$B" "$T/array.json"
@@ -298,7 +298,7 @@ $T/array.json	compare "$B" "$T/array.json"
 --format is required	export "$B"
 $T/missing.json: No such file	export -f csv "$T/missing.json"
 $T/truncated.json	export -f csv "$T/truncated.json"
-$T/schema2.json	export -f csv "$T/schema2.json"
+$T/schema3.json: schema version 3 is not one	export -f csv "$T/schema3.json"
 (2 given)	export -f csv "$B" "$B"
 'parsecs'	export -f hgrm --unit parsecs "$B"
 --cell	export -f hgrm "$B"

@@ -40,6 +40,19 @@ cells=$(json_query "$base" "len([c for c in d['cells'] if c['repetitions']])")
 
 cmp_ok "identical files" 0 "^$cells same, 0 slower" "$base" "$base"
 
+# Version 1 files (the fixture from the last version that wrote them) are
+# read as well, alone or against the same figures in version 2.
+v1="$top_srcdir/tests/fixtures/results/base-v1.json"
+results_v2 "$v1" "$T/v1as2.json"
+v1cells=$(json_query "$v1" "len([c for c in d['cells'] if c['repetitions']])")
+[ "$(json_query "$v1" "d['schema_version']")" = 1 ] && [ "$v1cells" -gt 0 ]
+ok $? "the version 1 fixture is version 1, with $v1cells cells with figures"
+cmp_ok "a version 1 file against itself" 0 "^$v1cells same, 0 slower" "$v1" "$v1"
+cmp_ok "version 1 against the same figures in version 2" 0 "^$v1cells same, 0 slower" "$v1" "$T/v1as2.json"
+run_ipcbench compare --json - "$T/v1as2.json" "$v1"
+[ $rc -eq 0 ] && [ "$(json_query "$T/stdout" "d['summary']['same']")" = "$v1cells" ]
+ok $? "version 2 against version 1, as JSON: every cell the same"
+
 derive slow30 "
 for c in d['cells']:
     for r in c['repetitions']:
@@ -92,7 +105,7 @@ ok $? "--threshold 40%: a 30% change is not enough"
 : >"$T/empty.json"
 head -c 300 "$base" >"$T/truncated.json"
 echo "hello" >"$T/text.json"
-derive schema2 "d['schema_version'] = 2"
+derive schema3 "d['schema_version'] = 3"
 echo '{"schema_version": 1, "system": {}, "cells": [], "n": 1e999}' >"$T/huge.json"
 "$PYTHON3" -c 'print("[" * 100000 + "]" * 100000)' >"$T/deep.json"
 derive nocells "del d['cells']"
@@ -100,11 +113,14 @@ derive badcell "d['cells'][0]['msg_size_bytes'] = 'large'"
 derive disjoint "
 for c in d['cells']:
     c['msg_size_bytes'] += 1"
-for bad in empty truncated text schema2 huge deep nocells badcell; do
+for bad in empty truncated text schema3 huge deep nocells badcell; do
 	run_ipcbench compare "$base" "$T/$bad.json"
 	[ $rc -eq 2 ] && [ "$(wc -l <"$T/stderr")" -eq 1 ] && grep -q "$bad.json" "$T/stderr"
 	ok $? "compare with $bad input: exit 2, one line naming the file: $(cat "$T/stderr")"
 done
+run_ipcbench compare "$base" "$T/schema3.json"
+[ $rc -eq 2 ] && grep -q "schema3.json: schema version 3 is not one this ipcbench reads (1 to 2)" "$T/stderr"
+ok $? "an unknown schema version is named, with the versions read: $(cat "$T/stderr")"
 run_ipcbench compare "$base" "$T/disjoint.json"
 [ $rc -eq 2 ] && grep -q "no cell in common" "$T/stderr"
 ok $? "nothing in common: exit 2"

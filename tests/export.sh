@@ -21,6 +21,24 @@ cp "$T/stdout" "$T/export.hgrm"
 [ $rc -eq 0 ] && cmp -s "$T/stdout" "$golden/export.hgrm"
 ok $? "--format hgrm --cell matches its golden file"
 
+# A version 1 file (the fixture from the last version that wrote them):
+# every format the same as from the same figures in version 2.
+v1="$top_srcdir/tests/fixtures/results/base-v1.json"
+results_v2 "$v1" "$T/v1as2.json"
+v1cell=$(json_query "$v1" "'pipe/latency/%d/%s/%d-%d' % (d['cells'][0]['msg_size_bytes'], d['cells'][0]['placement'], *d['cells'][0]['cpus']['requested'])")
+for f in gbench gab-latency gab-throughput bmf csv hgrm; do
+	one=
+	[ $f = hgrm ] && one="--cell $v1cell"
+	# shellcheck disable=SC2086 # $one: the option and its value, or nothing
+	run_ipcbench export --format $f $one "$v1"
+	cp "$T/stdout" "$T/v1.$f"
+	v1rc=$rc
+	# shellcheck disable=SC2086
+	run_ipcbench export --format $f $one "$T/v1as2.json"
+	[ $v1rc -eq 0 ] && [ $rc -eq 0 ] && [ -s "$T/v1.$f" ] && cmp -s "$T/v1.$f" "$T/stdout"
+	ok $? "--format $f of a version 1 file: the same as of version 2"
+done
+
 # Google Benchmark: the fields its tools read, and its own compare.py.
 "$PYTHON3" - "$T/export.gbench" <<'PY'
 import json, sys

@@ -12,8 +12,16 @@ grep -q '^pipe .*4 KiB' "$T/stdout"
 ok $? "the table has a row for pipe 4 KiB"
 
 ok_schema "$T/out.json" "results validate against the schema"
+ok_schema "$top_srcdir/tests/fixtures/results/base-v1.json" \
+	"a version 1 file validates against the schema of version 1 (results/schema-v1.json)"
 
 q() { json_query "$T/out.json" "$1"; }
+[ "$(q "d['schema_version']")" = 2 ] &&
+	! grep -q '"cpu_ns_method"\|"split_method"\|"statistic"\|"method": "order\|"method": "rtt/2' "$T/out.json"
+ok $? "schema_version 2: no constant method strings in the cells (the schema describes them)"
+[ "$(awk 'length($0) > 100 && !/^ *("[a-z_0-9]*": )?"[^"]*",?$/' "$T/out.json" | wc -l)" -eq 0 ] &&
+	grep -Eq '^ +\[[0-9]+, [0-9]+, [0-9]+\], \[[0-9]+, [0-9]+, [0-9]+\],' "$T/out.json"
+ok $? "compact: no line over 100 columns but one long string, histogram buckets several a line"
 [ "$(q "len(d['cells'])")" = 24 ]
 ok $? "24 cells (3 mechanisms x 4 sizes x 2 tests)"
 [ "$(q "sorted(set(c['status'] for c in d['cells']))")" = "['ok']" ]
