@@ -363,6 +363,28 @@ run_plot --report "$T/new.html" "$fx/new.json" --compare-with "$fx/base.json"
 [ $rc -eq 0 ] && check_py report "$T/new.html" "$fx/new.json" "Comparison" "pipe latency 64 B same-l3" "slower"
 ok $? "--report --compare-with: a comparison section with the verdicts"
 
+# Each figure is closed once rendered: however many figures a run makes,
+# one is open at a time, and none is left.
+/usr/bin/python3 - "$plot" "$fx/placements.json" "$T/flat" <<'PY' >"$T/check" 2>&1
+import contextlib, importlib.machinery, importlib.util, io, sys
+loader = importlib.machinery.SourceFileLoader("ipcbench_plot", sys.argv[1])
+m = importlib.util.module_from_spec(importlib.util.spec_from_loader("ipcbench_plot", loader))
+loader.exec_module(m)
+open_at_render = []
+render = m.render
+def counting(fig, fmt):
+    open_at_render.append(len(m.plt.get_fignums()))
+    return render(fig, fmt)
+m.render = counting
+with contextlib.redirect_stdout(io.StringIO()):
+    rc = m.main([sys.argv[2], "-o", sys.argv[3], "--report", sys.argv[3] + ".html"])
+left = len(m.plt.get_fignums())
+most = max(open_at_render or [0])
+print("%d renders, at most %d figure(s) open, %d left" % (len(open_at_render), most, left))
+sys.exit(0 if rc == 0 and len(open_at_render) > 10 and most == 1 and left == 0 else 1)
+PY
+ok $? "figures closed once rendered: $(cat "$T/check")"
+
 # Strings from the JSON are escaped, and a '$' is not mathtext.
 "$PYTHON3" - "$fx/faults.json" "$T/evil.json" <<'PY'
 import json, sys
