@@ -13,9 +13,10 @@
 
 const char ipcb_cli_info_usage[] =
 	"Usage: ipcbench info [--json]\n"
-	"Describe this machine: CPU identity (libcpuid), topology per logical CPU\n"
-	"(/sys/devices/system/cpu), the CPUs this process may use, the placement\n"
-	"classes they offer, and the kernel settings that matter for IPC timing.\n";
+	"Describe this machine: CPU identity (libcpuid, or /proc/cpuinfo without it),\n"
+	"topology per logical CPU (/sys/devices/system/cpu), the CPUs this process may\n"
+	"use, the placement classes they offer, and the kernel settings that matter\n"
+	"for IPC timing.\n";
 
 static void dash_or(const char *s, char *buf, size_t len)
 {
@@ -34,11 +35,14 @@ static void print_counts(const struct ipcb_sysinfo *si)
 {
 	const struct ipcb_cpu_ident *c = &si->cpu;
 	const struct ipcb_topo_counts *k = &si->counts;
+	bool cpuid = strcmp(c->source, IPCB_CPU_FROM_LIBCPUID) == 0;
 
-	printf("            CPUID reports %d core%s and %d logical CPU%s per package; "
-	       "hypervisor bit %s\n",
-	       c->cores, c->cores == 1 ? "" : "s", c->logical_cpus, c->logical_cpus == 1 ? "" : "s",
-	       c->hypervisor ? "set" : "clear");
+	if (c->cores >= 0)
+		printf("            %s reports %d core%s and %d logical CPU%s per package; "
+		       "hypervisor %s %s\n",
+		       cpuid ? "CPUID" : "/proc/cpuinfo", c->cores, c->cores == 1 ? "" : "s",
+		       c->logical_cpus, c->logical_cpus == 1 ? "" : "s", cpuid ? "bit" : "flag",
+		       c->hypervisor ? "set" : "clear");
 	printf("            topology (authoritative): %d package%s, %d cores and %d logical CPUs "
 	       "per package, %d thread%s per core\n",
 	       k->packages, k->packages == 1 ? "" : "s", k->cores_per_package,
@@ -50,16 +54,47 @@ static void print_counts(const struct ipcb_sysinfo *si)
 				     : "");
 }
 
+/* The CPU as /proc/cpuinfo and sysfs describe it, without libcpuid. */
+static void print_cpu_kernel(const struct ipcb_sysinfo *si)
+{
+	const struct ipcb_cpu_ident *c = &si->cpu;
+	char kib[5][16];
+	const int v[5] = { c->l1d_kib, c->l1i_kib, c->l2_kib, c->l3_kib, c->line_bytes };
+
+	printf("CPU:        %s %s (from /proc/cpuinfo and sysfs: %s)\n", c->vendor,
+	       c->brand[0] ? c->brand : "(model unknown)",
+	       c->library_error[0] ? c->library_error : "built without libcpuid");
+	if (c->family >= 0)
+		printf("            family %d, model %d, stepping %d (extended values); "
+		       "no codename\n",
+		       c->family, c->model, c->stepping);
+	if (c->implementer >= 0)
+		printf("            implementer 0x%02x, part 0x%03x, variant 0x%x, "
+		       "revision %d%s%s\n",
+		       c->implementer, c->part, c->variant, c->revision,
+		       c->midr[0] ? "; MIDR_EL1 " : "", c->midr);
+	print_counts(si);
+	for (int i = 0; i < 5; i++)
+		int_or_dash(v[i], kib[i], sizeof kib[i]);
+	printf("            caches (sysfs, cpu%d): L1d %s KiB, L1i %s KiB, L2 %s KiB, "
+	       "L3 %s KiB, line %s B\n",
+	       c->caches_cpu, kib[0], kib[1], kib[2], kib[3], kib[4]);
+}
+
 static void print_cpu_identity(const struct ipcb_sysinfo *si)
 {
 	const struct ipcb_cpu_ident *c = &si->cpu;
 
 	if (!c->ok) {
-		printf("CPU:        not identified (%s: %s)\n", c->library, c->error);
+		printf("CPU:        not identified (%s: %s)\n", c->source, c->error);
 		return;
 	}
-	printf("CPU:        %s %s (the kernel calls it '%s')\n", c->vendor, c->brand,
-	       c->kernel_model);
+	if (strcmp(c->source, IPCB_CPU_FROM_PROC) == 0) {
+		print_cpu_kernel(si);
+		return;
+	}
+	printf("CPU:        %s %s (the kernel calls it '%s'; from %s)\n", c->vendor, c->brand,
+	       c->kernel_model, c->library);
 	if (c->codename[0] != '\0')
 		printf("            family %d, model %d, stepping %d (extended values); "
 		       "codename '%s' (%s's guess)\n",

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "harness/clock.h"
+#include "harness/cpuinfo.h"
 #include "harness/pin.h"
 #include "harness/sysfs.h"
 
@@ -81,25 +82,8 @@ int ipcb_tsc_calibrate(uint64_t window_ns, struct ipcb_tsc_cal *cal)
 
 bool ipcb_tsc_invariant(const char *cpuinfo_path)
 {
-	char line[8192];
-	FILE *f = fopen(cpuinfo_path, "r");
-	bool constant = false, nonstop = false;
-
-	if (f == NULL)
-		return false;
-	while (fgets(line, sizeof line, f) != NULL) {
-		if (strncmp(line, "flags", 5) != 0)
-			continue;
-		/* Pad with spaces so every flag can be matched whole. */
-		for (char *p = line; *p; p++)
-			if (*p == '\t' || *p == '\n')
-				*p = ' ';
-		constant = strstr(line, " constant_tsc ") != NULL;
-		nonstop = strstr(line, " nonstop_tsc ") != NULL;
-		break;
-	}
-	fclose(f);
-	return constant && nonstop;
+	return ipcb_cpuinfo_flag(cpuinfo_path, "constant_tsc") &&
+	       ipcb_cpuinfo_flag(cpuinfo_path, "nonstop_tsc");
 }
 
 int ipcb_tsc_usable(const char *root, char *why, size_t len)

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "harness/cpuinfo.h"
 #include "harness/noise.h"
 #include "harness/pin.h"
 #include "harness/sysfs.h"
@@ -17,18 +18,11 @@
 #define LOAD_PER_CPU 0.5
 #define SIBLING_BUSY 0.10
 
-static void path_of(char *out, size_t len, const char *root, const char *rel)
-{
-	size_t r = strlen(root);
-
-	snprintf(out, len, "%s%s%s", root, r && root[r - 1] == '/' ? "" : "/", rel);
-}
-
 static int read_rel(const char *root, const char *rel, char *buf, size_t len)
 {
 	char path[512];
 
-	path_of(path, sizeof path, root, rel);
+	ipcb_sysfs_join(path, sizeof path, root, rel);
 	return ipcb_sysfs_read_str(path, buf, len);
 }
 
@@ -39,7 +33,7 @@ static void slurp(const char *root, const char *rel, char *buf, size_t len)
 	FILE *f;
 	size_t n;
 
-	path_of(path, sizeof path, root, rel);
+	ipcb_sysfs_join(path, sizeof path, root, rel);
 	buf[0] = '\0';
 	f = fopen(path, "r");
 	if (f == NULL)
@@ -51,25 +45,10 @@ static void slurp(const char *root, const char *rel, char *buf, size_t len)
 
 static bool has_hypervisor_flag(const char *root)
 {
-	char path[512], line[8192];
-	FILE *f;
-	bool found = false;
+	char path[512];
 
-	path_of(path, sizeof path, root, "proc/cpuinfo");
-	f = fopen(path, "r");
-	if (f == NULL)
-		return false;
-	while (!found && fgets(line, sizeof line, f) != NULL) {
-		if (strncmp(line, "flags", 5) != 0)
-			continue;
-		for (char *p = line; *p; p++)
-			if (*p == '\t' || *p == '\n')
-				*p = ' ';
-		found = strstr(line, " hypervisor ") != NULL;
-		break;
-	}
-	fclose(f);
-	return found;
+	ipcb_sysfs_join(path, sizeof path, root, "proc/cpuinfo");
+	return ipcb_cpuinfo_flag(path, "hypervisor");
 }
 
 double ipcb_cpu_busy(const char *before, const char *after, int cpu)

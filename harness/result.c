@@ -31,7 +31,12 @@ static json_t *str_or_null(const char *s)
 	return s != NULL && s[0] != '\0' ? json_string(s) : json_null();
 }
 
-/* A KiB figure from libcpuid, or null when it reported none. */
+static json_t *int_or_null(int v)
+{
+	return v >= 0 ? json_integer(v) : json_null();
+}
+
+/* A KiB figure, or null when none was reported. */
 static json_t *kib_or_null(int kib)
 {
 	return kib > 0 ? json_integer(kib) : json_null();
@@ -49,31 +54,88 @@ static json_t *counts_json(const struct ipcb_sysinfo *si)
 			 "cpuid_agrees", si->counts_agree);
 }
 
-static json_t *cpu_json(const struct ipcb_sysinfo *si)
+/* Where the caches figures come from, into buf. */
+static const char *caches_from(const struct ipcb_sysinfo *si, char *buf, size_t len)
 {
 	const struct ipcb_cpu_ident *c = &si->cpu;
 
+	if (strcmp(c->source, IPCB_CPU_FROM_LIBCPUID) == 0)
+		return si->sysfs_caches ? "CPUID (sysfs has its own, per CPU, in topology)"
+					: "CPUID only: sysfs has no cache information";
+	if (c->caches_cpu < 0)
+		return "none: sysfs has no cache information";
+	snprintf(buf, len, "sysfs, cpu%d (every CPU's L2 and L3 are in topology)", c->caches_cpu);
+	return buf;
+}
+
+/* "0x41" (digits wide at least), or null for -1. */
+static json_t *hex_or_null(int v, int digits)
+{
+	char buf[16];
+
+	if (v < 0)
+		return json_null();
+	snprintf(buf, sizeof buf, "0x%0*x", digits, (unsigned)v);
+	return json_string(buf);
+}
+
+/* The fields of MIDR_EL1 (arm64) as /proc/cpuinfo shows them, or null. */
+static json_t *midr_json(const struct ipcb_cpu_ident *c)
+{
+	if (c->implementer < 0)
+		return json_null();
+	return json_pack("{s:o, s:o, s:o, s:o, s:o}", "implementer", hex_or_null(c->implementer, 2),
+			 "variant", hex_or_null(c->variant, 1), "part", hex_or_null(c->part, 3),
+			 "revision", int_or_null(c->revision), "midr_el1", str_or_null(c->midr));
+}
+
+/* What libcpuid said where it was tried and /proc/cpuinfo stood in; the
+ * arm64 identity. */
+static void cpu_extra(json_t *o, const struct ipcb_cpu_ident *c)
+{
+	bool from_proc = strcmp(c->source, IPCB_CPU_FROM_PROC) == 0;
+
+	if (c->library_error[0] != '\0')
+		json_object_set_new(o, "libcpuid_error", json_string(c->library_error));
+	if (from_proc && c->ok)
+		json_object_set_new(o, "arm_midr", midr_json(c));
+}
+
+static json_t *cpu_json(const struct ipcb_sysinfo *si)
+{
+	const struct ipcb_cpu_ident *c = &si->cpu;
+	bool libcpuid = strcmp(c->source, IPCB_CPU_FROM_LIBCPUID) == 0;
+	char from[96];
+	json_t *o;
+
 	if (!c->ok)
-		return json_pack("{s:b, s:s, s:s, s:s, s:o, s:o}", "identified", 0, "error", c->error,
-				 "source", "libcpuid", "library", c->library,
-				 "kernel_model_name", str_or_null(c->kernel_model),
-				 "topology_counts", counts_json(si));
-	return json_pack("{s:b, s:s, s:s, s:s, s:s, s:o, s:o, s:s, s:i, s:i, s:i, s:i, s:i, s:o, s:{s:o, s:o, s:o, s:o, s:o}, s:s, s:b}",
-			 "identified", 1, "source", "libcpuid", "library", c->library,
-			 "vendor", c->vendor,
-			 "brand", c->brand, "kernel_model_name", str_or_null(c->kernel_model),
-			 "codename", str_or_null(c->codename),
-			 "codename_libcpuid", c->codename_libcpuid,
-			 "family", c->family, "model", c->model, "stepping", c->stepping,
-			 "cores_per_package", c->cores, "logical_cpus_per_package", c->logical_cpus,
-			 "topology_counts", counts_json(si),
-			 "caches",
-			 "l1d_kib", kib_or_null(c->l1d_kib), "l1i_kib", kib_or_null(c->l1i_kib),
-			 "l2_kib", kib_or_null(c->l2_kib), "l3_kib", kib_or_null(c->l3_kib),
-			 "line_bytes", kib_or_null(c->line_bytes),
-			 "caches_from", si->sysfs_caches ? "CPUID (sysfs has its own, per CPU, in topology)"
-						    : "CPUID only: sysfs has no cache information",
-			 "hypervisor", c->hypervisor);
+		o = json_pack("{s:b, s:s, s:s, s:o, s:o, s:o}", "identified", 0, "error", c->error,
+			      "source", c->source, "library", str_or_null(c->library),
+			      "kernel_model_name", str_or_null(c->kernel_model),
+			      "topology_counts", counts_json(si));
+	else
+		o = json_pack("{s:b, s:s, s:o, s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:{s:o, s:o, s:o, s:o, s:o}, s:s, s:o}",
+			      "identified", 1, "source", c->source, "library", str_or_null(c->library),
+			      "vendor", c->vendor,
+			      "brand", str_or_null(c->brand),
+			      "kernel_model_name", str_or_null(c->kernel_model),
+			      "codename", str_or_null(c->codename),
+			      "codename_libcpuid",
+			      libcpuid ? json_string(c->codename_libcpuid) : json_null(),
+			      "family", int_or_null(c->family), "model", int_or_null(c->model),
+			      "stepping", int_or_null(c->stepping),
+			      "cores_per_package", int_or_null(c->cores),
+			      "logical_cpus_per_package", int_or_null(c->logical_cpus),
+			      "topology_counts", counts_json(si),
+			      "caches",
+			      "l1d_kib", kib_or_null(c->l1d_kib), "l1i_kib", kib_or_null(c->l1i_kib),
+			      "l2_kib", kib_or_null(c->l2_kib), "l3_kib", kib_or_null(c->l3_kib),
+			      "line_bytes", kib_or_null(c->line_bytes),
+			      "caches_from", caches_from(si, from, sizeof from),
+			      "hypervisor", c->hypervisor_known ? json_boolean(c->hypervisor) : json_null());
+	if (o != NULL)
+		cpu_extra(o, c);
+	return o;
 }
 
 static json_t *tsc_json(const struct ipcb_clock *clk)
@@ -92,11 +154,6 @@ static json_t *tsc_json(const struct ipcb_clock *clk)
 			 "method", "rdtscp against CLOCK_MONOTONIC, narrowest of 16 samples at each end of the window",
 			 "end", end,
 			 "drift_ppm", clk->have_end ? json_real(clk->drift_ppm) : json_null());
-}
-
-static json_t *int_or_null(int v)
-{
-	return v >= 0 ? json_integer(v) : json_null();
 }
 
 static json_t *cpulist_json(const cpu_set_t *set)

@@ -3,11 +3,19 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "harness/sysfs.h"
+
+void ipcb_sysfs_join(char *out, size_t len, const char *root, const char *rel)
+{
+	size_t r = strlen(root);
+
+	snprintf(out, len, "%s%s%s", root, r && root[r - 1] == '/' ? "" : "/", rel);
+}
 
 int ipcb_sysfs_read_str(const char *path, char *buf, size_t len)
 {

@@ -5,6 +5,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* root and rel joined by one slash into out ("/" + "proc/x" is "/proc/x"),
+ * truncated to len. For reading fixture trees in place of "/". */
+void ipcb_sysfs_join(char *out, size_t len, const char *root, const char *rel);
+
 /* Read the first line of a file into buf (no trailing newline).
  * Returns 0, or -errno (buf then holds ""). */
 int ipcb_sysfs_read_str(const char *path, char *buf, size_t len);

@@ -1,7 +1,9 @@
-/* A description of the machine: uname, libcpuid identity, CPUs, clock. */
+/* A description of the machine: uname, CPU identity, CPUs, clock. */
 #include "config.h"
 
+#ifdef HAVE_LIBCPUID
 #include <libcpuid/libcpuid.h>
+#endif
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -9,14 +11,6 @@
 #include "harness/pin.h"
 #include "harness/sysfs.h"
 #include "harness/sysinfo.h"
-
-static void copy_str(char *dst, size_t len, const char *src)
-{
-	snprintf(dst, len, "%s", src);
-	/* brand strings come padded with spaces */
-	for (size_t n = strlen(dst); n > 0 && dst[n - 1] == ' '; n--)
-		dst[n - 1] = '\0';
-}
 
 /* The extended families libcpuid has codenames for, by vendor, up to
  * release 0.6.2 (from its cpudb tables): AMD up to family 0x19 (Zen 3 and
@@ -47,14 +41,36 @@ bool ipcb_codename_trusted(const char *version, const char *vendor, int family)
 	return true;
 }
 
-static void identify_cpu(struct ipcb_cpu_ident *ci)
+#ifdef HAVE_LIBCPUID
+/* The kernel's name for the CPU, to compare with CPUID's brand string
+ * (a hypervisor may show them differently). */
+static void kernel_model(char *out, size_t len)
+{
+	char block[IPCB_CPUINFO_BLOCK_MAX];
+
+	out[0] = '\0';
+	if (ipcb_cpuinfo_block("/proc/cpuinfo", block, sizeof block) == 0)
+		ipcb_cpuinfo_get(block, "model name", out, len);
+}
+
+static void copy_str(char *dst, size_t len, const char *src)
+{
+	snprintf(dst, len, "%s", src);
+	/* brand strings come padded with spaces */
+	for (size_t n = strlen(dst); n > 0 && dst[n - 1] == ' '; n--)
+		dst[n - 1] = '\0';
+}
+
+/* The CPU as libcpuid identifies it. 0, or -1 with the reason in
+ * ci->error. */
+static int identify_libcpuid(struct ipcb_cpu_ident *ci)
 {
 	struct cpu_raw_data_t raw;
 	struct cpu_id_t id;
 	cpu_set_t saved;
 	int have_saved = sched_getaffinity(0, sizeof saved, &saved) == 0;
 
-	memset(ci, 0, sizeof *ci);
+	ipcb_cpu_ident_clear(ci, IPCB_CPU_FROM_LIBCPUID);
 	snprintf(ci->library, sizeof ci->library, "libcpuid %s", cpuid_lib_version());
 	if (!cpuid_present()) {
 		copy_str(ci->error, sizeof ci->error, "CPUID instruction not available");
@@ -78,32 +94,32 @@ static void identify_cpu(struct ipcb_cpu_ident *ci)
 		ci->l3_kib = id.l3_cache;
 		ci->line_bytes = id.l1_data_cacheline;
 		ci->hypervisor = id.flags[CPU_FEATURE_HYPERVISOR] != 0;
+		ci->hypervisor_known = true;
 	}
 	/* libcpuid may leave the thread pinned to the CPU it read last. */
 	if (have_saved)
 		(void)sched_setaffinity(0, sizeof saved, &saved);
+	return ci->ok ? 0 : -1;
 }
+#endif
 
-/* The kernel's name for the CPU, to compare with CPUID's brand string
- * (a hypervisor may show them differently). */
-static void kernel_model(char *out, size_t len)
+/* libcpuid's identity where it is built in and works; else the kernel's
+ * (/proc/cpuinfo and sysfs), keeping why libcpuid did not stand. */
+static void identify_cpu(const struct ipcb_topo *t, struct ipcb_cpu_ident *ci)
 {
-	char line[512];
-	FILE *f = fopen("/proc/cpuinfo", "r");
+	char library[sizeof ci->library] = "", why[sizeof ci->library_error] = "";
 
-	out[0] = '\0';
-	if (f == NULL)
+#ifdef HAVE_LIBCPUID
+	if (identify_libcpuid(ci) == 0) {
+		kernel_model(ci->kernel_model, sizeof ci->kernel_model);
 		return;
-	while (fgets(line, sizeof line, f) != NULL) {
-		char *colon = strchr(line, ':');
-
-		if (strncmp(line, "model name", 10) == 0 && colon != NULL) {
-			copy_str(out, len, colon + 2);
-			out[strcspn(out, "\n")] = '\0';
-			break;
-		}
 	}
-	fclose(f);
+	memcpy(library, ci->library, sizeof library);
+	snprintf(why, sizeof why, "%s: %s", ci->library, ci->error);
+#endif
+	(void)ipcb_cpuinfo_identify("/", t, ci);
+	memcpy(ci->library, library, sizeof library);
+	memcpy(ci->library_error, why, sizeof why);
 }
 
 static uint64_t mem_total(void)
@@ -180,10 +196,11 @@ void ipcb_sysinfo_free(struct ipcb_sysinfo *si)
 	ipcb_topo_free(&si->topo);
 }
 
-/* Whether CPUID's per-package counts are those of the topology. */
+/* Whether CPUID's per-package counts are those of the topology (true
+ * when either is unknown). */
 static bool counts_agree(const struct ipcb_cpu_ident *c, const struct ipcb_topo_counts *k)
 {
-	return !c->ok || k->packages == 0 ||
+	return !c->ok || k->packages == 0 || c->cores < 0 || c->logical_cpus < 0 ||
 	       (c->cores == k->cores_per_package && c->logical_cpus == k->logical_per_package);
 }
 
@@ -203,13 +220,12 @@ void ipcb_sysinfo_collect(struct ipcb_sysinfo *si, const struct ipcb_clock *clk,
 	uname(&si->uts);
 	if (gethostname(si->hostname, sizeof si->hostname - 1) != 0)
 		si->hostname[0] = '\0';
-	identify_cpu(&si->cpu);
-	kernel_model(si->cpu.kernel_model, sizeof si->cpu.kernel_model);
+	(void)ipcb_topo_read("/", &si->topo);
+	identify_cpu(&si->topo, &si->cpu);
 	si->cpus_configured = sysconf(_SC_NPROCESSORS_CONF);
 	si->cpus_online = sysconf(_SC_NPROCESSORS_ONLN);
 	ipcb_cpus_allowed(&si->allowed);
 	si->mem_total_bytes = mem_total();
-	(void)ipcb_topo_read("/", &si->topo);
 	ipcb_topo_count(&si->topo, &si->counts);
 	si->counts_agree = counts_agree(&si->cpu, &si->counts);
 	si->sysfs_caches = any_sysfs_cache(&si->topo);

@@ -8,23 +8,8 @@
 #include <sys/utsname.h>
 
 #include "harness/clock.h"
+#include "harness/cpuinfo.h"
 #include "harness/topo.h"
-
-struct ipcb_cpu_ident {
-	bool ok;               /* libcpuid identified the CPU */
-	char error[128];       /* why not, when !ok */
-	char vendor[16];
-	char brand[64];
-	char codename[64];     /* libcpuid's guess; "" when it does not know the family */
-	char codename_libcpuid[64]; /* libcpuid's guess as it came */
-	char library[32];      /* "libcpuid 0.6.2" */
-	int family, model, stepping; /* extended family/model, as the kernel shows */
-	int cores, logical_cpus;      /* per package, as CPUID reports them (a
-				       * hypervisor's CPUID may not match the guest) */
-	int l1d_kib, l1i_kib, l2_kib, l3_kib, line_bytes; /* -1 = unknown */
-	bool hypervisor;       /* CPUID's hypervisor bit */
-	char kernel_model[96]; /* "model name" in /proc/cpuinfo, as lscpu shows it */
-};
 
 struct ipcb_sysinfo {
 	struct utsname uts;
@@ -36,7 +21,8 @@ struct ipcb_sysinfo {
 	uint64_t mem_total_bytes;
 	struct ipcb_topo topo;             /* from /sys/devices/system/cpu */
 	struct ipcb_topo_counts counts;    /* the topology's counts: authoritative */
-	bool counts_agree;                 /* CPUID's per-package counts match them */
+	bool counts_agree;                 /* CPUID's per-package counts match them
+					    * (or are unknown) */
 	bool sysfs_caches;                 /* sysfs describes some CPU's caches */
 	char cpuset[256];                  /* the cgroup's effective cpuset, or "" */
 	/* kernel command line (the last occurrence, as the kernel applies it;

@@ -48,9 +48,8 @@ void ipcb_class_list(unsigned mask, char *buf, size_t len)
 static int read_under(const char *root, const char *rel, char *buf, size_t len)
 {
 	char path[1024];
-	size_t r = strlen(root);
 
-	snprintf(path, sizeof path, "%s%s%s", root, r && root[r - 1] == '/' ? "" : "/", rel);
+	ipcb_sysfs_join(path, sizeof path, root, rel);
 	return ipcb_sysfs_read_str(path, buf, len);
 }
 
@@ -86,6 +85,12 @@ static int size_kib(const char *s)
 	return (int)v;
 }
 
+/* "sys/devices/system/cpu/cpuN/cache/indexI/file" */
+static void cache_rel(char *rel, size_t len, int n, int idx, const char *file)
+{
+	snprintf(rel, len, "sys/devices/system/cpu/cpu%d/cache/index%d/%s", n, idx, file);
+}
+
 static void read_caches(const char *root, int n, struct ipcb_cpu_topo *c)
 {
 	for (int idx = 0; idx < 8; idx++) {
@@ -93,19 +98,29 @@ static void read_caches(const char *root, int n, struct ipcb_cpu_topo *c)
 		int level;
 		cpu_set_t shared;
 
-		snprintf(rel, sizeof rel, "sys/devices/system/cpu/cpu%d/cache/index%d/level", n, idx);
+		cache_rel(rel, sizeof rel, n, idx, "level");
 		level = read_int(root, rel, -1);
 		if (level < 0)
 			break;
-		snprintf(rel, sizeof rel, "sys/devices/system/cpu/cpu%d/cache/index%d/type", n, idx);
-		if (read_under(root, rel, type, sizeof type) != 0 || strcmp(type, "Instruction") == 0)
+		cache_rel(rel, sizeof rel, n, idx, "type");
+		if (read_under(root, rel, type, sizeof type) != 0)
 			continue;
-		snprintf(rel, sizeof rel, "sys/devices/system/cpu/cpu%d/cache/index%d/shared_cpu_list", n, idx);
-		if (read_list(root, rel, &shared) != 0)
-			continue;
-		snprintf(rel, sizeof rel, "sys/devices/system/cpu/cpu%d/cache/index%d/size", n, idx);
+		cache_rel(rel, sizeof rel, n, idx, "size");
 		if (read_under(root, rel, size, sizeof size) != 0)
 			size[0] = '\0';
+		if (c->line_bytes < 0) {
+			cache_rel(rel, sizeof rel, n, idx, "coherency_line_size");
+			c->line_bytes = read_int(root, rel, -1);
+		}
+		if (level == 1 && strcmp(type, "Instruction") == 0)
+			c->l1i_kib = size_kib(size);
+		else if (level == 1)
+			c->l1d_kib = size_kib(size);
+		if (level == 1 || strcmp(type, "Instruction") == 0)
+			continue;
+		cache_rel(rel, sizeof rel, n, idx, "shared_cpu_list");
+		if (read_list(root, rel, &shared) != 0)
+			continue;
 		if (level == 2) {
 			c->l2 = shared;
 			c->l2_known = true;
@@ -121,14 +136,13 @@ static void read_caches(const char *root, int n, struct ipcb_cpu_topo *c)
 /* The NUMA node: the "nodeN" entry of the CPU's directory. */
 static int read_node(const char *root, int n)
 {
-	char path[1024];
-	size_t r = strlen(root);
+	char path[1024], rel[64];
 	DIR *d;
 	struct dirent *e;
 	int node = -1;
 
-	snprintf(path, sizeof path, "%s%ssys/devices/system/cpu/cpu%d", root,
-		 r && root[r - 1] == '/' ? "" : "/", n);
+	snprintf(rel, sizeof rel, "sys/devices/system/cpu/cpu%d", n);
+	ipcb_sysfs_join(path, sizeof path, root, rel);
 	d = opendir(path);
 	if (d == NULL)
 		return -1;
@@ -164,7 +178,7 @@ static void read_cpu(const char *root, int n, struct ipcb_cpu_topo *c, const cpu
 	snprintf(rel, sizeof rel, "sys/devices/system/cpu/cpu%d/cpu_capacity", n);
 	c->capacity = read_int(root, rel, -1);
 	c->node = read_node(root, n);
-	c->l2_kib = c->l3_kib = -1;
+	c->l2_kib = c->l3_kib = c->l1d_kib = c->l1i_kib = c->line_bytes = -1;
 	read_caches(root, n, c);
 }
 
