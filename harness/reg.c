@@ -12,8 +12,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#if defined(HAVE_SYS_MSG_H) && defined(HAVE_MSGGET)
+#define HAVE_SYSV_MSG 1 /* else no System V queue is ever made or removed here */
 #include <sys/ipc.h>
 #include <sys/msg.h>
+#endif
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -172,7 +175,9 @@ void ipcb_reg_remove_all(void)
 			continue;
 		switch (e->kind) {
 		case IPCB_OBJ_SYSV_MSG:
+#ifdef HAVE_SYSV_MSG
 			(void)msgctl(e->id, IPC_RMID, NULL);
+#endif
 			break;
 		case IPCB_OBJ_MQUEUE:
 			/* the system call takes the name without its slash */
@@ -257,9 +262,11 @@ static void sweep_names(struct sweep *s, const char *dir, const char *what)
 }
 
 /* A System V queue listed by a registry: remove it only if it still looks
- * like the one ipcbench made (private key, our user, mode 0600). */
+ * like the one ipcbench made (private key, our user, mode 0600). A build
+ * without System V queues has made none, and leaves another build's. */
 static void sweep_sysv(struct sweep *s, int id, long pid)
 {
+#ifdef HAVE_SYSV_MSG
 	struct msqid_ds ds;
 	char name[32];
 	int rc = 0;
@@ -271,6 +278,11 @@ static void sweep_sysv(struct sweep *s, int id, long pid)
 	if (!s->dry_run && msgctl(id, IPC_RMID, NULL) != 0)
 		rc = errno;
 	found(s, "sysv-msg", name, pid, rc);
+#else
+	(void)s;
+	(void)id;
+	(void)pid;
+#endif
 }
 
 /* A POSIX queue listed by a registry, when /dev/mqueue could not show it. */

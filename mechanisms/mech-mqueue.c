@@ -6,9 +6,18 @@
  * is skipped with the limit that refused it. */
 #include "config.h"
 
+/* configure's verdict: without these the mechanism registers, unbuilt. */
+#if !defined(HAVE_MQUEUE_H)
+#define MQ_MISSING "<mqueue.h>"
+#elif !defined(HAVE_MQ_OPEN)
+#define MQ_MISSING "mq_open()"
+#endif
+
 #include <errno.h>
 #include <fcntl.h>
+#ifndef MQ_MISSING
 #include <mqueue.h>
+#endif
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/resource.h>
@@ -19,6 +28,7 @@
 #include "harness/tmpdir.h"
 #include "mechanisms/mech.h"
 
+#ifndef MQ_MISSING
 #define MQ_DIR "/proc/sys/fs/mqueue/"
 /* The kernel's ceiling on mq_msgsize, even with CAP_SYS_RESOURCE. */
 #define HARD_MSGSIZE_MAX ((size_t)16 << 20)
@@ -305,6 +315,13 @@ static void mq_teardown(void *state)
 	free(st);
 }
 
+#else
+static int mq_unbuilt(struct ipcb_err *err)
+{
+	return ipcb_mech_unbuilt(err, MQ_MISSING, "this C library has no POSIX message queues");
+}
+#endif
+
 static const struct ipcb_opt_def mq_opts[] = {
 	{ .name = "depth", .type = IPCB_OPT_UINT, .def = "10", .min = 1, .max = 65536,
 	  .help = "mq_maxmsg of each queue (the kernel default is 10)" },
@@ -316,6 +333,7 @@ const struct ipcb_mech ipcb_mech_mqueue = {
 	.summary = "two POSIX message queues (mq_open, mq_msgsize = message size), one per direction",
 	.flags = IPCB_MECH_BOUNDARIES,
 	.opts = mq_opts,
+#ifndef MQ_MISSING
 	.supported = mq_supported,
 	.limits = mq_limits,
 	.check = mq_check,
@@ -324,4 +342,7 @@ const struct ipcb_mech ipcb_mech_mqueue = {
 	.send = mq_send_msg,
 	.recv = mq_recv_msg,
 	.teardown = mq_teardown,
+#else
+	.supported = mq_unbuilt,
+#endif
 };

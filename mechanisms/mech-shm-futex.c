@@ -10,6 +10,11 @@
  * in pieces, so every size works. */
 #include "config.h"
 
+/* configure's verdict: without it the mechanism registers, unbuilt. */
+#ifndef HAVE_MEMFD_CREATE
+#define SHM_MISSING "memfd_create()"
+#endif
+
 #include <errno.h>
 #include <stdlib.h>
 #include <sys/mman.h>
@@ -27,6 +32,8 @@ struct shm_state {
 };
 
 static const char *const wait_names[] = { "spin", "futex", "hybrid", NULL };
+
+#ifndef SHM_MISSING
 
 static size_t page_round(size_t n)
 {
@@ -150,6 +157,14 @@ static void shm_teardown(void *state)
 	free(st);
 }
 
+#else
+static int shm_unbuilt(struct ipcb_err *err)
+{
+	return ipcb_mech_unbuilt(err, SHM_MISSING,
+				 "this C library cannot make the anonymous shared memory file");
+}
+#endif
+
 static const struct ipcb_opt_def shm_opts[] = {
 	{ .name = "wait", .type = IPCB_OPT_CHOICE, .def = "hybrid", .choices = wait_names,
 	  .help = "how a side waits: spin (never sleeps), futex (never spins), hybrid (spins, then sleeps; sleeps at once when both sides share a CPU)" },
@@ -165,6 +180,7 @@ const struct ipcb_mech ipcb_mech_shm_futex = {
 	.summary = "shared-memory SPSC ring per direction (memfd), futex wake-ups; -o wait=spin|futex|hybrid",
 	.flags = IPCB_MECH_BOUNDARIES,
 	.opts = shm_opts,
+#ifndef SHM_MISSING
 	.supported = shm_supported,
 	.limits = shm_limits,
 	.check = shm_check,
@@ -174,4 +190,7 @@ const struct ipcb_mech ipcb_mech_shm_futex = {
 	.recv = shm_recv,
 	.notes = shm_notes,
 	.teardown = shm_teardown,
+#else
+	.supported = shm_unbuilt,
+#endif
 };

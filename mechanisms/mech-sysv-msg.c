@@ -6,18 +6,28 @@
  * with IPC_RMID in teardown, which runs on every exit path. */
 #include "config.h"
 
+/* configure's verdict: without these the mechanism registers, unbuilt. */
+#if !defined(HAVE_SYS_MSG_H)
+#define SYSV_MISSING "<sys/msg.h>"
+#elif !defined(HAVE_MSGGET)
+#define SYSV_MISSING "msgget()"
+#endif
+
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#ifndef SYSV_MISSING
 #include <sys/ipc.h>
 #include <sys/msg.h>
+#endif
 
 #include "harness/reg.h"
 #include "harness/sysfs.h"
 #include "mechanisms/mech.h"
 
+#ifndef SYSV_MISSING
 struct sysv_state {
 	int q[2]; /* [0] carries A->B, [1] carries B->A; -1 when none */
 	int tx, rx;
@@ -200,11 +210,19 @@ static void sysv_teardown(void *state)
 	free(st);
 }
 
+#else
+static int sysv_unbuilt(struct ipcb_err *err)
+{
+	return ipcb_mech_unbuilt(err, SYSV_MISSING, "this C library has no System V message queues");
+}
+#endif
+
 const struct ipcb_mech ipcb_mech_sysv_msg = {
 	.name = "sysv-msg",
 	.summary = "two System V message queues (msgget IPC_PRIVATE), one per direction",
 	.flags = IPCB_MECH_BOUNDARIES,
 	.headroom = sizeof(long),
+#ifndef SYSV_MISSING
 	.supported = sysv_supported,
 	.limits = sysv_limits,
 	.check = sysv_check,
@@ -213,4 +231,7 @@ const struct ipcb_mech ipcb_mech_sysv_msg = {
 	.send = sysv_send,
 	.recv = sysv_recv,
 	.teardown = sysv_teardown,
+#else
+	.supported = sysv_unbuilt,
+#endif
 };

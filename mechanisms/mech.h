@@ -211,4 +211,9 @@ extern const size_t ipcb_mech_count;
 /* The mechanism with this name, or NULL. */
 const struct ipcb_mech *ipcb_mech_find(const char *name);
 
+/* supported() of a mechanism this build left out because configure did
+ * not find what it needs (missing: "<mqueue.h>", "memfd_create()"): "built
+ * without MISSING: WHY" in err. Returns -ENOSYS. */
+int ipcb_mech_unbuilt(struct ipcb_err *err, const char *missing, const char *why);
+
 #endif

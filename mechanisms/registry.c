@@ -1,6 +1,7 @@
 /* The table of every mechanism ipcbench knows. */
 #include "config.h"
 
+#include <errno.h>
 #include <string.h>
 
 #include "mechanisms/mech.h"
@@ -39,6 +40,13 @@ const struct ipcb_mech *ipcb_mech_find(const char *name)
 		if (strcmp(ipcb_mechs[i]->name, name) == 0)
 			return ipcb_mechs[i];
 	return NULL;
+}
+
+int ipcb_mech_unbuilt(struct ipcb_err *err, const char *missing, const char *why)
+{
+	ipcb_err_set(err, 0, "built without %s: %s", missing, why);
+	ipcb_err_hint(err, "rebuild ipcbench with a C library that has it; configure lists what it leaves out");
+	return -ENOSYS;
 }
 
 void ipcb_limits_add(struct ipcb_limits *lim, const char *name, int64_t value,
