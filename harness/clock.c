@@ -89,16 +89,18 @@ bool ipcb_tsc_invariant(const char *cpuinfo_path)
 int ipcb_tsc_usable(const char *root, char *why, size_t len)
 {
 	char path[512], avail[256], list[256];
-	size_t r = strlen(root);
-	const char *sep = r && root[r - 1] == '/' ? "" : "/";
 
-	snprintf(path, sizeof path, "%s%sproc/cpuinfo", root, sep);
-	if (!IPCB_HAVE_TSC || !ipcb_tsc_invariant(path)) {
+	if (!IPCB_HAVE_TSC) {
+		snprintf(why, len, "the time stamp counter clock exists on x86-64 only, and this build is for another CPU");
+		return -ENOTSUP;
+	}
+	ipcb_sysfs_join(path, sizeof path, root, "proc/cpuinfo");
+	if (!ipcb_tsc_invariant(path)) {
 		snprintf(why, len, "this CPU does not report an invariant time stamp counter (constant_tsc and nonstop_tsc in /proc/cpuinfo)");
 		return -ENOTSUP;
 	}
-	snprintf(path, sizeof path, "%s%ssys/devices/system/clocksource/clocksource0/available_clocksource",
-		 root, sep);
+	ipcb_sysfs_join(path, sizeof path, root,
+			"sys/devices/system/clocksource/clocksource0/available_clocksource");
 	if (ipcb_sysfs_read_str(path, avail, sizeof avail) != 0)
 		return 0;
 	/* Tokenise a copy: the list is quoted whole below. */

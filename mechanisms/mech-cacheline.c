@@ -16,21 +16,13 @@
 
 #include "harness/mem.h"
 #include "mechanisms/mech.h"
+#include "mechanisms/relax.h"
 
 struct cl_state {
 	_Atomic uint64_t *line; /* the shared counter, alone in its cache line */
 	uint64_t last;          /* the last value this side stored or saw */
 	bool yield;             /* both sides on one CPU */
 };
-
-static inline void cpu_relax(void)
-{
-#if defined(__x86_64__) || defined(__i386__)
-	__builtin_ia32_pause();
-#elif defined(__aarch64__)
-	__asm__ __volatile__("yield");
-#endif
-}
 
 static int cl_check(const struct ipcb_cell_cfg *cfg, struct ipcb_err *err)
 {
@@ -95,7 +87,7 @@ static int cl_recv(void *state, void *buf, size_t len, struct ipcb_err *err)
 		if (st->yield || (i & 4095) == 0)
 			sched_yield();
 		else
-			cpu_relax();
+			ipcb_cpu_relax();
 	}
 	st->last = want;
 	return 0;

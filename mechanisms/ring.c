@@ -8,6 +8,7 @@
 
 #include "harness/clock.h"
 #include "harness/futex.h"
+#include "mechanisms/relax.h"
 #include "mechanisms/ring.h"
 
 #define HDR 16u
@@ -20,15 +21,6 @@ struct chunk_hdr {
 };
 
 _Static_assert(sizeof(struct chunk_hdr) == HDR, "chunk header is 16 bytes");
-
-static inline void cpu_relax(void)
-{
-#if defined(__x86_64__) || defined(__i386__)
-	__builtin_ia32_pause();
-#elif defined(__aarch64__)
-	__asm__ __volatile__("yield");
-#endif
-}
 
 static inline uint64_t pad16(uint64_t n)
 {
@@ -123,7 +115,7 @@ static bool spin(struct ipcb_ring *r, const struct waiter *w)
 	if (r->wait == IPCB_RING_HYBRID)
 		deadline = ipcb_clock_now_ns() + r->spin_ns;
 	while (!ready(r, w)) {
-		cpu_relax();
+		ipcb_cpu_relax();
 		i++;
 		/* A long wait (tens of microseconds) may mean the other end
 		 * shares this CPU after all (its affinity was changed, the host
