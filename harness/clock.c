@@ -91,7 +91,8 @@ int ipcb_tsc_usable(const char *root, char *why, size_t len)
 	char path[512], avail[256], list[256];
 
 	if (!IPCB_HAVE_TSC) {
-		snprintf(why, len, "the time stamp counter clock exists on x86-64 only, and this build is for another CPU");
+		snprintf(why, len, "the time stamp counter clock exists on x86-64 only, "
+			 "and this build is for another CPU");
 		return -ENOTSUP;
 	}
 	ipcb_sysfs_join(path, sizeof path, root, "proc/cpuinfo");

@@ -246,6 +246,7 @@ int ipcb_cpuinfo_identify(const char *root, const struct ipcb_topo *t,
 	if (ci->ok)
 		return 0;
 	snprintf(ci->error, sizeof ci->error,
-		 "/proc/cpuinfo has neither vendor_id (x86) nor CPU implementer (arm64), and sysfs no MIDR_EL1");
+		 "/proc/cpuinfo has neither vendor_id (x86) nor CPU implementer (arm64), "
+		 "and sysfs no MIDR_EL1");
 	return -ENODATA;
 }

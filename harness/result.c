@@ -114,8 +114,10 @@ static json_t *cpu_json(const struct ipcb_sysinfo *si)
 			      "kernel_model_name", str_or_null(c->kernel_model),
 			      "topology_counts", counts_json(si));
 	else
-		o = json_pack("{s:b, s:s, s:o, s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:{s:o, s:o, s:o, s:o, s:o}, s:s, s:o}",
-			      "identified", 1, "source", c->source, "library", str_or_null(c->library),
+		o = json_pack("{s:b, s:s, s:o, s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o,"
+			      " s:{s:o, s:o, s:o, s:o, s:o}, s:s, s:o}",
+			      "identified", 1, "source", c->source,
+			      "library", str_or_null(c->library),
 			      "vendor", c->vendor,
 			      "brand", str_or_null(c->brand),
 			      "kernel_model_name", str_or_null(c->kernel_model),
@@ -128,11 +130,13 @@ static json_t *cpu_json(const struct ipcb_sysinfo *si)
 			      "logical_cpus_per_package", int_or_null(c->logical_cpus),
 			      "topology_counts", counts_json(si),
 			      "caches",
-			      "l1d_kib", kib_or_null(c->l1d_kib), "l1i_kib", kib_or_null(c->l1i_kib),
+			      "l1d_kib", kib_or_null(c->l1d_kib),
+			      "l1i_kib", kib_or_null(c->l1i_kib),
 			      "l2_kib", kib_or_null(c->l2_kib), "l3_kib", kib_or_null(c->l3_kib),
 			      "line_bytes", kib_or_null(c->line_bytes),
 			      "caches_from", caches_from(si, from, sizeof from),
-			      "hypervisor", c->hypervisor_known ? json_boolean(c->hypervisor) : json_null());
+			      "hypervisor",
+			      c->hypervisor_known ? json_boolean(c->hypervisor) : json_null());
 	if (o != NULL)
 		cpu_extra(o, c);
 	return o;

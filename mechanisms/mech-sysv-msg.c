@@ -213,7 +213,8 @@ static void sysv_teardown(void *state)
 #else
 static int sysv_unbuilt(struct ipcb_err *err)
 {
-	return ipcb_mech_unbuilt(err, SYSV_MISSING, "this C library has no System V message queues");
+	return ipcb_mech_unbuilt(err, SYSV_MISSING,
+				 "this C library has no System V message queues");
 }
 #endif
 

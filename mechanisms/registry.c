@@ -45,7 +45,8 @@ const struct ipcb_mech *ipcb_mech_find(const char *name)
 int ipcb_mech_unbuilt(struct ipcb_err *err, const char *missing, const char *why)
 {
 	ipcb_err_set(err, 0, "built without %s: %s", missing, why);
-	ipcb_err_hint(err, "rebuild ipcbench with a C library that has it; configure lists what it leaves out");
+	ipcb_err_hint(err, "rebuild ipcbench with a C library that has it; "
+		      "configure lists what it leaves out");
 	return -ENOSYS;
 }
 

@@ -41,8 +41,8 @@ static void caches(const char *name, const struct ipcb_cpu_ident *c, int l1d, in
 {
 	ok(c->l1d_kib == l1d && c->l1i_kib == l1i && c->l2_kib == l2 && c->l3_kib == l3 &&
 		   c->line_bytes == line,
-	   "%s: caches %d/%d/%d/%d KiB, line %d (got %d/%d/%d/%d, %d)", name, l1d, l1i, l2, l3, line,
-	   c->l1d_kib, c->l1i_kib, c->l2_kib, c->l3_kib, c->line_bytes);
+	   "%s: caches %d/%d/%d/%d KiB, line %d (got %d/%d/%d/%d, %d)", name, l1d, l1i, l2, l3,
+	   line, c->l1d_kib, c->l1i_kib, c->l2_kib, c->l3_kib, c->line_bytes);
 }
 
 static void x86(struct ipcb_topo *t)
@@ -97,7 +97,8 @@ static void arm64(struct ipcb_topo *t)
 	   c.revision);
 	is_str(c.vendor, "Apple", "arm64-midr: implementer 0x61 is Apple");
 
-	ok(identify("missing", t, &c) == -ENOENT && !c.ok && strstr(c.error, "/proc/cpuinfo") != NULL,
+	ok(identify("missing", t, &c) == -ENOENT && !c.ok &&
+		   strstr(c.error, "/proc/cpuinfo") != NULL,
 	   "no cpuinfo: not identified, saying why (%s)", c.error);
 }
 
