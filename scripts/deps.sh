@@ -41,6 +41,12 @@ ipcb_install_missing() {
 		DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq $missing >/dev/null
 }
 
+# libcpuid is packaged for x86 only; elsewhere configure builds without it.
+case $(dpkg --print-architecture 2>/dev/null) in
+amd64 | i386 | "") ;;
+*) IPCB_BUILD_DEPS=$(echo "$IPCB_BUILD_DEPS" | sed 's/ libcpuid-dev//') ;;
+esac
+
 # ipcb_build: configure (in place) when needed and build with all CPUs.
 ipcb_build() {
 	if [ ! -x configure ] || [ configure.ac -nt configure ]; then
