@@ -6,6 +6,7 @@
 
 #include <errno.h>
 
+#include "harness/result.h"
 #include "harness/sysinfo.h"
 #include "tests/tap.h"
 
@@ -136,10 +137,56 @@ static void flags(void)
 	   "arm64 has no flags line (its Features are not x86 flags)");
 }
 
+/* The string at key of o, or "" when there is none. */
+static const char *str_at(const json_t *o, const char *key)
+{
+	const char *v = json_string_value(json_object_get(o, key));
+
+	return v != NULL ? v : "";
+}
+
+/* system.cpu of a results file with the arm64 fixture's identity in
+ * place of this machine's. */
+static void arm64_json(struct ipcb_sysinfo *si, struct ipcb_topo *t)
+{
+	json_t *sys, *cpu, *midr;
+	char *text;
+
+	ok(identify("arm64-altra", t, &si->cpu) == 0, "arm64-altra: identified for the JSON");
+	sys = ipcb_result_system(si);
+	cpu = json_object_get(sys, "cpu");
+	midr = json_object_get(cpu, "arm_midr");
+	ok(json_is_true(json_object_get(cpu, "identified")) &&
+		   strcmp(str_at(cpu, "source"), "/proc/cpuinfo") == 0,
+	   "arm64 JSON: identified, source /proc/cpuinfo");
+	ok(json_is_null(json_object_get(cpu, "library")) &&
+		   json_is_null(json_object_get(cpu, "codename")) &&
+		   json_is_null(json_object_get(cpu, "family")) &&
+		   json_is_null(json_object_get(cpu, "stepping")) &&
+		   json_is_null(json_object_get(cpu, "cores_per_package")) &&
+		   json_is_null(json_object_get(cpu, "hypervisor")),
+	   "arm64 JSON: library, codename, family, stepping, counts and hypervisor null");
+	ok(strcmp(str_at(midr, "implementer"), "0x41") == 0 &&
+		   strcmp(str_at(midr, "variant"), "0x3") == 0 &&
+		   strcmp(str_at(midr, "part"), "0xd0c") == 0 &&
+		   json_integer_value(json_object_get(midr, "revision")) == 1 &&
+		   strcmp(str_at(midr, "midr_el1"), "0x00000000413fd0c1") == 0,
+	   "arm64 JSON: arm_midr as /proc/cpuinfo shows it, with MIDR_EL1");
+	ok(strcmp(str_at(cpu, "vendor"), "ARM") == 0 &&
+		   strcmp(str_at(cpu, "brand"), "Neoverse-N1") == 0 &&
+		   json_integer_value(json_object_get(json_object_get(cpu, "caches"), "l2_kib")) ==
+			   1024,
+	   "arm64 JSON: vendor, brand and caches");
+	text = json_dumps(cpu, JSON_COMPACT);
+	printf("# %s\n", text ? text : "(no JSON)");
+	free(text);
+	json_decref(sys);
+}
+
 /* This machine, as this build describes it: with libcpuid, libcpuid's
  * identity or /proc/cpuinfo's with libcpuid's error; without, always
- * /proc/cpuinfo's. */
-static void this_machine(void)
+ * /proc/cpuinfo's. Then its description with the arm64 fixture's CPU. */
+static void this_machine(struct ipcb_topo *t)
 {
 	struct ipcb_clock clk = { .kind = IPCB_CLOCK_MONOTONIC };
 	struct ipcb_sysinfo si;
@@ -156,6 +203,7 @@ static void this_machine(void)
 	is_str(c->source, IPCB_CPU_FROM_PROC, "without libcpuid: /proc/cpuinfo");
 	ok(c->library[0] == '\0' && c->library_error[0] == '\0', "... and no library");
 #endif
+	arm64_json(&si, t);
 	ipcb_sysinfo_free(&si);
 }
 
@@ -191,7 +239,7 @@ int main(void)
 	flags();
 	x86(&t);
 	arm64(&t);
+	this_machine(&t);
 	ipcb_topo_free(&t);
-	this_machine();
 	return tap_done();
 }
