@@ -359,6 +359,21 @@ for f in matrix placements faults; do
 done
 check_py report "$T/faults.html" "$fx/faults.json" "side B was killed by signal 9" "fs.mqueue.msgsize_max"
 ok $? "report of faults.json: skipped and failed cells with their reasons"
+# A machine described from /proc/cpuinfo (a build without libcpuid): the
+# report names that source, not CPUID.
+"$PYTHON3" - "$fx/matrix.json" "$T/cpuinfo.json" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+c = d["system"]["cpu"]
+c.update(source="/proc/cpuinfo", library=None, caches_from="sysfs, cpu0 (every CPU's L2 and L3"
+         " are in topology)", hypervisor=True)
+json.dump(d, open(sys.argv[2], "w"))
+PY
+run_plot --report "$T/cpuinfo.html" "$T/cpuinfo.json"
+[ $rc -eq 0 ] && check_py report "$T/cpuinfo.html" "$T/cpuinfo.json" "Caches (sysfs)" \
+	"per package (/proc/cpuinfo)" "hypervisor flag in /proc/cpuinfo set" &&
+	! grep -q "CPUID" "$T/cpuinfo.html"
+ok $? "report of a machine described from /proc/cpuinfo: its sources named, no CPUID"
 run_plot --report "$T/new.html" "$fx/new.json" --compare-with "$fx/base.json"
 [ $rc -eq 0 ] && check_py report "$T/new.html" "$fx/new.json" "Comparison" "pipe latency 64 B same-l3" "slower"
 ok $? "--report --compare-with: a comparison section with the verdicts"
