@@ -58,6 +58,8 @@ int ipcb_cli_cmd_cleanup(int argc, char **argv)
 		printf("nothing left behind by ipcbench\n");
 	else
 		printf("%d object%s %s\n", n, n == 1 ? "" : "s",
-		       t.dry_run ? "would be removed (--dry-run)" : t.failed ? "found" : "removed");
+		       t.dry_run  ? "would be removed (--dry-run)"
+		       : t.failed ? "found"
+				  : "removed");
 	return t.failed ? EXIT_FAILED : 0;
 }

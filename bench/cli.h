@@ -38,11 +38,11 @@ char **ipcb_cli_command_line(int *argc);
 /* A set of names an option or argument takes (commands, mechanisms, tests,
  * formats...), as messages speak of them. */
 struct ipcb_cli_names {
-	const char *what;         /* "mechanism", "test" */
+	const char *what; /* "mechanism", "test" */
 	const char *const *names;
 	size_t n;
-	bool suggest;             /* offer the closest name for a likely typo */
-	const char *otherwise;    /* said when none is offered; NULL: the names */
+	bool suggest;          /* offer the closest name for a likely typo */
+	const char *otherwise; /* said when none is offered; NULL: the names */
 };
 
 /* The index of word in v's names, or -1. */
@@ -57,8 +57,7 @@ void ipcb_cli_names_list(const struct ipcb_cli_names *v, char *buf, size_t len);
 int ipcb_cli_unknown(const char *opt, const char *word, const struct ipcb_cli_names *v);
 
 /* word's index in v's names into *index (0), or the message above. */
-int ipcb_cli_choose(const char *opt, const char *word, const struct ipcb_cli_names *v,
-		    int *index);
+int ipcb_cli_choose(const char *opt, const char *word, const struct ipcb_cli_names *v, int *index);
 
 /* An option that is not among opts: "unknown option 'ARG'", with the
  * closest long option for a likely typo of one. EXIT_USAGE. */
@@ -81,13 +80,15 @@ struct ipcb_cli_opt {
 	const char *name; /* long form, without "--" */
 	char letter;      /* short form, or 0 for none */
 	enum ipcb_cli_kind kind;
-	size_t field;     /* where it lies in the command's options (offsetof) */
-	double min, max;  /* IPCB_CLI_U64, IPCB_CLI_SECONDS: the range */
+	size_t field;    /* where it lies in the command's options (offsetof) */
+	double min, max; /* IPCB_CLI_U64, IPCB_CLI_SECONDS: the range */
 	int (*take)(void *field, const char *arg); /* CALL: 0, or the exit status */
 };
 
 /* The entry that ends a table of options. */
-#define IPCB_CLI_OPT_END { NULL, 0, IPCB_CLI_FLAG, 0, 0, 0, NULL }
+/* clang-format off */
+#define IPCB_CLI_OPT_END { .name = NULL }
+/* clang-format on */
 
 /* What a parser returns when the command is to go on. */
 #define IPCB_CLI_GO_ON (-1)
@@ -104,8 +105,8 @@ int ipcb_cli_parse(int argc, char **argv, const struct ipcb_cli_opt *table, cons
 /* The options of a command that takes one flag (--name, -letter), --help
  * and no argument: *flag set when given. IPCB_CLI_GO_ON, or the exit
  * status (0 after printing usage, EXIT_USAGE naming cmd). */
-int ipcb_cli_parse_one_flag(int argc, char **argv, const char *name, char letter,
-			    const char *cmd, const char *usage, bool *flag);
+int ipcb_cli_parse_one_flag(int argc, char **argv, const char *name, char letter, const char *cmd,
+			    const char *usage, bool *flag);
 
 /* The commands, each in its own file(s): the command (argv from the
  * command's name on) returns the exit status; the usage is what --help

@@ -81,7 +81,8 @@ static int take_threshold(void *opts, const char *arg)
 	if (end == arg || (*end != '\0' && strcmp(end, "%") != 0) || !(o->threshold > 0) ||
 	    o->threshold >= 1000)
 		return ipcb_cli_usage_error("--threshold: '%.60s' is not a percentage above 0 "
-					    "(e.g. 5%%)", arg);
+					    "(e.g. 5%%)",
+					    arg);
 	o->threshold /= 100.0;
 	return 0;
 }
@@ -118,7 +119,8 @@ static int parse_compare(int argc, char **argv, struct cmp_opts *o)
 		return rc;
 	if (argc - optind != 2)
 		return ipcb_cli_usage_error("compare: give two results files, BASE and NEW "
-					    "(%d given)", argc - optind);
+					    "(%d given)",
+					    argc - optind);
 	o->base = argv[optind];
 	o->new = argv[optind + 1];
 	return IPCB_CLI_GO_ON;
@@ -214,9 +216,9 @@ static void fmt_value(double v, const char *unit, char *buf, size_t len)
 
 /* What the comparison of a pair of cells found. */
 struct change {
-	double base, new;    /* medians of the repetitions */
+	double base, new;     /* medians of the repetitions */
 	double ratio, change; /* new / base, and ratio - 1 */
-	double p;            /* of the Mann-Whitney U test */
+	double p;             /* of the Mann-Whitney U test */
 	const char *verdict;
 };
 
@@ -298,14 +300,21 @@ static json_t *compare_pair(const struct cmp_opts *o, const struct side *b, cons
 	}
 	tally_add(tally, ch.verdict);
 	fprintf(o->table, "%-44s %14s %14s %8s %8s  %s\n", b->label, bs, ns, cs, ps, ch.verdict);
+	/* clang-format off */
 	return json_pack("{s:s, s:s, s:s, s:s, s:{s:s, s:o}, s:{s:s, s:o}, s:o, s:o, s:o, s:s}",
-			 "cell", b->label, "key", b->key, "metric",
-			 b->latency ? metric_key(o->metric) : n->unit, "unit", b->unit, "base",
-			 "status", ipcb_cli_get_str(b->cell, "status"), "values", values_json(b),
-			 "new", "status", ipcb_cli_get_str(n->cell, "status"), "values",
-			 values_json(n), "ratio", finite_or_null(ch.ratio), "change",
-			 finite_or_null(ch.change), "p_value",
-			 isnan(ch.p) ? json_null() : json_real(ch.p), "verdict", ch.verdict);
+			 "cell", b->label,
+			 "key", b->key,
+			 "metric", b->latency ? metric_key(o->metric) : n->unit,
+			 "unit", b->unit,
+			 "base", "status", ipcb_cli_get_str(b->cell, "status"),
+				 "values", values_json(b),
+			 "new", "status", ipcb_cli_get_str(n->cell, "status"),
+				"values", values_json(n),
+			 "ratio", finite_or_null(ch.ratio),
+			 "change", finite_or_null(ch.change),
+			 "p_value", isnan(ch.p) ? json_null() : json_real(ch.p),
+			 "verdict", ch.verdict);
+	/* clang-format on */
 }
 
 static bool wanted(const struct cmp_opts *o, const struct side *s)
@@ -356,7 +365,8 @@ static void warn_floor(const json_t *base, const json_t *new, json_t *w)
 		snprintf(msg, sizeof msg,
 			 "the hardware floor moved from %.0f ns to %.0f ns between "
 			 "the runs: the CPUs relate differently (a virtual machine's host may have "
-			 "moved them)", vb, vn);
+			 "moved them)",
+			 vb, vn);
 		warn(w, msg);
 	}
 }
@@ -395,10 +405,13 @@ static void summarize(const struct cmp_opts *o, const struct verdicts *t, json_t
 	for (size_t i = 0; i < json_array_size(only_new); i++)
 		fprintf(o->table, "only in NEW:  %s\n",
 			json_string_value(json_array_get(only_new, i)));
-	fprintf(o->table, "\n%u same, %u slower, %u faster, %u failed, %u skipped, %u without "
-		"figures, %u only in BASE, %u only in NEW\n", t->same, t->slower, t->faster,
-		t->failed, t->skipped, t->other, t->only_base, t->only_new);
-	fprintf(o->table, "verdict: medians and their confidence intervals apart by at least "
+	fprintf(o->table,
+		"\n%u same, %u slower, %u faster, %u failed, %u skipped, %u without "
+		"figures, %u only in BASE, %u only in NEW\n",
+		t->same, t->slower, t->faster, t->failed, t->skipped, t->other, t->only_base,
+		t->only_new);
+	fprintf(o->table,
+		"verdict: medians and their confidence intervals apart by at least "
 		"%.1f%%, and p < %g (two-sided Mann-Whitney U over the repetitions)\n",
 		100.0 * o->threshold, o->alpha);
 	json_object_set_new(out, "only_in_base", only_base);
@@ -496,11 +509,15 @@ int ipcb_cli_cmd_compare(int argc, char **argv)
 		json_decref(base);
 		return EXIT_USAGE;
 	}
-	out = json_pack("{s:s, s:i, s:s, s:s, s:s, s:f, s:f, s:s, s:o}", "tool", "ipcbench compare",
-			"schema_version", 1, "base", o.base, "new", o.new,
+	/* clang-format off */
+	out = json_pack("{s:s, s:i, s:s, s:s, s:s, s:f, s:f, s:s, s:o}",
+			"tool", "ipcbench compare",
+			"schema_version", 1,
+			"base", o.base, "new", o.new,
 			"metric", o.metric == M_THROUGHPUT ? "throughput" : metric_key(o.metric),
 			"threshold", o.threshold, "alpha", o.alpha, "test", verdict_test,
 			"warnings", machine_warnings(base, new));
+	/* clang-format on */
 	rc = run_compare(&o, base, new, out);
 	if (rc == -2) {
 		rc = ipcb_cli_error(EXIT_USAGE,

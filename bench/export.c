@@ -47,8 +47,8 @@ const char ipcb_cli_export_usage[] =
 
 enum format { F_GBENCH, F_GAB_LAT, F_GAB_TPUT, F_BMF, F_HGRM, F_CSV };
 
-static const char *const format_names[] = { "gbench", "gab-latency", "gab-throughput", "bmf",
-					     "hgrm", "csv" };
+static const char *const format_names[] = { "gbench", "gab-latency", "gab-throughput",
+					    "bmf",    "hgrm",        "csv" };
 static const struct ipcb_cli_names formats = { "format", format_names, 6, true, NULL };
 
 struct export_opts {
@@ -195,7 +195,7 @@ static unsigned rep_cpu(const json_t *c, double *v)
 static const char *rate_key(const json_t *c)
 {
 	return json_is_number(ipcb_cli_get(c, "repetitions.0.bytes_per_s")) ? "bytes_per_s"
-									       : "msgs_per_s";
+									    : "msgs_per_s";
 }
 
 /* ---- output helpers -------------------------------------------------- */
@@ -221,8 +221,10 @@ static json_t *gbench_context(const json_t *doc)
 	static const struct {
 		const char *key, *type;
 		int level;
-	} kinds[] = { { "l1d_kib", "Data", 1 }, { "l1i_kib", "Instruction", 1 },
-		      { "l2_kib", "Unified", 2 }, { "l3_kib", "Unified", 3 } };
+	} kinds[] = { { "l1d_kib", "Data", 1 },
+		      { "l1i_kib", "Instruction", 1 },
+		      { "l2_kib", "Unified", 2 },
+		      { "l3_kib", "Unified", 3 } };
 	bool scaling = false;
 
 	for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++) {
@@ -231,21 +233,27 @@ static json_t *gbench_context(const json_t *doc)
 		if (!json_is_integer(kib) || json_integer_value(kib) < 0 ||
 		    json_integer_value(kib) > INT64_MAX / 1024)
 			continue;
-		json_array_append_new(list, json_pack("{s:s, s:i, s:I, s:i}", "type", kinds[i].type,
-						      "level", kinds[i].level, "size",
-						      json_integer_value(kib) * 1024,
-						      "num_sharing", 1));
+		json_array_append_new(list,
+				      json_pack("{s:s, s:i, s:I, s:i}", "type", kinds[i].type,
+						"level", kinds[i].level, "size",
+						json_integer_value(kib) * 1024, "num_sharing", 1));
 	}
 	for (size_t i = 0; i < json_array_size(warnings); i++)
 		scaling |= strcmp(ipcb_cli_get_str(json_array_get(warnings, i), "code"),
 				  "governor") == 0;
+	/* clang-format off */
 	return json_pack("{s:s, s:s, s:s, s:I, s:i, s:b, s:o, s:[], s:s, s:s}",
-			 "date", ipcb_cli_get_str(doc, "start_time"), "host_name",
-			 ipcb_cli_get_str(doc, "system.hostname"), "executable", "ipcbench",
+			 "date", ipcb_cli_get_str(doc, "start_time"),
+			 "host_name", ipcb_cli_get_str(doc, "system.hostname"),
+			 "executable", "ipcbench",
 			 "num_cpus", (json_int_t)ipcb_cli_get_int(doc, "system.cpus.online"),
-			 "mhz_per_cpu", 0, "cpu_scaling_enabled", scaling, "caches", list,
-			 "load_avg", "library_build_type", "release",
+			 "mhz_per_cpu", 0,
+			 "cpu_scaling_enabled", scaling,
+			 "caches", list,
+			 "load_avg",
+			 "library_build_type", "release",
 			 "ipcbench_version", ipcb_cli_get_str(doc, "tool.version"));
+	/* clang-format on */
 }
 
 static json_t *gbench_entry(const char *name, int family, const char *run_type, int reps,
@@ -369,12 +377,15 @@ static int export_gab(const json_t *doc, const char *out, bool latency)
 		snprintf(range, sizeof range, "± %.6g", sp.mad);
 		if (latency) {
 			rep_values(c, "rtt_p99_ns", p99);
-			snprintf(extra, sizeof extra, "RTT p50, median of %u repetitions\n"
-				 "RTT p99 %.0f ns (median)\nrange: median absolute deviation", n,
-				 ipcb_stats_median(p99, n));
+			snprintf(extra, sizeof extra,
+				 "RTT p50, median of %u repetitions\n"
+				 "RTT p99 %.0f ns (median)\nrange: median absolute deviation",
+				 n, ipcb_stats_median(p99, n));
 		} else {
-			snprintf(extra, sizeof extra, "median of %u repetitions, at the receiver\n"
-				 "range: median absolute deviation", n);
+			snprintf(extra, sizeof extra,
+				 "median of %u repetitions, at the receiver\n"
+				 "range: median absolute deviation",
+				 n);
 			unit = strcmp(rate_key(c), "bytes_per_s") == 0 ? "bytes/s" : "msgs/s";
 		}
 		json_array_append_new(list, json_pack("{s:s, s:s, s:f, s:s, s:s}", "name", name,
@@ -450,8 +461,8 @@ static void jfixed(double v, int decimals, int width, char *out, size_t len)
 		if (*p >= '0' && *p <= '9')
 			digits[nd++] = *p;
 	point = atoi(strchr(e, 'e') + 1) + 1; /* v = 0.digits x 10^point */
-	ip = point > 0 ? point : 1;	      /* integer digits written */
-	total = ip + decimals;		      /* digits kept */
+	ip = point > 0 ? point : 1;           /* integer digits written */
+	total = ip + decimals;                /* digits kept */
 	/* d[i] is the digit of 10^(ip-1-i); d[total] decides the rounding. */
 	for (int i = 0; i <= total; i++) {
 		int k = point - ip + i; /* index into digits */
@@ -538,11 +549,11 @@ static int write_hgrm(FILE *f, const json_t *c, double scale)
 	ipcb_hist_walk_percentiles(h, 5, hgrm_line, &o);
 	{
 		char mean[48], sd[48], max[48];
+		double top = h->total_count ? (double)ipcb_hist_highest_equivalent(h, h->max) : 0.0;
 
 		jfixed(ipcb_hist_mean(h) / scale, 3, 12, mean, sizeof mean);
 		jfixed(ipcb_hist_stddev_population(h) / scale, 3, 12, sd, sizeof sd);
-		jfixed(h->total_count ? (double)ipcb_hist_highest_equivalent(h, h->max) / scale
-				      : 0.0, 3, 12, max, sizeof max);
+		jfixed(top / scale, 3, 12, max, sizeof max);
 		fprintf(f, "#[Mean    = %s, StdDeviation   = %s]\n", mean, sd);
 		fprintf(f, "#[Max     = %s, Total count    = %12llu]\n", max,
 			(unsigned long long)h->total_count);
@@ -627,9 +638,9 @@ static void csv_num(FILE *f, const json_t *v)
 
 static int export_csv(const json_t *doc, const char *out)
 {
-	static const char *const lat_keys[] = { "rtt_p50_ns", "rtt_p90_ns", "rtt_p99_ns",
+	static const char *const lat_keys[] = { "rtt_p50_ns",  "rtt_p90_ns",   "rtt_p99_ns",
 						"rtt_p999_ns", "rtt_p9999_ns", "rtt_min_ns",
-						"rtt_max_ns", "rtt_mean_ns", "rtt_count" };
+						"rtt_max_ns",  "rtt_mean_ns",  "rtt_count" };
 	const json_t *cells = json_object_get(doc, "cells");
 	FILE *f = out ? fopen(out, "w") : stdout;
 
@@ -638,7 +649,8 @@ static int export_csv(const json_t *doc, const char *out)
 	fputs("name,mechanism,variant,test,msg_size_bytes,placement,cpu_a,cpu_b,pairs_at_once,"
 	      "status,repetitions,iterations_per_repetition,rtt_p50_ns,rtt_p90_ns,rtt_p99_ns,"
 	      "rtt_p999_ns,rtt_p9999_ns,rtt_min_ns,rtt_max_ns,rtt_mean_ns,rtt_count,x_floor,"
-	      "msgs_per_s,bytes_per_s,cpu_ns_per_op_a,cpu_ns_per_op_b,reason\n", f);
+	      "msgs_per_s,bytes_per_s,cpu_ns_per_op_a,cpu_ns_per_op_b,reason\n",
+	      f);
 	for (size_t i = 0; i < json_array_size(cells); i++) {
 		const json_t *c = json_array_get(cells, i);
 		/* A cell without figures keeps its row, with the figures empty. */

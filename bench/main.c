@@ -27,8 +27,7 @@ struct command {
 };
 
 static const struct command commands[] = {
-	{ "run", ipcb_cli_cmd_run, ipcb_cli_run_usage,
-	  "run the benchmark (the default command)" },
+	{ "run", ipcb_cli_cmd_run, ipcb_cli_run_usage, "run the benchmark (the default command)" },
 	{ "list", ipcb_cli_cmd_list, ipcb_cli_list_usage,
 	  "list the mechanisms, whether they work here, and their limits" },
 	{ "info", ipcb_cli_cmd_info, ipcb_cli_info_usage,

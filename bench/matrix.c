@@ -71,7 +71,8 @@ static int take_cpus(void *opts, const char *arg)
 	}
 	if (o->n_cpus < 2)
 		return ipcb_cli_usage_error("--cpus: '%.60s' names only CPU %d; "
-					    "a matrix needs at least two CPUs", arg, o->cpus[0]);
+					    "a matrix needs at least two CPUs",
+					    arg, o->cpus[0]);
 	return 0;
 }
 
@@ -171,7 +172,8 @@ static int parse_matrix(int argc, char **argv, struct matrix_opts *o)
 		return rc;
 	if (o->n_cpus < 2)
 		return ipcb_cli_usage_error("matrix: needs at least two CPUs, "
-					    "this process may use %d", o->n_cpus);
+					    "this process may use %d",
+					    o->n_cpus);
 	return (rc = apply_option(o)) == 0 ? IPCB_CLI_GO_ON : rc;
 }
 
@@ -297,11 +299,17 @@ static json_t *matrix_json(const struct matrix_opts *o, const struct grid *g)
 		json_array_append_new(m99, r99);
 		json_array_append_new(st, rs);
 	}
-	return json_pack("{s:s, s:s, s:I, s:o, s:s, s:o, s:o, s:o}", "mechanism", o->mech->name,
-			 "variant", o->var.label, "msg_size_bytes", (json_int_t)o->size, "cpus",
-			 cpus, "layout",
+	/* clang-format off */
+	return json_pack("{s:s, s:s, s:I, s:o, s:s, s:o, s:o, s:o}",
+			 "mechanism", o->mech->name,
+			 "variant", o->var.label,
+			 "msg_size_bytes", (json_int_t)o->size,
+			 "cpus", cpus,
+			 "layout",
 			 "[a][b]: side A on cpus[a], side B on cpus[b]; the diagonal is null",
-			 "rtt_p50_ns", m50, "rtt_p99_ns", m99, "status", st);
+			 "rtt_p50_ns", m50, "rtt_p99_ns", m99,
+			 "status", st);
+	/* clang-format on */
 }
 
 static void fill(const struct matrix_opts *o, struct ipcb_params *p)
@@ -317,7 +325,8 @@ static void fill(const struct matrix_opts *o, struct ipcb_params *p)
 	p->warmup = IPCB_WARMUP_AUTO;
 	p->repetitions = (unsigned)o->budget.repetitions;
 	p->stall_timeout_ns = 10000000000ull;
-	p->hist = (struct ipcb_hist_cfg){ .lowest_ns = 1, .highest_ns = 100000000000ull,
+	p->hist = (struct ipcb_hist_cfg){ .lowest_ns = 1,
+					  .highest_ns = 100000000000ull,
 					  .sig_figs = 3 };
 	p->clock.kind = IPCB_CLOCK_MONOTONIC;
 	p->placement = "matrix";
@@ -352,7 +361,7 @@ static void check_noise(const struct matrix_opts *o, struct ipcb_cli_session *s)
 
 	for (int i = 0; i < o->n_cpus; i++)
 		pairs[i][0] = o->cpus[i], pairs[i][1] = o->cpus[(i + 1) % o->n_cpus];
-	ipcb_cli_session_noise(s, (const int (*)[2])pairs, (size_t)o->n_cpus, NULL);
+	ipcb_cli_session_noise(s, (const int(*)[2])pairs, (size_t)o->n_cpus, NULL);
 }
 
 /* One run per ordered pair of CPUs, row by row, until a stop signal. 0,
@@ -402,8 +411,7 @@ static int exit_status_of(const struct grid *g)
 }
 
 /* The grid on stdout, then --csv and --json. The exit status. */
-static int finish(const struct matrix_opts *o, const struct grid *g,
-		  struct ipcb_cli_session *s)
+static int finish(const struct matrix_opts *o, const struct grid *g, struct ipcb_cli_session *s)
 {
 	int rc = exit_status_of(g);
 

@@ -37,9 +37,9 @@ static bool getopt_tables(const struct ipcb_cli_opt *table, size_t n, struct opt
 	for (size_t i = 0; i < n; i++) {
 		bool arg = table[i].kind != IPCB_CLI_FLAG;
 
-		lopts[i] = (struct option){ table[i].name, arg ? required_argument : no_argument,
-					    NULL, table[i].letter ? table[i].letter
-								  : LONG_ONLY + (int)i };
+		lopts[i] =
+			(struct option){ table[i].name, arg ? required_argument : no_argument, NULL,
+					 table[i].letter ? table[i].letter : LONG_ONLY + (int)i };
 		if (table[i].letter) {
 			shortopts[k++] = table[i].letter;
 			if (arg)
@@ -121,8 +121,8 @@ int ipcb_cli_parse(int argc, char **argv, const struct ipcb_cli_opt *table, cons
 	return IPCB_CLI_GO_ON;
 }
 
-int ipcb_cli_parse_one_flag(int argc, char **argv, const char *name, char letter,
-			    const char *cmd, const char *usage, bool *flag)
+int ipcb_cli_parse_one_flag(int argc, char **argv, const char *name, char letter, const char *cmd,
+			    const char *usage, bool *flag)
 {
 	const struct ipcb_cli_opt table[] = {
 		{ name, letter, IPCB_CLI_FLAG, 0, 0, 0, NULL },

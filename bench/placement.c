@@ -57,8 +57,9 @@ static size_t pick_cpus(const struct ipcb_cli_run_opts *o, const struct ipcb_top
 	pl->class_name = ipcb_class_name(ipcb_topo_pair_class(t, o->cpu[0], o->cpu[1]));
 	if (o->placement != NULL)
 		ipcb_cli_msg("note: --cpus %d,%d overrides --placement %s "
-			     "(CPUs %d,%d are a %s pair)", o->cpu[0], o->cpu[1], o->placement,
-			     o->cpu[0], o->cpu[1], pl->class_name);
+			     "(CPUs %d,%d are a %s pair)",
+			     o->cpu[0], o->cpu[1], o->placement, o->cpu[0], o->cpu[1],
+			     pl->class_name);
 	return 1;
 }
 
@@ -116,7 +117,8 @@ static int unavailable(const struct ipcb_cli_run_opts *o, const struct ipcb_topo
 	ipcb_cpulist_format(allowed, list, sizeof list);
 	return ipcb_cli_error(EXIT_UNSUPPORTED,
 			      "--placement %s: this machine cannot offer it; its allowed CPUs (%s) "
-			      "offer %s", o->placement ? o->placement : "auto", list, have);
+			      "offer %s",
+			      o->placement ? o->placement : "auto", list, have);
 }
 
 int ipcb_cli_placements_resolve(const struct ipcb_cli_run_opts *o, struct ipcb_cli_placement *pl,
@@ -167,11 +169,12 @@ int ipcb_cli_placements_noise(const struct ipcb_cli_run_opts *o,
 	}
 	snprintf(shared.msg, sizeof shared.msg,
 		 "--share-cpus: %u pairs share CPUs, so they compete for them as well as for the "
-		 "kernel", pl[0].pairs);
-	ipcb_cli_session_noise(s, (const int (*)[2])pairs, m, pl[0].shared ? &shared : NULL);
+		 "kernel",
+		 pl[0].pairs);
+	ipcb_cli_session_noise(s, (const int(*)[2])pairs, m, pl[0].shared ? &shared : NULL);
 	if (o->strict && s->warnings.n > 0)
 		return ipcb_cli_usage_error("--strict: refusing to run with %d noise warning%s "
-					    "(above)", s->warnings.n,
-					    s->warnings.n == 1 ? "" : "s");
+					    "(above)",
+					    s->warnings.n, s->warnings.n == 1 ? "" : "s");
 	return 0;
 }

@@ -100,8 +100,10 @@ int ipcb_cli_cmd_report(int argc, char **argv)
 	if (o.output == NULL)
 		return ipcb_cli_usage_error("report: give the report's file with -o REPORT.html");
 	if (find_plot(plot, sizeof plot, self, sizeof self) != 0)
-		return ipcb_cli_error(EXIT_FAILED, "report: ipcbench-plot not found (beside this "
-				      "program, nor as %s; set IPCBENCH_PLOT)", plot);
+		return ipcb_cli_error(EXIT_FAILED,
+				      "report: ipcbench-plot not found (beside this "
+				      "program, nor as %s; set IPCBENCH_PLOT)",
+				      plot);
 	/* The comparison, if any, is made by this very program. */
 	if (self[0] != '\0')
 		setenv("IPCBENCH", self, 0);

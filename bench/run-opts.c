@@ -86,7 +86,8 @@ static int take_mechs(void *opts, const char *arg)
 
 		if (m == NULL && strcmp(name, "all") == 0)
 			return ipcb_cli_usage_error("--mech: 'all' cannot be combined with other "
-						    "mechanisms in '%.60s'", arg);
+						    "mechanisms in '%.60s'",
+						    arg);
 		if (m == NULL)
 			return ipcb_cli_unknown("--mech", name, ipcb_cli_mech_names());
 		for (size_t i = 0; i < o->n_mechs; i++)

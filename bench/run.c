@@ -26,9 +26,9 @@ static void show_progress(void *arg, const struct ipcb_cell *c, unsigned rep, si
 	char size[32];
 
 	ipcb_fmt_size(c->size, size, sizeof size);
-	fprintf(stderr, "\r\033[K[%zu/%zu] %s %s %s, repetition %u/%u", step, steps,
-		c->mech->name, size, c->test == IPCB_TEST_LATENCY ? "latency" : "throughput",
-		rep + 1, run->p.repetitions);
+	fprintf(stderr, "\r\033[K[%zu/%zu] %s %s %s, repetition %u/%u", step, steps, c->mech->name,
+		size, c->test == IPCB_TEST_LATENCY ? "latency" : "throughput", rep + 1,
+		run->p.repetitions);
 	fflush(stderr);
 }
 
@@ -229,7 +229,8 @@ static int setup_fault(const struct ipcb_cli_run_opts *o, struct ipcb_params *p)
 	/* A fault meant for a repetition that never runs would test nothing. */
 	if (p->fault.rep > o->budget.repetitions)
 		return ipcb_cli_usage_error("IPCBENCH_FAULT '%s': repetition %u, but --repetitions "
-					    "is %llu", fault, p->fault.rep,
+					    "is %llu",
+					    fault, p->fault.rep,
 					    (unsigned long long)o->budget.repetitions);
 	return 0;
 }
@@ -242,8 +243,8 @@ static int prepare(const struct ipcb_cli_run_opts *o, struct ipcb_params *p,
 {
 	int rc;
 
-	if ((rc = ipcb_cli_check_target("--json", o->json)) != 0 ||
-	    (rc = setup_fault(o, p)) != 0 || (rc = ipcb_cli_fd_headroom((unsigned)o->pairs)) != 0 ||
+	if ((rc = ipcb_cli_check_target("--json", o->json)) != 0 || (rc = setup_fault(o, p)) != 0 ||
+	    (rc = ipcb_cli_fd_headroom((unsigned)o->pairs)) != 0 ||
 	    (rc = ipcb_cli_placements_resolve(o, pl, n_pl)) != 0 ||
 	    (rc = setup_clock(o, &p->clock)) != 0 ||
 	    (rc = ipcb_cli_placements_noise(o, pl, *n_pl, s)) != 0)

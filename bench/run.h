@@ -67,7 +67,7 @@ struct ipcb_cli_placement {
 	const char *class_name;
 	unsigned pairs;
 	int pair_cpus[IPCB_PAIRS_MAX][2];
-	bool shared;           /* pairs share CPUs (--share-cpus) */
+	bool shared; /* pairs share CPUs (--share-cpus) */
 };
 
 /* The CPU pairs to run on (at most IPCB_CLASS_N): --cpus, one --placement

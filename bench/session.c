@@ -32,9 +32,10 @@ int ipcb_cli_fd_headroom(unsigned pairs)
 		return 0;
 	getrlimit(RLIMIT_NOFILE, &rl);
 	want = rl.rlim_cur + (rlim_t)need < 1024 ? 1024 : (int)(rl.rlim_cur + (rlim_t)need);
-	return ipcb_cli_error(EXIT_FAILED, "only %d file descriptors are free (RLIMIT_NOFILE is "
-			      "%llu): %u pair%s need%s %d; raise it with 'ulimit -n %d'", got,
-			      (unsigned long long)rl.rlim_cur, pairs, pairs == 1 ? "" : "s",
+	return ipcb_cli_error(EXIT_FAILED,
+			      "only %d file descriptors are free (RLIMIT_NOFILE is "
+			      "%llu): %u pair%s need%s %d; raise it with 'ulimit -n %d'",
+			      got, (unsigned long long)rl.rlim_cur, pairs, pairs == 1 ? "" : "s",
 			      pairs == 1 ? "s" : "", need, want);
 }
 

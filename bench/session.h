@@ -14,11 +14,11 @@
 #include "harness/sysinfo.h"
 
 struct ipcb_cli_session {
-	struct ipcb_sysinfo si;         /* the machine, described at the start */
-	struct ipcb_warnings warnings;  /* noise warnings given at the start */
+	struct ipcb_sysinfo si;                    /* the machine, described at the start */
+	struct ipcb_warnings warnings;             /* noise warnings given at the start */
 	char counters_note[IPCB_ERR_MSG_MAX + 32]; /* about --counters, or "" */
-	struct ipcb_result_meta meta;   /* for the results: all of the above */
-	bool progress;                  /* progress lines on stderr (a terminal) */
+	struct ipcb_result_meta meta;              /* for the results: all of the above */
+	bool progress;                             /* progress lines on stderr (a terminal) */
 };
 
 /* Check a CPU against the machine: exists, online, in the affinity mask.

@@ -47,9 +47,8 @@ static void fmt_count(double v, char *buf, size_t len)
 		snprintf(buf, len, "%.0f", v);
 }
 
-static const struct ipcb_cell *find_cell(const struct ipcb_run *run,
-					 const struct ipcb_variant *v, uint64_t size,
-					 enum ipcb_test t)
+static const struct ipcb_cell *find_cell(const struct ipcb_run *run, const struct ipcb_variant *v,
+					 uint64_t size, enum ipcb_test t)
 {
 	for (size_t i = 0; i < run->n_cells; i++) {
 		const struct ipcb_cell *c = &run->cells[i];
@@ -139,8 +138,8 @@ static void pct_text(struct notes *nt, uint64_t v, uint64_t n, double q, char *b
 }
 
 /* p50, x floor, p99, p99.9, max, spread; [6] a note for a partial cell. */
-static void latency_cols(struct notes *nt, const struct ipcb_run *run,
-			 const struct ipcb_cell *c, char col[7][32])
+static void latency_cols(struct notes *nt, const struct ipcb_run *run, const struct ipcb_cell *c,
+			 char col[7][32])
 {
 	for (int i = 0; i < 6; i++)
 		snprintf(col[i], 32, "-");
@@ -255,8 +254,9 @@ static void print_notes(FILE *f, const struct notes *nt)
 
 		ipcb_fmt_size(c->size, size, sizeof size);
 		fprintf(f, "[%d] %s %s %s %s: %s", i + 1, c->var->label, size,
-			nt->both[i] ? "latency and throughput"
-				    : c->test == IPCB_TEST_LATENCY ? "latency" : "throughput",
+			nt->both[i]                    ? "latency and throughput"
+			: c->test == IPCB_TEST_LATENCY ? "latency"
+						       : "throughput",
 			ipcb_status_name(c->status),
 			c->why.msg[0] ? c->why.msg : "no reason recorded");
 		if (c->why.hint[0] != '\0')
@@ -324,11 +324,12 @@ static void print_header(FILE *f, const struct ipcb_run *run, const struct ipcb_
 	const char *cls = run->p.placement_class ? run->p.placement_class : "?";
 	const char *req = run->p.placement ? run->p.placement : cls;
 
-	fprintf(f, "CPUs: side A on %d, side B on %d (%s%s%s); %u repetition%s; %s (clocksource "
-		"%s, %.1f ns per reading)\n", run->p.cpu[0], run->p.cpu[1], cls,
-		strcmp(req, cls) ? ", placement " : "", strcmp(req, cls) ? req : "",
-		run->p.repetitions, run->p.repetitions == 1 ? "" : "s", si->clock_info.name,
-		si->clock_info.source[0] ? si->clock_info.source : "unknown",
+	fprintf(f,
+		"CPUs: side A on %d, side B on %d (%s%s%s); %u repetition%s; %s (clocksource "
+		"%s, %.1f ns per reading)\n",
+		run->p.cpu[0], run->p.cpu[1], cls, strcmp(req, cls) ? ", placement " : "",
+		strcmp(req, cls) ? req : "", run->p.repetitions, run->p.repetitions == 1 ? "" : "s",
+		si->clock_info.name, si->clock_info.source[0] ? si->clock_info.source : "unknown",
 		si->clock_info.overhead_ns);
 	if (run->p.pairs > 1) {
 		fprintf(f, "pairs at once: %u on CPUs", run->p.pairs);
@@ -348,8 +349,9 @@ static void print_header(FILE *f, const struct ipcb_run *run, const struct ipcb_
  * seen off its CPU. */
 static bool print_rows(FILE *f, const struct ipcb_run *run, int w, struct notes *nt)
 {
-	static const char *const head[] = { "mechanism", "size", "RTT p50", "x floor", "p99",
-					    "p99.9", "max", "p50 spread", "msgs/s", "MB/s", "" };
+	static const char *const head[] = { "mechanism", "size",  "RTT p50", "x floor",
+					    "p99",       "p99.9", "max",     "p50 spread",
+					    "msgs/s",    "MB/s",  "" };
 	bool mismatch = false;
 
 	fprintf(f, ROW_FMT, w, head[0], head[1], head[2], head[3], head[4], head[5], head[6],
@@ -375,8 +377,7 @@ static bool print_rows(FILE *f, const struct ipcb_run *run, int w, struct notes 
 }
 
 /* What the columns mean, and what the marks in them say. */
-static void print_legend(FILE *f, const struct ipcb_run *run, const struct notes *nt,
-			 bool mismatch)
+static void print_legend(FILE *f, const struct ipcb_run *run, const struct notes *nt, bool mismatch)
 {
 	fprintf(f, "\nRTT: round trip, full message both ways; percentiles over all repetitions "
 		   "pooled.\n"

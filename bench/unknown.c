@@ -59,8 +59,7 @@ int ipcb_cli_unknown(const char *opt, const char *word, const struct ipcb_cli_na
 	return report(opt, v->what, word, "", s, v->otherwise ? v->otherwise : list);
 }
 
-int ipcb_cli_choose(const char *opt, const char *word, const struct ipcb_cli_names *v,
-		    int *index)
+int ipcb_cli_choose(const char *opt, const char *word, const struct ipcb_cli_names *v, int *index)
 {
 	*index = ipcb_cli_lookup(word, v);
 	return *index < 0 ? ipcb_cli_unknown(opt, word, v) : 0;

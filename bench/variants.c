@@ -30,7 +30,8 @@ int ipcb_cli_variants_option(void *opts, const char *arg)
 	for (size_t i = 0; i < o->n_oargs; i++)
 		if (strcmp(o->oargs[i].key, a->key) == 0)
 			return ipcb_cli_usage_error("-o: option '%s' is given twice "
-						    "(list values: %s=A,B)", a->key, a->key);
+						    "(list values: %s=A,B)",
+						    a->key, a->key);
 	o->n_oargs++;
 	return 0;
 }
@@ -70,8 +71,8 @@ static int check_option_keys(const struct ipcb_cli_run_opts *o)
 		for (size_t i = 0; i < ipcb_mech_count; i++)
 			if (find_opt(ipcb_mechs[i], key) != NULL)
 				return ipcb_cli_usage_error("-o %s: no selected mechanism takes "
-							    "this option (%s does)", key,
-							    ipcb_mechs[i]->name);
+							    "this option (%s does)",
+							    key, ipcb_mechs[i]->name);
 		keys.n = all_opt_names(names, 64);
 		return ipcb_cli_unknown("-o", key, &keys);
 	}

@@ -171,8 +171,7 @@ struct ipcb_arena *ipcb_arena_new(const struct ipcb_hist_cfg *hc, unsigned pairs
 	}
 	ar->hist_stride = page_up(ar->hist_bytes);
 	ar->bytes = page_up(sizeof(struct shared)) + ar->pairs * ar->hist_stride;
-	ar->sh = mmap(NULL, ar->bytes, PROT_READ | PROT_WRITE,
-		      MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	ar->sh = mmap(NULL, ar->bytes, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	if (ar->sh == MAP_FAILED) {
 		ipcb_err_set(err, errno, "mmap(%zu bytes, shared result page)", ar->bytes);
 		free(ar);
@@ -316,8 +315,8 @@ static inline __attribute__((always_inline)) uint64_t clk_ns(const struct child 
 /* One round trip of side A: send, wait for the echo, check it. The time
  * between the two clock readings is the measured round trip. */
 static inline __attribute__((always_inline)) int round_trip_a(const struct child *c,
-							      enum ipcb_clock_kind k,
-							      uint64_t i, uint64_t *rtt)
+							      enum ipcb_clock_kind k, uint64_t i,
+							      uint64_t *rtt)
 {
 	uint64_t t0, t1;
 	int rc;
@@ -335,8 +334,7 @@ static inline __attribute__((always_inline)) int round_trip_a(const struct child
 	return check_msg(c, c->rx, i);
 }
 
-static inline __attribute__((always_inline)) int latency_a(struct child *c,
-							   enum ipcb_clock_kind k)
+static inline __attribute__((always_inline)) int latency_a(struct child *c, enum ipcb_clock_kind k)
 {
 	const uint64_t warmup = c->spec->warmup, total = warmup + c->spec->iterations;
 	uint64_t i, rtt, t0;
@@ -372,8 +370,7 @@ static int echo_b(const struct child *c, uint64_t i)
 	return check_msg(c, c->rx, i);
 }
 
-static inline __attribute__((always_inline)) int latency_b(struct child *c,
-							   enum ipcb_clock_kind k)
+static inline __attribute__((always_inline)) int latency_b(struct child *c, enum ipcb_clock_kind k)
 {
 	const uint64_t warmup = c->spec->warmup, total = warmup + c->spec->iterations;
 	uint64_t i, t0;
@@ -464,9 +461,15 @@ static inline __attribute__((always_inline)) int throughput_b(struct child *c,
 }
 
 /* Each loop once per clock, the clock a constant in each copy. */
-#define PER_CLOCK(loop)                                                                 \
-	static int loop##_mono(struct child *c) { return loop(c, IPCB_CLOCK_MONOTONIC); } \
-	static int loop##_tsc(struct child *c) { return loop(c, IPCB_CLOCK_TSC); }
+#define PER_CLOCK(loop)                               \
+	static int loop##_mono(struct child *c)       \
+	{                                             \
+		return loop(c, IPCB_CLOCK_MONOTONIC); \
+	}                                             \
+	static int loop##_tsc(struct child *c)        \
+	{                                             \
+		return loop(c, IPCB_CLOCK_TSC);       \
+	}
 PER_CLOCK(latency_a)
 PER_CLOCK(latency_b)
 PER_CLOCK(throughput_a)
@@ -477,7 +480,8 @@ static int run_loop(struct child *c, enum ipcb_side side)
 	static int (*const loops[2][2][2])(struct child *) = {
 		/* [test][side][clock] */
 		{ { latency_a_mono, latency_a_tsc }, { latency_b_mono, latency_b_tsc } },
-		{ { throughput_a_mono, throughput_a_tsc }, { throughput_b_mono, throughput_b_tsc } },
+		{ { throughput_a_mono, throughput_a_tsc },
+		  { throughput_b_mono, throughput_b_tsc } },
 	};
 
 	return loops[c->spec->cfg.test][side][c->spec->clock->kind](c);
@@ -593,9 +597,9 @@ child_main(const struct ipcb_rep_spec *spec, const struct ipcb_mech *m, void *st
 /* ---- parent side ----------------------------------------------------- */
 
 struct kid {
-	pid_t pid;    /* 0 once reaped */
-	int status;   /* wait status once reaped */
-	bool killed;  /* we sent SIGKILL */
+	pid_t pid;   /* 0 once reaped */
+	int status;  /* wait status once reaped */
+	bool killed; /* we sent SIGKILL */
 };
 
 static void kill_kid(struct kid *k)
@@ -674,7 +678,8 @@ static void describe_failure(const struct shared *sh, const struct brood *b, uns
 			ipcb_err_hint(err, "%s", page->err.hint);
 	} else if (WIFSIGNALED(k->status)) {
 		ipcb_err_set(err, 0, "%s was killed by signal %d (%s) after %llu messages", who,
-			     WTERMSIG(k->status), strsignal(WTERMSIG(k->status)), (unsigned long long)at);
+			     WTERMSIG(k->status), strsignal(WTERMSIG(k->status)),
+			     (unsigned long long)at);
 	} else {
 		ipcb_err_set(err, 0, "%s exited with status %d after %llu messages", who,
 			     WEXITSTATUS(k->status), (unsigned long long)at);
@@ -692,7 +697,8 @@ static uint64_t progress_mark(const struct shared *sh, const struct brood *b)
 	uint64_t m = atomic_load(&sh->go) + atomic_load(&sh->timed_go);
 
 	for (unsigned i = 0; i < b->n; i++)
-		m += atomic_load(&page_of(sh, i)->progress) + (uint64_t)atomic_load(&page_of(sh, i)->state);
+		m += atomic_load(&page_of(sh, i)->progress) +
+		     (uint64_t)atomic_load(&page_of(sh, i)->state);
 	return m;
 }
 
@@ -766,19 +772,23 @@ static void watchdog_fired(const struct shared *sh, const struct brood *b,
 			 ": round trip %llu never came back (%s lost, or a side stopped)",
 			 (unsigned long long)pa, pb == pa ? "the message" : "the echo");
 	ipcb_err_set(err, 0,
-		     "watchdog: no progress for %.1f s (%s; side A at message %llu, side B at %llu of %llu%s)%s",
-		     (double)spec->stall_timeout_ns / 1e9, phase,
-		     (unsigned long long)pa, (unsigned long long)pb,
-		     (unsigned long long)(spec->warmup + spec->iterations), which, stuck);
+		     "watchdog: no progress for %.1f s (%s; side A at message %llu, side B at %llu "
+		     "of %llu%s)%s",
+		     (double)spec->stall_timeout_ns / 1e9, phase, (unsigned long long)pa,
+		     (unsigned long long)pb, (unsigned long long)(spec->warmup + spec->iterations),
+		     which, stuck);
 	ipcb_err_hint(err, "raise --timeout if the mechanism is just slow");
 }
 
 static void deadline_passed(const struct ipcb_rep_spec *spec, uint64_t took, struct ipcb_err *err)
 {
 	ipcb_err_set(err, 0,
-		     "watchdog: still running after %.1f s, where its pilot predicted %.3f s (the limit is %.1f s)",
-		     (double)took / 1e9, (double)spec->expected_ns / 1e9, (double)spec->deadline_ns / 1e9);
-	ipcb_err_hint(err, "a repetition may take 20 times what its pilot predicts, and at least --timeout more");
+		     "watchdog: still running after %.1f s, where its pilot predicted %.3f s (the "
+		     "limit is %.1f s)",
+		     (double)took / 1e9, (double)spec->expected_ns / 1e9,
+		     (double)spec->deadline_ns / 1e9);
+	ipcb_err_hint(err, "a repetition may take 20 times what its pilot predicts, and at least "
+			   "--timeout more");
 }
 
 /* Watch the children until they are done, one fails, the watchdog fires
@@ -786,7 +796,8 @@ static void deadline_passed(const struct ipcb_rep_spec *spec, uint64_t took, str
 static int supervise(struct shared *sh, struct brood *b, const struct ipcb_rep_spec *spec,
 		     struct ipcb_rep_out *out)
 {
-	uint64_t mark = progress_mark(sh, b), last_change = ipcb_clock_now_ns(), start = last_change;
+	uint64_t mark = progress_mark(sh, b), last_change = ipcb_clock_now_ns(),
+		 start = last_change;
 	/* Wake a few times per stall period: a stall is caught within 1.25x
 	 * the timeout, and a healthy run is disturbed rarely. */
 	int tick_ms = (int)(spec->stall_timeout_ns / 4000000u);
@@ -864,8 +875,7 @@ static void reset_shared(struct ipcb_arena *ar, unsigned pairs)
 static bool fault_applies(const struct ipcb_rep_spec *spec)
 {
 	return spec->fault != NULL && spec->fault->kind != IPCB_FAULT_NONE &&
-	       (spec->fault->mech[0] == '\0' ||
-		strcmp(spec->fault->mech, spec->mech->name) == 0) &&
+	       (spec->fault->mech[0] == '\0' || strcmp(spec->fault->mech, spec->mech->name) == 0) &&
 	       (spec->fault->rep == 0 || (int)spec->fault->rep == spec->rep + 1);
 }
 
@@ -892,9 +902,8 @@ _Noreturn void ipcb_harness_abort(int signo)
 }
 
 /* Fork every side of every pair. On failure no child is left. */
-static int spawn(struct ipcb_arena *ar, const struct ipcb_rep_spec *spec,
-		 const struct ipcb_mech *m, void *const *st, struct brood *b,
-		 struct ipcb_rep_out *out)
+static int spawn(struct ipcb_arena *ar, const struct ipcb_rep_spec *spec, const struct ipcb_mech *m,
+		 void *const *st, struct brood *b, struct ipcb_rep_out *out)
 {
 	pid_t parent = getpid();
 
@@ -933,7 +942,8 @@ static int setup_pairs(const struct ipcb_rep_spec *spec, void **st, void **wrapp
 		cfg.stall_timeout_ns = spec->stall_timeout_ns;
 		rc = spec->mech->setup(&cfg, &st[k], &out->err);
 		if (rc != 0) {
-			out->status = (rc == -EMSGSIZE || rc == -ENOSYS) ? IPCB_SKIPPED : IPCB_FAILED;
+			out->status =
+				(rc == -EMSGSIZE || rc == -ENOSYS) ? IPCB_SKIPPED : IPCB_FAILED;
 			return rc;
 		}
 		if (fault_applies(spec)) {
@@ -947,8 +957,7 @@ static int setup_pairs(const struct ipcb_rep_spec *spec, void **st, void **wrapp
 	return 0;
 }
 
-int ipcb_rep_run(struct ipcb_arena *ar, const struct ipcb_rep_spec *spec,
-		 struct ipcb_rep_out *out)
+int ipcb_rep_run(struct ipcb_arena *ar, const struct ipcb_rep_spec *spec, struct ipcb_rep_out *out)
 {
 	void *st[IPCB_PAIRS_MAX] = { NULL }, *wrapped[IPCB_PAIRS_MAX] = { NULL };
 	struct brood b;

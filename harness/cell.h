@@ -36,20 +36,20 @@ struct ipcb_hist_cfg {
 
 struct ipcb_rep_spec {
 	const struct ipcb_mech *mech;
-	struct ipcb_cell_cfg cfg;  /* cfg.cpu: the first pair's CPUs */
-	unsigned pairs;            /* pairs running at once, 1..IPCB_PAIRS_MAX */
-	int cpus[IPCB_PAIRS_MAX][2]; /* each pair's CPUs (side A, side B) */
-	uint64_t iterations;       /* timed round trips (latency) or messages */
-	uint64_t warmup;           /* untimed ones before them */
-	int rep;                   /* repetition (0-based), -1 for a pilot */
-	bool verify;               /* pattern + checksum in every message */
-	uint64_t stall_timeout_ns; /* watchdog: longest time without progress */
-	uint64_t expected_ns;      /* how long the timed loop should take (0: unknown) */
-	uint64_t deadline_ns;      /* watchdog: longest time in all (0: none) */
+	struct ipcb_cell_cfg cfg;       /* cfg.cpu: the first pair's CPUs */
+	unsigned pairs;                 /* pairs running at once, 1..IPCB_PAIRS_MAX */
+	int cpus[IPCB_PAIRS_MAX][2];    /* each pair's CPUs (side A, side B) */
+	uint64_t iterations;            /* timed round trips (latency) or messages */
+	uint64_t warmup;                /* untimed ones before them */
+	int rep;                        /* repetition (0-based), -1 for a pilot */
+	bool verify;                    /* pattern + checksum in every message */
+	uint64_t stall_timeout_ns;      /* watchdog: longest time without progress */
+	uint64_t expected_ns;           /* how long the timed loop should take (0: unknown) */
+	uint64_t deadline_ns;           /* watchdog: longest time in all (0: none) */
 	const struct ipcb_fault *fault; /* NULL = none */
 	const struct ipcb_clock *clock; /* how the loops tell time */
-	bool counters;             /* count cycles, instructions, cache misses */
-	bool counters_user_only;   /* ... of user space only */
+	bool counters;                  /* count cycles, instructions, cache misses */
+	bool counters_user_only;        /* ... of user space only */
 };
 
 /* What one side observed in the timed part (after the warm-up), copied
@@ -65,13 +65,13 @@ struct ipcb_side_obs {
 	uint64_t elapsed_ns; /* wall time, by the run's clock */
 	uint64_t utime_ns;   /* getrusage(RUSAGE_SELF) differences */
 	uint64_t stime_ns;
-	uint64_t nvcsw;      /* voluntary context switches */
-	uint64_t nivcsw;     /* involuntary context switches */
-	uint64_t cpu_ns;     /* CLOCK_PROCESS_CPUTIME_ID difference (exact, unlike the split above) */
+	uint64_t nvcsw;  /* voluntary context switches */
+	uint64_t nivcsw; /* involuntary context switches */
+	uint64_t cpu_ns; /* CLOCK_PROCESS_CPUTIME_ID difference (exact, unlike the split above) */
 	int64_t counters[IPCB_CTR_N]; /* -1 when not counted */
-	uint64_t mono_start_ns; /* CLOCK_MONOTONIC at the start and end of the */
-	uint64_t mono_end_ns;   /* timed part, comparable across pairs */
-	struct ipcb_notes notes; /* the mechanism's own facts (mech->notes) */
+	uint64_t mono_start_ns;       /* CLOCK_MONOTONIC at the start and end of the */
+	uint64_t mono_end_ns;         /* timed part, comparable across pairs */
+	struct ipcb_notes notes;      /* the mechanism's own facts (mech->notes) */
 };
 
 /* One pair's outcome in a repetition. */
@@ -82,8 +82,8 @@ struct ipcb_pair_out {
 };
 
 struct ipcb_rep_out {
-	enum ipcb_status status;   /* OK, SKIPPED (setup said so), FAILED, INTERRUPTED */
-	struct ipcb_err err;       /* why, when not OK */
+	enum ipcb_status status; /* OK, SKIPPED (setup said so), FAILED, INTERRUPTED */
+	struct ipcb_err err;     /* why, when not OK */
 	unsigned pairs;
 	struct ipcb_pair_out pair[IPCB_PAIRS_MAX];
 };
@@ -101,8 +101,7 @@ void ipcb_arena_free(struct ipcb_arena *ar);
  * leaves no child.
  * Returns 0 (the outcome is in out->status), or -EINTR when a stop was
  * requested (out->status is IPCB_INTERRUPTED). */
-int ipcb_rep_run(struct ipcb_arena *ar, const struct ipcb_rep_spec *spec,
-		 struct ipcb_rep_out *out);
+int ipcb_rep_run(struct ipcb_arena *ar, const struct ipcb_rep_spec *spec, struct ipcb_rep_out *out);
 
 /* Process-wide setup: the wake-up pipe and SIGCHLD handler the supervisor
  * sleeps on. Call once before ipcb_rep_run. 0 or -errno. */

@@ -37,8 +37,10 @@ int ipcb_tsc_cal_compute(const struct ipcb_tsc_sample *s0, const struct ipcb_tsc
 	ns = (double)(s1->mono_ns - s0->mono_ns);
 	cal->ticks_per_ns = ticks / ns;
 	/* Half-widths in ticks, and 1 ns of monotonic resolution per end. */
-	cal->error_ppm = 1e6 * ((double)(s0->tsc_after - s0->tsc_before) / 2.0 +
-				(double)(s1->tsc_after - s1->tsc_before) / 2.0) / ticks +
+	cal->error_ppm = 1e6 *
+				 ((double)(s0->tsc_after - s0->tsc_before) / 2.0 +
+				  (double)(s1->tsc_after - s1->tsc_before) / 2.0) /
+				 ticks +
 			 1e6 * 2.0 / ns;
 	cal->shift = TSC_SHIFT;
 	cal->mult = (uint64_t)llround(ldexp(1.0, TSC_SHIFT) / cal->ticks_per_ns);
@@ -91,13 +93,16 @@ int ipcb_tsc_usable(const char *root, char *why, size_t len)
 	char path[512], avail[256], list[256];
 
 	if (!IPCB_HAVE_TSC) {
-		snprintf(why, len, "the time stamp counter clock exists on x86-64 only, "
+		snprintf(why, len,
+			 "the time stamp counter clock exists on x86-64 only, "
 			 "and this build is for another CPU");
 		return -ENOTSUP;
 	}
 	ipcb_sysfs_join(path, sizeof path, root, "proc/cpuinfo");
 	if (!ipcb_tsc_invariant(path)) {
-		snprintf(why, len, "this CPU does not report an invariant time stamp counter (constant_tsc and nonstop_tsc in /proc/cpuinfo)");
+		snprintf(why, len,
+			 "this CPU does not report an invariant time stamp counter (constant_tsc "
+			 "and nonstop_tsc in /proc/cpuinfo)");
 		return -ENOTSUP;
 	}
 	ipcb_sysfs_join(path, sizeof path, root,
@@ -112,14 +117,17 @@ int ipcb_tsc_usable(const char *root, char *why, size_t len)
 			return 0;
 	avail[strcspn(avail, "\n")] = '\0';
 	snprintf(why, len,
-		 "the kernel does not list tsc among its clocksources (available: %s): it judged the counter unreliable here (tsc=unstable, or a failed check), although the CPU flags say it is invariant",
+		 "the kernel does not list tsc among its clocksources (available: %s): it judged "
+		 "the counter unreliable here (tsc=unstable, or a failed check), although the CPU "
+		 "flags say it is invariant",
 		 avail[0] ? avail : "none");
 	return -ENOTSUP;
 }
 
 double ipcb_tsc_drift_ppm(const struct ipcb_tsc_cal *a, const struct ipcb_tsc_cal *b)
 {
-	return a->ticks_per_ns > 0 ? 1e6 * (b->ticks_per_ns - a->ticks_per_ns) / a->ticks_per_ns : 0.0;
+	return a->ticks_per_ns > 0 ? 1e6 * (b->ticks_per_ns - a->ticks_per_ns) / a->ticks_per_ns
+				   : 0.0;
 }
 
 int ipcb_clock_recalibrate(struct ipcb_clock *clk, uint64_t window_ns)

@@ -50,10 +50,10 @@ struct ipcb_tsc_sample {
 /* How TSC tick differences become ns: ns = (ticks * mult) >> shift. */
 struct ipcb_tsc_cal {
 	double ticks_per_ns;
-	double error_ppm;    /* bound on the relative error of ticks_per_ns, in 1e-6 */
+	double error_ppm; /* bound on the relative error of ticks_per_ns, in 1e-6 */
 	uint64_t mult;
 	uint32_t shift;
-	uint64_t window_ns;  /* CLOCK_MONOTONIC time between the two samples */
+	uint64_t window_ns; /* CLOCK_MONOTONIC time between the two samples */
 };
 
 /* The calibration from two samples: the rate between their midpoints, and
@@ -91,7 +91,8 @@ double ipcb_tsc_drift_ppm(const struct ipcb_tsc_cal *a, const struct ipcb_tsc_ca
 /* Rounded to the nearest ns. */
 static inline uint64_t ipcb_tsc_to_ns(const struct ipcb_tsc_cal *cal, uint64_t ticks)
 {
-	return (uint64_t)(((unsigned __int128)ticks * cal->mult + ((uint64_t)1 << (cal->shift - 1))) >>
+	return (uint64_t)(((unsigned __int128)ticks * cal->mult +
+			   ((uint64_t)1 << (cal->shift - 1))) >>
 			  cal->shift);
 }
 
@@ -114,17 +115,17 @@ const char *ipcb_clock_name(enum ipcb_clock_kind kind);
 #define IPCB_CLOCK_BATCHES 15
 
 struct ipcb_clock_info {
-	const char *name;          /* "CLOCK_MONOTONIC" or "TSC" */
-	char source[64];           /* kernel clocksource, e.g. "tsc", or "" */
-	double resolution_ns;      /* clock_getres(CLOCK_MONOTONIC), or one TSC tick */
+	const char *name;            /* "CLOCK_MONOTONIC" or "TSC" */
+	char source[64];             /* kernel clocksource, e.g. "tsc", or "" */
+	double resolution_ns;        /* clock_getres(CLOCK_MONOTONIC), or one TSC tick */
 	const char *resolution_from; /* how resolution_ns was found */
-	double overhead_ns;        /* cost of one reading: the lowest batch mean (the
-				    * least disturbed batch) */
+	double overhead_ns;          /* cost of one reading: the lowest batch mean (the
+				      * least disturbed batch) */
 	double overhead_median_ns, overhead_max_ns; /* the spread of the batch means */
-	unsigned batches;          /* IPCB_CLOCK_BATCHES */
-	int cpu;                   /* CPU it was measured on (pinned), -1 unpinned */
-	uint64_t min_step_ns;      /* smallest step between two readings */
-	uint64_t readings;         /* readings taken to measure the above */
+	unsigned batches;                           /* IPCB_CLOCK_BATCHES */
+	int cpu;              /* CPU it was measured on (pinned), -1 unpinned */
+	uint64_t min_step_ns; /* smallest step between two readings */
+	uint64_t readings;    /* readings taken to measure the above */
 };
 
 /* The median, lowest and highest of n values (n > 0; v is sorted in

@@ -151,10 +151,9 @@ static const struct {
 	int code;
 	const char *name;
 } implementers[] = {
-	{ 0x41, "ARM" },      { 0x42, "Broadcom" }, { 0x43, "Cavium" },
-	{ 0x46, "Fujitsu" },  { 0x48, "HiSilicon" }, { 0x4E, "NVIDIA" },
-	{ 0x50, "APM" },      { 0x51, "Qualcomm" },  { 0x61, "Apple" },
-	{ 0x6D, "Microsoft" }, { 0xC0, "Ampere" },
+	{ 0x41, "ARM" },       { 0x42, "Broadcom" },  { 0x43, "Cavium" }, { 0x46, "Fujitsu" },
+	{ 0x48, "HiSilicon" }, { 0x4E, "NVIDIA" },    { 0x50, "APM" },    { 0x51, "Qualcomm" },
+	{ 0x61, "Apple" },     { 0x6D, "Microsoft" }, { 0xC0, "Ampere" },
 };
 
 /* Part numbers of common cores, by implementer (cputype.h again). */
@@ -224,8 +223,7 @@ static void from_arm(const char *root, int cpu, const char *block, struct ipcb_c
 	name_arm(ci);
 }
 
-int ipcb_cpuinfo_identify(const char *root, const struct ipcb_topo *t,
-			  struct ipcb_cpu_ident *ci)
+int ipcb_cpuinfo_identify(const char *root, const struct ipcb_topo *t, struct ipcb_cpu_ident *ci)
 {
 	char path[1024], block[IPCB_CPUINFO_BLOCK_MAX];
 	int cpu = first_online(t), rc;

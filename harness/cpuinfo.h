@@ -13,22 +13,22 @@
 #define IPCB_CPU_FROM_PROC "/proc/cpuinfo"
 
 struct ipcb_cpu_ident {
-	bool ok;               /* the source identified the CPU */
-	char source[16];       /* IPCB_CPU_FROM_LIBCPUID or IPCB_CPU_FROM_PROC */
-	char error[128];       /* why not, when !ok */
-	char library[32];      /* "libcpuid 0.6.2"; "" when built without it */
-	char library_error[192]; /* why libcpuid failed when /proc/cpuinfo stood in, or "" */
-	char vendor[32];       /* CPUID's vendor string, or an arm64 implementer's name
-				* ("ARM", "Ampere"), else its code ("0x70") */
-	char brand[96];        /* CPUID's brand string, or the kernel's model name, or
-				* an arm64 part's name ("Neoverse-N1"); "" when unknown */
-	char codename[64];     /* libcpuid's guess; "" when it does not know the family */
-	char codename_libcpuid[64]; /* libcpuid's guess as it came */
+	bool ok;                     /* the source identified the CPU */
+	char source[16];             /* IPCB_CPU_FROM_LIBCPUID or IPCB_CPU_FROM_PROC */
+	char error[128];             /* why not, when !ok */
+	char library[32];            /* "libcpuid 0.6.2"; "" when built without it */
+	char library_error[192];     /* why libcpuid failed when /proc/cpuinfo stood in, or "" */
+	char vendor[32];             /* CPUID's vendor string, or an arm64 implementer's name
+				      * ("ARM", "Ampere"), else its code ("0x70") */
+	char brand[96];              /* CPUID's brand string, or the kernel's model name, or
+				      * an arm64 part's name ("Neoverse-N1"); "" when unknown */
+	char codename[64];           /* libcpuid's guess; "" when it does not know the family */
+	char codename_libcpuid[64];  /* libcpuid's guess as it came */
 	int family, model, stepping; /* extended family/model, as the kernel shows;
 				      * -1 when unknown (arm64) */
-	int cores, logical_cpus;      /* per package, as CPUID reports them (a
-				       * hypervisor's CPUID may not match the guest);
-				       * -1 when unknown */
+	int cores, logical_cpus;     /* per package, as CPUID reports them (a
+				      * hypervisor's CPUID may not match the guest);
+				      * -1 when unknown */
 	int l1d_kib, l1i_kib, l2_kib, l3_kib, line_bytes; /* -1 = unknown */
 	int caches_cpu;        /* the CPU whose sysfs caches stood in, or -1 (CPUID's) */
 	bool hypervisor;       /* CPUID's hypervisor bit (x86 "flags": hypervisor) */
@@ -66,7 +66,6 @@ bool ipcb_cpuinfo_flag(const char *path, const char *flag);
  * and line size of the lowest online CPU of t (read from the same root).
  * Fills every field of ci but library and library_error. 0 when the CPU
  * was identified, else -errno with the reason in ci->error. */
-int ipcb_cpuinfo_identify(const char *root, const struct ipcb_topo *t,
-			  struct ipcb_cpu_ident *ci);
+int ipcb_cpuinfo_identify(const char *root, const struct ipcb_topo *t, struct ipcb_cpu_ident *ci);
 
 #endif

@@ -24,9 +24,11 @@ int ipcb_err_set(struct ipcb_err *err, int errnum, const char *fmt, ...)
 				 strerror(errnum));
 		err->hint[0] = '\0';
 		if (errnum == EMFILE)
-			ipcb_err_hint(err, "the process's file descriptor limit (RLIMIT_NOFILE) is reached: raise it with 'ulimit -n'");
+			ipcb_err_hint(err, "the process's file descriptor limit (RLIMIT_NOFILE) is "
+					   "reached: raise it with 'ulimit -n'");
 		else if (errnum == ENFILE)
-			ipcb_err_hint(err, "the system's limit on open files (fs.file-max) is reached");
+			ipcb_err_hint(err,
+				      "the system's limit on open files (fs.file-max) is reached");
 	}
 	return errnum != 0 ? -errnum : -EIO;
 }

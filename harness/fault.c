@@ -15,15 +15,15 @@ struct fault_state {
 	const struct ipcb_mech *real;
 	void *inner;
 	struct ipcb_fault f;
-	int armed;     /* this process is the faulty side */
-	uint64_t ops;  /* sends and receives so far */
+	int armed;    /* this process is the faulty side */
+	uint64_t ops; /* sends and receives so far */
 	uint64_t sends;
 };
 
 const char *ipcb_fault_kind_name(enum ipcb_fault_kind k)
 {
-	static const char *const names[] = { "none", "kill", "stall", "corrupt", "delay",
-						   "drop", "dup" };
+	static const char *const names[] = { "none",  "kill", "stall", "corrupt",
+					     "delay", "drop", "dup" };
 
 	return (unsigned)k < sizeof names / sizeof names[0] ? names[k] : "none";
 }
@@ -97,13 +97,14 @@ int ipcb_fault_parse(const char *spec, struct ipcb_fault *f, struct ipcb_err *er
 		f->at = 0;
 	return 0;
 bad:
-	return ipcb_err_set(err, EINVAL,
-			    "fault '%s' not understood (MECH:kill|stall|corrupt|drop|dup[-a|-b][@N][#R] or MECH:delay=NS[-a|-b][@N][#R])",
-			    spec);
+	return ipcb_err_set(
+		err, EINVAL,
+		"fault '%s' not understood (MECH:kill|stall|corrupt|drop|dup[-a|-b][@N][#R] or "
+		"MECH:delay=NS[-a|-b][@N][#R])",
+		spec);
 }
 
-void *ipcb_fault_wrap(const struct ipcb_mech *real, void *inner,
-		      const struct ipcb_fault *f)
+void *ipcb_fault_wrap(const struct ipcb_mech *real, void *inner, const struct ipcb_fault *f)
 {
 	struct fault_state *fs = calloc(1, sizeof *fs);
 
@@ -115,8 +116,7 @@ void *ipcb_fault_wrap(const struct ipcb_mech *real, void *inner,
 	return fs;
 }
 
-static int fault_attach(void *state, const struct ipcb_peer *self,
-			struct ipcb_err *err)
+static int fault_attach(void *state, const struct ipcb_peer *self, struct ipcb_err *err)
 {
 	struct fault_state *fs = state;
 
@@ -149,8 +149,7 @@ static void maybe_die(struct fault_state *fs)
 	}
 }
 
-static int send_corrupted(struct fault_state *fs, const void *buf, size_t len,
-			  struct ipcb_err *err)
+static int send_corrupted(struct fault_state *fs, const void *buf, size_t len, struct ipcb_err *err)
 {
 	/* Keep the headroom every buffer has in front of it. */
 	unsigned char *block = malloc(IPCB_HEADROOM_MAX + len), *copy;
@@ -166,8 +165,7 @@ static int send_corrupted(struct fault_state *fs, const void *buf, size_t len,
 	return rc;
 }
 
-static int fault_send(void *state, const void *buf, size_t len,
-		      struct ipcb_err *err)
+static int fault_send(void *state, const void *buf, size_t len, struct ipcb_err *err)
 {
 	struct fault_state *fs = state;
 	uint64_t n = fs->sends++;

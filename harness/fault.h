@@ -23,8 +23,9 @@ struct ipcb_fault {
 	enum ipcb_side side;
 	uint64_t at;       /* 0-based count at which the fault fires */
 	uint64_t delay_ns; /* IPCB_FAULT_DELAY only */
-	unsigned rep;      /* only in this repetition (1-based, pilots excluded); 0 = every run of the cell */
-	char mech[32];     /* only cells of this mechanism; "" = every mechanism */
+	unsigned rep;  /* only in this repetition (1-based, pilots excluded); 0 = every run of the
+			  cell */
+	char mech[32]; /* only cells of this mechanism; "" = every mechanism */
 };
 
 /* Parse "MECH:KIND[-SIDE][@N][#R]" (KIND kill|stall|corrupt|drop|dup, SIDE
@@ -42,7 +43,6 @@ extern const struct ipcb_mech ipcb_fault_mech;
 /* Wrap a mechanism's state (after its setup) so ipcb_fault_mech's calls go
  * to it with the fault applied. Free with free(); the inner state stays the
  * real mechanism's. NULL on allocation failure. */
-void *ipcb_fault_wrap(const struct ipcb_mech *real, void *inner,
-		      const struct ipcb_fault *f);
+void *ipcb_fault_wrap(const struct ipcb_mech *real, void *inner, const struct ipcb_fault *f);
 
 #endif

@@ -13,15 +13,13 @@
  * -1 with errno (EAGAIN: the word had changed; EINTR: a signal). */
 static inline int ipcb_futex_wait(_Atomic uint32_t *word, uint32_t expected)
 {
-	return (int)syscall(SYS_futex, (uint32_t *)word, FUTEX_WAIT, expected,
-			    NULL, NULL, 0);
+	return (int)syscall(SYS_futex, (uint32_t *)word, FUTEX_WAIT, expected, NULL, NULL, 0);
 }
 
 /* Wake up to n sleepers on word. Returns how many were woken, or -1. */
 static inline int ipcb_futex_wake(_Atomic uint32_t *word, int n)
 {
-	return (int)syscall(SYS_futex, (uint32_t *)word, FUTEX_WAKE, n, NULL,
-			    NULL, 0);
+	return (int)syscall(SYS_futex, (uint32_t *)word, FUTEX_WAKE, n, NULL, NULL, 0);
 }
 
 /* Block until *word is non-zero. */

@@ -27,8 +27,7 @@ static int32_t ceil_log2(uint64_t x)
 	return e;
 }
 
-static int compute_layout(uint64_t lowest, uint64_t highest, int sig_figs,
-			  struct layout *l)
+static int compute_layout(uint64_t lowest, uint64_t highest, int sig_figs, struct layout *l)
 {
 	uint64_t single_unit_limit = 2;
 	uint64_t smallest_untrackable;
@@ -67,8 +66,8 @@ size_t ipcb_hist_bytes(uint64_t lowest, uint64_t highest, int sig_figs)
 	return sizeof(struct ipcb_hist) + (size_t)l.counts_len * sizeof(uint64_t);
 }
 
-int ipcb_hist_init(struct ipcb_hist *h, size_t bytes, uint64_t lowest,
-		   uint64_t highest, int sig_figs)
+int ipcb_hist_init(struct ipcb_hist *h, size_t bytes, uint64_t lowest, uint64_t highest,
+		   int sig_figs)
 {
 	struct layout l;
 
@@ -117,8 +116,7 @@ void ipcb_hist_reset(struct ipcb_hist *h)
 int ipcb_hist_merge(struct ipcb_hist *dst, const struct ipcb_hist *src)
 {
 	if (dst->lowest_trackable != src->lowest_trackable ||
-	    dst->highest_trackable != src->highest_trackable ||
-	    dst->sig_figs != src->sig_figs)
+	    dst->highest_trackable != src->highest_trackable || dst->sig_figs != src->sig_figs)
 		return -EINVAL;
 	for (int32_t i = 0; i < src->counts_len; i++)
 		dst->counts[i] += src->counts[i];
@@ -150,8 +148,7 @@ uint64_t ipcb_hist_value_at_index(const struct ipcb_hist *h, int32_t index)
 }
 
 /* Bucket and sub-bucket of v, as in ipcb_hist_index(). */
-static void locate(const struct ipcb_hist *h, uint64_t v, int32_t *bucket,
-		   int32_t *sub)
+static void locate(const struct ipcb_hist *h, uint64_t v, int32_t *bucket, int32_t *sub)
 {
 	*bucket = 64 - __builtin_clzll(v | h->sub_mask) -
 		  (h->unit_magnitude + h->sub_half_magnitude + 1);
@@ -208,8 +205,8 @@ uint64_t ipcb_hist_percentile(const struct ipcb_hist *h, double p)
 	for (int32_t i = 0; i < h->counts_len; i++) {
 		seen += h->counts[i];
 		if (seen >= target) {
-			uint64_t v = ipcb_hist_highest_equivalent(
-				h, ipcb_hist_value_at_index(h, i));
+			uint64_t v =
+				ipcb_hist_highest_equivalent(h, ipcb_hist_value_at_index(h, i));
 
 			return v < h->max ? v : h->max;
 		}
@@ -317,7 +314,8 @@ void ipcb_hist_walk_percentiles(const struct ipcb_hist *h, int ticks_per_half,
 		while ((100.0 * (double)seen) / (double)total >= level &&
 		       (level < 100.0 || seen == total)) {
 			struct ipcb_hist_step st = {
-				.value = ipcb_hist_highest_equivalent(h, ipcb_hist_value_at_index(h, i)),
+				.value = ipcb_hist_highest_equivalent(
+					h, ipcb_hist_value_at_index(h, i)),
 				.percentile = level,
 				.total = seen,
 			};

@@ -37,8 +37,8 @@ size_t ipcb_hist_bytes(uint64_t lowest, uint64_t highest, int sig_figs);
 
 /* Initialise an empty histogram in caller-owned memory of `bytes` bytes.
  * Returns 0, or -EINVAL for a bad configuration or too small a block. */
-int ipcb_hist_init(struct ipcb_hist *h, size_t bytes, uint64_t lowest,
-		   uint64_t highest, int sig_figs);
+int ipcb_hist_init(struct ipcb_hist *h, size_t bytes, uint64_t lowest, uint64_t highest,
+		   int sig_figs);
 
 /* Allocate and initialise with malloc; release with free(). NULL on error
  * (errno set). */
@@ -107,7 +107,6 @@ uint64_t ipcb_hist_max(const struct ipcb_hist *h);
 double ipcb_hist_mean(const struct ipcb_hist *h);
 double ipcb_hist_stddev(const struct ipcb_hist *h);
 
-
 /* Count count values equal to v. */
 void ipcb_hist_record_n(struct ipcb_hist *h, uint64_t v, uint64_t count);
 
@@ -117,9 +116,9 @@ double ipcb_hist_stddev_population(const struct ipcb_hist *h);
 
 /* One line of a percentile distribution. */
 struct ipcb_hist_step {
-	uint64_t value;      /* highest value equivalent to the counter reached */
-	double percentile;   /* the level iterated to, 0..100 */
-	uint64_t total;      /* values up to and including this counter */
+	uint64_t value;    /* highest value equivalent to the counter reached */
+	double percentile; /* the level iterated to, 0..100 */
+	uint64_t total;    /* values up to and including this counter */
 };
 
 /* Walk the in-range counts the way HdrHistogram's percentile iterator
@@ -127,6 +126,7 @@ struct ipcb_hist_step {
  * distance to 100%, each reported at the first counter whose cumulative
  * share reaches it, and a last step at 100%. Calls fn for each step. */
 void ipcb_hist_walk_percentiles(const struct ipcb_hist *h, int ticks_per_half,
-				void (*fn)(void *arg, const struct ipcb_hist_step *step), void *arg);
+				void (*fn)(void *arg, const struct ipcb_hist_step *step),
+				void *arg);
 
 #endif

@@ -116,7 +116,8 @@ static bool flat(struct out *o, const json_t *v, size_t end)
 		scalar(o, v);
 	} else if (json_is_object(v)) {
 		put(o, "{", 1);
-		json_object_foreach((json_t *)v, k, m) {
+		json_object_foreach((json_t *)v, k, m)
+		{
 			if (i++ > 0)
 				put(o, ", ", 2);
 			key(o, k);
@@ -128,7 +129,8 @@ static bool flat(struct out *o, const json_t *v, size_t end)
 		put(o, "}", 1);
 	} else {
 		put(o, "[", 1);
-		json_array_foreach(v, i, m) {
+		json_array_foreach(v, i, m)
+		{
 			if (i > 0)
 				put(o, ", ", 2);
 			if (o->len > end || !flat(o, m, end)) {
@@ -153,9 +155,7 @@ static bool small_scalar_array(const json_t *a, struct out *scratch, size_t widt
 
 	if (!json_is_array(a))
 		return false;
-	json_array_foreach(a, i, e)
-		if (is_container(e))
-			return false;
+	json_array_foreach(a, i, e) if (is_container(e)) return false;
 	cut(scratch, 0);
 	return flat(scratch, a, width);
 }
@@ -169,9 +169,8 @@ static bool packable(const json_t *a, int indent, struct out *scratch)
 
 	if (!json_is_array(a) || (size_t)indent + 1 >= IPCB_JSON_WIDTH)
 		return false;
-	json_array_foreach(a, i, e)
-		if (is_container(e) && !small_scalar_array(e, scratch, room))
-			return false;
+	json_array_foreach(a, i, e) if (is_container(e) &&
+					!small_scalar_array(e, scratch, room)) return false;
 	return true;
 }
 
@@ -183,7 +182,8 @@ static void packed(struct out *o, const json_t *a, int indent, struct out *scrat
 	json_t *e;
 
 	put(o, "[", 1);
-	json_array_foreach(a, i, e) {
+	json_array_foreach(a, i, e)
+	{
 		size_t tail = i + 1 < n;
 
 		cut(scratch, 0);
@@ -215,7 +215,8 @@ static void block(struct out *o, const json_t *v, int indent, struct out *scratc
 
 	put(o, obj ? "{" : "[", 1);
 	if (obj) {
-		json_object_foreach((json_t *)v, k, m) {
+		json_object_foreach((json_t *)v, k, m)
+		{
 			newline(o, indent + STEP);
 			key(o, k);
 			value(o, m, indent + STEP, ++i < n, scratch);
@@ -223,7 +224,8 @@ static void block(struct out *o, const json_t *v, int indent, struct out *scratc
 				put(o, ",", 1);
 		}
 	} else {
-		json_array_foreach(v, i, m) {
+		json_array_foreach(v, i, m)
+		{
 			newline(o, indent + STEP);
 			value(o, m, indent + STEP, i + 1 < n, scratch);
 			if (i + 1 < n)

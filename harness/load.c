@@ -10,8 +10,8 @@
 #include "harness/load.h"
 #include "harness/result.h"
 
-__attribute__((format(printf, 3, 4)))
-static int bad(struct ipcb_err *err, const char *name, const char *fmt, ...)
+__attribute__((format(printf, 3, 4))) static int bad(struct ipcb_err *err, const char *name,
+						     const char *fmt, ...)
 {
 	char what[256];
 	va_list ap;
@@ -26,26 +26,29 @@ static int bad(struct ipcb_err *err, const char *name, const char *fmt, ...)
 /* One cell: the fields readers use, of the types they expect. */
 static int check_cell(const json_t *c, const char *name, long i, struct ipcb_err *err)
 {
-	static const char *const strings[] = { "mechanism", "variant", "test", "status", "placement" };
+	static const char *const strings[] = { "mechanism", "variant", "test", "status",
+					       "placement" };
 	const json_t *cpus, *req, *reps;
 
 	if (!json_is_object(c))
 		return bad(err, name, "cell %ld is not an object", i);
 	for (size_t k = 0; k < sizeof strings / sizeof strings[0]; k++)
 		if (!json_is_string(json_object_get(c, strings[k])))
-			return bad(err, name, "cell %ld: \"%s\" is missing or not a string", i, strings[k]);
+			return bad(err, name, "cell %ld: \"%s\" is missing or not a string", i,
+				   strings[k]);
 	if (strcmp(json_string_value(json_object_get(c, "test")), "latency") != 0 &&
 	    strcmp(json_string_value(json_object_get(c, "test")), "throughput") != 0)
 		return bad(err, name, "cell %ld: test is not latency or throughput", i);
 	if (!json_is_integer(json_object_get(c, "msg_size_bytes")) ||
 	    json_integer_value(json_object_get(c, "msg_size_bytes")) < 1)
-		return bad(err, name, "cell %ld: msg_size_bytes is missing or not a positive integer", i);
+		return bad(err, name,
+			   "cell %ld: msg_size_bytes is missing or not a positive integer", i);
 	if (!json_is_object(json_object_get(c, "options")))
 		return bad(err, name, "cell %ld: options is missing or not an object", i);
 	cpus = json_object_get(c, "cpus");
 	req = cpus ? json_object_get(cpus, "requested") : NULL;
-	if (!json_is_array(req) || json_array_size(req) != 2 || !json_is_integer(json_array_get(req, 0)) ||
-	    !json_is_integer(json_array_get(req, 1)))
+	if (!json_is_array(req) || json_array_size(req) != 2 ||
+	    !json_is_integer(json_array_get(req, 0)) || !json_is_integer(json_array_get(req, 1)))
 		return bad(err, name, "cell %ld: cpus.requested is not two CPU numbers", i);
 	reps = json_object_get(c, "repetitions");
 	if (!json_is_array(reps))
@@ -61,7 +64,8 @@ int ipcb_results_check(const json_t *doc, const char *name, struct ipcb_err *err
 	const json_t *v, *cells;
 
 	if (!json_is_object(doc))
-		return bad(err, name, "not an ipcbench results file (the top level is not an object)");
+		return bad(err, name,
+			   "not an ipcbench results file (the top level is not an object)");
 	v = json_object_get(doc, "schema_version");
 	if (!json_is_integer(v))
 		return bad(err, name, "not an ipcbench results file (no schema_version)");

@@ -87,8 +87,7 @@ static int64_t seq_distance(uint64_t got, uint64_t want, size_t bytes)
 	return d > mask / 2 ? -(int64_t)(mask - d) - 1 : (int64_t)d;
 }
 
-void ipcb_msg_seq_mismatch(uint64_t seq, uint64_t got, size_t bytes, char *why,
-			   size_t whylen)
+void ipcb_msg_seq_mismatch(uint64_t seq, uint64_t got, size_t bytes, char *why, size_t whylen)
 {
 	uint64_t want = seq & ipcb_msg_seq_mask(bytes);
 	int64_t d = seq_distance(got, want, bytes);
@@ -97,8 +96,9 @@ void ipcb_msg_seq_mismatch(uint64_t seq, uint64_t got, size_t bytes, char *why,
 
 	if (bytes < 8)
 		snprintf(modulo, sizeof modulo, " (modulo 2^%zu)", 8 * bytes);
-	n = snprintf(why, whylen, "carries sequence number %" PRIu64 ", expected %" PRIu64 "%s: ",
-		     got, want, modulo);
+	n = snprintf(why, whylen,
+		     "carries sequence number %" PRIu64 ", expected %" PRIu64 "%s: ", got, want,
+		     modulo);
 	if (n < 0 || (size_t)n >= whylen)
 		return;
 	why += n;
@@ -107,17 +107,19 @@ void ipcb_msg_seq_mismatch(uint64_t seq, uint64_t got, size_t bytes, char *why,
 		snprintf(why, whylen, "message %" PRIu64 " lost (or overtaken: reordered)", seq);
 	else if (d > 1)
 		snprintf(why, whylen,
-			 "%" PRId64 " messages lost, %" PRIu64 " to %" PRIu64 " (or overtaken: reordered)",
+			 "%" PRId64 " messages lost, %" PRIu64 " to %" PRIu64
+			 " (or overtaken: reordered)",
 			 d, seq, seq + (uint64_t)d - 1);
 	else if (d == -1 && seq > 0)
 		snprintf(why, whylen, "message %" PRIu64 " duplicated (received twice)", seq - 1);
 	else
 		snprintf(why, whylen,
-			 "an old message again, %" PRId64 " behind: duplicated (or late: reordered)", -d);
+			 "an old message again, %" PRId64
+			 " behind: duplicated (or late: reordered)",
+			 -d);
 }
 
-int ipcb_msg_check_seq(const void *buf, size_t len, uint64_t seq, char *why,
-		       size_t whylen)
+int ipcb_msg_check_seq(const void *buf, size_t len, uint64_t seq, char *why, size_t whylen)
 {
 	int n;
 
@@ -125,13 +127,12 @@ int ipcb_msg_check_seq(const void *buf, size_t len, uint64_t seq, char *why,
 		return 0;
 	n = snprintf(why, whylen, "message %" PRIu64 " (%zu bytes): ", seq, len);
 	if (n >= 0 && (size_t)n < whylen)
-		ipcb_msg_seq_mismatch(seq, ipcb_msg_seq(buf, len), len < 8 ? len : 8,
-				      why + n, whylen - (size_t)n);
+		ipcb_msg_seq_mismatch(seq, ipcb_msg_seq(buf, len), len < 8 ? len : 8, why + n,
+				      whylen - (size_t)n);
 	return -1;
 }
 
-int ipcb_msg_verify(const void *buf, size_t len, uint64_t seq, char *why,
-		    size_t whylen)
+int ipcb_msg_verify(const void *buf, size_t len, uint64_t seq, char *why, size_t whylen)
 {
 	const unsigned char *p = buf;
 
@@ -159,7 +160,8 @@ int ipcb_msg_verify(const void *buf, size_t len, uint64_t seq, char *why,
 		if (memcmp(p + CSUM_OFFSET, expect + CSUM_OFFSET, len - CSUM_OFFSET) == 0)
 			return 0;
 	}
-	snprintf(why, whylen, "message %" PRIu64 " (%zu bytes): payload bytes differ from what was sent",
-		 seq, len);
+	snprintf(why, whylen,
+		 "message %" PRIu64 " (%zu bytes): payload bytes differ from what was sent", seq,
+		 len);
 	return -1;
 }

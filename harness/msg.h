@@ -51,20 +51,17 @@ void ipcb_msg_fill(void *buf, size_t len, uint64_t seq);
 /* Verify mode: check the sequence number and every other byte (through the
  * checksum, or directly below 16 bytes). Returns 0, or -1 with a one-line
  * description of the mismatch in why. */
-int ipcb_msg_verify(const void *buf, size_t len, uint64_t seq, char *why,
-		    size_t whylen);
+int ipcb_msg_verify(const void *buf, size_t len, uint64_t seq, char *why, size_t whylen);
 
 /* Without verify: check the sequence number only. Same return as above. */
-int ipcb_msg_check_seq(const void *buf, size_t len, uint64_t seq, char *why,
-		       size_t whylen);
+int ipcb_msg_check_seq(const void *buf, size_t len, uint64_t seq, char *why, size_t whylen);
 
 /* Describe why a carried sequence number got is not the expected seq,
  * when only `bytes` (1..8) bytes of it travel (got is already truncated):
  * "carries sequence number G, expected E: message E lost (or overtaken:
  * reordered)", "... message E-1 duplicated (received twice)", ... A gap
  * that is a multiple of 2^(8 * bytes) is invisible and cannot be told. */
-void ipcb_msg_seq_mismatch(uint64_t seq, uint64_t got, size_t bytes, char *why,
-			   size_t whylen);
+void ipcb_msg_seq_mismatch(uint64_t seq, uint64_t got, size_t bytes, char *why, size_t whylen);
 
 /* The checksum stored at [8, 16): a 64-bit multiplicative hash of
  * [0, 8) and [16, len). len must be >= 16. */

@@ -64,8 +64,8 @@ double ipcb_cpu_busy(const char *before, const char *after, int cpu)
 
 		memset(v[k], 0, sizeof v[k]);
 		if (p == NULL || sscanf(p + strlen(tag), "%llu %llu %llu %llu %llu %llu %llu %llu",
-					&v[k][0], &v[k][1], &v[k][2], &v[k][3], &v[k][4],
-					&v[k][5], &v[k][6], &v[k][7]) < 5)
+					&v[k][0], &v[k][1], &v[k][2], &v[k][3], &v[k][4], &v[k][5],
+					&v[k][6], &v[k][7]) < 5)
 			return -1.0;
 		for (int i = 0; i < 8; i++)
 			total[k] += v[k][i];
@@ -83,7 +83,8 @@ static void siblings_of(const char *root, int cpu, int other, cpu_set_t *set)
 	char rel[128], buf[256];
 
 	CPU_ZERO(set);
-	snprintf(rel, sizeof rel, "sys/devices/system/cpu/cpu%d/topology/thread_siblings_list", cpu);
+	snprintf(rel, sizeof rel, "sys/devices/system/cpu/cpu%d/topology/thread_siblings_list",
+		 cpu);
 	if (read_rel(root, rel, buf, sizeof buf) != 0 || ipcb_cpulist_parse(buf, set) != 0)
 		CPU_ZERO(set);
 	CPU_CLR(cpu, set);
@@ -95,7 +96,8 @@ static void sample_siblings(const char *root, const int cpu[2], unsigned sample_
 {
 	static char before[65536], after[65536];
 	cpu_set_t sib[2];
-	struct timespec ts = { .tv_sec = sample_ms / 1000, .tv_nsec = (long)(sample_ms % 1000) * 1000000 };
+	struct timespec ts = { .tv_sec = sample_ms / 1000,
+			       .tv_nsec = (long)(sample_ms % 1000) * 1000000 };
 
 	for (int s = 0; s < 2; s++) {
 		siblings_of(root, cpu[s], cpu[!s], &sib[s]);
@@ -186,7 +188,8 @@ void ipcb_noise_read(const char *root, const int cpu[2], unsigned sample_ms,
 	for (int s = 0; s < 2; s++) {
 		char rel[128];
 
-		snprintf(rel, sizeof rel, "sys/devices/system/cpu/cpu%d/cpufreq/scaling_governor", cpu[s]);
+		snprintf(rel, sizeof rel, "sys/devices/system/cpu/cpu%d/cpufreq/scaling_governor",
+			 cpu[s]);
 		if (read_rel(root, rel, in->governor[s], sizeof in->governor[s]) != 0)
 			in->governor[s][0] = '\0';
 		in->policy_boost[s] = read_policy_boost(root, cpu[s]);
@@ -196,8 +199,8 @@ void ipcb_noise_read(const char *root, const int cpu[2], unsigned sample_ms,
 	sample_siblings(root, cpu, sample_ms, in);
 }
 
-__attribute__((format(printf, 3, 4)))
-static void warn(struct ipcb_warnings *out, const char *code, const char *fmt, ...)
+__attribute__((format(printf, 3, 4))) static void warn(struct ipcb_warnings *out, const char *code,
+						       const char *fmt, ...)
 {
 	struct ipcb_warning *w;
 	va_list ap;
@@ -223,7 +226,8 @@ static void turbo(const struct ipcb_noise_input *in, const int cpu[2], int n_cpu
 	for (int s = 0; s < n_cpus; s++)
 		if (in->policy_boost[s] == 1) {
 			warn(out, "turbo",
-			     "frequency boost (turbo) is on for CPU %d (its cpufreq policy): clock speeds vary with load and temperature",
+			     "frequency boost (turbo) is on for CPU %d (its cpufreq policy): clock "
+			     "speeds vary with load and temperature",
 			     cpu[s]);
 			return;
 		} else if (in->policy_boost[s] < 0) {
@@ -231,7 +235,8 @@ static void turbo(const struct ipcb_noise_input *in, const int cpu[2], int n_cpu
 			follows_global = true;
 		}
 	if (follows_global && in->boost == 1)
-		warn(out, "turbo", "frequency boost (turbo) is on: clock speeds vary with load and temperature");
+		warn(out, "turbo",
+		     "frequency boost (turbo) is on: clock speeds vary with load and temperature");
 }
 
 void ipcb_noise_assess(const struct ipcb_noise_input *in, const int cpu[2],
@@ -242,26 +247,31 @@ void ipcb_noise_assess(const struct ipcb_noise_input *in, const int cpu[2],
 	out->n = 0;
 	if (in->load1 > LOAD_PER_CPU * in->online_cpus)
 		warn(out, "load",
-		     "load average %.2f over the last minute is above %.1f per CPU (%d CPUs): other work competes for the CPUs",
+		     "load average %.2f over the last minute is above %.1f per CPU (%d CPUs): "
+		     "other work competes for the CPUs",
 		     in->load1, LOAD_PER_CPU, in->online_cpus);
 	for (int s = 0; s < n_cpus; s++)
 		if (!CPU_ISSET(cpu[s], &in->isolated))
 			warn(out, "not-isolated",
-			     "CPU %d is not isolated (isolcpus, an isolated cpuset partition or nohz_full): other tasks and interrupts may run on it",
+			     "CPU %d is not isolated (isolcpus, an isolated cpuset partition or "
+			     "nohz_full): other tasks and interrupts may run on it",
 			     cpu[s]);
 	for (int s = 0; s < n_cpus; s++)
 		if (in->governor[s][0] != '\0' && strcmp(in->governor[s], "performance") != 0)
 			warn(out, "governor",
-			     "CPU %d uses the '%s' frequency governor, not 'performance': its clock speed follows the load",
+			     "CPU %d uses the '%s' frequency governor, not 'performance': its "
+			     "clock speed follows the load",
 			     cpu[s], in->governor[s]);
 	turbo(in, cpu, n_cpus, out);
 	if (in->hypervisor)
 		warn(out, "hypervisor",
-		     "running under a hypervisor: a wake-up on another CPU goes through it, and the host may preempt or move the virtual CPUs");
+		     "running under a hypervisor: a wake-up on another CPU goes through it, and "
+		     "the host may preempt or move the virtual CPUs");
 	for (int s = 0; s < n_cpus; s++)
 		if (in->busiest_sibling[s] >= 0 && in->sibling_busy[s] > SIBLING_BUSY)
 			warn(out, "smt-busy",
-			     "CPU %d, an SMT sibling of CPU %d, was %.0f%% busy: it shares the core's execution units",
+			     "CPU %d, an SMT sibling of CPU %d, was %.0f%% busy: it shares the "
+			     "core's execution units",
 			     in->busiest_sibling[s], cpu[s], 100.0 * in->sibling_busy[s]);
 }
 

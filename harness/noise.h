@@ -12,8 +12,8 @@
 #define IPCB_WARNINGS_MAX 16
 
 struct ipcb_warning {
-	char code[24];  /* "load", "not-isolated", "governor", "turbo", "hypervisor", "smt-busy" */
-	char msg[256];  /* one line */
+	char code[24]; /* "load", "not-isolated", "governor", "turbo", "hypervisor", "smt-busy" */
+	char msg[256]; /* one line */
 };
 
 struct ipcb_warnings {
@@ -23,16 +23,16 @@ struct ipcb_warnings {
 
 /* What the assessment looks at. */
 struct ipcb_noise_input {
-	double load1;            /* 1-minute load average; < 0 unknown */
+	double load1; /* 1-minute load average; < 0 unknown */
 	int online_cpus;
-	cpu_set_t isolated;      /* isolcpus, the cgroup v2 isolated partitions and
-				  * nohz_full together */
-	char governor[2][32];    /* per chosen CPU; "" without cpufreq */
-	int boost;               /* global: 1 on, 0 off, -1 unknown */
-	int policy_boost[2];     /* per chosen CPU, its cpufreq policy's boost */
+	cpu_set_t isolated;   /* isolcpus, the cgroup v2 isolated partitions and
+			       * nohz_full together */
+	char governor[2][32]; /* per chosen CPU; "" without cpufreq */
+	int boost;            /* global: 1 on, 0 off, -1 unknown */
+	int policy_boost[2];  /* per chosen CPU, its cpufreq policy's boost */
 	bool hypervisor;
-	int busiest_sibling[2];  /* per chosen CPU: its busiest SMT sibling, -1 none */
-	double sibling_busy[2];  /* ... and how busy it was, 0..1 */
+	int busiest_sibling[2]; /* per chosen CPU: its busiest SMT sibling, -1 none */
+	double sibling_busy[2]; /* ... and how busy it was, 0..1 */
 };
 
 /* Read the input under root ("/" for this machine) for the CPU pair;

@@ -28,8 +28,8 @@ static int parse_bool(const char *t, uint64_t *v)
 	return -1;
 }
 
-int ipcb_opt_parse(const struct ipcb_opt_def *def, const char *text,
-		   struct ipcb_opt_val *out, char *why, size_t len)
+int ipcb_opt_parse(const struct ipcb_opt_def *def, const char *text, struct ipcb_opt_val *out,
+		   char *why, size_t len)
 {
 	char inner[IPCB_WHY_MAX], desc[160];
 
@@ -129,7 +129,8 @@ void ipcb_opt_describe(const struct ipcb_opt_def *def, char *buf, size_t len)
 		buf[0] = '\0';
 		used = 0;
 		for (int i = 0; def->choices[i] != NULL && used < len; i++) {
-			int n = snprintf(buf + used, len - used, "%s%s", i ? "|" : "", def->choices[i]);
+			int n = snprintf(buf + used, len - used, "%s%s", i ? "|" : "",
+					 def->choices[i]);
 
 			if (n < 0)
 				break;

@@ -16,8 +16,7 @@
 #define QUOTE "'%.40s%s'"
 #define QARG(s) (s), strlen(s) > 40 ? "..." : ""
 
-static int fail(char *why, size_t len, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+static int fail(char *why, size_t len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
 static int fail(char *why, size_t len, const char *fmt, ...)
 {
@@ -49,8 +48,7 @@ static int digits(const char *s, uint64_t *v, const char **end)
 	return 0;
 }
 
-int ipcb_parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out,
-		   char *why, size_t len)
+int ipcb_parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out, char *why, size_t len)
 {
 	const char *end;
 	uint64_t v;
@@ -66,21 +64,20 @@ int ipcb_parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out,
 	return 0;
 }
 
-int ipcb_parse_seconds(const char *s, double min, double max, double *out,
-		       char *why, size_t len)
+int ipcb_parse_seconds(const char *s, double min, double max, double *out, char *why, size_t len)
 {
 	char *end;
 	double v;
 
 	/* plain decimals only: strtod would also take 0x10 and 1e3 */
 	if (!isdigit((unsigned char)s[0]) || s[strspn(s, "0123456789.")] != '\0')
-		return fail(why, len, QUOTE " is not a number of seconds (%g to %g)", QARG(s),
-			    min, max);
+		return fail(why, len, QUOTE " is not a number of seconds (%g to %g)", QARG(s), min,
+			    max);
 	errno = 0;
 	v = strtod(s, &end);
 	if (*end != '\0' || errno != 0 || !isfinite(v))
-		return fail(why, len, QUOTE " is not a number of seconds (%g to %g)", QARG(s),
-			    min, max);
+		return fail(why, len, QUOTE " is not a number of seconds (%g to %g)", QARG(s), min,
+			    max);
 	if (v < min || v > max)
 		return fail(why, len, QUOTE " is out of range (%g to %g seconds)", QARG(s), min,
 			    max);
@@ -118,8 +115,7 @@ static int human(uint64_t v, char *buf, size_t len)
 	return snprintf(buf, len, "%llu", (unsigned long long)v);
 }
 
-int ipcb_parse_size(const char *s, uint64_t max, uint64_t *out, char *why,
-		    size_t len)
+int ipcb_parse_size(const char *s, uint64_t max, uint64_t *out, char *why, size_t len)
 {
 	const char *end;
 	uint64_t v, scale;
@@ -135,12 +131,14 @@ int ipcb_parse_size(const char *s, uint64_t max, uint64_t *out, char *why,
 		return fail(why, len, "size " QUOTE " is too large (at most %s)", QARG(s), maxs);
 	if (rc != 0)
 		return fail(why, len,
-			    "invalid size " QUOTE " (a number with an optional K, M or G suffix, e.g. 64, 4K, 1M)",
+			    "invalid size " QUOTE
+			    " (a number with an optional K, M or G suffix, e.g. 64, 4K, 1M)",
 			    QARG(s));
 	scale = suffix_scale(end);
 	if (scale == 0)
 		return fail(why, len,
-			    "invalid size " QUOTE ": unknown suffix " QUOTE " (use K, M or G, powers of 1024)",
+			    "invalid size " QUOTE ": unknown suffix " QUOTE
+			    " (use K, M or G, powers of 1024)",
 			    QARG(s), QARG(end));
 	if (v == 0)
 		return fail(why, len, "invalid size " QUOTE ": must be at least 1 byte", QARG(s));
@@ -157,22 +155,23 @@ static int cmp_u64(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
-static int add_size(uint64_t v, uint64_t *out, size_t cap, size_t *n,
-		    const char *whole, char *why, size_t len)
+static int add_size(uint64_t v, uint64_t *out, size_t cap, size_t *n, const char *whole, char *why,
+		    size_t len)
 {
 	for (size_t i = 0; i < *n; i++)
 		if (out[i] == v)
 			return fail(why, len, "size %llu appears twice in " QUOTE,
 				    (unsigned long long)v, QARG(whole));
 	if (*n >= cap)
-		return fail(why, len, "too many sizes in " QUOTE " (at most %zu)", QARG(whole), cap);
+		return fail(why, len, "too many sizes in " QUOTE " (at most %zu)", QARG(whole),
+			    cap);
 	out[(*n)++] = v;
 	return 0;
 }
 
 /* One list element: a size or a range "LO-HI". */
-static int parse_item(const char *item, uint64_t max, uint64_t *out, size_t cap,
-		      size_t *n, const char *whole, char *why, size_t len)
+static int parse_item(const char *item, uint64_t max, uint64_t *out, size_t cap, size_t *n,
+		      const char *whole, char *why, size_t len)
 {
 	const char *dash = item[0] != '\0' ? strchr(item + 1, '-') : NULL;
 	char lo_s[64];
@@ -188,12 +187,15 @@ static int parse_item(const char *item, uint64_t max, uint64_t *out, size_t cap,
 	memcpy(lo_s, item, (size_t)(dash - item));
 	lo_s[dash - item] = '\0';
 	if (lo_s[0] == '\0' || dash[1] == '\0')
-		return fail(why, len, "invalid size range " QUOTE ": give both ends, LO-HI", QARG(item));
+		return fail(why, len, "invalid size range " QUOTE ": give both ends, LO-HI",
+			    QARG(item));
 	if (ipcb_parse_size(lo_s, max, &lo, why, len) != 0 ||
 	    ipcb_parse_size(dash + 1, max, &hi, why, len) != 0)
 		return -1;
 	if (lo > hi)
-		return fail(why, len, "invalid size range " QUOTE ": the first size is larger than the second",
+		return fail(why, len,
+			    "invalid size range " QUOTE
+			    ": the first size is larger than the second",
 			    QARG(item));
 	if (add_size(lo, out, cap, n, whole, why, len) != 0)
 		return -1;
@@ -203,8 +205,8 @@ static int parse_item(const char *item, uint64_t max, uint64_t *out, size_t cap,
 	return hi != lo ? add_size(hi, out, cap, n, whole, why, len) : 0;
 }
 
-int ipcb_parse_sizes(const char *s, uint64_t max, uint64_t *out, size_t cap,
-		     size_t *n, char *why, size_t len)
+int ipcb_parse_sizes(const char *s, uint64_t max, uint64_t *out, size_t cap, size_t *n, char *why,
+		     size_t len)
 {
 	char item[128];
 	const char *p = s;
@@ -239,15 +241,18 @@ int ipcb_parse_cpu_pair(const char *s, int out[2], char *why, size_t len)
 	for (int i = 0; i < 2; i++) {
 		if (digits(p, &v, &end) != 0 || v > 1000000)
 			return fail(why, len,
-				    "invalid CPU pair " QUOTE " (two CPU numbers, e.g. 0,1)", QARG(s));
+				    "invalid CPU pair " QUOTE " (two CPU numbers, e.g. 0,1)",
+				    QARG(s));
 		out[i] = (int)v;
 		if (i == 0 && *end != ',')
 			return fail(why, len,
-				    "invalid CPU pair " QUOTE " (two CPU numbers, e.g. 0,1)", QARG(s));
+				    "invalid CPU pair " QUOTE " (two CPU numbers, e.g. 0,1)",
+				    QARG(s));
 		p = end + 1;
 	}
 	if (*end != '\0')
-		return fail(why, len, "invalid CPU pair " QUOTE " (exactly two CPU numbers, e.g. 0,1)",
+		return fail(why, len,
+			    "invalid CPU pair " QUOTE " (exactly two CPU numbers, e.g. 0,1)",
 			    QARG(s));
 	return 0;
 }
@@ -266,7 +271,8 @@ static size_t edit_distance(const char *a, const char *b)
 		d[0][j] = j;
 	for (size_t i = 1; i <= la; i++) {
 		for (size_t j = 1; j <= lb; j++) {
-			int ai = tolower((unsigned char)a[i - 1]), bj = tolower((unsigned char)b[j - 1]);
+			int ai = tolower((unsigned char)a[i - 1]),
+			    bj = tolower((unsigned char)b[j - 1]);
 			size_t best = d[i - 1][j - 1] + (ai != bj);
 
 			if (d[i - 1][j] + 1 < best)
@@ -317,7 +323,11 @@ void ipcb_utf8_trim(char *s)
 		return;
 	}
 	lead = (unsigned char)s[i - 1];
-	need = lead < 0x80 ? 1 : (lead & 0xE0) == 0xC0 ? 2 : (lead & 0xF0) == 0xE0 ? 3 : (lead & 0xF8) == 0xF0 ? 4 : 0;
+	need = lead < 0x80             ? 1
+	       : (lead & 0xE0) == 0xC0 ? 2
+	       : (lead & 0xF0) == 0xE0 ? 3
+	       : (lead & 0xF8) == 0xF0 ? 4
+				       : 0;
 	if (need == 1 && cont > 0)
 		s[i] = '\0'; /* stray continuation bytes */
 	else if (need != 1 && need != cont + 1)

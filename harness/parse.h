@@ -11,23 +11,20 @@
 #define IPCB_WHY_MAX 256
 
 /* A decimal integer in [min, max]; no sign, spaces or suffix. */
-int ipcb_parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out,
-		   char *why, size_t len);
+int ipcb_parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out, char *why, size_t len);
 
 /* A positive decimal number of seconds in [min, max] ("10", "0.5"). */
-int ipcb_parse_seconds(const char *s, double min, double max, double *out,
-		       char *why, size_t len);
+int ipcb_parse_seconds(const char *s, double min, double max, double *out, char *why, size_t len);
 
 /* A message size: digits with an optional binary suffix K, M, G (or KiB,
  * MiB, GiB; case-insensitive), from 1 byte to `max`. */
-int ipcb_parse_size(const char *s, uint64_t max, uint64_t *out, char *why,
-		    size_t len);
+int ipcb_parse_size(const char *s, uint64_t max, uint64_t *out, char *why, size_t len);
 
 /* A comma list of sizes and ranges "LO-HI" (LO, every power of two between,
  * HI). Sorted ascending; a size given twice is an error; at most `cap`
  * sizes. */
-int ipcb_parse_sizes(const char *s, uint64_t max, uint64_t *out, size_t cap,
-		     size_t *n, char *why, size_t len);
+int ipcb_parse_sizes(const char *s, uint64_t max, uint64_t *out, size_t cap, size_t *n, char *why,
+		     size_t len);
 
 /* Two CPU numbers "A,B" (syntax only: whether they exist is checked
  * against the machine by the caller). */

@@ -125,7 +125,7 @@ int ipcb_pin_self(int cpu, struct ipcb_err *err)
 	/* The kernel migrates the caller before sched_setaffinity returns. */
 	now = sched_getcpu();
 	if (now != cpu)
-		return ipcb_err_set(err, EAGAIN, "pinned to CPU %d but running on CPU %d",
-				    cpu, now);
+		return ipcb_err_set(err, EAGAIN, "pinned to CPU %d but running on CPU %d", cpu,
+				    now);
 	return 0;
 }

@@ -128,7 +128,8 @@ int ipcb_reg_add(enum ipcb_obj_kind kind, int id, const char *name)
 		atomic_signal_fence(memory_order_seq_cst);
 		e->live = 1;
 		if (have_regdir && disk_name(kind, id, name, path, sizeof path)) {
-			int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+			int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+				      0600);
 
 			if (fd >= 0)
 				close(fd);
@@ -214,7 +215,8 @@ static long prefix_pid(const char *name)
 	char *end;
 	long pid;
 
-	if (strncmp(name, IPCB_NAME_PREFIX, strlen(IPCB_NAME_PREFIX)) != 0 || !isdigit((unsigned char)*p))
+	if (strncmp(name, IPCB_NAME_PREFIX, strlen(IPCB_NAME_PREFIX)) != 0 ||
+	    !isdigit((unsigned char)*p))
 		return 0;
 	pid = strtol(p, &end, 10);
 	return *end == '-' && pid > 0 ? pid : 0;

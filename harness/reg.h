@@ -23,8 +23,8 @@
 enum ipcb_obj_kind {
 	IPCB_OBJ_SYSV_MSG, /* a System V message queue id */
 	IPCB_OBJ_MQUEUE,   /* a POSIX message queue name ("/ipcb-...") */
-	IPCB_OBJ_DIR,	   /* a private directory: emptied, then removed */
-	IPCB_OBJ_FILE,	   /* a file (a results file being written) */
+	IPCB_OBJ_DIR,      /* a private directory: emptied, then removed */
+	IPCB_OBJ_FILE,     /* a file (a results file being written) */
 };
 
 /* Create this run's registry directory. Without it (not called, or it
@@ -50,10 +50,10 @@ void ipcb_reg_remove_all(void);
 /* ---- ipcbench cleanup ------------------------------------------------ */
 
 struct ipcb_leftover {
-	const char *what;  /* "sysv-msg", "mqueue", "shm", "directory", "registry" */
-	const char *name;  /* id or path as text */
-	long pid;	   /* the ipcbench process that made it */
-	int error;	   /* 0, or errno of a removal that failed */
+	const char *what; /* "sysv-msg", "mqueue", "shm", "directory", "registry" */
+	const char *name; /* id or path as text */
+	long pid;         /* the ipcbench process that made it */
+	int error;        /* 0, or errno of a removal that failed */
 };
 
 /* Find what ipcbench processes of this user that no longer exist left in

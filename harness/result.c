@@ -47,11 +47,13 @@ static json_t *counts_json(const struct ipcb_sysinfo *si)
 {
 	const struct ipcb_topo_counts *k = &si->counts;
 
+	/* clang-format off */
 	return json_pack("{s:s, s:i, s:i, s:i, s:i, s:i, s:b}", "source", "/sys/devices/system/cpu",
 			 "packages", k->packages, "cores_per_package", k->cores_per_package,
 			 "logical_cpus_per_package", k->logical_per_package,
 			 "threads_per_core", k->threads_per_core, "logical_cpus", k->logical,
 			 "cpuid_agrees", si->counts_agree);
+	/* clang-format on */
 }
 
 /* Where the caches figures come from, into buf. */
@@ -108,14 +110,16 @@ static json_t *cpu_json(const struct ipcb_sysinfo *si)
 	char from[96];
 	json_t *o;
 
+	/* clang-format off */
 	if (!c->ok)
-		o = json_pack("{s:b, s:s, s:s, s:o, s:o, s:o}", "identified", 0, "error", c->error,
+		o = json_pack("{s:b, s:s, s:s, s:o, s:o, s:o}",
+			      "identified", 0, "error", c->error,
 			      "source", c->source, "library", str_or_null(c->library),
 			      "kernel_model_name", str_or_null(c->kernel_model),
 			      "topology_counts", counts_json(si));
 	else
-		o = json_pack("{s:b, s:s, s:o, s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o,"
-			      " s:{s:o, s:o, s:o, s:o, s:o}, s:s, s:o}",
+		o = json_pack("{s:b, s:s, s:o, s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o,"
+			      " s:o, s:{s:o, s:o, s:o, s:o, s:o}, s:s, s:o}",
 			      "identified", 1, "source", c->source,
 			      "library", str_or_null(c->library),
 			      "vendor", c->vendor,
@@ -137,6 +141,7 @@ static json_t *cpu_json(const struct ipcb_sysinfo *si)
 			      "caches_from", caches_from(si, from, sizeof from),
 			      "hypervisor",
 			      c->hypervisor_known ? json_boolean(c->hypervisor) : json_null());
+	/* clang-format on */
 	if (o != NULL)
 		cpu_extra(o, c);
 	return o;
@@ -150,14 +155,19 @@ static json_t *tsc_json(const struct ipcb_clock *clk)
 		return json_null();
 	if (clk->have_end)
 		end = json_pack("{s:f, s:f, s:I}", "ticks_per_ns", clk->tsc_end.ticks_per_ns,
-				"error_ppm", clk->tsc_end.error_ppm,
-				"window_ns", (json_int_t)clk->tsc_end.window_ns);
-	return json_pack("{s:f, s:f, s:I, s:I, s:s, s:o, s:o}", "ticks_per_ns", clk->tsc.ticks_per_ns,
-			 "error_ppm", clk->tsc.error_ppm, "window_ns", (json_int_t)clk->tsc.window_ns,
+				"error_ppm", clk->tsc_end.error_ppm, "window_ns",
+				(json_int_t)clk->tsc_end.window_ns);
+	/* clang-format off */
+	return json_pack("{s:f, s:f, s:I, s:I, s:s, s:o, s:o}",
+			 "ticks_per_ns", clk->tsc.ticks_per_ns,
+			 "error_ppm", clk->tsc.error_ppm,
+			 "window_ns", (json_int_t)clk->tsc.window_ns,
 			 "mult", (json_int_t)clk->tsc.mult,
-			 "method", "rdtscp against CLOCK_MONOTONIC, narrowest of 16 samples at each end of the window",
+			 "method", "rdtscp against CLOCK_MONOTONIC, narrowest of 16 samples at each"
+				   " end of the window",
 			 "end", end,
 			 "drift_ppm", clk->have_end ? json_real(clk->drift_ppm) : json_null());
+	/* clang-format on */
 }
 
 static json_t *cpulist_json(const cpu_set_t *set)
@@ -170,6 +180,7 @@ static json_t *cpulist_json(const cpu_set_t *set)
 
 static json_t *topo_cpu_json(int n, const struct ipcb_cpu_topo *c)
 {
+	/* clang-format off */
 	return json_pack("{s:i, s:b, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}",
 			 "cpu", n, "online", c->online, "capacity", int_or_null(c->capacity),
 			 "package", int_or_null(c->package), "die", int_or_null(c->die),
@@ -180,6 +191,7 @@ static json_t *topo_cpu_json(int n, const struct ipcb_cpu_topo *c)
 			 "l3_shared", c->l3_known ? cpulist_json(&c->l3) : json_null(),
 			 "l2_kib", int_or_null(c->l2_kib), "l3_kib", int_or_null(c->l3_kib),
 			 "type", str_or_null(c->type));
+	/* clang-format on */
 }
 
 /* Placement classes the allowed CPUs offer, with the pair each picks. */
@@ -195,8 +207,9 @@ json_t *ipcb_result_placements(const struct ipcb_topo *t, const cpu_set_t *usabl
 			json_object_set_new(o, ipcb_class_name((enum ipcb_class)i),
 					    json_pack("[i, i]", pair[0], pair[1]));
 	if (ipcb_topo_auto(t, usable, pair, &c) == 0)
-		json_object_set_new(o, "auto", json_pack("{s:s, s:[i, i]}", "class", ipcb_class_name(c),
-							 "cpus", pair[0], pair[1]));
+		json_object_set_new(o, "auto",
+				    json_pack("{s:s, s:[i, i]}", "class", ipcb_class_name(c),
+					      "cpus", pair[0], pair[1]));
 	return o;
 }
 
@@ -208,9 +221,9 @@ static json_t *topology_json(const struct ipcb_sysinfo *si)
 		if (si->topo.cpu[i].present)
 			json_array_append_new(cpus, topo_cpu_json(i, &si->topo.cpu[i]));
 	return json_pack("{s:s, s:o, s:o, s:o, s:o}", "source", "/sys/devices/system/cpu",
-			 "present", cpulist_json(&si->topo.present),
-			 "online", cpulist_json(&si->topo.online), "cpus", cpus,
-			 "placements", ipcb_result_placements(&si->topo, &si->allowed));
+			 "present", cpulist_json(&si->topo.present), "online",
+			 cpulist_json(&si->topo.online), "cpus", cpus, "placements",
+			 ipcb_result_placements(&si->topo, &si->allowed));
 }
 
 json_t *ipcb_result_system(const struct ipcb_sysinfo *si)
@@ -218,7 +231,10 @@ json_t *ipcb_result_system(const struct ipcb_sysinfo *si)
 	char allowed[1024];
 
 	ipcb_cpulist_format(&si->allowed, allowed, sizeof allowed);
-	return json_pack("{s:{s:s, s:s, s:s, s:s}, s:s, s:o, s:{s:I, s:I, s:s, s:o}, s:I, s:o, s:{s:o, s:o, s:o, s:o, s:o, s:o}, s:o, s:{s:s, s:o, s:f, s:s, s:f, s:{s:f, s:f, s:i}, s:o, s:I, s:I, s:o}}",
+	/* clang-format off */
+	return json_pack("{s:{s:s, s:s, s:s, s:s}, s:s, s:o, s:{s:I, s:I, s:s, s:o}, s:I, s:o,"
+			 " s:{s:o, s:o, s:o, s:o, s:o, s:o}, s:o,"
+			 " s:{s:s, s:o, s:f, s:s, s:f, s:{s:f, s:f, s:i}, s:o, s:I, s:I, s:o}}",
 			 "kernel", "sysname", si->uts.sysname, "release", si->uts.release,
 			 "version", si->uts.version, "machine", si->uts.machine,
 			 "hostname", si->hostname,
@@ -240,11 +256,13 @@ json_t *ipcb_result_system(const struct ipcb_sysinfo *si)
 			 "resolution_from", si->clock_info.resolution_from,
 			 "overhead_ns", si->clock_info.overhead_ns,
 			 "overhead_spread", "median_ns", si->clock_info.overhead_median_ns,
-			 "max_ns", si->clock_info.overhead_max_ns, "batches", (int)si->clock_info.batches,
+			 "max_ns", si->clock_info.overhead_max_ns,
+			 "batches", (int)si->clock_info.batches,
 			 "cpu", int_or_null(si->clock_info.cpu),
 			 "min_step_ns", (json_int_t)si->clock_info.min_step_ns,
 			 "readings", (json_int_t)si->clock_info.readings,
 			 "tsc", tsc_json(&si->clock));
+	/* clang-format on */
 }
 
 /* The options a mechanism takes, with their types and defaults. */
@@ -256,8 +274,9 @@ static json_t *opt_defs_json(const struct ipcb_mech *m)
 		char desc[160];
 
 		ipcb_opt_describe(d, desc, sizeof desc);
-		json_array_append_new(a, json_pack("{s:s, s:s, s:s, s:s}", "name", d->name,
-						   "values", desc, "default", d->def, "help", d->help));
+		json_array_append_new(a,
+				      json_pack("{s:s, s:s, s:s, s:s}", "name", d->name, "values",
+						desc, "default", d->def, "help", d->help));
 	}
 	return a;
 }
@@ -280,10 +299,10 @@ static json_t *limits_json(const struct ipcb_mech_info *mi)
 	for (int i = 0; i < mi->limits.n; i++) {
 		const struct ipcb_limit *l = &mi->limits.v[i];
 
-		json_array_append_new(limits,
-				      json_pack("{s:s, s:o, s:s}", "name", l->name, "value",
-						l->value >= 0 ? json_integer(l->value) : json_null(),
-						"source", l->source));
+		json_array_append_new(
+			limits, json_pack("{s:s, s:o, s:s}", "name", l->name, "value",
+					  l->value >= 0 ? json_integer(l->value) : json_null(),
+					  "source", l->source));
 	}
 	return limits;
 }
@@ -296,15 +315,18 @@ static json_t *max_msg_json(const struct ipcb_mech_info *mi)
 
 json_t *ipcb_result_mech(const struct ipcb_mech_info *mi)
 {
+	/* clang-format off */
 	return json_pack("{s:s, s:b, s:o, s:{s:b, s:b}, s:o, s:o, s:o}",
 			 "summary", mi->mech->summary,
 			 "available", mi->supported == 0,
 			 "reason", mi->supported == 0 ? json_null() : str_or_null(mi->why.msg),
-			 "flags", "message_boundaries", (mi->mech->flags & IPCB_MECH_BOUNDARIES) != 0,
+			 "flags",
+			 "message_boundaries", (mi->mech->flags & IPCB_MECH_BOUNDARIES) != 0,
 			 "carries_data", (mi->mech->flags & IPCB_MECH_NO_DATA) == 0,
 			 "max_msg_bytes", max_msg_json(mi),
 			 "limits", limits_json(mi),
 			 "options", opt_defs_json(mi->mech));
+	/* clang-format on */
 }
 
 static json_t *params_json(const struct ipcb_params *p)
@@ -317,9 +339,9 @@ static json_t *params_json(const struct ipcb_params *p)
 
 		if (i == 0 || p->variants[i - 1].mech != v->mech)
 			json_array_append_new(mechs, json_string(v->mech->name));
-		json_array_append_new(variants, json_pack("{s:s, s:s, s:o}", "label", v->label,
-							  "mechanism", v->mech->name,
-							  "options", opts_json(&v->opts)));
+		json_array_append_new(variants,
+				      json_pack("{s:s, s:s, s:o}", "label", v->label, "mechanism",
+						v->mech->name, "options", opts_json(&v->opts)));
 	}
 	for (size_t i = 0; i < p->n_sizes; i++)
 		json_array_append_new(sizes, json_integer((json_int_t)p->sizes[i]));
@@ -327,20 +349,26 @@ static json_t *params_json(const struct ipcb_params *p)
 		json_array_append_new(tests, json_string("latency"));
 	if (p->throughput)
 		json_array_append_new(tests, json_string("throughput"));
+	/* clang-format off */
 	if (p->fault.kind != IPCB_FAULT_NONE)
-		fault = json_pack("{s:s, s:s, s:s, s:o}", "mechanism",
-				  p->fault.mech[0] ? p->fault.mech : "*",
+		fault = json_pack("{s:s, s:s, s:s, s:o}",
+				  "mechanism", p->fault.mech[0] ? p->fault.mech : "*",
 				  "kind", ipcb_fault_kind_name(p->fault.kind),
 				  "side", p->fault.side == IPCB_SIDE_A ? "a" : "b",
-				  "repetition", p->fault.rep ? json_integer(p->fault.rep) : json_null());
-	return json_pack("{s:o, s:o, s:o, s:o, s:s, s:[i, i], s:f, s:o, s:o, s:i, s:b, s:b, s:f, s:{s:I, s:I, s:i}, s:o, s:s, s:b}",
-			 "mechanisms", mechs, "variants", variants, "sizes_bytes", sizes, "tests", tests,
+				  "repetition",
+				  p->fault.rep ? json_integer(p->fault.rep) : json_null());
+	return json_pack("{s:o, s:o, s:o, s:o, s:s, s:[i, i], s:f, s:o, s:o, s:i, s:b, s:b, s:f,"
+			 " s:{s:I, s:I, s:i}, s:o, s:s, s:b}",
+			 "mechanisms", mechs, "variants", variants,
+			 "sizes_bytes", sizes, "tests", tests,
 			 "placement", p->placement,
 			 "cpus", p->cpu[0], p->cpu[1],
 			 "cell_time_s", (double)p->cell_time_ns / 1e9,
-			 "iterations", p->iterations ? json_integer((json_int_t)p->iterations) : json_null(),
-			 "warmup", p->warmup == IPCB_WARMUP_AUTO ? json_null()
-								  : json_integer((json_int_t)p->warmup),
+			 "iterations",
+			 p->iterations ? json_integer((json_int_t)p->iterations) : json_null(),
+			 "warmup",
+			 p->warmup == IPCB_WARMUP_AUTO ? json_null()
+						       : json_integer((json_int_t)p->warmup),
 			 "repetitions", (int)p->repetitions, "verify", p->verify, "quick", p->quick,
 			 "timeout_s", (double)p->stall_timeout_ns / 1e9,
 			 "histogram", "lowest_ns", (json_int_t)p->hist.lowest_ns,
@@ -349,6 +377,7 @@ static json_t *params_json(const struct ipcb_params *p)
 			 "fault", fault,
 			 "clock", ipcb_clock_name(p->clock.kind),
 			 "counters", p->counters);
+	/* clang-format on */
 }
 
 /* Sparse histogram: one [lowest_ns, highest_ns, count] per non-empty counter. */
@@ -367,6 +396,7 @@ static json_t *hist_json(const struct ipcb_hist *h)
 						(json_int_t)ipcb_hist_highest_equivalent(h, lo),
 						(json_int_t)h->counts[i]));
 	}
+	/* clang-format off */
 	return json_pack("{s:I, s:I, s:i, s:I, s:I, s:I, s:I, s:o}",
 			 "lowest_trackable_ns", (json_int_t)h->lowest_trackable,
 			 "highest_trackable_ns", (json_int_t)h->highest_trackable,
@@ -376,14 +406,18 @@ static json_t *hist_json(const struct ipcb_hist *h)
 			 "min_ns", (json_int_t)ipcb_hist_min(h),
 			 "max_ns", (json_int_t)ipcb_hist_max(h),
 			 "buckets", buckets);
+	/* clang-format on */
 }
 
 /* The percentiles of a summary estimated from too few round trips
  * (ipcb_stats_percentile_reliable), by their keys. */
 static json_t *unreliable_json(const struct ipcb_lat_summary *s)
 {
-	static const struct { const char *key; double q; } pct[] = {
-		{ "rtt_p50_ns", 50.0 }, { "rtt_p90_ns", 90.0 }, { "rtt_p99_ns", 99.0 },
+	static const struct {
+		const char *key;
+		double q;
+	} pct[] = {
+		{ "rtt_p50_ns", 50.0 },  { "rtt_p90_ns", 90.0 },    { "rtt_p99_ns", 99.0 },
 		{ "rtt_p999_ns", 99.9 }, { "rtt_p9999_ns", 99.99 },
 	};
 	json_t *a = json_array();
@@ -397,6 +431,7 @@ static json_t *unreliable_json(const struct ipcb_lat_summary *s)
 /* Add the rtt_* fields of a summary to obj. */
 static void put_lat(json_t *obj, const struct ipcb_lat_summary *s)
 {
+	/* clang-format off */
 	json_t *add = json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:f, s:f}",
 				"rtt_count", (json_int_t)s->count,
 				"overflow_count", (json_int_t)s->overflow,
@@ -409,6 +444,7 @@ static void put_lat(json_t *obj, const struct ipcb_lat_summary *s)
 				"rtt_max_ns", (json_int_t)s->max_ns,
 				"rtt_mean_ns", s->mean_ns,
 				"rtt_stddev_ns", s->stddev_ns);
+	/* clang-format on */
 
 	json_object_set_new(add, "rtt_unreliable_percentiles", unreliable_json(s));
 	json_object_update(obj, add);
@@ -424,6 +460,7 @@ static json_t *num_or_null(double v)
  * short to mean anything (IPCB_SPLIT_MIN_CPU_NS). */
 static json_t *cost_json(const struct ipcb_cost *k)
 {
+	/* clang-format off */
 	return json_pack("{s:f, s:o, s:o, s:f, s:f, s:o, s:o, s:o}",
 			 "cpu_ns", k->cpu_ns, "user_ns", num_or_null(k->utime_ns),
 			 "sys_ns", num_or_null(k->stime_ns),
@@ -431,21 +468,22 @@ static json_t *cost_json(const struct ipcb_cost *k)
 			 "cycles", num_or_null(k->counters[IPCB_CTR_CYCLES]),
 			 "instructions", num_or_null(k->counters[IPCB_CTR_INSTRUCTIONS]),
 			 "cache_misses", num_or_null(k->counters[IPCB_CTR_CACHE_MISSES]));
+	/* clang-format on */
 }
 
 /* How cpu_ns and its split are measured is described in the schema
  * (#/$defs/cost), not repeated in every cell. */
 static json_t *costs_json(const struct ipcb_cell *c, const struct ipcb_cost k[2])
 {
-	return json_pack("{s:s, s:o, s:o}",
-			 "per", c->test == IPCB_TEST_LATENCY ? "round_trip" : "message",
-			 "a", cost_json(&k[0]), "b", cost_json(&k[1]));
+	return json_pack("{s:s, s:o, s:o}", "per",
+			 c->test == IPCB_TEST_LATENCY ? "round_trip" : "message", "a",
+			 cost_json(&k[0]), "b", cost_json(&k[1]));
 }
 
 static json_t *side_cpus(const struct ipcb_side_obs *o)
 {
-	return json_pack("{s:i, s:i, s:i}", "attach", o->cpu_attach, "start", o->cpu_start,
-			 "end", o->cpu_end);
+	return json_pack("{s:i, s:i, s:i}", "attach", o->cpu_attach, "start", o->cpu_start, "end",
+			 o->cpu_end);
 }
 
 /* A side's mechanism notes: counters as numbers, words as strings. */
@@ -482,16 +520,18 @@ static json_t *rep_pairs_json(const struct ipcb_cell *c, const struct ipcb_rep *
 
 	for (unsigned k = 0; k < c->pairs; k++) {
 		const struct ipcb_rep_pair *rp = &r->pair[k];
-		json_t *o = json_pack("{s:i, s:I, s:I, s:I}", "pair", (int)k + 1,
-				      "start_ns", (json_int_t)rp->start_ns, "end_ns", (json_int_t)rp->end_ns,
+		json_t *o = json_pack("{s:i, s:I, s:I, s:I}", "pair", (int)k + 1, "start_ns",
+				      (json_int_t)rp->start_ns, "end_ns", (json_int_t)rp->end_ns,
 				      "elapsed_ns", (json_int_t)rp->elapsed_ns);
 
 		if (c->test == IPCB_TEST_LATENCY)
-			json_object_update_new(o, json_pack("{s:I, s:I}", "rtt_count", (json_int_t)rp->ops,
-							    "rtt_p50_ns", (json_int_t)rp->p50_ns));
+			json_object_update_new(o, json_pack("{s:I, s:I}", "rtt_count",
+							    (json_int_t)rp->ops, "rtt_p50_ns",
+							    (json_int_t)rp->p50_ns));
 		else
-			json_object_update_new(o, json_pack("{s:I, s:f}", "msgs", (json_int_t)rp->ops,
-							    "msgs_per_s", rp->msgs_per_s));
+			json_object_update_new(o,
+					       json_pack("{s:I, s:f}", "msgs", (json_int_t)rp->ops,
+							 "msgs_per_s", rp->msgs_per_s));
 		json_array_append_new(a, o);
 	}
 	return a;
@@ -500,27 +540,36 @@ static json_t *rep_pairs_json(const struct ipcb_cell *c, const struct ipcb_rep *
 static json_t *rep_json(const struct ipcb_cell *c, unsigned i)
 {
 	const struct ipcb_rep *r = &c->reps[i];
-	json_t *o = json_pack("{s:i, s:s, s:I, s:{s:o, s:o}, s:o}", "index", (int)i,
+	/* clang-format off */
+	json_t *o = json_pack("{s:i, s:s, s:I, s:{s:o, s:o}, s:o}",
+			      "index", (int)i,
 			      "status", ipcb_status_name(r->status),
 			      "elapsed_ns", (json_int_t)r->elapsed_ns,
-			      "cpus_observed", "a", side_cpus(&r->side[0]), "b", side_cpus(&r->side[1]),
+			      "cpus_observed",
+			      "a", side_cpus(&r->side[0]), "b", side_cpus(&r->side[1]),
 			      "cost", costs_json(c, r->cost));
+	/* clang-format on */
 
 	if (r->side[0].notes.n > 0 || r->side[1].notes.n > 0)
-		json_object_set_new(o, "mech_notes", json_pack("{s:o, s:o}",
-							       "a", notes_json(&r->side[0].notes),
-							       "b", notes_json(&r->side[1].notes)));
+		json_object_set_new(o, "mech_notes",
+				    json_pack("{s:o, s:o}", "a", notes_json(&r->side[0].notes), "b",
+					      notes_json(&r->side[1].notes)));
+	/* clang-format off */
 	if (c->test == IPCB_TEST_LATENCY)
 		put_lat(o, &r->lat);
 	else
 		json_object_update_new(o, json_pack("{s:I, s:f, s:o}",
 						    "msgs", (json_int_t)r->msgs,
 						    "msgs_per_s", r->msgs_per_s,
-						    "bytes_per_s", c->mech->flags & IPCB_MECH_NO_DATA
-							    ? json_null() : json_real(r->bytes_per_s)));
+						    "bytes_per_s",
+						    c->mech->flags & IPCB_MECH_NO_DATA
+							    ? json_null()
+							    : json_real(r->bytes_per_s)));
+	/* clang-format on */
 	if (c->pairs > 1)
-		json_object_update_new(o, json_pack("{s:I, s:f, s:o}", "window_ns", (json_int_t)r->window_ns,
-						    "overlap", r->overlap, "pairs", rep_pairs_json(c, r)));
+		json_object_update_new(o, json_pack("{s:I, s:f, s:o}", "window_ns",
+						    (json_int_t)r->window_ns, "overlap", r->overlap,
+						    "pairs", rep_pairs_json(c, r)));
 	return o;
 }
 
@@ -541,8 +590,9 @@ static json_t *spread_json(const double *v, unsigned n)
 	ipcb_stats_spread(v, n, &sp);
 	/* The interval's method is in the schema (#/$defs/spread). */
 	return json_pack("{s:i, s:f, s:f, s:f, s:f, s:f, s:{s:f, s:f, s:f}}", "n", (int)sp.n,
-			 "median", sp.median, "min", sp.min, "max", sp.max, "cv", sp.cv, "mad", sp.mad,
-			 "median_ci", "low", sp.ci_low, "high", sp.ci_high, "level", sp.ci_level);
+			 "median", sp.median, "min", sp.min, "max", sp.max, "cv", sp.cv, "mad",
+			 sp.mad, "median_ci", "low", sp.ci_low, "high", sp.ci_high, "level",
+			 sp.ci_level);
 }
 
 /* How the repetitions' figures spread, figure by figure. */
@@ -601,8 +651,8 @@ static json_t *latency_json(const struct ipcb_cell *c)
 	json_object_set_new(o, "one_way_estimate",
 			    json_pack("{s:f}", "p50_ns", (double)c->lat.p50_ns / 2.0));
 	json_object_set_new(o, "median_of_repetitions",
-			    json_pack("{s:f, s:f}", "rtt_p50_ns", c->median_p50_ns,
-				      "rtt_p99_ns", c->median_p99_ns));
+			    json_pack("{s:f, s:f}", "rtt_p50_ns", c->median_p50_ns, "rtt_p99_ns",
+				      c->median_p99_ns));
 	json_object_set_new(o, "histogram", hist_json(c->merged));
 	return o;
 }
@@ -619,14 +669,20 @@ static json_t *throughput_json(const struct ipcb_cell *c)
 		hi = i == 0 || b > hi ? b : hi;
 	}
 	/* A mechanism that carries no bytes has no byte rate. */
+	/* clang-format off */
 	return json_pack("{s:f, s:o, s:o, s:o, s:s}",
 			 "msgs_per_s", c->median_msgs_per_s,
 			 "bytes_per_s", bytes ? json_real(c->median_bytes_per_s) : json_null(),
 			 "bytes_per_s_min", bytes ? json_real(lo) : json_null(),
 			 "bytes_per_s_max", bytes ? json_real(hi) : json_null(),
 			 "measured_at", c->pairs > 1
-				 ? "receivers, all pairs' messages over the window from the first receiver's first timed message to the last one's last (repetitions[].window_ns; overlap: the part of it with every pair in its timed loop)"
-				 : "receiver, from the arrival of the first timed message to that of the last: iterations - 1 messages");
+				 ? "receivers, all pairs' messages over the window from the first"
+				   " receiver's first timed message to the last one's last"
+				   " (repetitions[].window_ns; overlap: the part of it with every"
+				   " pair in its timed loop)"
+				 : "receiver, from the arrival of the first timed message to that"
+				   " of the last: iterations - 1 messages");
+	/* clang-format on */
 }
 
 static json_t *cell_json(const struct ipcb_run *run, const struct ipcb_cell *c)
@@ -639,12 +695,14 @@ static json_t *cell_json(const struct ipcb_run *run, const struct ipcb_cell *c)
 	for (unsigned i = 0; has_data && i < c->reps_done; i++)
 		json_array_append_new(reps, rep_json(c, i));
 	if (known && c->sized)
-		sizing = json_pack("{s:s, s:i, s:I, s:I}", "method", "pilot", "pilots", (int)c->pilots,
-				   "pilot_iterations", (json_int_t)c->pilot_n,
+		sizing = json_pack("{s:s, s:i, s:I, s:I}", "method", "pilot", "pilots",
+				   (int)c->pilots, "pilot_iterations", (json_int_t)c->pilot_n,
 				   "pilot_ns", (json_int_t)c->pilot_ns);
 	else if (known)
 		sizing = json_pack("{s:s}", "method", "fixed");
-	o = json_pack("{s:s, s:s, s:o, s:s, s:I, s:s, s:{s:[i, i], s:[o, o], s:b}, s:s, s:o, s:o, s:o, s:o, s:o, s:i, s:i, s:o, s:o, s:o, s:o, s:o, s:i, s:o, s:o}",
+	/* clang-format off */
+	o = json_pack("{s:s, s:s, s:o, s:s, s:I, s:s, s:{s:[i, i], s:[o, o], s:b}, s:s, s:o, s:o,"
+		      " s:o, s:o, s:o, s:i, s:i, s:o, s:o, s:o, s:o, s:o, s:i, s:o, s:o}",
 			 "mechanism", c->mech->name,
 			 "variant", c->var->label,
 			 "options", opts_json(&c->var->opts),
@@ -657,20 +715,24 @@ static json_t *cell_json(const struct ipcb_run *run, const struct ipcb_cell *c)
 			 "status", ipcb_status_name(c->status),
 			 "reason", c->status == IPCB_OK ? json_null() : str_or_null(c->why.msg),
 			 "hint", c->status == IPCB_OK ? json_null() : str_or_null(c->why.hint),
-			 "iterations", known ? json_integer((json_int_t)c->iterations) : json_null(),
+			 "iterations",
+			 known ? json_integer((json_int_t)c->iterations) : json_null(),
 			 "warmup", known ? json_integer((json_int_t)c->warmup) : json_null(),
 			 "sizing", sizing,
 			 "repetitions_planned", (int)run->p.repetitions,
 			 "repetitions_done", (int)c->reps_done,
 			 "repetitions", reps,
-			 "latency", has_data && c->test == IPCB_TEST_LATENCY ? latency_json(c) : json_null(),
-			 "throughput", has_data && c->test == IPCB_TEST_THROUGHPUT ? throughput_json(c)
-										    : json_null(),
+			 "latency",
+			 has_data && c->test == IPCB_TEST_LATENCY ? latency_json(c) : json_null(),
+			 "throughput",
+			 has_data && c->test == IPCB_TEST_THROUGHPUT ? throughput_json(c)
+								      : json_null(),
 			 "x_floor", x_floor > 0 ? json_real(x_floor) : json_null(),
 			 "cost", has_data ? costs_json(c, c->cost) : json_null(),
 			 "pairs_at_once", (int)c->pairs,
 			 "pairs", pairs_json(run, c),
 			 "statistics", statistics_json(c));
+	/* clang-format on */
 	if (o != NULL && has_data && (notes = cell_notes_json(c)) != NULL)
 		json_object_set_new(o, "mech_notes", notes);
 	return o;
@@ -681,13 +743,19 @@ static json_t *floor_json(const struct ipcb_run *run)
 {
 	bool yields = ipcb_run_floor_yields(run);
 
+	/* clang-format off */
 	return json_pack("{s:o, s:o, s:s, s:s, s:s}",
 			 "cacheline", run->floor ? cell_json(run, run->floor) : json_null(),
 			 "null", run->harness ? cell_json(run, run->harness) : json_null(),
 			 "cacheline_wait", yields ? "yield" : "spin",
-			 "floor_kind", yields ? "context switch: both sides share one CPU, so each yields it (sched_yield) while it waits"
-					      : "cache line: each side spins on the shared cache line while it waits",
-			 "about", "measured in every run on the same CPUs; x_floor in each cell is its rtt_p50_ns over the cacheline cell's");
+			 "floor_kind", yields
+				 ? "context switch: both sides share one CPU, so each yields it"
+				   " (sched_yield) while it waits"
+				 : "cache line: each side spins on the shared cache line while it"
+				   " waits",
+			 "about", "measured in every run on the same CPUs; x_floor in each cell is"
+				  " its rtt_p50_ns over the cacheline cell's");
+	/* clang-format on */
 }
 
 static json_t *warnings_json(const struct ipcb_warnings *w)
@@ -695,17 +763,17 @@ static json_t *warnings_json(const struct ipcb_warnings *w)
 	json_t *a = json_array();
 
 	for (int i = 0; w != NULL && i < w->n; i++)
-		json_array_append_new(a, json_pack("{s:s, s:s}", "code", w->w[i].code,
-						   "message", w->w[i].msg));
+		json_array_append_new(
+			a, json_pack("{s:s, s:s}", "code", w->w[i].code, "message", w->w[i].msg));
 	return a;
 }
 
 /* One placement: its CPUs, class, and the floor measured on them. */
 static json_t *placement_json(const struct ipcb_run *run)
 {
-	return json_pack("{s:s, s:s, s:[i, i], s:o}", "requested", run->p.placement,
-			 "class", run->p.placement_class, "cpus", run->p.cpu[0], run->p.cpu[1],
-			 "floor", floor_json(run));
+	return json_pack("{s:s, s:s, s:[i, i], s:o}", "requested", run->p.placement, "class",
+			 run->p.placement_class, "cpus", run->p.cpu[0], run->p.cpu[1], "floor",
+			 floor_json(run));
 }
 
 json_t *ipcb_result_build(const struct ipcb_run *const *runs, size_t n_runs,
@@ -729,7 +797,8 @@ json_t *ipcb_result_build(const struct ipcb_run *const *runs, size_t n_runs,
 		json_array_append_new(placements, placement_json(runs[r]));
 		for (size_t i = 0; i < runs[r]->n_cells; i++)
 			if (!runs[r]->cells[i].reference)
-				json_array_append_new(cells, cell_json(runs[r], &runs[r]->cells[i]));
+				json_array_append_new(cells,
+						      cell_json(runs[r], &runs[r]->cells[i]));
 		if (runs[r]->stop_signal != 0)
 			stop = runs[r]->stop_signal;
 	}
@@ -745,7 +814,9 @@ json_t *ipcb_result_build(const struct ipcb_run *const *runs, size_t n_runs,
 		json_object_set_new(v, "max_msg_bytes", max_msg_json(&first->mechs[i]));
 		json_object_set_new(v, "limits", limits_json(&first->mechs[i]));
 	}
-	return json_pack("{s:i, s:{s:s, s:s}, s:o, s:o, s:o, s:f, s:i, s:b, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}",
+	/* clang-format off */
+	return json_pack("{s:i, s:{s:s, s:s}, s:o, s:o, s:o, s:f, s:i, s:b, s:o, s:o, s:o, s:o,"
+			 " s:o, s:o, s:o, s:o}",
 			 "schema_version", IPCB_SCHEMA_VERSION,
 			 "tool", "name", "ipcbench", "version", meta->version,
 			 "argv", argv,
@@ -762,6 +833,7 @@ json_t *ipcb_result_build(const struct ipcb_run *const *runs, size_t n_runs,
 			 "mechanisms", mechs,
 			 "placements", placements,
 			 "cells", cells);
+	/* clang-format on */
 }
 
 /* A path in a message: at most 80 bytes of it. */
@@ -779,8 +851,8 @@ static int split_path(const char *opt, const char *path, char *dir, char *base,
 		return -EINVAL;
 	}
 	if (strlen(path) >= PATH_MAX) {
-		ipcb_err_set(err, 0, "%s " PATHQ ": the path is longer than %d bytes", opt, PATHARG(path),
-			     PATH_MAX - 1);
+		ipcb_err_set(err, 0, "%s " PATHQ ": the path is longer than %d bytes", opt,
+			     PATHARG(path), PATH_MAX - 1);
 		return -ENAMETOOLONG;
 	}
 	strcpy(a, path);
@@ -788,8 +860,8 @@ static int split_path(const char *opt, const char *path, char *dir, char *base,
 	snprintf(dir, PATH_MAX, "%s", dirname(a));
 	snprintf(base, PATH_MAX, "%s", basename(b));
 	if (strlen(base) > NAME_MAX) {
-		ipcb_err_set(err, 0, "%s " PATHQ ": the file name is longer than %d bytes", opt, PATHARG(path),
-			     NAME_MAX);
+		ipcb_err_set(err, 0, "%s " PATHQ ": the file name is longer than %d bytes", opt,
+			     PATHARG(path), NAME_MAX);
 		return -ENAMETOOLONG;
 	}
 	return 0;
@@ -831,18 +903,22 @@ int ipcb_result_check_target(const char *opt, const char *path, struct ipcb_err 
 		return ipcb_err_set(err, EISDIR, "%s " PATHQ, opt, PATHARG(path));
 	/* The file is replaced by rename: a device or a FIFO would be too. */
 	if (stat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
-		ipcb_err_set(err, 0, "%s " PATHQ ": not a regular file (it would be replaced; use '-' for stdout)",
+		ipcb_err_set(err, 0,
+			     "%s " PATHQ
+			     ": not a regular file (it would be replaced; use '-' for stdout)",
 			     opt, PATHARG(path));
 		return -EINVAL;
 	}
 	if (stat(dir, &st) != 0)
-		return ipcb_err_set(err, errno, "%s " PATHQ ": directory " PATHQ, opt, PATHARG(path), PATHARG(dir));
+		return ipcb_err_set(err, errno, "%s " PATHQ ": directory " PATHQ, opt,
+				    PATHARG(path), PATHARG(dir));
 	if (!S_ISDIR(st.st_mode))
-		return ipcb_err_set(err, ENOTDIR, "%s " PATHQ ": " PATHQ, opt, PATHARG(path), PATHARG(dir));
+		return ipcb_err_set(err, ENOTDIR, "%s " PATHQ ": " PATHQ, opt, PATHARG(path),
+				    PATHARG(dir));
 	fd = make_temp(dir, base, tmp, err);
 	if (fd < 0)
-		return ipcb_err_set(err, -fd, "%s " PATHQ ": cannot create a file in " PATHQ, opt, PATHARG(path),
-				    PATHARG(dir));
+		return ipcb_err_set(err, -fd, "%s " PATHQ ": cannot create a file in " PATHQ, opt,
+				    PATHARG(path), PATHARG(dir));
 	close(fd);
 	drop_temp(tmp);
 	return 0;

@@ -18,7 +18,7 @@
 #define IPCB_SCHEMA_VERSION_OLDEST 1
 
 struct ipcb_result_meta {
-	const char *version;   /* ipcbench version */
+	const char *version; /* ipcbench version */
 	int argc;
 	char *const *argv;
 	struct timespec start; /* CLOCK_REALTIME */

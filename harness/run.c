@@ -110,8 +110,7 @@ void ipcb_mech_query(const struct ipcb_variant *v, struct ipcb_mech_info *mi)
 }
 
 /* Decide up front whether a cell can run; skipped cells keep the reason. */
-static void plan_cell(struct ipcb_run *run, struct ipcb_cell *c,
-		      const struct ipcb_mech_info *mi)
+static void plan_cell(struct ipcb_run *run, struct ipcb_cell *c, const struct ipcb_mech_info *mi)
 {
 	struct ipcb_cell_cfg cfg = {
 		.msg_size_bytes = c->size,
@@ -192,7 +191,8 @@ static int init_references(struct ipcb_run *run, size_t *k)
 		ipcb_mech_query(v, &run->ref_info[i]);
 		c = &run->cells[(*k)++];
 		/* One pair: the floor is the pair's own, without contention. */
-		if (init_cell(run, c, v, &run->ref_info[i], IPCB_REFERENCE_SIZE, IPCB_TEST_LATENCY, 1) != 0)
+		if (init_cell(run, c, v, &run->ref_info[i], IPCB_REFERENCE_SIZE, IPCB_TEST_LATENCY,
+			      1) != 0)
 			return -ENOMEM;
 		c->reference = true;
 		if (i == 0)
@@ -203,8 +203,7 @@ static int init_references(struct ipcb_run *run, size_t *k)
 	return 0;
 }
 
-int ipcb_run_new(const struct ipcb_params *p, struct ipcb_run **out,
-		 struct ipcb_err *err)
+int ipcb_run_new(const struct ipcb_params *p, struct ipcb_run **out, struct ipcb_err *err)
 {
 	size_t tests = (size_t)p->latency + (size_t)p->throughput, k = 0;
 	struct ipcb_run *run = calloc(1, sizeof *run);
@@ -232,8 +231,9 @@ int ipcb_run_new(const struct ipcb_params *p, struct ipcb_run **out,
 				if ((t == IPCB_TEST_LATENCY && !p->latency) ||
 				    (t == IPCB_TEST_THROUGHPUT && !p->throughput))
 					continue;
-				if (init_cell(run, &run->cells[k++], &p->variants[m], &run->mechs[m],
-					      p->sizes[s], (enum ipcb_test)t, run->p.pairs) != 0)
+				if (init_cell(run, &run->cells[k++], &p->variants[m],
+					      &run->mechs[m], p->sizes[s], (enum ipcb_test)t,
+					      run->p.pairs) != 0)
 					goto nomem;
 			}
 		}
@@ -334,7 +334,8 @@ static void side_cost(const struct ipcb_side_obs *o, bool split_ok, struct ipcb_
 	k->vcsw = per_op(o->nvcsw, o->ops);
 	k->ivcsw = per_op(o->nivcsw, o->ops);
 	for (int i = 0; i < IPCB_CTR_N; i++)
-		k->counters[i] = o->counters[i] < 0 ? -1.0 : per_op((uint64_t)o->counters[i], o->ops);
+		k->counters[i] =
+			o->counters[i] < 0 ? -1.0 : per_op((uint64_t)o->counters[i], o->ops);
 }
 
 /* Every side's figures of a repetition added up over its pairs; split_ok[s]
@@ -398,8 +399,9 @@ static void record_pairs(const struct ipcb_cell *c, const struct ipcb_rep_out *o
 	if (r->window_ns == 0)
 		r->overlap = 1.0;
 	else
-		r->overlap = first_end > last_start ? (double)(first_end - last_start) / (double)r->window_ns
-						    : 0.0;
+		r->overlap = first_end > last_start
+				     ? (double)(first_end - last_start) / (double)r->window_ns
+				     : 0.0;
 	for (unsigned k = 0; k < out->pairs; k++) {
 		const struct ipcb_side_obs *o = &out->pair[k].side[timed];
 		struct ipcb_rep_pair *rp = &r->pair[k];
@@ -432,8 +434,7 @@ void ipcb_notes_merge(struct ipcb_notes *into, const struct ipcb_notes *add)
 }
 
 /* Keep one finished repetition's summary and fold it into the cell. */
-static void record_rep(struct ipcb_run *run, struct ipcb_cell *c,
-		       const struct ipcb_rep_out *out)
+static void record_rep(struct ipcb_run *run, struct ipcb_cell *c, const struct ipcb_rep_out *out)
 {
 	struct ipcb_rep *r = &c->reps[c->reps_done++];
 	struct ipcb_side_obs sum[2];
@@ -448,10 +449,11 @@ static void record_rep(struct ipcb_run *run, struct ipcb_cell *c,
 		for (unsigned k = 1; k < out->pairs; k++)
 			ipcb_notes_merge(&r->side[s].notes, &out->pair[k].side[s].notes);
 		side_cost(&sum[s], split_ok[s], &r->cost[s]);
-		note_cpus(&out->pair[0].side[s], run->p.pair_cpus[0][s], &c->seen[s], &c->cpu_mismatch);
+		note_cpus(&out->pair[0].side[s], run->p.pair_cpus[0][s], &c->seen[s],
+			  &c->cpu_mismatch);
 		for (unsigned k = 0; c->pair != NULL && k < out->pairs; k++)
-			note_cpus(&out->pair[k].side[s], run->p.pair_cpus[k][s], &c->pair[k].seen[s],
-				  &c->pair[k].cpu_mismatch);
+			note_cpus(&out->pair[k].side[s], run->p.pair_cpus[k][s],
+				  &c->pair[k].seen[s], &c->pair[k].cpu_mismatch);
 	}
 	if (c->test == IPCB_TEST_LATENCY) {
 		const struct ipcb_hist *h = out->pair[0].hist;
@@ -474,7 +476,8 @@ static void record_rep(struct ipcb_run *run, struct ipcb_cell *c,
 		r->msgs = 0;
 		for (unsigned k = 0; k < out->pairs; k++)
 			r->msgs += r->pair[k].ops;
-		r->elapsed_ns = out->pairs > 1 ? r->window_ns : out->pair[0].side[IPCB_SIDE_B].elapsed_ns;
+		r->elapsed_ns =
+			out->pairs > 1 ? r->window_ns : out->pair[0].side[IPCB_SIDE_B].elapsed_ns;
 		r->msgs_per_s = (double)r->msgs * 1e9 / (double)(r->elapsed_ns ? r->elapsed_ns : 1);
 		r->bytes_per_s = r->msgs_per_s * (double)c->size;
 	}

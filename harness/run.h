@@ -25,32 +25,32 @@
  * made of. Several variants of one mechanism compare its options. */
 struct ipcb_variant {
 	const struct ipcb_mech *mech;
-	struct ipcb_opt_set opts;  /* every option, defaults filled in */
-	char label[64];            /* "shm-futex wait=spin": name + options given */
+	struct ipcb_opt_set opts; /* every option, defaults filled in */
+	char label[64];           /* "shm-futex wait=spin": name + options given */
 };
 
 struct ipcb_params {
 	const struct ipcb_variant *variants;
 	size_t n_variants;
-	const uint64_t *sizes;      /* message sizes in bytes, ascending */
+	const uint64_t *sizes; /* message sizes in bytes, ascending */
 	size_t n_sizes;
-	bool latency, throughput;   /* tests to run */
-	int cpu[2];                 /* CPU of side A and side B (the first pair) */
-	unsigned pairs;             /* pairs running at once (--pairs), 1 = one */
+	bool latency, throughput;         /* tests to run */
+	int cpu[2];                       /* CPU of side A and side B (the first pair) */
+	unsigned pairs;                   /* pairs running at once (--pairs), 1 = one */
 	int pair_cpus[IPCB_PAIRS_MAX][2]; /* each pair's CPUs; [0] = cpu */
-	const char *placement;      /* as requested: "auto", a class name, "cpus" (--cpus) */
-	const char *placement_class; /* the class of the pair cpu[] */
-	uint64_t iterations;        /* 0: sized from a pilot to take about cell_time_ns */
-	uint64_t cell_time_ns;      /* target time of one cell, all repetitions */
-	uint64_t warmup;            /* or IPCB_WARMUP_AUTO */
+	const char *placement;            /* as requested: "auto", a class name, "cpus" (--cpus) */
+	const char *placement_class;      /* the class of the pair cpu[] */
+	uint64_t iterations;              /* 0: sized from a pilot to take about cell_time_ns */
+	uint64_t cell_time_ns;            /* target time of one cell, all repetitions */
+	uint64_t warmup;                  /* or IPCB_WARMUP_AUTO */
 	unsigned repetitions;
 	bool verify;
 	bool quick;
 	uint64_t stall_timeout_ns;
 	struct ipcb_hist_cfg hist;
-	struct ipcb_fault fault;    /* kind IPCB_FAULT_NONE unless testing */
-	struct ipcb_clock clock;    /* the clock of the timed loops */
-	bool counters;              /* hardware counters in every cell */
+	struct ipcb_fault fault; /* kind IPCB_FAULT_NONE unless testing */
+	struct ipcb_clock clock; /* the clock of the timed loops */
+	bool counters;           /* hardware counters in every cell */
 	bool counters_user_only;
 	/* Reference cells measured in every run, on the same CPUs, before the
 	 * others in each round of repetitions: the hardware floor (a shared
@@ -64,8 +64,8 @@ struct ipcb_params {
 
 /* Percentiles of a set of round trips, in ns. */
 struct ipcb_lat_summary {
-	uint64_t count;     /* round trips recorded */
-	uint64_t overflow;  /* of which above the histogram's range */
+	uint64_t count;    /* round trips recorded */
+	uint64_t overflow; /* of which above the histogram's range */
 	uint64_t min_ns, p50_ns, p90_ns, p99_ns, p999_ns, p9999_ns, max_ns;
 	double mean_ns, stddev_ns;
 };
@@ -78,11 +78,11 @@ struct ipcb_lat_summary {
 /* What one side spent per operation (round trip or message), in one
  * repetition or as the median over repetitions. Negative: not measured. */
 struct ipcb_cost {
-	double cpu_ns;       /* CPU time, user + system (CLOCK_PROCESS_CPUTIME_ID, exact) */
-	double utime_ns;     /* user part (getrusage, sampled at the scheduler tick); */
-	double stime_ns;     /* system part; both -1 below IPCB_SPLIT_MIN_CPU_NS */
-	double vcsw;         /* voluntary context switches */
-	double ivcsw;        /* involuntary context switches */
+	double cpu_ns;               /* CPU time, user + system (CLOCK_PROCESS_CPUTIME_ID, exact) */
+	double utime_ns;             /* user part (getrusage, sampled at the scheduler tick); */
+	double stime_ns;             /* system part; both -1 below IPCB_SPLIT_MIN_CPU_NS */
+	double vcsw;                 /* voluntary context switches */
+	double ivcsw;                /* involuntary context switches */
 	double counters[IPCB_CTR_N]; /* cycles, instructions, cache misses */
 };
 
@@ -100,13 +100,13 @@ struct ipcb_rep_pair {
 struct ipcb_rep {
 	enum ipcb_status status;
 	struct ipcb_side_obs side[2]; /* the first pair's */
-	struct ipcb_cost cost[2];  /* per side, all pairs together */
-	uint64_t elapsed_ns;       /* side A's timed loop (latency) or B's (throughput);
-				    * throughput with several pairs: window_ns */
-	struct ipcb_lat_summary lat; /* latency cells, all pairs pooled */
-	uint64_t msgs;             /* throughput cells, at the receivers: messages */
-	double msgs_per_s;         /* timed, and their rate; with several pairs, */
-	double bytes_per_s;        /* all of them together over window_ns */
+	struct ipcb_cost cost[2];     /* per side, all pairs together */
+	uint64_t elapsed_ns;          /* side A's timed loop (latency) or B's (throughput);
+				       * throughput with several pairs: window_ns */
+	struct ipcb_lat_summary lat;  /* latency cells, all pairs pooled */
+	uint64_t msgs;                /* throughput cells, at the receivers: messages */
+	double msgs_per_s;            /* timed, and their rate; with several pairs, */
+	double bytes_per_s;           /* all of them together over window_ns */
 	/* With several pairs: from the first pair's timed start to the last
 	 * one's end; the fraction of it when every pair was in its timed loop
 	 * (0 to 1); and each pair's own figures. */
@@ -117,44 +117,44 @@ struct ipcb_rep {
 
 /* One of several pairs of a cell (--pairs), over its repetitions. */
 struct ipcb_pair_cell {
-	struct ipcb_hist *merged;      /* latency: this pair's round trips */
+	struct ipcb_hist *merged; /* latency: this pair's round trips */
 	struct ipcb_lat_summary lat;
-	double median_msgs_per_s;      /* throughput */
-	cpu_set_t seen[2];             /* CPUs each side was observed on */
+	double median_msgs_per_s; /* throughput */
+	cpu_set_t seen[2];        /* CPUs each side was observed on */
 	bool cpu_mismatch;
 };
 
 struct ipcb_cell {
 	const struct ipcb_variant *var;
-	const struct ipcb_mech *mech;  /* var->mech */
+	const struct ipcb_mech *mech; /* var->mech */
 	enum ipcb_test test;
 	uint64_t size;
-	uint64_t iterations, warmup;  /* per repetition */
-	bool sized;                   /* iterations were chosen from a pilot */
-	unsigned pilots;              /* pilots run */
-	uint64_t pilot_n, pilot_ns;   /* the pilot sized from: iterations and wall time */
+	uint64_t iterations, warmup; /* per repetition */
+	bool sized;                  /* iterations were chosen from a pilot */
+	unsigned pilots;             /* pilots run */
+	uint64_t pilot_n, pilot_ns;  /* the pilot sized from: iterations and wall time */
 	enum ipcb_status status;
-	struct ipcb_err why;          /* reason when skipped, failed or interrupted */
+	struct ipcb_err why; /* reason when skipped, failed or interrupted */
 	unsigned reps_done;
-	struct ipcb_rep *reps;        /* params.repetitions slots */
-	struct ipcb_hist *merged;     /* latency: every repetition's round trips */
-	struct ipcb_lat_summary lat;  /* latency: from merged */
-	double median_p50_ns, median_p99_ns;        /* over repetitions */
+	struct ipcb_rep *reps;                        /* params.repetitions slots */
+	struct ipcb_hist *merged;                     /* latency: every repetition's round trips */
+	struct ipcb_lat_summary lat;                  /* latency: from merged */
+	double median_p50_ns, median_p99_ns;          /* over repetitions */
 	double median_msgs_per_s, median_bytes_per_s; /* over repetitions */
-	struct ipcb_cost cost[2];     /* median over repetitions, per side */
-	bool cpu_mismatch;            /* a side ran somewhere it was not pinned */
-	bool reference;               /* the floor or the harness cell */
-	unsigned pairs;               /* pairs at once (references: 1) */
-	struct ipcb_pair_cell *pair;  /* per pair, when pairs > 1 */
-	cpu_set_t seen[2];            /* CPUs the first pair's sides were seen on */
+	struct ipcb_cost cost[2];                     /* median over repetitions, per side */
+	bool cpu_mismatch;                            /* a side ran somewhere it was not pinned */
+	bool reference;                               /* the floor or the harness cell */
+	unsigned pairs;                               /* pairs at once (references: 1) */
+	struct ipcb_pair_cell *pair;                  /* per pair, when pairs > 1 */
+	cpu_set_t seen[2];                            /* CPUs the first pair's sides were seen on */
 };
 
 /* What a variant's mechanism says about this system. */
 struct ipcb_mech_info {
 	const struct ipcb_mech *mech;
 	const struct ipcb_variant *var;
-	int supported;           /* 0, or -errno from supported() */
-	struct ipcb_err why;     /* when not supported, or limits failed */
+	int supported;       /* 0, or -errno from supported() */
+	struct ipcb_err why; /* when not supported, or limits failed */
 	struct ipcb_limits limits;
 };
 
@@ -167,19 +167,19 @@ struct ipcb_run {
 	struct ipcb_mech_info ref_info[2];
 	const struct ipcb_cell *floor;   /* the cacheline cell, or NULL */
 	const struct ipcb_cell *harness; /* the null cell, or NULL */
-	int stop_signal;              /* set when the run was interrupted */
+	int stop_signal;                 /* set when the run was interrupted */
 	struct ipcb_arena *arena;
-	struct ipcb_hist *scratch;    /* merging one repetition's pairs */
+	struct ipcb_hist *scratch; /* merging one repetition's pairs */
 };
 
 /* Called before each repetition: step counts from 1 to steps. */
-typedef void (*ipcb_progress_fn)(void *arg, const struct ipcb_cell *cell,
-				 unsigned rep, size_t step, size_t steps);
+typedef void (*ipcb_progress_fn)(void *arg, const struct ipcb_cell *cell, unsigned rep, size_t step,
+				 size_t steps);
 
 /* Sizing a cell's repetitions from a pilot. */
 struct ipcb_autosize {
-	uint64_t target_ns;  /* wall time one repetition should take */
-	uint64_t min_n;      /* fewest iterations: enough for tail percentiles */
+	uint64_t target_ns; /* wall time one repetition should take */
+	uint64_t min_n;     /* fewest iterations: enough for tail percentiles */
 	uint64_t max_n;
 	uint64_t pilot_min_ns; /* a pilot shorter than this is too short to trust */
 };
@@ -215,8 +215,7 @@ int ipcb_autosize_run(const struct ipcb_autosize *a, ipcb_pilot_fn pilot, void *
 
 /* Query the mechanisms (supported, limits) and lay out the cells, marking
  * the ones that cannot run here as skipped. 0 or -errno. */
-int ipcb_run_new(const struct ipcb_params *p, struct ipcb_run **out,
-		 struct ipcb_err *err);
+int ipcb_run_new(const struct ipcb_params *p, struct ipcb_run **out, struct ipcb_err *err);
 
 /* Run every repetition, interleaved: repetition r of every cell before
  * repetition r+1 of any, so slow drift spreads over all cells instead of

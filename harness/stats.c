@@ -176,7 +176,8 @@ double ipcb_mann_whitney_p(const double *a, size_t na, const double *b, size_t n
 
 			for (size_t j = 0; j < n; j++)
 				t += r[j] == r[i];
-			ties += (t * t - 1) / (double)n; /* sum over groups of t^3 - t, per member */
+			ties += (t * t - 1) /
+				(double)n; /* sum over groups of t^3 - t, per member */
 		}
 		var = (double)na * (double)nb / 12.0 * ((double)(n + 1) - ties / (double)(n - 1));
 		if (var <= 0)

@@ -17,7 +17,6 @@ double ipcb_stats_median(const double *v, size_t n);
 double ipcb_stats_min(const double *v, size_t n);
 double ipcb_stats_max(const double *v, size_t n);
 
-
 /* Whether percentile q (in %, e.g. 99.9) of n samples is worth reporting:
  * at least 10 samples lie beyond it, n >= 10 / (1 - q/100) (p99 needs
  * 1,000 samples, p99.9 10,000, p99.99 100,000). */
@@ -27,8 +26,8 @@ bool ipcb_stats_percentile_reliable(uint64_t n, double q);
 struct ipcb_spread {
 	unsigned n;
 	double median, min, max;
-	double cv;      /* sample standard deviation / mean; 0 when n < 2 */
-	double mad;     /* median absolute deviation from the median */
+	double cv;              /* sample standard deviation / mean; 0 when n < 2 */
+	double mad;             /* median absolute deviation from the median */
 	double ci_low, ci_high; /* confidence interval for the median */
 	double ci_level;        /* its exact coverage (0.95 or more when n >= 6) */
 };

@@ -168,7 +168,8 @@ static void read_cpuset(char *out, size_t len)
 		if (strcmp(ctl + 1, "") == 0)
 			snprintf(path, sizeof path, "/sys/fs/cgroup%s/cpuset.cpus.effective", cg);
 		else if (strstr(ctl + 1, "cpuset") != NULL)
-			snprintf(path, sizeof path, "/sys/fs/cgroup/cpuset%s/cpuset.effective_cpus", cg);
+			snprintf(path, sizeof path, "/sys/fs/cgroup/cpuset%s/cpuset.effective_cpus",
+				 cg);
 		else
 			continue;
 		if (ipcb_sysfs_read_str(path, out, len) == 0 && out[0] != '\0')
@@ -183,7 +184,8 @@ static void read_thp(char *out, size_t len)
 	char buf[128], *open_b, *close_b;
 
 	out[0] = '\0';
-	if (ipcb_sysfs_read_str("/sys/kernel/mm/transparent_hugepage/enabled", buf, sizeof buf) != 0)
+	if (ipcb_sysfs_read_str("/sys/kernel/mm/transparent_hugepage/enabled", buf, sizeof buf) !=
+	    0)
 		return;
 	open_b = strchr(buf, '[');
 	close_b = open_b ? strchr(open_b, ']') : NULL;

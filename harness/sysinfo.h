@@ -15,16 +15,16 @@ struct ipcb_sysinfo {
 	struct utsname uts;
 	char hostname[256];
 	struct ipcb_cpu_ident cpu;
-	long cpus_configured;  /* sysconf(_SC_NPROCESSORS_CONF) */
-	long cpus_online;      /* sysconf(_SC_NPROCESSORS_ONLN) */
-	cpu_set_t allowed;     /* affinity mask of this process */
+	long cpus_configured; /* sysconf(_SC_NPROCESSORS_CONF) */
+	long cpus_online;     /* sysconf(_SC_NPROCESSORS_ONLN) */
+	cpu_set_t allowed;    /* affinity mask of this process */
 	uint64_t mem_total_bytes;
-	struct ipcb_topo topo;             /* from /sys/devices/system/cpu */
-	struct ipcb_topo_counts counts;    /* the topology's counts: authoritative */
-	bool counts_agree;                 /* CPUID's per-package counts match them
-					    * (or are unknown) */
-	bool sysfs_caches;                 /* sysfs describes some CPU's caches */
-	char cpuset[256];                  /* the cgroup's effective cpuset, or "" */
+	struct ipcb_topo topo;          /* from /sys/devices/system/cpu */
+	struct ipcb_topo_counts counts; /* the topology's counts: authoritative */
+	bool counts_agree;              /* CPUID's per-package counts match them
+					 * (or are unknown) */
+	bool sysfs_caches;              /* sysfs describes some CPU's caches */
+	char cpuset[256];               /* the cgroup's effective cpuset, or "" */
 	/* kernel command line (the last occurrence, as the kernel applies it;
 	 * init's arguments after "--" excluded), or "" */
 	char isolcpus[128], nohz_full[128], mitigations[128];

@@ -20,7 +20,8 @@ const char *ipcb_tmpdir_base(void)
 int ipcb_tmpdir_template(char *dir, size_t len, const char *tag, struct ipcb_err *err)
 {
 	const char *base = ipcb_tmpdir_base();
-	int n = snprintf(dir, len, "%s/" IPCB_NAME_PREFIX "%ld-%sXXXXXX", base, (long)getpid(), tag);
+	int n = snprintf(dir, len, "%s/" IPCB_NAME_PREFIX "%ld-%sXXXXXX", base, (long)getpid(),
+			 tag);
 
 	if (n < 0 || (size_t)n >= len) {
 		dir[0] = '\0';
@@ -63,14 +64,13 @@ int ipcb_tmpdir_create(char *dir, size_t len, struct ipcb_err *err)
 	return 0;
 }
 
-int ipcb_path_join(char *out, size_t len, const char *dir, const char *name,
-		   struct ipcb_err *err)
+int ipcb_path_join(char *out, size_t len, const char *dir, const char *name, struct ipcb_err *err)
 {
 	int n = snprintf(out, len, "%s/%s", dir, name);
 
 	if (n < 0 || (size_t)n >= len) {
-		ipcb_err_set(err, ENAMETOOLONG, "path %s/%s is longer than %zu bytes",
-			     dir, name, len - 1);
+		ipcb_err_set(err, ENAMETOOLONG, "path %s/%s is longer than %zu bytes", dir, name,
+			     len - 1);
 		ipcb_err_hint(err, "set TMPDIR to a shorter path");
 		return -ENAMETOOLONG;
 	}
@@ -89,7 +89,8 @@ void ipcb_tmpdir_remove(char *dir)
 int ipcb_unique_name(char *out, size_t len, const char *tag)
 {
 	static unsigned long counter;
-	int n = snprintf(out, len, "/" IPCB_NAME_PREFIX "%ld-%lu-%s", (long)getpid(), ++counter, tag);
+	int n = snprintf(out, len, "/" IPCB_NAME_PREFIX "%ld-%lu-%s", (long)getpid(), ++counter,
+			 tag);
 
 	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
 }

@@ -27,8 +27,7 @@ int ipcb_tmpdir_create(char *dir, size_t len, struct ipcb_err *err);
 
 /* Join dir and name into out, failing with -ENAMETOOLONG (never
  * truncating) when out is too small. */
-int ipcb_path_join(char *out, size_t len, const char *dir, const char *name,
-		   struct ipcb_err *err);
+int ipcb_path_join(char *out, size_t len, const char *dir, const char *name, struct ipcb_err *err);
 
 /* A name unique to this process and call: "/ipcb-<pid>-<n>-<tag>" (the
  * leading slash is what POSIX IPC names want). 0 or -ENAMETOOLONG. */

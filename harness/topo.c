@@ -147,7 +147,8 @@ static int read_node(const char *root, int n)
 	if (d == NULL)
 		return -1;
 	while ((e = readdir(d)) != NULL)
-		if (strncmp(e->d_name, "node", 4) == 0 && e->d_name[4] >= '0' && e->d_name[4] <= '9')
+		if (strncmp(e->d_name, "node", 4) == 0 && e->d_name[4] >= '0' &&
+		    e->d_name[4] <= '9')
 			node = atoi(e->d_name + 4);
 	closedir(d);
 	return node;
@@ -159,8 +160,8 @@ static void read_cpu(const char *root, int n, struct ipcb_cpu_topo *c, const cpu
 
 	c->present = true;
 	c->online = CPU_ISSET(n, online);
-#define TOPO(field, file)                                                                 \
-	snprintf(rel, sizeof rel, "sys/devices/system/cpu/cpu%d/topology/" file, n);      \
+#define TOPO(field, file)                                                            \
+	snprintf(rel, sizeof rel, "sys/devices/system/cpu/cpu%d/topology/" file, n); \
 	c->field = read_int(root, rel, -1)
 	TOPO(package, "physical_package_id");
 	TOPO(die, "die_id");
@@ -199,7 +200,8 @@ static void read_core_types(const char *root, struct ipcb_topo *t)
 			continue;
 		for (int i = 0; i < t->n; i++)
 			if (CPU_ISSET(i, &set))
-				snprintf(t->cpu[i].type, sizeof t->cpu[i].type, "%s", kinds[k].type);
+				snprintf(t->cpu[i].type, sizeof t->cpu[i].type, "%s",
+					 kinds[k].type);
 	}
 }
 
@@ -377,8 +379,9 @@ int ipcb_topo_auto(const struct ipcb_topo *t, const cpu_set_t *usable, int pair[
 		   enum ipcb_class *c)
 {
 	static const enum ipcb_class order[] = {
-		IPCB_CLASS_SAME_L2, IPCB_CLASS_SAME_L3, IPCB_CLASS_SAME_NODE, IPCB_CLASS_CROSS_L3,
-		IPCB_CLASS_CROSS_NUMA, IPCB_CLASS_SMT, IPCB_CLASS_SAME_CPU,
+		IPCB_CLASS_SAME_L2,  IPCB_CLASS_SAME_L3,    IPCB_CLASS_SAME_NODE,
+		IPCB_CLASS_CROSS_L3, IPCB_CLASS_CROSS_NUMA, IPCB_CLASS_SMT,
+		IPCB_CLASS_SAME_CPU,
 	};
 
 	cpu_set_t fast = *usable;

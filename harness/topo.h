@@ -36,13 +36,13 @@ struct ipcb_cpu_topo {
 	cpu_set_t smt;                   /* thread siblings, itself included */
 	cpu_set_t l2, l3;                /* CPUs sharing its L2 / L3 */
 	bool l2_known, l3_known;
-	int l2_kib, l3_kib;              /* sizes, -1 when unknown */
-	int l1d_kib, l1i_kib;            /* sizes, -1 when unknown */
-	int line_bytes;                  /* coherency_line_size, -1 when unknown */
+	int l2_kib, l3_kib;   /* sizes, -1 when unknown */
+	int l1d_kib, l1i_kib; /* sizes, -1 when unknown */
+	int line_bytes;       /* coherency_line_size, -1 when unknown */
 };
 
 struct ipcb_topo {
-	int n;                   /* entries in cpu[]: highest present CPU + 1 */
+	int n; /* entries in cpu[]: highest present CPU + 1 */
 	struct ipcb_cpu_topo *cpu;
 	cpu_set_t present, online;
 };

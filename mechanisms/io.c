@@ -6,8 +6,7 @@
 
 #include "mechanisms/io.h"
 
-int ipcb_io_write_full(int fd, const void *buf, size_t len, const char *what,
-		       struct ipcb_err *err)
+int ipcb_io_write_full(int fd, const void *buf, size_t len, const char *what, struct ipcb_err *err)
 {
 	const char *p = buf;
 	size_t done = 0;
@@ -18,16 +17,15 @@ int ipcb_io_write_full(int fd, const void *buf, size_t len, const char *what,
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
-			return ipcb_err_set(err, errno, "%s after %zu of %zu bytes", what,
-					    done, len);
+			return ipcb_err_set(err, errno, "%s after %zu of %zu bytes", what, done,
+					    len);
 		}
 		done += (size_t)n;
 	}
 	return 0;
 }
 
-int ipcb_io_read_full(int fd, void *buf, size_t len, const char *what,
-		      struct ipcb_err *err)
+int ipcb_io_read_full(int fd, void *buf, size_t len, const char *what, struct ipcb_err *err)
 {
 	char *p = buf;
 	size_t done = 0;
@@ -38,12 +36,12 @@ int ipcb_io_read_full(int fd, void *buf, size_t len, const char *what,
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
-			return ipcb_err_set(err, errno, "%s after %zu of %zu bytes", what,
-					    done, len);
+			return ipcb_err_set(err, errno, "%s after %zu of %zu bytes", what, done,
+					    len);
 		}
 		if (n == 0) {
-			ipcb_err_set(err, 0, "%s: peer closed after %zu of %zu bytes",
-				     what, done, len);
+			ipcb_err_set(err, 0, "%s: peer closed after %zu of %zu bytes", what, done,
+				     len);
 			return -EPIPE;
 		}
 		done += (size_t)n;

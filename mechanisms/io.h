@@ -9,19 +9,17 @@
 
 /* Write all len bytes. `what` names the call for the error message, e.g.
  * "write(pipe A->B)". 0 or -errno. */
-int ipcb_io_write_full(int fd, const void *buf, size_t len, const char *what,
-		       struct ipcb_err *err);
+int ipcb_io_write_full(int fd, const void *buf, size_t len, const char *what, struct ipcb_err *err);
 
 /* Read exactly len bytes. End of file before that is -EPIPE. 0 or -errno. */
-int ipcb_io_read_full(int fd, void *buf, size_t len, const char *what,
-		      struct ipcb_err *err);
+int ipcb_io_read_full(int fd, void *buf, size_t len, const char *what, struct ipcb_err *err);
 
 /* One side's end of a byte-stream link over two descriptors (pipes,
  * FIFOs, stream sockets). A mechanism whose state struct starts with this
  * can use ipcb_fd_link_send/recv as its send and recv. */
 struct ipcb_fd_link {
-	int tx, rx;                     /* -1 until attached */
-	const char *tx_what, *rx_what;  /* for error messages: "write(pipe A->B)" */
+	int tx, rx;                    /* -1 until attached */
+	const char *tx_what, *rx_what; /* for error messages: "write(pipe A->B)" */
 };
 
 int ipcb_fd_link_send(void *state, const void *buf, size_t len, struct ipcb_err *err);

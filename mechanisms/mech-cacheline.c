@@ -28,7 +28,8 @@ static int cl_check(const struct ipcb_cell_cfg *cfg, struct ipcb_err *err)
 {
 	if (cfg->test == IPCB_TEST_LATENCY)
 		return 0;
-	ipcb_err_set(err, 0, "one cache line holds one value and no queue: the floor is a round trip only");
+	ipcb_err_set(err, 0,
+		     "one cache line holds one value and no queue: the floor is a round trip only");
 	return -EMSGSIZE;
 }
 
@@ -40,7 +41,8 @@ static int cl_setup(const struct ipcb_cell_cfg *cfg, void **state, struct ipcb_e
 	if (st == NULL)
 		return ipcb_err_set(err, ENOMEM, "cacheline state");
 	*state = st;
-	p = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+	p = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS | MAP_POPULATE, -1,
+		 0);
 	if (p == MAP_FAILED)
 		return ipcb_err_set(err, errno, "mmap(shared cache line)");
 	st->line = p;

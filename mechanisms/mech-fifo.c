@@ -17,8 +17,8 @@
 struct fifo_state {
 	struct ipcb_fd_link link; /* first: send/recv are ipcb_fd_link_* */
 	char dir[PATH_MAX];
-	char ab[PATH_MAX];        /* A writes, B reads */
-	char ba[PATH_MAX];        /* B writes, A reads */
+	char ab[PATH_MAX]; /* A writes, B reads */
+	char ba[PATH_MAX]; /* B writes, A reads */
 };
 
 /* Unlink both FIFOs and the directory; safe to repeat. */
@@ -32,8 +32,7 @@ static void fifo_remove(struct fifo_state *st)
 	ipcb_tmpdir_remove(st->dir);
 }
 
-static int fifo_setup(const struct ipcb_cell_cfg *cfg, void **state,
-		      struct ipcb_err *err)
+static int fifo_setup(const struct ipcb_cell_cfg *cfg, void **state, struct ipcb_err *err)
 {
 	struct fifo_state *st = calloc(1, sizeof *st);
 	int rc;
@@ -72,8 +71,7 @@ static int open_fifo(const char *path, int flags, int *fd, struct ipcb_err *err)
 	return 0;
 }
 
-static int fifo_attach(void *state, const struct ipcb_peer *self,
-		       struct ipcb_err *err)
+static int fifo_attach(void *state, const struct ipcb_peer *self, struct ipcb_err *err)
 {
 	struct fifo_state *st = state;
 	int rc;

@@ -76,9 +76,12 @@ static void hint_budget(struct ipcb_err *err, const char *sysctl, unsigned long 
 	struct rlimit rl = { 0, 0 };
 
 	(void)getrlimit(RLIMIT_MSGQUEUE, &rl);
-	ipcb_err_hint(err, "sysctl -w %s=%llu%s, then RLIMIT_MSGQUEUE must allow at least %llu bytes for the pair (now %llu, shared with the user's other queues): ulimit -q BYTES",
-		      sysctl, want, alt, (unsigned long long)pair_charge(size, depth),
-		      (unsigned long long)rl.rlim_cur);
+	ipcb_err_hint(
+		err,
+		"sysctl -w %s=%llu%s, then RLIMIT_MSGQUEUE must allow at least %llu bytes for the "
+		"pair (now %llu, shared with the user's other queues): ulimit -q BYTES",
+		sysctl, want, alt, (unsigned long long)pair_charge(size, depth),
+		(unsigned long long)rl.rlim_cur);
 }
 
 /* Explain why mq_open refused a queue of this size and depth. */
@@ -89,14 +92,18 @@ static int explain(int e, size_t size, long depth, struct ipcb_err *err)
 	switch (e) {
 	case EINVAL:
 		if (size > HARD_MSGSIZE_MAX) {
-			ipcb_err_set(err, 0, "a %zu-byte message exceeds the kernel's hard maximum of %zu bytes (HARD_MSGSIZEMAX)",
+			ipcb_err_set(err, 0,
+				     "a %zu-byte message exceeds the kernel's hard maximum of %zu "
+				     "bytes (HARD_MSGSIZEMAX)",
 				     size, HARD_MSGSIZE_MAX);
 		} else if (size > read_limit(MQ_DIR "msgsize_max")) {
-			ipcb_err_set(err, 0, "a %zu-byte message exceeds fs.mqueue.msgsize_max (%llu)",
+			ipcb_err_set(err, 0,
+				     "a %zu-byte message exceeds fs.mqueue.msgsize_max (%llu)",
 				     size, (unsigned long long)read_limit(MQ_DIR "msgsize_max"));
 			hint_budget(err, "fs.mqueue.msgsize_max", size, "", size, depth);
 		} else {
-			ipcb_err_set(err, 0, "a depth of %ld messages exceeds fs.mqueue.msg_max (%llu)",
+			ipcb_err_set(err, 0,
+				     "a depth of %ld messages exceeds fs.mqueue.msg_max (%llu)",
 				     depth, (unsigned long long)read_limit(MQ_DIR "msg_max"));
 			hint_budget(err, "fs.mqueue.msg_max", (unsigned long long)depth,
 				    " (or lower -o depth)", size, depth);
@@ -107,8 +114,10 @@ static int explain(int e, size_t size, long depth, struct ipcb_err *err)
 
 		if (probe < 0 && errno == EMFILE) {
 			getrlimit(RLIMIT_NOFILE, &rl);
-			ipcb_err_set(err, 0, "the process has no file descriptor left (RLIMIT_NOFILE is %llu)",
-				     (unsigned long long)rl.rlim_cur);
+			ipcb_err_set(
+				err, 0,
+				"the process has no file descriptor left (RLIMIT_NOFILE is %llu)",
+				(unsigned long long)rl.rlim_cur);
 			ipcb_err_hint(err, "raise it with 'ulimit -n N'");
 			return -EMFILE;
 		}
@@ -118,16 +127,22 @@ static int explain(int e, size_t size, long depth, struct ipcb_err *err)
 		getrlimit(RLIMIT_MSGQUEUE, &rl);
 		/* The kernel reports an exhausted per-user byte budget as EMFILE. */
 		ipcb_err_set(err, 0,
-			     "two queues of %ld x %zu bytes need at least %llu bytes of the per-user POSIX message queue budget, which the user's other queues share; RLIMIT_MSGQUEUE is %llu (the kernel says EMFILE)",
+			     "two queues of %ld x %zu bytes need at least %llu bytes of the "
+			     "per-user POSIX message queue budget, which the user's other queues "
+			     "share; RLIMIT_MSGQUEUE is %llu (the kernel says EMFILE)",
 			     depth, size, (unsigned long long)pair_charge(size, depth),
 			     (unsigned long long)rl.rlim_cur);
-		ipcb_err_hint(err, "raise it with 'ulimit -q BYTES' (hard limit %llu) or lower -o depth",
+		ipcb_err_hint(err,
+			      "raise it with 'ulimit -q BYTES' (hard limit %llu) or lower -o depth",
 			      (unsigned long long)rl.rlim_max);
 		return -EMSGSIZE;
 	case ENOSPC:
-		ipcb_err_set(err, 0, "no more POSIX queues: fs.mqueue.queues_max (%llu) is reached (a pair needs 2)",
+		ipcb_err_set(err, 0,
+			     "no more POSIX queues: fs.mqueue.queues_max (%llu) is reached (a pair "
+			     "needs 2)",
 			     (unsigned long long)read_limit(MQ_DIR "queues_max"));
-		ipcb_err_hint(err, "raise it (sysctl -w fs.mqueue.queues_max=N) or remove stale queues (ipcbench cleanup removes those of killed runs)");
+		ipcb_err_hint(err, "raise it (sysctl -w fs.mqueue.queues_max=N) or remove stale "
+				   "queues (ipcbench cleanup removes those of killed runs)");
 		return -EMSGSIZE;
 	case ENOSYS:
 		ipcb_err_set(err, 0, "POSIX message queues are not available in this kernel");
@@ -150,7 +165,8 @@ static int open_pair(mqd_t q[2], size_t size, long depth, struct ipcb_err *err)
 			return ipcb_err_set(err, ENAMETOOLONG, "queue name");
 		/* Registered before it exists, so that no kill finds it unknown. */
 		if (ipcb_reg_add(IPCB_OBJ_MQUEUE, 0, name) != 0)
-			return ipcb_err_set(err, ENOSPC, "too many IPC objects at once to keep track of");
+			return ipcb_err_set(err, ENOSPC,
+					    "too many IPC objects at once to keep track of");
 		q[i] = mq_open(name, O_CREAT | O_EXCL | O_RDWR | O_CLOEXEC, 0600, &attr);
 		if (q[i] == (mqd_t)-1) {
 			int e = errno;
@@ -206,11 +222,10 @@ static size_t probe_max(long depth)
 	return lo;
 }
 
-static int mq_limits(const struct ipcb_opt_set *opts, struct ipcb_limits *lim,
-		     struct ipcb_err *err)
+static int mq_limits(const struct ipcb_opt_set *opts, struct ipcb_limits *lim, struct ipcb_err *err)
 {
-	static const char *const files[] = { "msg_max", "msgsize_max", "queues_max",
-					     "msg_default", "msgsize_default" };
+	static const char *const files[] = { "msg_max", "msgsize_max", "queues_max", "msg_default",
+					     "msgsize_default" };
 	long depth = (long)ipcb_opt_num(opts, "depth");
 	struct rlimit rl;
 	char name[48], path[96];
@@ -323,14 +338,19 @@ static int mq_unbuilt(struct ipcb_err *err)
 #endif
 
 static const struct ipcb_opt_def mq_opts[] = {
-	{ .name = "depth", .type = IPCB_OPT_UINT, .def = "10", .min = 1, .max = 65536,
+	{ .name = "depth",
+	  .type = IPCB_OPT_UINT,
+	  .def = "10",
+	  .min = 1,
+	  .max = 65536,
 	  .help = "mq_maxmsg of each queue (the kernel default is 10)" },
 	{ .name = NULL },
 };
 
 const struct ipcb_mech ipcb_mech_mqueue = {
 	.name = "mqueue",
-	.summary = "two POSIX message queues (mq_open, mq_msgsize = message size), one per direction",
+	.summary =
+		"two POSIX message queues (mq_open, mq_msgsize = message size), one per direction",
 	.flags = IPCB_MECH_BOUNDARIES,
 	.opts = mq_opts,
 #ifndef MQ_MISSING

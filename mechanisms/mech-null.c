@@ -4,8 +4,7 @@
 
 #include "mechanisms/mech.h"
 
-static int null_setup(const struct ipcb_cell_cfg *cfg, void **state,
-		      struct ipcb_err *err)
+static int null_setup(const struct ipcb_cell_cfg *cfg, void **state, struct ipcb_err *err)
 {
 	(void)cfg;
 	(void)err;
@@ -13,8 +12,7 @@ static int null_setup(const struct ipcb_cell_cfg *cfg, void **state,
 	return 0;
 }
 
-static int null_attach(void *state, const struct ipcb_peer *self,
-		       struct ipcb_err *err)
+static int null_attach(void *state, const struct ipcb_peer *self, struct ipcb_err *err)
 {
 	(void)state;
 	(void)self;
@@ -22,8 +20,7 @@ static int null_attach(void *state, const struct ipcb_peer *self,
 	return 0;
 }
 
-static int null_send(void *state, const void *buf, size_t len,
-		     struct ipcb_err *err)
+static int null_send(void *state, const void *buf, size_t len, struct ipcb_err *err)
 {
 	(void)state;
 	(void)buf;

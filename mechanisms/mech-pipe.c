@@ -19,8 +19,7 @@ struct pipe_state {
 	int ba[2];                /* B writes [1], A reads [0] */
 };
 
-int ipcb_pipe_limits(const struct ipcb_opt_set *opts, struct ipcb_limits *lim,
-		     struct ipcb_err *err)
+int ipcb_pipe_limits(const struct ipcb_opt_set *opts, struct ipcb_limits *lim, struct ipcb_err *err)
 {
 	uint64_t max_size;
 	int fds[2];
@@ -32,7 +31,8 @@ int ipcb_pipe_limits(const struct ipcb_opt_set *opts, struct ipcb_limits *lim,
 #ifdef F_GETPIPE_SZ
 		cap = fcntl(fds[0], F_GETPIPE_SZ);
 #endif
-		ipcb_limits_add(lim, "pipe_capacity_bytes", cap, "fcntl(F_GETPIPE_SZ) of a new pipe");
+		ipcb_limits_add(lim, "pipe_capacity_bytes", cap,
+				"fcntl(F_GETPIPE_SZ) of a new pipe");
 		close(fds[0]);
 		close(fds[1]);
 	}
@@ -44,8 +44,7 @@ int ipcb_pipe_limits(const struct ipcb_opt_set *opts, struct ipcb_limits *lim,
 	return 0;
 }
 
-static int pipe_setup(const struct ipcb_cell_cfg *cfg, void **state,
-		      struct ipcb_err *err)
+static int pipe_setup(const struct ipcb_cell_cfg *cfg, void **state, struct ipcb_err *err)
 {
 	struct pipe_state *st = malloc(sizeof *st);
 
@@ -62,8 +61,7 @@ static int pipe_setup(const struct ipcb_cell_cfg *cfg, void **state,
 	return 0;
 }
 
-static int pipe_attach(void *state, const struct ipcb_peer *self,
-		       struct ipcb_err *err)
+static int pipe_attach(void *state, const struct ipcb_peer *self, struct ipcb_err *err)
 {
 	struct pipe_state *st = state;
 	int a = self->side == IPCB_SIDE_A;

@@ -66,7 +66,8 @@ static int shm_check(const struct ipcb_cell_cfg *cfg, struct ipcb_err *err)
 {
 	if (ipcb_opt_num(cfg->opts, "wait") == IPCB_RING_SPIN && cfg->cpu[0] == cfg->cpu[1]) {
 		ipcb_err_set(err, 0,
-			     "wait=spin with both sides on CPU %d would measure the scheduler's time slice, not the ring",
+			     "wait=spin with both sides on CPU %d would measure the scheduler's "
+			     "time slice, not the ring",
 			     cfg->cpu[0]);
 		ipcb_err_hint(err, "use -o wait=futex or wait=hybrid, or two CPUs");
 		return -EMSGSIZE;
@@ -96,7 +97,8 @@ static int shm_setup(const struct ipcb_cell_cfg *cfg, void **state, struct ipcb_
 		return ipcb_err_set(err, e, "ftruncate(memfd, %zu)", st->map_bytes);
 	}
 	/* Populated now, so no page fault lands in a timed loop. */
-	st->map = mmap(NULL, st->map_bytes, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, fd, 0);
+	st->map =
+		mmap(NULL, st->map_bytes, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, fd, 0);
 	close(fd);
 	if (st->map == MAP_FAILED)
 		return ipcb_err_set(err, errno, "mmap(%zu bytes)", st->map_bytes);
@@ -166,18 +168,32 @@ static int shm_unbuilt(struct ipcb_err *err)
 #endif
 
 static const struct ipcb_opt_def shm_opts[] = {
-	{ .name = "wait", .type = IPCB_OPT_CHOICE, .def = "hybrid", .choices = wait_names,
-	  .help = "how a side waits: spin (never sleeps), futex (never spins), hybrid (spins, then sleeps; sleeps at once when both sides share a CPU)" },
-	{ .name = "ring", .type = IPCB_OPT_SIZE, .flags = IPCB_OPT_POW2, .def = "256K",
-	  .min = 4096, .max = (uint64_t)1 << 30, .help = "ring capacity per direction" },
-	{ .name = "spin_us", .type = IPCB_OPT_UINT, .def = "10", .min = 0, .max = 1000000,
+	{ .name = "wait",
+	  .type = IPCB_OPT_CHOICE,
+	  .def = "hybrid",
+	  .choices = wait_names,
+	  .help = "how a side waits: spin (never sleeps), futex (never spins), hybrid (spins, then "
+		  "sleeps; sleeps at once when both sides share a CPU)" },
+	{ .name = "ring",
+	  .type = IPCB_OPT_SIZE,
+	  .flags = IPCB_OPT_POW2,
+	  .def = "256K",
+	  .min = 4096,
+	  .max = (uint64_t)1 << 30,
+	  .help = "ring capacity per direction" },
+	{ .name = "spin_us",
+	  .type = IPCB_OPT_UINT,
+	  .def = "10",
+	  .min = 0,
+	  .max = 1000000,
 	  .help = "wait=hybrid: microseconds to spin before sleeping" },
 	{ .name = NULL },
 };
 
 const struct ipcb_mech ipcb_mech_shm_futex = {
 	.name = "shm-futex",
-	.summary = "shared-memory SPSC ring per direction (memfd), futex wake-ups; -o wait=spin|futex|hybrid",
+	.summary = "shared-memory SPSC ring per direction (memfd), futex wake-ups; -o "
+		   "wait=spin|futex|hybrid",
 	.flags = IPCB_MECH_BOUNDARIES,
 	.opts = shm_opts,
 #ifndef SHM_MISSING

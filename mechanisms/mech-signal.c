@@ -42,9 +42,9 @@ struct sig_state {
 	int signo;
 	pid_t peer;
 	sigset_t set;
-	uint64_t wait_ns;           /* longest wait for one signal */
-	uint64_t sent, received;    /* signals so far, each way (counts the spare bytes carry) */
-	uint64_t full_retries;      /* sigqueue() found the peer's queue full */
+	uint64_t wait_ns;        /* longest wait for one signal */
+	uint64_t sent, received; /* signals so far, each way (counts the spare bytes carry) */
+	uint64_t full_retries;   /* sigqueue() found the peer's queue full */
 };
 
 /* The real-time signal used in both directions (each side receives it from
@@ -165,9 +165,11 @@ static int wait_signal(struct sig_state *st, siginfo_t *si, struct ipcb_err *err
 		return rc;
 	if (errno == EAGAIN) {
 		ipcb_err_set(err, 0,
-			     "signal: no signal arrived within %.1f s while waiting for message %llu: lost? (or the peer stopped sending)",
+			     "signal: no signal arrived within %.1f s while waiting for message "
+			     "%llu: lost? (or the peer stopped sending)",
 			     (double)st->wait_ns / 1e9, (unsigned long long)st->received);
-		ipcb_err_hint(err, "the wait is three quarters of --timeout; raise it if the peer is just slow");
+		ipcb_err_hint(err, "the wait is three quarters of --timeout; raise it if the peer "
+				   "is just slow");
 		return -ETIMEDOUT;
 	}
 	return ipcb_err_set(err, errno, "sigtimedwait");
@@ -182,8 +184,10 @@ static int sig_recv(void *state, void *buf, size_t len, struct ipcb_err *err)
 	if (rc < 0)
 		return rc;
 	if (si.si_code != SI_QUEUE || si.si_pid != st->peer)
-		return ipcb_err_set(err, EPROTO, "signal %d from pid %ld (code %d), expected sigqueue from pid %ld",
-				    rc, (long)si.si_pid, si.si_code, (long)st->peer);
+		return ipcb_err_set(
+			err, EPROTO,
+			"signal %d from pid %ld (code %d), expected sigqueue from pid %ld", rc,
+			(long)si.si_pid, si.si_code, (long)st->peer);
 	if (len < sizeof si.si_value) {
 		uint64_t got = get_count(&si.si_value, len);
 
@@ -216,7 +220,8 @@ static void sig_teardown(void *state)
 
 const struct ipcb_mech ipcb_mech_signal = {
 	.name = "signal",
-	.summary = "real-time signals (sigqueue, sigtimedwait); payload in the sigval, at most 8 bytes",
+	.summary = "real-time signals (sigqueue, sigtimedwait); payload in the sigval, at most 8 "
+		   "bytes",
 	.flags = IPCB_MECH_BOUNDARIES,
 	.limits = sig_limits,
 	.check = sig_check,

@@ -101,7 +101,8 @@ static int sysv_limits(const struct ipcb_opt_set *opts, struct ipcb_limits *lim,
 	(void)err;
 	ipcb_limits_add(lim, "kernel_msgmax_bytes", (int64_t)max, "/proc/sys/kernel/msgmax");
 	ipcb_limits_add(lim, "kernel_msgmnb_bytes", (int64_t)mnb, "/proc/sys/kernel/msgmnb");
-	ipcb_limits_add(lim, "kernel_msgmni", (int64_t)kernel_limit("msgmni"), "/proc/sys/kernel/msgmni");
+	ipcb_limits_add(lim, "kernel_msgmni", (int64_t)kernel_limit("msgmni"),
+			"/proc/sys/kernel/msgmni");
 	lim->max_msg_bytes = max < mnb ? max : mnb;
 	return 0;
 }
@@ -114,12 +115,15 @@ static int sysv_check(const struct ipcb_cell_cfg *cfg, struct ipcb_err *err)
 	if (size > max) {
 		ipcb_err_set(err, 0, "a %zu-byte message exceeds kernel.msgmax (%llu)", size,
 			     (unsigned long long)max);
-		ipcb_err_hint(err, "raise it: sysctl -w kernel.msgmax=%zu (and kernel.msgmnb)", size);
+		ipcb_err_hint(err, "raise it: sysctl -w kernel.msgmax=%zu (and kernel.msgmnb)",
+			      size);
 		return -EMSGSIZE;
 	}
 	if (size > mnb) {
-		ipcb_err_set(err, 0, "a %zu-byte message does not fit a queue of kernel.msgmnb (%llu) bytes",
-			     size, (unsigned long long)mnb);
+		ipcb_err_set(
+			err, 0,
+			"a %zu-byte message does not fit a queue of kernel.msgmnb (%llu) bytes",
+			size, (unsigned long long)mnb);
 		ipcb_err_hint(err, "raise it: sysctl -w kernel.msgmnb=%zu", size);
 		return -EMSGSIZE;
 	}
@@ -140,9 +144,13 @@ static int sysv_setup(const struct ipcb_cell_cfg *cfg, void **state, struct ipcb
 		if (st->q[i] >= 0)
 			continue;
 		if (errno == ENOSPC) {
-			ipcb_err_set(err, 0, "no more System V queues: kernel.msgmni (%llu) is reached (a pair needs 2)",
+			ipcb_err_set(err, 0,
+				     "no more System V queues: kernel.msgmni (%llu) is reached (a "
+				     "pair needs 2)",
 				     (unsigned long long)kernel_limit("msgmni"));
-			ipcb_err_hint(err, "raise it (sysctl -w kernel.msgmni=N) or remove stale queues (ipcbench cleanup removes those of killed runs; ipcs -q lists all)");
+			ipcb_err_hint(err, "raise it (sysctl -w kernel.msgmni=N) or remove stale "
+					   "queues (ipcbench cleanup removes those of killed runs; "
+					   "ipcs -q lists all)");
 			return -EMSGSIZE;
 		}
 		return ipcb_err_set(err, errno, "msgget(IPC_PRIVATE)");

@@ -70,8 +70,10 @@ static int accept_peer(int listen_fd, const struct sockaddr_in *want, const char
 		if (rc < 0)
 			return ipcb_err_set(err, errno, "poll(%s)", where);
 		if (rc == 0)
-			return ipcb_err_set(err, ETIMEDOUT, "accept(%s): side A's connection did not arrive within %d ms",
-					    where, CONNECT_WAIT_MS);
+			return ipcb_err_set(
+				err, ETIMEDOUT,
+				"accept(%s): side A's connection did not arrive within %d ms",
+				where, CONNECT_WAIT_MS);
 		do
 			fd = accept4(listen_fd, (struct sockaddr *)&peer, &len, SOCK_CLOEXEC);
 		while (fd < 0 && errno == EINTR);
@@ -81,8 +83,9 @@ static int accept_peer(int listen_fd, const struct sockaddr_in *want, const char
 			return fd;
 		close(fd);
 	}
-	return ipcb_err_set(err, 0, "accept(%s): %d connections came from other sockets, none from side A's",
-			    where, STRANGERS_MAX + 1);
+	return ipcb_err_set(
+		err, 0, "accept(%s): %d connections came from other sockets, none from side A's",
+		where, STRANGERS_MAX + 1);
 }
 
 /* Wait for the non-blocking connect of fd to finish, then make fd
@@ -123,7 +126,8 @@ static int connect_pair(int fd[2], struct ipcb_err *err)
 		rc = ipcb_err_set(err, errno, "bind(127.0.0.1:0)");
 		goto out;
 	}
-	if (listen(lfd, STRANGERS_MAX) != 0 || getsockname(lfd, (struct sockaddr *)&addr, &len) != 0) {
+	if (listen(lfd, STRANGERS_MAX) != 0 ||
+	    getsockname(lfd, (struct sockaddr *)&addr, &len) != 0) {
 		rc = ipcb_err_set(err, errno, "listen(127.0.0.1)");
 		goto out;
 	}
@@ -162,7 +166,9 @@ static int set_nodelay(int fd, int on, struct ipcb_err *err)
 	if (getsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &v, &len) != 0)
 		return ipcb_err_set(err, errno, "getsockopt(TCP_NODELAY)");
 	if ((v != 0) != (on != 0))
-		return ipcb_err_set(err, EPROTO, "TCP_NODELAY reads back as %d on the connected socket, -o nodelay=%d asked for %s",
+		return ipcb_err_set(err, EPROTO,
+				    "TCP_NODELAY reads back as %d on the connected socket, -o "
+				    "nodelay=%d asked for %s",
 				    v, on, on ? "on" : "off");
 	return 0;
 }
@@ -224,7 +230,9 @@ static void tcp_teardown(void *state)
 }
 
 static const struct ipcb_opt_def tcp_opts[] = {
-	{ .name = "nodelay", .type = IPCB_OPT_BOOL, .def = "1",
+	{ .name = "nodelay",
+	  .type = IPCB_OPT_BOOL,
+	  .def = "1",
 	  .help = "TCP_NODELAY on both ends (0: let Nagle's algorithm batch small writes)" },
 	{ .name = NULL },
 };

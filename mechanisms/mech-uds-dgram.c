@@ -30,7 +30,7 @@ struct dgram_state {
 	char dir[PATH_MAX];
 	char path[2][PATH_MAX]; /* A's and B's socket */
 	int fd[2];
-	int mine;               /* this side's fd after attach */
+	int mine; /* this side's fd after attach */
 	const char *tx_what, *rx_what;
 };
 
@@ -57,8 +57,8 @@ static int get_sndbuf(int fd)
 
 /* What bounds the datagrams of a connected pair with a given -o sndbuf. */
 struct dgram_probe {
-	size_t max_bytes;  /* largest datagram accepted */
-	int eff_sndbuf;    /* getsockopt(SO_SNDBUF) after asking; -1 unknown */
+	size_t max_bytes;   /* largest datagram accepted */
+	int eff_sndbuf;     /* getsockopt(SO_SNDBUF) after asking; -1 unknown */
 	int boundary_errno; /* send()'s errno one byte above max_bytes; 0 none */
 };
 
@@ -128,7 +128,8 @@ static int dgram_limits(const struct ipcb_opt_set *opts, struct ipcb_limits *lim
 	ipcb_limits_add_file(lim, "unix_max_dgram_qlen", "/proc/sys/net/unix/max_dgram_qlen");
 	if (p->max_bytes == 0)
 		return ipcb_err_set(err, p->boundary_errno ? p->boundary_errno : EIO,
-				    "not even a 1-byte datagram went through a connected pair with SO_SNDBUF %d",
+				    "not even a 1-byte datagram went through a connected pair with "
+				    "SO_SNDBUF %d",
 				    p->eff_sndbuf);
 	return 0;
 }
@@ -165,19 +166,25 @@ static int dgram_check(const struct ipcb_cell_cfg *cfg, struct ipcb_err *err)
 	capped = sndbuf_origin(want, p->eff_sndbuf, origin, sizeof origin);
 	if (e == ENOBUFS || e == ENOMEM) {
 		ipcb_err_set(err, 0,
-			     "a %zu-byte datagram exceeds the largest the kernel allocates for one datagram here: %zu bytes (send fails with %s; SO_SNDBUF %d, %s)",
+			     "a %zu-byte datagram exceeds the largest the kernel allocates for one "
+			     "datagram here: %zu bytes (send fails with %s; SO_SNDBUF %d, %s)",
 			     cfg->msg_size_bytes, p->max_bytes, e == ENOBUFS ? "ENOBUFS" : "ENOMEM",
 			     p->eff_sndbuf, origin);
-		ipcb_err_hint(err, "a kernel allocation limit that no setting raises; use a stream mechanism (uds-stream) for larger messages");
+		ipcb_err_hint(err, "a kernel allocation limit that no setting raises; use a stream "
+				   "mechanism (uds-stream) for larger messages");
 	} else {
 		ipcb_err_set(err, 0,
-			     "a %zu-byte datagram exceeds the largest this socket takes here: %zu bytes with SO_SNDBUF %d (%s; send fails with %s)",
+			     "a %zu-byte datagram exceeds the largest this socket takes here: %zu "
+			     "bytes with SO_SNDBUF %d (%s; send fails with %s)",
 			     cfg->msg_size_bytes, p->max_bytes, p->eff_sndbuf, origin,
 			     e == EMSGSIZE ? "EMSGSIZE" : strerror(e));
 		if (capped)
-			ipcb_err_hint(err, "raise net.core.wmem_max (sysctl -w net.core.wmem_max=BYTES) so that -o sndbuf takes effect");
+			ipcb_err_hint(err,
+				      "raise net.core.wmem_max (sysctl -w net.core.wmem_max=BYTES) "
+				      "so that -o sndbuf takes effect");
 		else
-			ipcb_err_hint(err, "raise it with -o sndbuf=SIZE, up to net.core.wmem_max (sysctl -w net.core.wmem_max=BYTES)");
+			ipcb_err_hint(err, "raise it with -o sndbuf=SIZE, up to net.core.wmem_max "
+					   "(sysctl -w net.core.wmem_max=BYTES)");
 	}
 	return -EMSGSIZE;
 }
@@ -197,7 +204,8 @@ static int make_socket(struct dgram_state *st, int i, uint64_t sndbuf, struct ip
 	struct sockaddr_un sa;
 	int rc;
 
-	if ((rc = ipcb_path_join(st->path[i], sizeof st->path[i], st->dir, sock_name[i], err)) != 0 ||
+	if ((rc = ipcb_path_join(st->path[i], sizeof st->path[i], st->dir, sock_name[i], err)) !=
+		    0 ||
 	    (rc = ipcb_sock_un_addr(&sa, st->path[i], err)) != 0) {
 		st->path[i][0] = '\0';
 		return rc;
@@ -297,7 +305,11 @@ static void dgram_teardown(void *state)
 }
 
 static const struct ipcb_opt_def dgram_opts[] = {
-	{ .name = "sndbuf", .type = IPCB_OPT_SIZE, .def = "0", .min = 0, .max = (uint64_t)1 << 30,
+	{ .name = "sndbuf",
+	  .type = IPCB_OPT_SIZE,
+	  .def = "0",
+	  .min = 0,
+	  .max = (uint64_t)1 << 30,
 	  .help = "SO_SNDBUF to ask for (0: the system default); bounds the largest datagram" },
 	{ .name = NULL },
 };

@@ -49,13 +49,13 @@ enum ipcb_opt_type {
 #define IPCB_OPT_POW2 (1u << 0) /* IPCB_OPT_SIZE: must be a power of two */
 
 struct ipcb_opt_def {
-	const char *name;            /* NULL ends a mechanism's list */
+	const char *name; /* NULL ends a mechanism's list */
 	enum ipcb_opt_type type;
-	unsigned flags;              /* IPCB_OPT_* */
-	const char *def;             /* default, as the user would write it */
-	const char *const *choices;  /* IPCB_OPT_CHOICE, NULL-terminated */
-	uint64_t min, max;           /* IPCB_OPT_UINT and IPCB_OPT_SIZE */
-	const char *help;            /* one line */
+	unsigned flags;             /* IPCB_OPT_* */
+	const char *def;            /* default, as the user would write it */
+	const char *const *choices; /* IPCB_OPT_CHOICE, NULL-terminated */
+	uint64_t min, max;          /* IPCB_OPT_UINT and IPCB_OPT_SIZE */
+	const char *help;           /* one line */
 };
 
 #define IPCB_OPTS_MAX 6
@@ -63,8 +63,8 @@ struct ipcb_opt_def {
 /* One resolved option value. */
 struct ipcb_opt_val {
 	const struct ipcb_opt_def *def;
-	uint64_t num;   /* bool 0/1, number, bytes, or choice index */
-	char text[32];  /* canonical text: "1", "65536", "spin" */
+	uint64_t num;  /* bool 0/1, number, bytes, or choice index */
+	char text[32]; /* canonical text: "1", "65536", "spin" */
 };
 
 /* Every option of one mechanism, resolved (defaults filled in). */
@@ -77,11 +77,11 @@ struct ipcb_opt_set {
 struct ipcb_cell_cfg {
 	size_t msg_size_bytes; /* every message of the cell has exactly this size */
 	enum ipcb_test test;
-	int cpu[2];            /* CPU of side A and side B */
+	int cpu[2];                      /* CPU of side A and side B */
 	const struct ipcb_opt_set *opts; /* this mechanism's options; never NULL */
-	uint64_t stall_timeout_ns; /* the watchdog's stall timeout (0: unknown): a
-				    * mechanism that can bound its own waits keeps
-				    * them shorter, to say why it is stuck */
+	uint64_t stall_timeout_ns;       /* the watchdog's stall timeout (0: unknown): a
+					  * mechanism that can bound its own waits keeps
+					  * them shorter, to say why it is stuck */
 };
 
 /* The value of an option in a set; 0 for a name the set lacks. */
@@ -89,8 +89,8 @@ uint64_t ipcb_opt_num(const struct ipcb_opt_set *set, const char *name);
 
 /* Parse text as a value of def into out. 0, or -1 with a one-line reason
  * naming the value in why. */
-int ipcb_opt_parse(const struct ipcb_opt_def *def, const char *text,
-		   struct ipcb_opt_val *out, char *why, size_t len);
+int ipcb_opt_parse(const struct ipcb_opt_def *def, const char *text, struct ipcb_opt_val *out,
+		   char *why, size_t len);
 
 /* Fill set with every option of m at its default. 0, or -EINVAL when a
  * definition's default does not parse (a bug in the mechanism). */
@@ -113,9 +113,9 @@ struct ipcb_peer {
 
 /* One limit of the running system that bounds a mechanism. */
 struct ipcb_limit {
-	char name[48];    /* snake_case with unit: "pipe_capacity_bytes" */
-	int64_t value;    /* -1 when it could not be read */
-	char source[96];  /* where it was read: "/proc/sys/fs/pipe-max-size" */
+	char name[48];   /* snake_case with unit: "pipe_capacity_bytes" */
+	int64_t value;   /* -1 when it could not be read */
+	char source[96]; /* where it was read: "/proc/sys/fs/pipe-max-size" */
 };
 
 struct ipcb_limits {
@@ -125,16 +125,15 @@ struct ipcb_limits {
 };
 
 /* Append a limit (silently ignored past IPCB_LIMITS_MAX). */
-void ipcb_limits_add(struct ipcb_limits *lim, const char *name, int64_t value,
-		     const char *source);
+void ipcb_limits_add(struct ipcb_limits *lim, const char *name, int64_t value, const char *source);
 
 #define IPCB_NOTES_MAX 4
 
 /* One fact a side of a mechanism reports about a repetition: a counter
  * (text empty) or a word (text set, value unused). */
 struct ipcb_note {
-	char name[32];   /* snake_case with unit: "full_retries" */
-	char text[24];   /* "futex", or "" for a counter */
+	char name[32]; /* snake_case with unit: "full_retries" */
+	char text[24]; /* "futex", or "" for a counter */
 	int64_t value;
 };
 
@@ -179,13 +178,11 @@ struct ipcb_mech {
 
 	/* Parent, before fork: create the kernel objects of one repetition.
 	 * *state is owned by the mechanism until teardown(). 0 or -errno. */
-	int (*setup)(const struct ipcb_cell_cfg *cfg, void **state,
-		     struct ipcb_err *err);
+	int (*setup)(const struct ipcb_cell_cfg *cfg, void **state, struct ipcb_err *err);
 
 	/* Child, after pinning: open this side's ends and drop the peer's.
 	 * The child has its own copy of *state from here on. 0 or -errno. */
-	int (*attach)(void *state, const struct ipcb_peer *self,
-		      struct ipcb_err *err);
+	int (*attach)(void *state, const struct ipcb_peer *self, struct ipcb_err *err);
 
 	/* Child: send one whole message of len bytes. 0 or -errno. */
 	int (*send)(void *state, const void *buf, size_t len, struct ipcb_err *err);

@@ -19,17 +19,9 @@ extern const struct ipcb_mech ipcb_mech_shm_futex;
 extern const struct ipcb_mech ipcb_mech_signal;
 
 const struct ipcb_mech *const ipcb_mechs[] = {
-	&ipcb_mech_cacheline,
-	&ipcb_mech_null,
-	&ipcb_mech_pipe,
-	&ipcb_mech_fifo,
-	&ipcb_mech_uds_stream,
-	&ipcb_mech_uds_dgram,
-	&ipcb_mech_tcp,
-	&ipcb_mech_mqueue,
-	&ipcb_mech_sysv_msg,
-	&ipcb_mech_shm_futex,
-	&ipcb_mech_signal,
+	&ipcb_mech_cacheline,  &ipcb_mech_null,      &ipcb_mech_pipe,   &ipcb_mech_fifo,
+	&ipcb_mech_uds_stream, &ipcb_mech_uds_dgram, &ipcb_mech_tcp,    &ipcb_mech_mqueue,
+	&ipcb_mech_sysv_msg,   &ipcb_mech_shm_futex, &ipcb_mech_signal,
 };
 
 const size_t ipcb_mech_count = sizeof ipcb_mechs / sizeof ipcb_mechs[0];
@@ -46,12 +38,11 @@ int ipcb_mech_unbuilt(struct ipcb_err *err, const char *missing, const char *why
 {
 	ipcb_err_set(err, 0, "built without %s: %s", missing, why);
 	ipcb_err_hint(err, "rebuild ipcbench with a C library that has it; "
-		      "configure lists what it leaves out");
+			   "configure lists what it leaves out");
 	return -ENOSYS;
 }
 
-void ipcb_limits_add(struct ipcb_limits *lim, const char *name, int64_t value,
-		     const char *source)
+void ipcb_limits_add(struct ipcb_limits *lim, const char *name, int64_t value, const char *source)
 {
 	struct ipcb_limit *l;
 

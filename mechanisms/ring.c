@@ -14,9 +14,9 @@
 #define HDR 16u
 
 struct chunk_hdr {
-	_Atomic uint32_t stamp;  /* tag(position) once published; 0 before */
-	uint32_t chunk_bytes;    /* payload bytes in this chunk */
-	uint32_t message_bytes;  /* bytes of the whole message */
+	_Atomic uint32_t stamp; /* tag(position) once published; 0 before */
+	uint32_t chunk_bytes;   /* payload bytes in this chunk */
+	uint32_t message_bytes; /* bytes of the whole message */
 	uint32_t reserved;
 };
 
@@ -83,10 +83,10 @@ static void copy_out(const struct ipcb_ring_ctl *c, uint64_t pos, void *dst, uin
 /* What one end waits for: the chunk at the consumer's position, or `need`
  * bytes of free space for the producer. */
 struct waiter {
-	_Atomic uint32_t *seq;   /* futex word to sleep on */
-	_Atomic uint32_t *flag;  /* "I am asleep" */
-	bool data;               /* consumer? */
-	uint64_t need;           /* producer: bytes of space */
+	_Atomic uint32_t *seq;  /* futex word to sleep on */
+	_Atomic uint32_t *flag; /* "I am asleep" */
+	bool data;              /* consumer? */
+	uint64_t need;          /* producer: bytes of space */
 };
 
 static bool ready(struct ipcb_ring *r, const struct waiter *w)
@@ -178,8 +178,10 @@ int ipcb_ring_send(struct ipcb_ring *r, const void *buf, size_t len, struct ipcb
 		/* Room for the rest (or half the ring, when the rest is larger:
 		 * big messages move in big chunks), plus the next header slot,
 		 * which is cleared before this chunk is published. */
-		struct waiter w = { .seq = &c->space_seq, .flag = &c->producer_sleeping,
-				    .data = false, .need = 2 * HDR + pad16(rest < half ? rest : half) };
+		struct waiter w = { .seq = &c->space_seq,
+				    .flag = &c->producer_sleeping,
+				    .data = false,
+				    .need = 2 * HDR + pad16(rest < half ? rest : half) };
 
 		if (c->capacity - (head - r->cached_tail) < w.need)
 			wait_for(r, &w);
@@ -205,14 +207,17 @@ int ipcb_ring_recv(struct ipcb_ring *r, void *buf, size_t len, struct ipcb_err *
 	uint64_t done = 0;
 
 	while (done < len) {
-		struct waiter w = { .seq = &c->data_seq, .flag = &c->consumer_sleeping, .data = true };
+		struct waiter w = { .seq = &c->data_seq,
+				    .flag = &c->consumer_sleeping,
+				    .data = true };
 		struct chunk_hdr *h;
 
 		wait_for(r, &w);
 		h = hdr_at(c, r->pos);
 		if (h->message_bytes != len || h->chunk_bytes == 0 || h->chunk_bytes > len - done)
 			return ipcb_err_set(err, EPROTO,
-					    "ring chunk of %u bytes of a %u-byte message, expected a %zu-byte message with %llu bytes left",
+					    "ring chunk of %u bytes of a %u-byte message, expected "
+					    "a %zu-byte message with %llu bytes left",
 					    h->chunk_bytes, h->message_bytes, len,
 					    (unsigned long long)(len - done));
 		copy_out(c, r->pos + HDR, (char *)buf + done, h->chunk_bytes);

@@ -18,7 +18,8 @@ int ipcb_sock_un_addr(struct sockaddr_un *sa, const char *path, struct ipcb_err 
 	sa->sun_family = AF_UNIX;
 	if (strlen(path) >= sizeof sa->sun_path) {
 		ipcb_err_set(err, 0,
-			     "socket path %s is %zu bytes; sun_path holds %zu bytes including the terminating NUL",
+			     "socket path %s is %zu bytes; sun_path holds %zu bytes including the "
+			     "terminating NUL",
 			     path, strlen(path), sizeof sa->sun_path);
 		ipcb_err_hint(err, "set TMPDIR to a shorter directory");
 		return -ENAMETOOLONG;
@@ -47,11 +48,13 @@ void ipcb_sock_buf_limits(struct ipcb_limits *lim, int fd, const char *prefix)
 
 	snprintf(name, sizeof name, "%s_sndbuf_initial_bytes", prefix);
 	if (getsockopt(fd, SOL_SOCKET, SO_SNDBUF, &v, &len) == 0)
-		ipcb_limits_add(lim, name, v, "getsockopt(SO_SNDBUF) of a connected socket before any traffic");
+		ipcb_limits_add(lim, name, v,
+				"getsockopt(SO_SNDBUF) of a connected socket before any traffic");
 	len = sizeof v;
 	snprintf(name, sizeof name, "%s_rcvbuf_initial_bytes", prefix);
 	if (getsockopt(fd, SOL_SOCKET, SO_RCVBUF, &v, &len) == 0)
-		ipcb_limits_add(lim, name, v, "getsockopt(SO_RCVBUF) of a connected socket before any traffic");
+		ipcb_limits_add(lim, name, v,
+				"getsockopt(SO_RCVBUF) of a connected socket before any traffic");
 }
 
 void ipcb_limits_add_file(struct ipcb_limits *lim, const char *name, const char *path)

@@ -32,7 +32,7 @@ int gettimeofday(struct timeval *restrict tv, void *restrict tz)
 
 	if (real == NULL)
 		real = (int (*)(struct timeval *restrict, void *restrict))dlsym(RTLD_NEXT,
-										 "gettimeofday");
+										"gettimeofday");
 	rc = real(tv, tz);
 	clock_gettime(CLOCK_MONOTONIC, &now);
 	i = atomic_fetch_add(&n_stamps, 1);

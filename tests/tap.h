@@ -18,8 +18,7 @@ static inline void tap_init(void)
 	setvbuf(stdout, NULL, _IOLBF, 0);
 }
 
-__attribute__((format(printf, 2, 3)))
-static inline int ok(int cond, const char *fmt, ...)
+__attribute__((format(printf, 2, 3))) static inline int ok(int cond, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -33,8 +32,8 @@ static inline int ok(int cond, const char *fmt, ...)
 	return cond;
 }
 
-__attribute__((format(printf, 3, 4)))
-static inline int is_u64(uint64_t got, uint64_t want, const char *fmt, ...)
+__attribute__((format(printf, 3, 4))) static inline int is_u64(uint64_t got, uint64_t want,
+							       const char *fmt, ...)
 {
 	char name[256];
 	va_list ap;
@@ -47,8 +46,8 @@ static inline int is_u64(uint64_t got, uint64_t want, const char *fmt, ...)
 	return got == want;
 }
 
-__attribute__((format(printf, 3, 4)))
-static inline int is_str(const char *got, const char *want, const char *fmt, ...)
+__attribute__((format(printf, 3, 4))) static inline int is_str(const char *got, const char *want,
+							       const char *fmt, ...)
 {
 	char name[256];
 	va_list ap;

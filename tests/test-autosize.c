@@ -61,7 +61,8 @@ static void pilot_loop(void)
 
 	rc = sized(&f, &sz);
 	ok(rc == 0 && sz.n == 2000 && sz.pilots == 3 && f.sizes[1] == 200 && f.sizes[2] == 200,
-	   "steady 20 us: 16, then 200 (long enough), then 200 again; 2000 per repetition (%llu, %u pilots)",
+	   "steady 20 us: 16, then 200 (long enough), then 200 again; 2000 per repetition (%llu, "
+	   "%u pilots)",
 	   (unsigned long long)sz.n, sz.pilots);
 	/* A cold first pilot long enough on its own (16 in 2.56 ms), then
 	 * 2 us per round trip once warm. */
@@ -79,8 +80,10 @@ static void pilot_loop(void)
 	f = (struct fake){ .fixed_ns = 1500000 };
 	rc = sized(&f, &sz);
 	ok(rc == 0 && sz.pilots == IPCB_PILOTS_GROWING + 1 &&
-	   f.sizes[sz.pilots - 1] == f.sizes[sz.pilots - 2] && sz.pilot_n == f.sizes[sz.pilots - 1],
-	   "pilots that never get long enough: %d grown, then one more of the last size (%u pilots)",
+		   f.sizes[sz.pilots - 1] == f.sizes[sz.pilots - 2] &&
+		   sz.pilot_n == f.sizes[sz.pilots - 1],
+	   "pilots that never get long enough: %d grown, then one more of the last size (%u "
+	   "pilots)",
 	   IPCB_PILOTS_GROWING, sz.pilots);
 	f = (struct fake){ .cold_ns = 20000, .warm_ns = 20000, .fail_at = 2 };
 	rc = sized(&f, &sz);
@@ -95,8 +98,9 @@ int main(void)
 	tap_init();
 	n = settle(20000, &pilots, &last);
 	is_u64(n, 2000, "20 us per round trip: 40 ms / 20 us = 2000 per repetition");
-	ok(pilots == 2 && last == 200, "one longer pilot first (16 took 320 us): %d pilots, last %llu",
-	   pilots, (unsigned long long)last);
+	ok(pilots == 2 && last == 200,
+	   "one longer pilot first (16 took 320 us): %d pilots, last %llu", pilots,
+	   (unsigned long long)last);
 	n = settle(1000000, &pilots, &last);
 	is_u64(n, 200, "1 ms per round trip: 40 would do, the minimum for tails is 200");
 	ok(pilots == 1, "a 16 ms pilot is long enough at once");

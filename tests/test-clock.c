@@ -44,16 +44,21 @@ int main(void)
 	{
 		struct ipcb_tsc_sample back = { 5000, 0, 5010 };
 
-		ok(ipcb_tsc_cal_compute(&s1, &s0, &cal) == -EINVAL, "samples in the wrong order are refused");
-		ok(ipcb_tsc_cal_compute(&s0, &back, &cal) == -EINVAL, "no monotonic time between samples is refused");
+		ok(ipcb_tsc_cal_compute(&s1, &s0, &cal) == -EINVAL,
+		   "samples in the wrong order are refused");
+		ok(ipcb_tsc_cal_compute(&s0, &back, &cal) == -EINVAL,
+		   "no monotonic time between samples is refused");
 	}
 	{
 		struct ipcb_tsc_sample bad = { 2000, 5, 1000 };
 
-		ok(ipcb_tsc_cal_compute(&bad, &s1, &cal) == -EINVAL, "a sample whose counter went back is refused");
+		ok(ipcb_tsc_cal_compute(&bad, &s1, &cal) == -EINVAL,
+		   "a sample whose counter went back is refused");
 	}
-	ok(ipcb_tsc_invariant(fix("noise/quiet/proc/cpuinfo")), "constant_tsc and nonstop_tsc: invariant");
-	ok(!ipcb_tsc_invariant(fix("noise/noisy/proc/cpuinfo")), "constant_tsc alone: not invariant");
+	ok(ipcb_tsc_invariant(fix("noise/quiet/proc/cpuinfo")),
+	   "constant_tsc and nonstop_tsc: invariant");
+	ok(!ipcb_tsc_invariant(fix("noise/noisy/proc/cpuinfo")),
+	   "constant_tsc alone: not invariant");
 	ok(!ipcb_tsc_invariant(fix("noise/missing/proc/cpuinfo")), "no cpuinfo: not invariant");
 	{
 		char why[320];
@@ -81,8 +86,8 @@ int main(void)
 		struct ipcb_tsc_cal a = { .ticks_per_ns = 2.0 }, b = { .ticks_per_ns = 2.0001 };
 		struct ipcb_clock mono = { .kind = IPCB_CLOCK_MONOTONIC };
 
-		ok(fabs(ipcb_tsc_drift_ppm(&a, &b) - 50.0) < 1e-6, "drift of 2.0001 from 2.0: %.3f ppm",
-		   ipcb_tsc_drift_ppm(&a, &b));
+		ok(fabs(ipcb_tsc_drift_ppm(&a, &b) - 50.0) < 1e-6,
+		   "drift of 2.0001 from 2.0: %.3f ppm", ipcb_tsc_drift_ppm(&a, &b));
 		ok(fabs(ipcb_tsc_drift_ppm(&b, &a) + 50.0 / 1.00005) < 1e-6, "and back: negative");
 		ok(ipcb_clock_recalibrate(&mono, 1000000) == 0 && !mono.have_end,
 		   "CLOCK_MONOTONIC: nothing to recalibrate");
@@ -94,7 +99,8 @@ int main(void)
 		ipcb_clock_spread(v, 5, &med, &lo, &hi);
 		ok(med == 26.0 && lo == 25.0 && hi == 900.0, "median 26 of five, spread 25 to 900");
 		ipcb_clock_spread(even, 4, &med, &lo, &hi);
-		ok(med == 2.5 && lo == 1.0 && hi == 4.0, "median of four: the mean of the middle two");
+		ok(med == 2.5 && lo == 1.0 && hi == 4.0,
+		   "median of four: the mean of the middle two");
 	}
 	{
 		struct ipcb_clock mono = { .kind = IPCB_CLOCK_MONOTONIC };
@@ -109,8 +115,11 @@ int main(void)
 		ipcb_clock_measure(&mono, cpu, &ci);
 		sched_getaffinity(0, sizeof after, &after);
 		ok(ci.batches == IPCB_CLOCK_BATCHES && ci.overhead_ns <= ci.overhead_median_ns &&
-			   ci.overhead_median_ns <= ci.overhead_max_ns && ci.cpu == cpu && ci.resolution_ns > 0,
-		   "cost of a reading: the lowest batch, below the median and highest, pinned to CPU %d", ci.cpu);
+			   ci.overhead_median_ns <= ci.overhead_max_ns && ci.cpu == cpu &&
+			   ci.resolution_ns > 0,
+		   "cost of a reading: the lowest batch, below the median and highest, pinned to "
+		   "CPU %d",
+		   ci.cpu);
 		ok(CPU_EQUAL(&before, &after), "the affinity is restored after the measurement");
 	}
 	if (IPCB_HAVE_TSC && ipcb_tsc_invariant("/proc/cpuinfo")) {
@@ -119,8 +128,8 @@ int main(void)
 		int rc = ipcb_tsc_calibrate(20000000, &tsc.tsc);
 
 		/* Structure only: how exact a calibration comes out is timing. */
-		ok(rc == 0 && tsc.tsc.ticks_per_ns > 0 && tsc.tsc.error_ppm >= 0 && tsc.tsc.mult > 0 &&
-			   tsc.tsc.window_ns > 0,
+		ok(rc == 0 && tsc.tsc.ticks_per_ns > 0 && tsc.tsc.error_ppm >= 0 &&
+			   tsc.tsc.mult > 0 && tsc.tsc.window_ns > 0,
 		   "this machine's TSC calibrates: %.4f ticks per ns", tsc.tsc.ticks_per_ns);
 		ok(ipcb_clock_recalibrate(&tsc, 20000000) == 0 && tsc.have_end &&
 			   tsc.tsc_end.ticks_per_ns > 0,

@@ -132,9 +132,21 @@ static uint32_t rnd(uint32_t n)
 }
 
 static const char *const words[] = {
-	"", "a", "pipe", "tab\there", "quote\"s", "back\\slash", "line\nbreak", "slash/",
-	"\x01\x1f", "caf\xc3\xa9", "\xe6\x97\xa5\xe6\x9c\xac", "\xf0\x9f\x98\x80 emoji", "\x7f",
-	"rtt_p50_ns", "shm-futex wait=spin",
+	"",
+	"a",
+	"pipe",
+	"tab\there",
+	"quote\"s",
+	"back\\slash",
+	"line\nbreak",
+	"slash/",
+	"\x01\x1f",
+	"caf\xc3\xa9",
+	"\xe6\x97\xa5\xe6\x9c\xac",
+	"\xf0\x9f\x98\x80 emoji",
+	"\x7f",
+	"rtt_p50_ns",
+	"shm-futex wait=spin",
 };
 
 static json_t *gen_string(void)
@@ -411,8 +423,10 @@ static void generated(void)
 		}
 		json_decref(doc);
 	}
-	if (!ok(failed == 0, "%d generated documents: parse back equal, jansson's encoding, "
-		"lines within %d columns unless one scalar is longer", n, IPCB_JSON_WIDTH))
+	if (!ok(failed == 0,
+		"%d generated documents: parse back equal, jansson's encoding, "
+		"lines within %d columns unless one scalar is longer",
+		n, IPCB_JSON_WIDTH))
 		printf("# %d failed, the first (%d): %s\n", failed, first, why);
 }
 

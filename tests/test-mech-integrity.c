@@ -137,8 +137,7 @@ static int side_main(const struct ipcb_mech *m, void *st, enum ipcb_side side, s
 	return 0;
 }
 
-static void run_mech(const struct ipcb_mech *m, const struct ipcb_opt_set *opts,
-		     const char *label)
+static void run_mech(const struct ipcb_mech *m, const struct ipcb_opt_set *opts, const char *label)
 {
 	struct ipcb_cell_cfg cfg = { .test = IPCB_TEST_LATENCY, .cpu = { 0, 1 }, .opts = opts };
 	struct ipcb_limits lim = { 0 };
@@ -174,7 +173,8 @@ static void run_mech(const struct ipcb_mech *m, const struct ipcb_opt_set *opts,
 			abort();
 		pid[s] = fork();
 		if (pid[s] == 0)
-			_exit(side_main(m, st, (enum ipcb_side)s, max, pids[s][0], ready[1], go[0]));
+			_exit(side_main(m, st, (enum ipcb_side)s, max, pids[s][0], ready[1],
+					go[0]));
 	}
 	for (int s = 0; s < 2; s++) {
 		if (write(pids[s][1], &pid[!s], sizeof pid[!s]) != sizeof pid[!s])
@@ -207,7 +207,8 @@ static void run_mech(const struct ipcb_mech *m, const struct ipcb_opt_set *opts,
 	m->teardown(st);
 	ok(WIFEXITED(status[0]) && WEXITSTATUS(status[0]) == 0 && WIFEXITED(status[1]) &&
 		   WEXITSTATUS(status[1]) == 0,
-	   "%s: %d messages ping-pong both ways and %d streamed, random sizes 1..%zu, intact and in order",
+	   "%s: %d messages ping-pong both ways and %d streamed, random sizes 1..%zu, intact and "
+	   "in order",
 	   label, 2 * PINGPONG, STREAM, max);
 }
 
@@ -225,7 +226,8 @@ static void run_spec(const char *spec)
 	m = ipcb_mech_find(buf);
 	if (!ok(m != NULL && ipcb_opt_defaults(m, &set) == 0, "mechanism %s exists", buf))
 		return;
-	for (char *kv = opts ? strtok_r(opts, ",", &save) : NULL; kv; kv = strtok_r(NULL, ",", &save)) {
+	for (char *kv = opts ? strtok_r(opts, ",", &save) : NULL; kv;
+	     kv = strtok_r(NULL, ",", &save)) {
 		char *eq = strchr(kv, '='), why[256];
 		int i;
 
@@ -234,7 +236,8 @@ static void run_spec(const char *spec)
 		*eq = '\0';
 		for (i = 0; i < set.n && strcmp(set.v[i].def->name, kv) != 0; i++)
 			;
-		if (!ok(i < set.n && ipcb_opt_parse(set.v[i].def, eq + 1, &set.v[i], why, sizeof why) == 0,
+		if (!ok(i < set.n && ipcb_opt_parse(set.v[i].def, eq + 1, &set.v[i], why,
+						    sizeof why) == 0,
 			"%s: option %s=%s", buf, kv, eq + 1))
 			return;
 	}

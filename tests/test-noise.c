@@ -58,12 +58,15 @@ int main(void)
 	ipcb_noise_assess(&in, isolated_pair, &w);
 	ok(w.n == 0, "quiet machine, isolated CPUs 2,3: no warning (%d)", w.n);
 	ok(in.load1 > 0.07 && in.load1 < 0.09 && in.online_cpus == 4 && in.boost == 0,
-	   "read the load (%.2f), online CPUs (%d) and boost (%d)", in.load1, in.online_cpus, in.boost);
+	   "read the load (%.2f), online CPUs (%d) and boost (%d)", in.load1, in.online_cpus,
+	   in.boost);
 
 	ipcb_noise_read(fixture("quiet"), pair, 0, &in);
 	ipcb_noise_assess(&in, pair, &w);
-	ok(w.n == 2 && count(&w, "not-isolated") == 2, "quiet machine, CPUs 0,1: only 'not isolated', twice");
-	ok(strstr(w.w[0].msg, "CPU 0 is not isolated") != NULL, "the message names the CPU: %s", w.w[0].msg);
+	ok(w.n == 2 && count(&w, "not-isolated") == 2,
+	   "quiet machine, CPUs 0,1: only 'not isolated', twice");
+	ok(strstr(w.w[0].msg, "CPU 0 is not isolated") != NULL, "the message names the CPU: %s",
+	   w.w[0].msg);
 
 	ipcb_noise_read(fixture("noisy"), pair, 0, &in);
 	ipcb_noise_assess(&in, pair, &w);
@@ -97,15 +100,17 @@ int main(void)
 	   in.sibling_busy[1]);
 	ipcb_noise_assess(&in, pair, &w);
 	ok(count(&w, "smt-busy") == 1, "a 60%% busy sibling warns, a 5%% one does not");
-	ok(w.n > 0 && strstr(w.w[w.n - 1].msg, "CPU 2, an SMT sibling of CPU 0, was 60% busy") != NULL,
+	ok(w.n > 0 &&
+		   strstr(w.w[w.n - 1].msg, "CPU 2, an SMT sibling of CPU 0, was 60% busy") != NULL,
 	   "the message: %s", w.w[w.n - 1].msg);
 
 	/* CPU 2 in an isolated cgroup v2 partition, CPU 3 nohz_full; boost on
 	 * globally, but off in the policies of CPUs 1-3. */
 	ipcb_noise_read(fixture("partition"), isolated_pair, 0, &in);
 	ipcb_noise_assess(&in, isolated_pair, &w);
-	ok(w.n == 0, "isolated partition and nohz_full CPUs 2,3, their boost off: no warning (%d%s%s)",
-	   w.n, w.n ? ": " : "", w.n ? w.w[0].msg : "");
+	ok(w.n == 0,
+	   "isolated partition and nohz_full CPUs 2,3, their boost off: no warning (%d%s%s)", w.n,
+	   w.n ? ": " : "", w.n ? w.w[0].msg : "");
 	ipcb_noise_read(fixture("partition"), pair, 0, &in);
 	ipcb_noise_assess(&in, pair, &w);
 	ok(count(&w, "not-isolated") == 2, "CPUs 0,1 outside them: not isolated");
@@ -116,14 +121,16 @@ int main(void)
 
 		ipcb_noise_read(fixture("partition"), one, 0, &in);
 		ipcb_noise_assess(&in, one, &w);
-		ok(count(&w, "turbo") == 0, "CPU 1's policy does not, whatever the global file says");
+		ok(count(&w, "turbo") == 0,
+		   "CPU 1's policy does not, whatever the global file says");
 		/* one CPU's policy off, the other without a policy switch: that
 		 * one follows the global switch, which is on */
 		in.boost = 1;
 		in.policy_boost[0] = 0;
 		in.policy_boost[1] = -1;
 		ipcb_noise_assess(&in, pair, &w);
-		ok(count(&w, "turbo") == 1, "a CPU without a policy switch follows the global boost");
+		ok(count(&w, "turbo") == 1,
+		   "a CPU without a policy switch follows the global boost");
 	}
 	{
 		const int pairs[2][2] = { { 0, 1 }, { 1, 0 } };

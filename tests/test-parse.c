@@ -84,7 +84,8 @@ static void test_sizes(void)
 	sizes_bad("64,abc", "abc");
 	sizes_bad("4-", "'4-': give both ends");
 	for (int i = 1; i <= 70; i++)
-		snprintf(many + strlen(many), sizeof many - strlen(many), "%s%d", i > 1 ? "," : "", i);
+		snprintf(many + strlen(many), sizeof many - strlen(many), "%s%d", i > 1 ? "," : "",
+			 i);
 	sizes_bad(many, "too many");
 }
 
@@ -93,17 +94,23 @@ static void test_numbers(void)
 	uint64_t v;
 	double d;
 
-	ok(ipcb_parse_u64("5000", 1, 1000000000, &v, why, sizeof why) == 0 && v == 5000, "count 5000");
-	ok(ipcb_parse_u64("0", 1, 10, &v, why, sizeof why) != 0 && strstr(why, "'0'"), "count 0 below min: %s", why);
-	ok(ipcb_parse_u64("-1", 1, 10, &v, why, sizeof why) != 0 && strstr(why, "'-1'"), "count -1: %s", why);
-	ok(ipcb_parse_u64("12x", 1, 100, &v, why, sizeof why) != 0 && strstr(why, "'12x'"), "count 12x: %s", why);
+	ok(ipcb_parse_u64("5000", 1, 1000000000, &v, why, sizeof why) == 0 && v == 5000,
+	   "count 5000");
+	ok(ipcb_parse_u64("0", 1, 10, &v, why, sizeof why) != 0 && strstr(why, "'0'"),
+	   "count 0 below min: %s", why);
+	ok(ipcb_parse_u64("-1", 1, 10, &v, why, sizeof why) != 0 && strstr(why, "'-1'"),
+	   "count -1: %s", why);
+	ok(ipcb_parse_u64("12x", 1, 100, &v, why, sizeof why) != 0 && strstr(why, "'12x'"),
+	   "count 12x: %s", why);
 	ok(ipcb_parse_u64("18446744073709551616", 1, 10, &v, why, sizeof why) != 0 &&
-	   strstr(why, "out of range"), "count overflowing 64 bits: %s", why);
+		   strstr(why, "out of range"),
+	   "count overflowing 64 bits: %s", why);
 	ok(ipcb_parse_u64("", 1, 10, &v, why, sizeof why) != 0, "empty count");
 	ok(ipcb_parse_seconds("0.5", 0.1, 10, &d, why, sizeof why) == 0 && d == 0.5, "0.5 s");
 	ok(ipcb_parse_seconds("nan", 0.1, 10, &d, why, sizeof why) != 0, "nan seconds: %s", why);
 	ok(ipcb_parse_seconds("1e999", 0.1, 10, &d, why, sizeof why) != 0, "huge seconds: %s", why);
-	ok(ipcb_parse_seconds("0.01", 0.1, 10, &d, why, sizeof why) != 0, "too few seconds: %s", why);
+	ok(ipcb_parse_seconds("0.01", 0.1, 10, &d, why, sizeof why) != 0, "too few seconds: %s",
+	   why);
 }
 
 static void test_cpus(void)
@@ -112,15 +119,19 @@ static void test_cpus(void)
 	cpu_set_t set;
 	char buf[64];
 
-	ok(ipcb_parse_cpu_pair("0,1", c, why, sizeof why) == 0 && c[0] == 0 && c[1] == 1, "cpus 0,1");
-	ok(ipcb_parse_cpu_pair("3,3", c, why, sizeof why) == 0 && c[0] == 3 && c[1] == 3, "cpus 3,3 (same CPU)");
+	ok(ipcb_parse_cpu_pair("0,1", c, why, sizeof why) == 0 && c[0] == 0 && c[1] == 1,
+	   "cpus 0,1");
+	ok(ipcb_parse_cpu_pair("3,3", c, why, sizeof why) == 0 && c[0] == 3 && c[1] == 3,
+	   "cpus 3,3 (same CPU)");
 	ok(ipcb_parse_cpu_pair("0", c, why, sizeof why) != 0, "one CPU: %s", why);
 	ok(ipcb_parse_cpu_pair("0,1,2", c, why, sizeof why) != 0, "three CPUs: %s", why);
-	ok(ipcb_parse_cpu_pair("a,b", c, why, sizeof why) != 0 && strstr(why, "'a,b'"), "letters: %s", why);
+	ok(ipcb_parse_cpu_pair("a,b", c, why, sizeof why) != 0 && strstr(why, "'a,b'"),
+	   "letters: %s", why);
 	ok(ipcb_parse_cpu_pair("-1,0", c, why, sizeof why) != 0, "negative: %s", why);
 	ok(ipcb_parse_cpu_pair("0,", c, why, sizeof why) != 0, "missing second: %s", why);
 	ok(ipcb_cpulist_parse("0-3,8,10-11\n", &set) == 0 && CPU_COUNT(&set) == 7 &&
-	   CPU_ISSET(8, &set) && !CPU_ISSET(9, &set), "kernel cpu list 0-3,8,10-11");
+		   CPU_ISSET(8, &set) && !CPU_ISSET(9, &set),
+	   "kernel cpu list 0-3,8,10-11");
 	ipcb_cpulist_format(&set, buf, sizeof buf);
 	is_str(buf, "0-3,8,10-11", "cpu list formats back");
 	ok(ipcb_cpulist_parse("3-1", &set) != 0, "descending range refused");

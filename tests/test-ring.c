@@ -97,7 +97,9 @@ static void run_case(enum ipcb_ring_wait wait, uint64_t spin_ns, const char *nam
 		     int dp, int dc, const char *what, struct run *out)
 {
 	struct ipcb_ring_ctl *ctl = new_ring();
-	struct run r = { .count = count, .seed = 0x2545F4914F6CDD1Du, .delay_producer_ms = dp,
+	struct run r = { .count = count,
+			 .seed = 0x2545F4914F6CDD1Du,
+			 .delay_producer_ms = dp,
 			 .delay_consumer_ms = dc };
 	pthread_t p, c;
 
@@ -123,9 +125,11 @@ static void never_spins(enum ipcb_ring_wait wait, uint64_t spin_ns, const char *
 	struct run r;
 	uint64_t pauses = 0;
 
-	run_case(wait, spin_ns, name, 200, 50, 0, "an empty ring: the consumer waits for a late producer", &r);
+	run_case(wait, spin_ns, name, 200, 50, 0,
+		 "an empty ring: the consumer waits for a late producer", &r);
 	pauses += r.prod.pauses + r.cons.pauses;
-	run_case(wait, spin_ns, name, 200, 0, 50, "a full ring: the producer waits for a late consumer", &r);
+	run_case(wait, spin_ns, name, 200, 0, 50,
+		 "a full ring: the producer waits for a late consumer", &r);
 	pauses += r.prod.pauses + r.cons.pauses;
 	run_case(wait, spin_ns, name, 2000, 0, 0, "2000 messages, intact and in order", &r);
 	pauses += r.prod.pauses + r.cons.pauses;
@@ -151,14 +155,17 @@ int main(void)
 	static const struct {
 		enum ipcb_ring_wait wait;
 		const char *name;
-	} modes[] = { { IPCB_RING_SPIN, "spin" }, { IPCB_RING_FUTEX, "futex" }, { IPCB_RING_HYBRID, "hybrid" } };
+	} modes[] = { { IPCB_RING_SPIN, "spin" },
+		      { IPCB_RING_FUTEX, "futex" },
+		      { IPCB_RING_HYBRID, "hybrid" } };
 
 	tap_init();
 	for (size_t i = 0; i < sizeof modes / sizeof modes[0]; i++) {
 		struct run r;
 
 		run_case(modes[i].wait, 200, modes[i].name, MESSAGES, 0, 0,
-			 "20000 messages of 1..12288 bytes through a 4096-byte ring, intact and in order",
+			 "20000 messages of 1..12288 bytes through a 4096-byte ring, intact and in "
+			 "order",
 			 NULL);
 		run_case(modes[i].wait, 200, modes[i].name, 200, 0, 50,
 			 "a full ring: the producer waits for a late consumer", NULL);

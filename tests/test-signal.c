@@ -30,8 +30,10 @@ int main(void)
 {
 	const struct ipcb_mech *m = &ipcb_mech_signal;
 	struct ipcb_opt_set opts = { .n = 0 };
-	struct ipcb_cell_cfg cfg = { .msg_size_bytes = 1, .test = IPCB_TEST_THROUGHPUT,
-				     .opts = &opts, .stall_timeout_ns = 100000000 };
+	struct ipcb_cell_cfg cfg = { .msg_size_bytes = 1,
+				     .test = IPCB_TEST_THROUGHPUT,
+				     .opts = &opts,
+				     .stall_timeout_ns = 100000000 };
 	struct ipcb_peer self = { .side = IPCB_SIDE_A, .pid = getpid(), .peer_pid = getpid() };
 	struct ipcb_notes notes = { .n = 0 };
 	struct ipcb_err err;
@@ -52,7 +54,8 @@ int main(void)
 	queue_as(1, 1);
 	ok(m->recv(st, &b, 1, &err) == 0 && b == 1, "the expected count passes");
 	ok(m->recv(st, &b, 1, &err) == -ETIMEDOUT &&
-		   strstr(err.msg, "no signal arrived within 0.1 s while waiting for message 2: lost?"),
+		   strstr(err.msg,
+			  "no signal arrived within 0.1 s while waiting for message 2: lost?"),
 	   "a wait is bounded below the watchdog's timeout: %s", err.msg);
 	m->notes(st, &notes);
 	ok(notes.n == 1 && strcmp(notes.v[0].name, "full_retries") == 0 && notes.v[0].value == 0,

@@ -194,9 +194,9 @@ static void this_machine(struct ipcb_topo *t)
 
 	ipcb_sysinfo_collect(&si, &clk, -1);
 #ifdef HAVE_LIBCPUID
-	ok(strcmp(c->source, IPCB_CPU_FROM_LIBCPUID) == 0 ?
-		   c->library_error[0] == '\0' :
-		   strcmp(c->source, IPCB_CPU_FROM_PROC) == 0 && c->library_error[0] != '\0',
+	ok(strcmp(c->source, IPCB_CPU_FROM_LIBCPUID) == 0
+		   ? c->library_error[0] == '\0'
+		   : strcmp(c->source, IPCB_CPU_FROM_PROC) == 0 && c->library_error[0] != '\0',
 	   "with libcpuid: its identity, or /proc/cpuinfo's saying why (source %s)", c->source);
 	ok(strncmp(c->library, "libcpuid ", 9) == 0, "the library is named (%s)", c->library);
 #else
@@ -233,7 +233,8 @@ int main(void)
 	ok(ipcb_codename_trusted("0.6.2", "GenuineIntel", 6), "... and Intel family 6");
 	ok(!ipcb_codename_trusted("0.6.2", "GenuineIntel", 19), "... not Intel family 19");
 	ok(ipcb_codename_trusted("0.7.0", "AuthenticAMD", 0x1A), "a later release keeps its word");
-	ok(!ipcb_codename_trusted("garbage", "AuthenticAMD", 0x17), "an unreadable version: no codename");
+	ok(!ipcb_codename_trusted("garbage", "AuthenticAMD", 0x17),
+	   "an unreadable version: no codename");
 
 	cpuinfo_lines();
 	flags();

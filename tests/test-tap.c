@@ -8,9 +8,9 @@
 
 /* What a child's checks printed and how it exited. */
 struct outcome {
-	int status;	/* exit status, or -1 when it did not exit normally */
-	int not_ok;	/* "not ok" lines */
-	int plan;	/* N of the "1..N" line, or -1 without one */
+	int status; /* exit status, or -1 when it did not exit normally */
+	int not_ok; /* "not ok" lines */
+	int plan;   /* N of the "1..N" line, or -1 without one */
 };
 
 /* The checks a child runs: check i passes when bit i of pass is set; the
@@ -75,8 +75,8 @@ static void in_child(int n, unsigned pass, struct outcome *o)
 int main(void)
 {
 	static const struct {
-		int n;		/* checks */
-		unsigned pass;	/* bit i set: check i + 1 passes */
+		int n;         /* checks */
+		unsigned pass; /* bit i set: check i + 1 passes */
 		int status, not_ok;
 		const char *what;
 	} cases[] = {
@@ -91,7 +91,8 @@ int main(void)
 		struct outcome o;
 
 		in_child(cases[i].n, cases[i].pass, &o);
-		ok(o.status == cases[i].status && o.not_ok == cases[i].not_ok && o.plan == cases[i].n,
+		ok(o.status == cases[i].status && o.not_ok == cases[i].not_ok &&
+			   o.plan == cases[i].n,
 		   "%s: exit %d (got %d), %d 'not ok' (got %d), plan 1..%d (got %d)", cases[i].what,
 		   cases[i].status, o.status, cases[i].not_ok, o.not_ok, cases[i].n, o.plan);
 	}

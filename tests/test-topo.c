@@ -38,8 +38,8 @@ static void pick(const char *name, const char *cls, int a, int b)
 	if (a < 0)
 		ok(rc == -ENOENT, "%s: no %s pair", name, cls);
 	else
-		ok(rc == 0 && pair[0] == a && pair[1] == b, "%s: %s picks %d,%d (got %d,%d)", name, cls,
-		   a, b, pair[0], pair[1]);
+		ok(rc == 0 && pair[0] == a && pair[1] == b, "%s: %s picks %d,%d (got %d,%d)", name,
+		   cls, a, b, pair[0], pair[1]);
 }
 
 static void autopick(const char *name, const char *cls, int a, int b)
@@ -49,9 +49,9 @@ static void autopick(const char *name, const char *cls, int a, int b)
 	/* Before ok(): its arguments are evaluated in no set order. */
 	int rc = ipcb_topo_auto(&t, &all, pair, &c);
 
-	ok(rc == 0 && strcmp(ipcb_class_name(c), cls) == 0 &&
-		   pair[0] == a && pair[1] == b,
-	   "%s: auto is %s %d,%d (got %s %d,%d)", name, cls, a, b, ipcb_class_name(c), pair[0], pair[1]);
+	ok(rc == 0 && strcmp(ipcb_class_name(c), cls) == 0 && pair[0] == a && pair[1] == b,
+	   "%s: auto is %s %d,%d (got %s %d,%d)", name, cls, a, b, ipcb_class_name(c), pair[0],
+	   pair[1]);
 }
 
 /* Packages, cores and logical CPUs per package, threads per core. */
@@ -62,7 +62,8 @@ static void counts(const char *name, int packages, int cores, int logical, int t
 	ipcb_topo_count(&t, &k);
 	ok(k.packages == packages && k.cores_per_package == cores &&
 		   k.logical_per_package == logical && k.threads_per_core == threads,
-	   "%s: %d package(s), %d cores and %d CPUs per package, %d thread(s) per core (got %d, %d, %d, %d)",
+	   "%s: %d package(s), %d cores and %d CPUs per package, %d thread(s) per core (got %d, "
+	   "%d, %d, %d)",
 	   name, packages, cores, logical, threads, k.packages, k.cores_per_package,
 	   k.logical_per_package, k.threads_per_core);
 }
@@ -76,9 +77,11 @@ int main(void)
 
 	load("server");
 	is_u64((uint64_t)t.n, 16, "server: 16 CPUs");
-	ok(t.cpu[5].package == 1 && t.cpu[5].core == 1 && t.cpu[5].node == 1 && t.cpu[5].cluster == -1,
+	ok(t.cpu[5].package == 1 && t.cpu[5].core == 1 && t.cpu[5].node == 1 &&
+		   t.cpu[5].cluster == -1,
 	   "server: cpu5 is package 1, core 1, node 1, no cluster");
-	ok(CPU_COUNT(&t.cpu[3].smt) == 2 && CPU_ISSET(11, &t.cpu[3].smt), "server: cpu3's sibling is 11");
+	ok(CPU_COUNT(&t.cpu[3].smt) == 2 && CPU_ISSET(11, &t.cpu[3].smt),
+	   "server: cpu3's sibling is 11");
 	ok(t.cpu[3].l3_known && CPU_COUNT(&t.cpu[3].l3) == 8 && t.cpu[3].l3_kib == 32768,
 	   "server: cpu3 shares a 32 MiB L3 with 8 CPUs");
 	classes("server", "same-cpu, smt, same-l3, cross-numa");
@@ -112,8 +115,8 @@ int main(void)
 		CPU_ZERO(&e);
 		for (int i = 4; i < 8; i++)
 			CPU_SET(i, &e);
-		ok(ipcb_topo_auto(&t, &e, pair, &c) == 0 && c == IPCB_CLASS_SAME_L2 && pair[0] == 4 &&
-			   pair[1] == 5,
+		ok(ipcb_topo_auto(&t, &e, pair, &c) == 0 && c == IPCB_CLASS_SAME_L2 &&
+			   pair[0] == 4 && pair[1] == 5,
 		   "laptop, efficiency cores only: auto is same-l2 4,5");
 	}
 
@@ -172,12 +175,14 @@ int main(void)
 		CPU_SET(3, &two);
 		ok(ipcb_topo_pick(&t, &two, IPCB_CLASS_SAME_L3, pair) == -ENOENT,
 		   "offline: with cpus 2,3 usable, the offline cpu2 is never picked");
-		ok(ipcb_topo_auto(&t, &two, pair, &c) == 0 && c == IPCB_CLASS_SAME_CPU && pair[0] == 3,
+		ok(ipcb_topo_auto(&t, &two, pair, &c) == 0 && c == IPCB_CLASS_SAME_CPU &&
+			   pair[0] == 3,
 		   "offline: auto falls back to same-cpu on cpu3");
 	}
 
 	ipcb_topo_free(&t);
-	ok(ipcb_topo_read("/nonexistent-ipcbench-root", &t) == -ENOENT, "a root without a cpu directory: -ENOENT");
+	ok(ipcb_topo_read("/nonexistent-ipcbench-root", &t) == -ENOENT,
+	   "a root without a cpu directory: -ENOENT");
 	ok(ipcb_topo_read("/", &t) == 0 && t.n >= 1 && (ipcb_topo_classes(&t, &all) & 1),
 	   "this machine: read, and same-cpu is offered");
 	ipcb_topo_free(&t);

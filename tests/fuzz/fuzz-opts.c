@@ -87,15 +87,16 @@ static void check_val(const struct ipcb_opt_def *def, const struct ipcb_opt_val 
 static void fuzz_values(const char *text)
 {
 	for (size_t i = 0; i < ipcb_mech_count; i++) {
-		for (const struct ipcb_opt_def *d = ipcb_mechs[i]->opts; d != NULL && d->name != NULL;
-		     d++) {
+		for (const struct ipcb_opt_def *d = ipcb_mechs[i]->opts;
+		     d != NULL && d->name != NULL; d++) {
 			struct ipcb_opt_val v;
 			char why[IPCB_WHY_MAX];
 
 			memset(why, 'Z', sizeof why);
 			if (ipcb_opt_parse(d, text, &v, why, sizeof why) == 0)
 				check_val(d, &v);
-			else if (why[0] == '\0' || why[0] == 'Z' || memchr(why, '\0', sizeof why) == NULL)
+			else if (why[0] == '\0' || why[0] == 'Z' ||
+				 memchr(why, '\0', sizeof why) == NULL)
 				violation("failure without a NUL-terminated reason", d->name);
 		}
 	}
@@ -115,7 +116,8 @@ static void check_run_opts(const struct ipcb_cli_run_opts *o, const char *line)
 
 		if (memchr(v->label, '\0', sizeof v->label) == NULL)
 			violation("label not NUL-terminated", line);
-		for (const struct ipcb_opt_def *d = v->mech->opts; d != NULL && d->name != NULL; d++, n++) {
+		for (const struct ipcb_opt_def *d = v->mech->opts; d != NULL && d->name != NULL;
+		     d++, n++) {
 			if (n >= v->opts.n)
 				violation("variant lacks an option of its mechanism", d->name);
 			check_val(d, &v->opts.v[n]);
@@ -129,7 +131,8 @@ static void check_run_opts(const struct ipcb_cli_run_opts *o, const char *line)
 			for (int k = 0; same && k < v->opts.n; k++)
 				same = w->opts.v[k].num == v->opts.v[k].num;
 			if (same)
-				violation("two variants of a mechanism with the same options", v->label);
+				violation("two variants of a mechanism with the same options",
+					  v->label);
 		}
 	}
 }

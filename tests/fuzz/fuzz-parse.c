@@ -124,8 +124,9 @@ static void fuzz_u64(const char *s, uint64_t min, uint64_t max)
 	rc = ipcb_parse_u64(s, min, max, &v, why, sizeof why);
 	ref = ref_u64(s, min, max, &r);
 	if ((rc == 0) != (ref == 0))
-		violation(rc == 0 ? "u64: accepted what the reference rejects" :
-				    "u64: rejected what the reference accepts", s);
+		violation(rc == 0 ? "u64: accepted what the reference rejects"
+				  : "u64: rejected what the reference accepts",
+			  s);
 	if (rc != 0) {
 		check_why(why, sizeof why, s);
 		return;
@@ -144,7 +145,8 @@ static void fuzz_seconds(const char *s, double min, double max)
 		check_why(why, sizeof why, s);
 		return;
 	}
-	if (!isfinite(v) || v < min || v > max || !isdigit((unsigned char)s[0]) || v != strtod(s, NULL))
+	if (!isfinite(v) || v < min || v > max || !isdigit((unsigned char)s[0]) ||
+	    v != strtod(s, NULL))
 		violation("seconds: value not finite, out of range, or not what strtod reads", s);
 }
 
@@ -158,8 +160,9 @@ static void fuzz_size(const char *s, uint64_t max)
 	rc = ipcb_parse_size(s, max, &v, why, sizeof why);
 	ref = ref_size(s, max, &r);
 	if ((rc == 0) != (ref == 0))
-		violation(rc == 0 ? "size: accepted what the reference rejects" :
-				    "size: rejected what the reference accepts", s);
+		violation(rc == 0 ? "size: accepted what the reference rejects"
+				  : "size: rejected what the reference accepts",
+			  s);
 	if (rc != 0) {
 		check_why(why, sizeof why, s);
 		return;
@@ -202,7 +205,8 @@ static void fuzz_sizes(const char *s, uint64_t max, size_t cap)
 	 * element, each the value of that element alone. */
 	if (strchr(s, '-') == NULL) {
 		if (n != commas + 1)
-			violation("sizes: a list without ranges gave a different number of sizes", s);
+			violation("sizes: a list without ranges gave a different number of sizes",
+				  s);
 		for (const char *p = s;;) {
 			char item[128];
 			size_t l = strcspn(p, ",");
@@ -214,7 +218,8 @@ static void fuzz_sizes(const char *s, uint64_t max, size_t cap)
 			memcpy(item, p, l);
 			item[l] = '\0';
 			if (ref_size(item, max, &v) != 0)
-				violation("sizes: accepted an element the size reference rejects", s);
+				violation("sizes: accepted an element the size reference rejects",
+					  s);
 			for (size_t i = 0; i < n; i++)
 				found |= out[i] == v;
 			if (!found)
@@ -237,8 +242,9 @@ static void fuzz_cpu_pair(const char *s)
 	rc = ipcb_parse_cpu_pair(s, out, why, sizeof why);
 	rrc = ref_cpu_pair(s, ref);
 	if ((rc == 0) != (rrc == 0))
-		violation(rc == 0 ? "cpu pair: accepted what the reference rejects" :
-				    "cpu pair: rejected what the reference accepts", s);
+		violation(rc == 0 ? "cpu pair: accepted what the reference rejects"
+				  : "cpu pair: rejected what the reference accepts",
+			  s);
 	if (rc != 0) {
 		check_why(why, sizeof why, s);
 		return;
@@ -252,12 +258,15 @@ static void fuzz_suggest(const char *s)
 	/* The candidate lists the CLI passes: commands, tests, formats,
 	 * mechanism and option names, placements. */
 	static const char *const cands[] = {
-		"run", "list", "info", "matrix", "compare", "export", "cleanup", "help", "version",
-		"latency", "throughput", "both", "gbench", "gab-latency", "gab-throughput", "bmf",
-		"hgrm", "csv", "cacheline", "null", "pipe", "fifo", "uds-stream", "uds-dgram", "tcp",
-		"mqueue", "sysv-msg", "shm-futex", "signal", "wait", "ring", "spin_us", "depth",
-		"nodelay", "sndbuf", "auto", "all", "same-cpu", "smt", "same-l2", "same-l3",
-		"same-node", "cross-l3", "cross-numa",
+		"run",        "list",      "info",       "matrix",      "compare",
+		"export",     "cleanup",   "help",       "version",     "latency",
+		"throughput", "both",      "gbench",     "gab-latency", "gab-throughput",
+		"bmf",        "hgrm",      "csv",        "cacheline",   "null",
+		"pipe",       "fifo",      "uds-stream", "uds-dgram",   "tcp",
+		"mqueue",     "sysv-msg",  "shm-futex",  "signal",      "wait",
+		"ring",       "spin_us",   "depth",      "nodelay",     "sndbuf",
+		"auto",       "all",       "same-cpu",   "smt",         "same-l2",
+		"same-l3",    "same-node", "cross-l3",   "cross-numa",
 	};
 	size_t n = sizeof cands / sizeof cands[0];
 	const char *r = ipcb_suggest(s, cands, n);
@@ -291,12 +300,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	/* The bounds of the CLI. */
 	fuzz_sizes(s, IPCB_SIZE_MAX, IPCB_SIZES_MAX);
 	fuzz_size(s, IPCB_SIZE_MAX);
-	fuzz_u64(s, 1, 1000000000);           /* --iterations */
-	fuzz_u64(s, 0, 1000000000);           /* --warmup */
-	fuzz_u64(s, 1, IPCB_REPS_MAX);        /* --repetitions */
-	fuzz_u64(s, 1, IPCB_PAIRS_MAX);       /* --pairs */
-	fuzz_seconds(s, 0.1, 86400);          /* --timeout */
-	fuzz_seconds(s, 0.001, 3600);         /* --cell-time */
+	fuzz_u64(s, 1, 1000000000);     /* --iterations */
+	fuzz_u64(s, 0, 1000000000);     /* --warmup */
+	fuzz_u64(s, 1, IPCB_REPS_MAX);  /* --repetitions */
+	fuzz_u64(s, 1, IPCB_PAIRS_MAX); /* --pairs */
+	fuzz_seconds(s, 0.1, 86400);    /* --timeout */
+	fuzz_seconds(s, 0.001, 3600);   /* --cell-time */
 	fuzz_cpu_pair(s);
 	fuzz_suggest(s);
 

@@ -169,7 +169,8 @@ static void cell_name(const json_t *c, char *buf, size_t len)
 			*p = ':';
 	n = snprintf(buf, len, "%s/%s/%lld/%s/%lld-%lld", v, test ? test : "",
 		     (long long)json_integer_value(json_object_get(c, "msg_size_bytes")),
-		     placement ? placement : "", (long long)json_integer_value(json_array_get(req, 0)),
+		     placement ? placement : "",
+		     (long long)json_integer_value(json_array_get(req, 0)),
 		     (long long)json_integer_value(json_array_get(req, 1)));
 	if (json_is_integer(pairs) && json_integer_value(pairs) > 1 && n > 0 && (size_t)n < len)
 		snprintf(buf + n, len - (size_t)n, "/x%lld", (long long)json_integer_value(pairs));
@@ -209,8 +210,8 @@ static int hgrm_cell(const json_t *doc, char *name, size_t len)
  * "summary" has its entry in "cells", every one-sided cell its label. */
 static void check_compare_output(const char *out)
 {
-	static const char *const counted[] = { "same", "slower", "faster", "failed", "skipped",
-					       "no_data" };
+	static const char *const counted[] = { "same",   "slower",  "faster",
+					       "failed", "skipped", "no_data" };
 	json_error_t je;
 	json_t *o = json_loads(out, 0, &je);
 	const json_t *sum = json_object_get(o, "summary");
@@ -265,8 +266,10 @@ static void load_file(const char *path, int mem_ok, const json_t *mem_doc)
 	memset(&err, 'Z', sizeof err);
 	rc = ipcb_results_load(path, &doc, &err);
 	if ((rc == 0) != mem_ok)
-		violation(rc == 0 ? "ipcb_results_load accepted what json_loadb + ipcb_results_check reject" :
-				    "ipcb_results_load rejected what json_loadb + ipcb_results_check accept",
+		violation(rc == 0 ? "ipcb_results_load accepted what json_loadb + "
+				    "ipcb_results_check reject"
+				  : "ipcb_results_load rejected what json_loadb + "
+				    "ipcb_results_check accept",
 			  rc ? err.msg : NULL);
 	if (rc == 0) {
 		if (doc == NULL || !json_equal(doc, (json_t *)mem_doc))
@@ -284,7 +287,8 @@ static void load_file(const char *path, int mem_ok, const json_t *mem_doc)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static const char *const metrics[] = { "p50", "p99", "p999", "throughput" };
-	static const char *const formats[] = { "gbench", "gab-latency", "gab-throughput", "bmf", "csv" };
+	static const char *const formats[] = { "gbench", "gab-latency", "gab-throughput", "bmf",
+					       "csv" };
 	static const char *const units[] = { "ns", "us", "ms" };
 	const uint8_t *ff = memchr(data, '\f', size);
 	const uint8_t *base = data, *new = data;
@@ -310,8 +314,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	/* 2. What compare and export do with what loads. */
 	if (new_ok) {
-		const char *cmp[] = { "compare", "--metric", metrics[size % 4], "--json", "-",
-				      path_base, path_new };
+		const char *cmp[] = { "compare", "--metric", metrics[size % 4], "--json",
+				      "-",       path_base,  path_new };
 
 		char *out = run_captured(ipcb_cli_cmd_compare, 7, cmp, &rc);
 
@@ -321,7 +325,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (rc < 0 || rc > 2)
 			violation("compare exit status not 0, 1 or 2", NULL);
 		if (ff == NULL && rc == 1)
-			violation("compare of a file with itself found something slower or failed", NULL);
+			violation("compare of a file with itself found something slower or failed",
+				  NULL);
 		if (ff != NULL && !base_ok && rc != EXIT_USAGE)
 			violation("compare accepted a BASE that does not load", NULL);
 
@@ -334,7 +339,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 			out = run_captured(ipcb_cli_cmd_export, 4, exp, &rc);
 			if (rc != 0)
-				violation("export failed on a document that passed ipcb_results_check",
+				violation("export failed on a document that passed "
+					  "ipcb_results_check",
 					  formats[i]);
 			if (strcmp(formats[i], "csv") == 0) {
 				free(out);
@@ -346,14 +352,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			if (o == NULL)
 				violation("export wrote invalid JSON", formats[i]);
 			if (strncmp(formats[i], "gab-", 4) == 0 &&
-			    json_array_size(o) != gab_cells(new_doc, strcmp(formats[i], "gab-latency") == 0))
+			    json_array_size(o) !=
+				    gab_cells(new_doc, strcmp(formats[i], "gab-latency") == 0))
 				violation("export left cells out", formats[i]);
 			json_decref(o);
 			free(out);
 		}
 		if (hgrm_cell(new_doc, name, sizeof name)) {
-			const char *exp[] = { "export", "--format", "hgrm", "--unit", units[size % 3],
-					      "--cell", name, path_new };
+			const char *exp[] = { "export",        "--format", "hgrm", "--unit",
+					      units[size % 3], "--cell",   name,   path_new };
 
 			if (run(ipcb_cli_cmd_export, 8, exp) != 0)
 				violation("export --format hgrm did not find the cell", name);
