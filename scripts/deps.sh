@@ -11,8 +11,10 @@ IPCB_TEST_DEPS="python3 python3-jsonschema python3-matplotlib libbenchmark-tools
 IPCB_TEST_DEPS="$IPCB_TEST_DEPS mandoc"
 # What only CI adds (.ci/run): a JDK and HdrHistogram's jar for the Java
 # conformance test of the hgrm export (tests/hgrm-java.sh), valgrind for
-# scripts/memcheck, clang and its runtimes for scripts/fuzz.
-IPCB_CI_DEPS="default-jdk-headless libhdrhistogram-java valgrind clang libclang-rt-dev"
+# scripts/memcheck, clang and its runtimes for scripts/fuzz, clang-format
+# (Debian 12's is version 14, the one the tree is laid out by) for
+# tests/format.sh.
+IPCB_CI_DEPS="default-jdk-headless libhdrhistogram-java valgrind clang libclang-rt-dev clang-format"
 
 # ipcb_install_missing PKG...: install the packages that dpkg does not list
 # as installed. Returns non-zero when something is missing and cannot be

@@ -6,8 +6,17 @@
 # Skipped without clang-format, or with a major version other than the one
 # the tree is formatted with (versions lay out some constructs
 # differently). IPCB_CLANG_FORMAT names the binary to use (say
-# clang-format-14 beside a newer default).
+# clang-format-14 beside a newer default). IPCB_REQUIRE_FORMAT=1 (CI)
+# turns the skip into a failure.
 . "${top_srcdir:-$(dirname "$0")/..}/tests/lib.sh"
+
+cannot() {
+	if [ "${IPCB_REQUIRE_FORMAT:-0}" = 1 ]; then
+		echo "Bail out! $* (IPCB_REQUIRE_FORMAT=1)"
+		exit 1
+	fi
+	skip_all "$*"
+}
 
 want=14
 cf=${IPCB_CLANG_FORMAT:-}
@@ -19,10 +28,10 @@ if [ -z "$cf" ]; then
 		fi
 	done
 fi
-[ -n "$cf" ] || skip_all "clang-format is not installed"
+[ -n "$cf" ] || cannot "clang-format is not installed"
 got=$("$cf" --version 2>/dev/null | sed -n 's/.*version \([0-9][0-9]*\)\..*/\1/p')
 [ "$got" = "$want" ] ||
-	skip_all "$cf is version ${got:-unknown}; the tree is laid out by version $want"
+	cannot "$cf is version ${got:-unknown}; the tree is laid out by version $want"
 
 cd "$top_srcdir" || exit 99
 [ -f .clang-format ]
