@@ -265,7 +265,23 @@ static void print_notes(FILE *f, const struct notes *nt)
 	}
 }
 
-#define ROW_FMT "%-*s %8s %10s %8s %10s %10s %10s %10s %10s %9s %s\n"
+/* One row of the main table: the label in w columns, then the ten others
+ * and the marks column (col[10], often empty); no trailing blanks. */
+static void print_row(FILE *f, int w, const char *const col[11])
+{
+	char line[512];
+	int n = snprintf(line, sizeof line, "%-*s %8s %10s %8s %10s %10s %10s %10s %10s %9s %s", w,
+			 col[0], col[1], col[2], col[3], col[4], col[5], col[6], col[7], col[8],
+			 col[9], col[10]);
+
+	if (n < 0)
+		return;
+	if ((size_t)n >= sizeof line)
+		n = (int)sizeof line - 1;
+	while (n > 0 && line[n - 1] == ' ')
+		n--;
+	fprintf(f, "%.*s\n", n, line);
+}
 
 static void fmt_count_or_dash(double v, char *buf, size_t len)
 {
@@ -354,8 +370,7 @@ static bool print_rows(FILE *f, const struct ipcb_run *run, int w, struct notes 
 					    "msgs/s",    "MB/s",  "" };
 	bool mismatch = false;
 
-	fprintf(f, ROW_FMT, w, head[0], head[1], head[2], head[3], head[4], head[5], head[6],
-		head[7], head[8], head[9], head[10]);
+	print_row(f, w, head);
 	for (size_t m = 0; m < run->p.n_variants; m++) {
 		for (size_t s = 0; s < run->p.n_sizes; s++) {
 			const struct ipcb_variant *var = &run->p.variants[m];
@@ -368,8 +383,10 @@ static bool print_rows(FILE *f, const struct ipcb_run *run, int w, struct notes 
 			ipcb_fmt_size(run->p.sizes[s], size, sizeof size);
 			latency_cols(nt, run, lc, lat);
 			throughput_cols(nt, tc, tput);
-			fprintf(f, ROW_FMT, w, var->label, size, lat[0], lat[1], lat[2], lat[3],
-				lat[4], lat[5], tput[0], tput[1], lat[6]);
+			print_row(f, w,
+				  (const char *const[11]){ var->label, size, lat[0], lat[1], lat[2],
+							   lat[3], lat[4], lat[5], tput[0], tput[1],
+							   lat[6] });
 			mismatch |= (lc && lc->cpu_mismatch) || (tc && tc->cpu_mismatch);
 		}
 	}

@@ -54,6 +54,8 @@ run_ipcbench --mech pipe --sizes 64 --cell-time 0.05 --repetitions 2 --json "$T/
 ok $? "without --iterations a pilot sizes every cell"
 grep -q '^elapsed: ' "$T/stdout"
 ok $? "the table ends with the elapsed time"
+grep -q '^mechanism ' "$T/stdout" && ! grep -n '[[:blank:]]$' "$T/stdout"
+ok $? "no line of the table ends in a blank"
 
 # --clock tsc where the counter is invariant and the kernel still lists it
 # among its clocksources; a refusal (77) elsewhere.
