@@ -88,6 +88,10 @@ skip_all() {
 T=$(mktemp -d "${TMPDIR:-/tmp}/t-ipcbench.XXXXXX") || exit 99
 mkdir "$T/tmp"
 trap 'pkill -KILL -f "$T" 2>/dev/null; rm -rf "$T"' EXIT
+# a signal (make check interrupted) runs the EXIT trap too
+trap 'exit 130' INT
+trap 'exit 143' TERM
+trap 'exit 129' HUP
 
 # Tests that create IPC objects (every run of ipcbench does) take this
 # lock, so that one test's snapshot of /dev/shm, /dev/mqueue and ipcs never
