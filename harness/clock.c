@@ -25,7 +25,7 @@ const char *ipcb_clock_name(enum ipcb_clock_kind kind)
 int ipcb_tsc_cal_compute(const struct ipcb_tsc_sample *s0, const struct ipcb_tsc_sample *s1,
 			 struct ipcb_tsc_cal *cal)
 {
-	double mid0, mid1, ticks, ns;
+	double mid0, mid1, ticks, ns, half_widths;
 
 	memset(cal, 0, sizeof *cal);
 	if (s0->tsc_after < s0->tsc_before || s1->tsc_after < s1->tsc_before ||
@@ -37,11 +37,9 @@ int ipcb_tsc_cal_compute(const struct ipcb_tsc_sample *s0, const struct ipcb_tsc
 	ns = (double)(s1->mono_ns - s0->mono_ns);
 	cal->ticks_per_ns = ticks / ns;
 	/* Half-widths in ticks, and 1 ns of monotonic resolution per end. */
-	cal->error_ppm = 1e6 *
-				 ((double)(s0->tsc_after - s0->tsc_before) / 2.0 +
-				  (double)(s1->tsc_after - s1->tsc_before) / 2.0) /
-				 ticks +
-			 1e6 * 2.0 / ns;
+	half_widths = (double)(s0->tsc_after - s0->tsc_before) / 2.0 +
+		      (double)(s1->tsc_after - s1->tsc_before) / 2.0;
+	cal->error_ppm = 1e6 * half_widths / ticks + 1e6 * 2.0 / ns;
 	cal->shift = TSC_SHIFT;
 	cal->mult = (uint64_t)llround(ldexp(1.0, TSC_SHIFT) / cal->ticks_per_ns);
 	cal->window_ns = s1->mono_ns - s0->mono_ns;

@@ -10,8 +10,10 @@
 #include "harness/load.h"
 #include "harness/result.h"
 
-__attribute__((format(printf, 3, 4))) static int bad(struct ipcb_err *err, const char *name,
-						     const char *fmt, ...)
+static int bad(struct ipcb_err *err, const char *name, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static int bad(struct ipcb_err *err, const char *name, const char *fmt, ...)
 {
 	char what[256];
 	va_list ap;

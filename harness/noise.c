@@ -199,8 +199,10 @@ void ipcb_noise_read(const char *root, const int cpu[2], unsigned sample_ms,
 	sample_siblings(root, cpu, sample_ms, in);
 }
 
-__attribute__((format(printf, 3, 4))) static void warn(struct ipcb_warnings *out, const char *code,
-						       const char *fmt, ...)
+static void warn(struct ipcb_warnings *out, const char *code, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void warn(struct ipcb_warnings *out, const char *code, const char *fmt, ...)
 {
 	struct ipcb_warning *w;
 	va_list ap;
