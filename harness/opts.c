@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <strings.h>
 
 #include "harness/parse.h"
@@ -26,6 +27,32 @@ static int parse_bool(const char *t, uint64_t *v)
 		}
 	}
 	return -1;
+}
+
+/* An absolute path to an existing directory; "" (the default) means the
+ * mechanism's own choice. */
+static int parse_path(const struct ipcb_opt_def *def, const char *text, struct ipcb_opt_val *out,
+		      char *why, size_t len)
+{
+	struct stat sb;
+
+	if (text[0] == '\0')
+		return 0;
+	if (text[0] != '/') {
+		snprintf(why, len, "%s: '%.60s' is not an absolute path", def->name, text);
+		return -1;
+	}
+	if (strlen(text) >= sizeof out->text) {
+		snprintf(why, len, "%s: '%.60s...' is longer than %zu bytes", def->name, text,
+			 sizeof out->text - 1);
+		return -1;
+	}
+	if (stat(text, &sb) != 0 || !S_ISDIR(sb.st_mode)) {
+		snprintf(why, len, "%s: '%.60s' is not a directory", def->name, text);
+		return -1;
+	}
+	snprintf(out->text, sizeof out->text, "%s", text);
+	return 0;
 }
 
 int ipcb_opt_parse(const struct ipcb_opt_def *def, const char *text, struct ipcb_opt_val *out,
@@ -81,6 +108,8 @@ int ipcb_opt_parse(const struct ipcb_opt_def *def, const char *text, struct ipcb
 		ipcb_opt_describe(def, desc, sizeof desc);
 		snprintf(why, len, "%s: '%.40s' is not one of %s", def->name, text, desc);
 		return -1;
+	case IPCB_OPT_PATH:
+		return parse_path(def, text, out, why, len);
 	}
 	snprintf(why, len, "%s: unknown option type", def->name);
 	return -1;
@@ -98,6 +127,14 @@ int ipcb_opt_defaults(const struct ipcb_mech *m, struct ipcb_opt_set *set)
 		set->n++;
 	}
 	return 0;
+}
+
+const char *ipcb_opt_text(const struct ipcb_opt_set *set, const char *name)
+{
+	for (int i = 0; set != NULL && i < set->n; i++)
+		if (strcmp(set->v[i].def->name, name) == 0)
+			return set->v[i].text;
+	return "";
 }
 
 uint64_t ipcb_opt_num(const struct ipcb_opt_set *set, const char *name)
@@ -124,6 +161,9 @@ void ipcb_opt_describe(const struct ipcb_opt_def *def, char *buf, size_t len)
 		snprintf(buf, len, "bytes, %llu to %llu%s", (unsigned long long)def->min,
 			 (unsigned long long)def->max,
 			 def->flags & IPCB_OPT_POW2 ? ", a power of two" : "");
+		return;
+	case IPCB_OPT_PATH:
+		snprintf(buf, len, "an absolute path to a directory");
 		return;
 	case IPCB_OPT_CHOICE:
 		buf[0] = '\0';

@@ -35,6 +35,9 @@ enum ipcb_test { IPCB_TEST_LATENCY = 0, IPCB_TEST_THROUGHPUT = 1 };
 /* Measured in every run as a reference (the floor, the harness), so not
  * part of "--mech all". */
 #define IPCB_MECH_REFERENCE (1u << 2)
+/* Another name for a variant of another mechanism, kept for results and
+ * scripts that use it: not part of "--mech all" either. */
+#define IPCB_MECH_ALIAS (1u << 3)
 
 /* Per-mechanism options (`-o key=value`). Each mechanism declares its
  * options as data; the CLI validates values centrally against these
@@ -44,6 +47,7 @@ enum ipcb_opt_type {
 	IPCB_OPT_UINT,   /* decimal integer in [min, max] */
 	IPCB_OPT_SIZE,   /* bytes with an optional K/M/G suffix, in [min, max] */
 	IPCB_OPT_CHOICE, /* one of choices[]; num is its index */
+	IPCB_OPT_PATH,   /* an absolute path to an existing directory, in text */
 };
 
 #define IPCB_OPT_POW2 (1u << 0) /* IPCB_OPT_SIZE: must be a power of two */
@@ -58,13 +62,13 @@ struct ipcb_opt_def {
 	const char *help;           /* one line */
 };
 
-#define IPCB_OPTS_MAX 6
+#define IPCB_OPTS_MAX 8
 
 /* One resolved option value. */
 struct ipcb_opt_val {
 	const struct ipcb_opt_def *def;
 	uint64_t num;  /* bool 0/1, number, bytes, or choice index */
-	char text[32]; /* canonical text: "1", "65536", "spin" */
+	char text[128]; /* canonical text: "1", "65536", "spin", "/mnt/data" */
 };
 
 /* Every option of one mechanism, resolved (defaults filled in). */
@@ -86,6 +90,9 @@ struct ipcb_cell_cfg {
 
 /* The value of an option in a set; 0 for a name the set lacks. */
 uint64_t ipcb_opt_num(const struct ipcb_opt_set *set, const char *name);
+
+/* The canonical text of an option in a set; "" for a name the set lacks. */
+const char *ipcb_opt_text(const struct ipcb_opt_set *set, const char *name);
 
 /* Parse text as a value of def into out. 0, or -1 with a one-line reason
  * naming the value in why. */
