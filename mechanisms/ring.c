@@ -44,8 +44,6 @@ void ipcb_ring_init(struct ipcb_ring_ctl *ctl, uint64_t capacity)
 	atomic_store(&ctl->tail, 0);
 	atomic_store(&ctl->consumer_sleeping, 0);
 	atomic_store(&ctl->producer_sleeping, 0);
-	atomic_store(&ctl->data_seq, 0);
-	atomic_store(&ctl->space_seq, 0);
 	ctl->capacity = capacity;
 	memset(ctl->data, 0, capacity);
 }
@@ -83,8 +81,8 @@ static void copy_out(const struct ipcb_ring_ctl *c, uint64_t pos, void *dst, uin
 /* What one end waits for: the chunk at the consumer's position, or `need`
  * bytes of free space for the producer. */
 struct waiter {
-	_Atomic uint32_t *seq;  /* futex word to sleep on */
 	_Atomic uint32_t *flag; /* "I am asleep" */
+	int ch;                 /* waker channel */
 	bool data;              /* consumer? */
 	uint64_t need;          /* producer: bytes of space */
 };
@@ -133,36 +131,60 @@ static bool spin(struct ipcb_ring *r, const struct waiter *w)
 	return true;
 }
 
-static void wait_for(struct ipcb_ring *r, const struct waiter *w)
+static int sleep_on(struct ipcb_ring *r, const struct waiter *w, struct ipcb_err *err)
+{
+	if (r->waker != NULL)
+		return r->waker->sleep(r->waker->ctx, w->ch, w->flag, err);
+	(void)ipcb_futex_wait(w->flag, 1); /* EAGAIN (woken already), EINTR: re-check */
+	return 0;
+}
+
+/* Ready after announcing: withdraw the announcement. When the other end
+ * has claimed it already, a post is on its way, and a precise waker must
+ * take it now, or the next sleep would return at once. */
+static int withdraw(struct ipcb_ring *r, const struct waiter *w, struct ipcb_err *err)
+{
+	if (atomic_exchange_explicit(w->flag, 0, memory_order_acq_rel) == 1)
+		return 0;
+	if (r->waker != NULL && r->waker->precise)
+		return r->waker->sleep(r->waker->ctx, w->ch, w->flag, err);
+	return 0;
+}
+
+static int wait_for(struct ipcb_ring *r, const struct waiter *w, struct ipcb_err *err)
 {
 	if (ready(r, w) || spin(r, w))
-		return;
+		return 0;
 	for (;;) {
-		uint32_t seq = atomic_load_explicit(w->seq, memory_order_acquire);
+		int rc;
 
 		atomic_store_explicit(w->flag, 1, memory_order_relaxed);
 		/* Pairs with the fence in wake(): either the other end sees the
 		 * flag, or we see its update below. */
 		atomic_thread_fence(memory_order_seq_cst);
 		if (ready(r, w))
-			break;
-		(void)ipcb_futex_wait(w->seq, seq);
+			return withdraw(r, w, err);
+		if ((rc = sleep_on(r, w, err)) != 0)
+			return rc;
 		if (ready(r, w))
-			break;
+			return withdraw(r, w, err);
 	}
-	atomic_store_explicit(w->flag, 0, memory_order_relaxed);
 }
 
-/* After publishing: wake the other end if it said it sleeps. */
-static void wake(const struct ipcb_ring *r, _Atomic uint32_t *flag, _Atomic uint32_t *seq)
+/* After an update: wake the other end if it announced a sleep, claiming
+ * the announcement so that exactly one post answers it. */
+static int wake(const struct ipcb_ring *r, _Atomic uint32_t *flag, int ch, struct ipcb_err *err)
 {
 	if (r->wait == IPCB_RING_SPIN)
-		return;
+		return 0;
 	atomic_thread_fence(memory_order_seq_cst);
-	if (atomic_load_explicit(flag, memory_order_relaxed)) {
-		atomic_fetch_add_explicit(seq, 1, memory_order_release);
-		(void)ipcb_futex_wake(seq, 1);
-	}
+	if (atomic_load_explicit(flag, memory_order_relaxed) == 0 ||
+	    atomic_exchange_explicit(flag, 0, memory_order_acq_rel) == 0)
+		return 0;
+	if (r->waker != NULL)
+		return r->waker->post(r->waker->ctx, ch, flag, err);
+	(void)ipcb_futex_wake(flag, 1);
+	return 0;
 }
 
 int ipcb_ring_send(struct ipcb_ring *r, const void *buf, size_t len, struct ipcb_err *err)
@@ -178,13 +200,15 @@ int ipcb_ring_send(struct ipcb_ring *r, const void *buf, size_t len, struct ipcb
 		/* Room for the rest (or half the ring, when the rest is larger:
 		 * big messages move in big chunks), plus the next header slot,
 		 * which is cleared before this chunk is published. */
-		struct waiter w = { .seq = &c->space_seq,
-				    .flag = &c->producer_sleeping,
+		struct waiter w = { .flag = &c->producer_sleeping,
+				    .ch = r->ch + 1,
 				    .data = false,
 				    .need = 2 * HDR + pad16(rest < half ? rest : half) };
+		int rc;
 
-		if (c->capacity - (head - r->cached_tail) < w.need)
-			wait_for(r, &w);
+		if (c->capacity - (head - r->cached_tail) < w.need &&
+		    (rc = wait_for(r, &w, err)) != 0)
+			return rc;
 		chunk = (c->capacity - (head - r->cached_tail) - 2 * HDR) & ~(uint64_t)15;
 		if (chunk > rest)
 			chunk = rest;
@@ -195,7 +219,8 @@ int ipcb_ring_send(struct ipcb_ring *r, const void *buf, size_t len, struct ipcb
 		atomic_store_explicit(&hdr_at(c, next)->stamp, 0, memory_order_relaxed);
 		atomic_store_explicit(&h->stamp, tag(head), memory_order_release);
 		r->pos = next;
-		wake(r, &c->consumer_sleeping, &c->data_seq);
+		if ((rc = wake(r, &c->consumer_sleeping, r->ch, err)) != 0)
+			return rc;
 		done += chunk;
 	}
 	return 0;
@@ -207,12 +232,12 @@ int ipcb_ring_recv(struct ipcb_ring *r, void *buf, size_t len, struct ipcb_err *
 	uint64_t done = 0;
 
 	while (done < len) {
-		struct waiter w = { .seq = &c->data_seq,
-				    .flag = &c->consumer_sleeping,
-				    .data = true };
+		struct waiter w = { .flag = &c->consumer_sleeping, .ch = r->ch, .data = true };
 		struct chunk_hdr *h;
+		int rc;
 
-		wait_for(r, &w);
+		if ((rc = wait_for(r, &w, err)) != 0)
+			return rc;
 		h = hdr_at(c, r->pos);
 		if (h->message_bytes != len || h->chunk_bytes == 0 || h->chunk_bytes > len - done)
 			return ipcb_err_set(err, EPROTO,
@@ -224,7 +249,8 @@ int ipcb_ring_recv(struct ipcb_ring *r, void *buf, size_t len, struct ipcb_err *
 		done += h->chunk_bytes;
 		r->pos += HDR + pad16(h->chunk_bytes);
 		atomic_store_explicit(&c->tail, r->pos, memory_order_release);
-		wake(r, &c->producer_sleeping, &c->space_seq);
+		if ((rc = wake(r, &c->producer_sleeping, r->ch + 1, err)) != 0)
+			return rc;
 	}
 	return 0;
 }

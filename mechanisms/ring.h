@@ -20,15 +20,20 @@
  * when its cached copy says the ring may be full.
  *
  * Waking. A waiter announces itself in a flag (on a cache line of its own,
- * written only around a sleep) before sleeping on a futex word, and the
- * other end calls FUTEX_WAKE only when that flag is set, with a full fence
- * between its update and reading the flag (and between setting the flag
- * and re-checking on the waiter's side), so no wake-up is lost. In spin
- * mode nobody sleeps and the fence is skipped. */
+ * written only around a sleep), re-checks, and sleeps; the other end, after
+ * its update, wakes it only when that flag is set, claiming the
+ * announcement by swapping the flag back to 0. A full fence sits between
+ * an update and reading the flag on both sides, so no wake-up is lost. The
+ * sleep itself is a futex on the flag word, or any primitive handed in as
+ * a waker (semaphores, a mutex and condition variable, eventfd, file
+ * locks): one protocol for all, so variants differ only in the price of
+ * one sleep and one wake-up. In spin mode nobody sleeps and the fence is
+ * skipped. */
 #ifndef IPCB_RING_H
 #define IPCB_RING_H
 
 #include <stdatomic.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -45,10 +50,8 @@ enum ipcb_ring_wait {
  * sits on a cache line of its own. */
 struct ipcb_ring_ctl {
 	_Alignas(64) _Atomic uint64_t tail;              /* consumer: bytes consumed */
-	_Alignas(64) _Atomic uint32_t consumer_sleeping; /* consumer, around a sleep */
-	_Alignas(64) _Atomic uint32_t producer_sleeping; /* producer, around a sleep */
-	_Alignas(64) _Atomic uint32_t data_seq;          /* producer: the consumer sleeps on it */
-	_Alignas(64) _Atomic uint32_t space_seq;         /* consumer: the producer sleeps on it */
+	_Alignas(64) _Atomic uint32_t consumer_sleeping; /* 1: the consumer sleeps or is about to */
+	_Alignas(64) _Atomic uint32_t producer_sleeping; /* 1: the producer sleeps or is about to */
 	_Alignas(64) uint64_t capacity;                  /* fixed at init */
 	_Alignas(64) unsigned char data[];
 };
@@ -60,10 +63,30 @@ size_t ipcb_ring_bytes(uint64_t capacity);
  * at least 4096. */
 void ipcb_ring_init(struct ipcb_ring_ctl *ctl, uint64_t capacity);
 
+/* How an end sleeps and is woken, when not on a futex. Channel ch is the
+ * ring's data (the consumer sleeps) and ch + 1 its space (the producer
+ * sleeps). flag is the announcement word of the sleeping end. */
+struct ipcb_ring_waker {
+	/* Sleep until post(ch). A non-precise waker may return early: the
+	 * ring re-checks. 0 or -errno (-EPIPE: the other end is gone). */
+	int (*sleep)(void *ctx, int ch, _Atomic uint32_t *flag, struct ipcb_err *err);
+	/* Wake the end sleeping on ch, whose announcement was just claimed
+	 * (flag swapped to 0). 0 or -errno. */
+	int (*post)(void *ctx, int ch, _Atomic uint32_t *flag, struct ipcb_err *err);
+	/* Each post must be taken by exactly one sleep (a counting
+	 * semaphore, file locks): a waiter that finds its announcement
+	 * claimed after all sleeps once more to take the post. */
+	bool precise;
+	void *ctx;
+};
+
 /* One end of a ring, private to its process or thread. Zero-initialise,
- * then set ctl, wait and spin_ns. */
+ * then set ctl, wait and spin_ns (and waker and ch, to sleep on something
+ * other than a futex). */
 struct ipcb_ring {
 	struct ipcb_ring_ctl *ctl;
+	const struct ipcb_ring_waker *waker; /* NULL: futex */
+	int ch;                              /* the ring's data channel for waker */
 	enum ipcb_ring_wait wait;
 	uint64_t spin_ns;     /* HYBRID: how long to spin before sleeping */
 	uint64_t pos;         /* producer: head; consumer: tail */
