@@ -166,8 +166,10 @@ static int wait_for(struct ipcb_ring *r, const struct waiter *w, struct ipcb_err
 			return withdraw(r, w, err);
 		if ((rc = sleep_on(r, w, err)) != 0)
 			return rc;
+		/* A precise waker's sleep returned with a post, which answered
+		 * a claimed announcement: nothing is left to withdraw. */
 		if (ready(r, w))
-			return withdraw(r, w, err);
+			return r->waker != NULL && r->waker->precise ? 0 : withdraw(r, w, err);
 	}
 }
 
