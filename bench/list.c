@@ -2,9 +2,12 @@
  * and options. */
 #include "config.h"
 
+#include <stdbool.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "bench/cli.h"
+#include "harness/parse.h"
 #include "harness/result.h"
 #include "mechanisms/mech.h"
 
@@ -12,6 +15,98 @@ const char ipcb_cli_list_usage[] =
 	"Usage: ipcbench list [--json]\n"
 	"List every mechanism, whether it works on this machine (and why not),\n"
 	"whether it keeps message boundaries, and the system limits that bound it.\n";
+
+static const char *const bool_choices[] = { "0", "1", NULL };
+
+/* The values of d that `list` describes one by one: every choice, and
+ * both values of a boolean that has a phrase for each. NULL: none. */
+static const char *const *listed_values(const struct ipcb_opt_def *d)
+{
+	if (d->type == IPCB_OPT_CHOICE)
+		return d->choices;
+	if (d->type == IPCB_OPT_BOOL && d->choice_help != NULL)
+		return bool_choices;
+	return NULL;
+}
+
+/* The variant of mi's mechanism with option d set to its value c (of
+ * listed_values), the other options at their defaults, queried here. */
+static void query_choice(const struct ipcb_mech_info *mi, const struct ipcb_opt_def *d, int c,
+			 struct ipcb_variant *v, struct ipcb_mech_info *out)
+{
+	char why[IPCB_WHY_MAX];
+
+	memset(v, 0, sizeof *v);
+	v->mech = mi->mech;
+	ipcb_opt_defaults(v->mech, &v->opts);
+	for (int i = 0; i < v->opts.n; i++)
+		if (v->opts.v[i].def == d)
+			ipcb_opt_parse(d, listed_values(d)[c], &v->opts.v[i], why, sizeof why);
+	ipcb_mech_query(v, out);
+}
+
+/* Whether the default variant already has a limit of this name. */
+static bool has_limit(const struct ipcb_mech_info *mi, const char *name)
+{
+	for (int k = 0; k < mi->limits.n; k++)
+		if (strcmp(mi->limits.v[k].name, name) == 0)
+			return true;
+	return false;
+}
+
+/* Each choice of d: what it is, whether it works here (and why not), and
+ * the limits it adds to the default variant's. */
+static void print_choices(const struct ipcb_mech_info *mi, const struct ipcb_opt_def *d)
+{
+	const char *const *vals = listed_values(d);
+
+	for (int c = 0; vals != NULL && vals[c] != NULL; c++) {
+		struct ipcb_variant v;
+		struct ipcb_mech_info ci;
+
+		query_choice(mi, d, c, &v, &ci);
+		printf("%-10s     %-10s %-3s %s\n", "", vals[c], ci.supported == 0 ? "yes" : "no",
+		       d->choice_help != NULL ? d->choice_help[c] : "");
+		if (ci.supported != 0)
+			printf("%-10s       not available: %s\n", "", ci.why.msg);
+		for (int k = 0; k < ci.limits.n; k++)
+			if (!has_limit(mi, ci.limits.v[k].name))
+				printf("%-10s       %s = %lld (%s)\n", "", ci.limits.v[k].name,
+				       (long long)ci.limits.v[k].value, ci.limits.v[k].source);
+	}
+}
+
+/* The same as JSON: {choice: {help, available, reason, limits}}. */
+static json_t *choices_json(const struct ipcb_mech_info *mi)
+{
+	json_t *all = json_object();
+
+	for (const struct ipcb_opt_def *d = mi->mech->opts; d != NULL && d->name != NULL; d++) {
+		const char *const *vals = listed_values(d);
+		json_t *one = json_object();
+
+		for (int c = 0; vals != NULL && vals[c] != NULL; c++) {
+			struct ipcb_variant v;
+			struct ipcb_mech_info ci;
+			json_t *j;
+
+			query_choice(mi, d, c, &v, &ci);
+			j = ipcb_result_mech(&ci);
+			json_object_set_new(j, "help",
+					    d->choice_help != NULL ? json_string(d->choice_help[c])
+								   : json_null());
+			json_object_del(j, "summary");
+			json_object_del(j, "flags");
+			json_object_del(j, "options");
+			json_object_set_new(one, vals[c], j);
+		}
+		if (json_object_size(one) > 0)
+			json_object_set_new(all, d->name, one);
+		else
+			json_decref(one);
+	}
+	return all;
+}
 
 static void print_mech(const struct ipcb_mech_info *mi)
 {
@@ -31,7 +126,12 @@ static void print_mech(const struct ipcb_mech_info *mi)
 		char desc[160];
 
 		ipcb_opt_describe(d, desc, sizeof desc);
-		printf("%-10s   -o %s=%s (default %s): %s\n", "", d->name, desc, d->def, d->help);
+		if (d->def[0] != '\0')
+			printf("%-10s   -o %s=%s (default %s): %s\n", "", d->name, desc, d->def,
+			       d->help);
+		else
+			printf("%-10s   -o %s=%s: %s\n", "", d->name, desc, d->help);
+		print_choices(mi, d);
 	}
 }
 
@@ -60,6 +160,9 @@ int ipcb_cli_cmd_list(int argc, char **argv)
 			/* measured in every run, so not part of --mech all */
 			json_object_set_new(j, "reference",
 					    json_boolean(mi.mech->flags & IPCB_MECH_REFERENCE));
+			json_object_set_new(j, "alias",
+					    json_boolean(mi.mech->flags & IPCB_MECH_ALIAS));
+			json_object_set_new(j, "choices", choices_json(&mi));
 			json_object_set_new(doc, mi.mech->name, j);
 			continue;
 		}

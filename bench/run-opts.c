@@ -58,12 +58,13 @@ const char ipcb_cli_run_usage[] =
 	"was skipped (nothing can run here), 130 interrupted by SIGINT or SIGTERM\n"
 	"(results so far are written; a second signal later aborts at once).\n";
 
-/* Every mechanism but the references, which every run measures anyway. */
+/* Every mechanism but the references, which every run measures anyway,
+ * and the aliases, which would measure a variant twice. */
 static void all_mechs(struct ipcb_cli_run_opts *o)
 {
 	o->n_mechs = 0;
 	for (size_t i = 0; i < ipcb_mech_count; i++)
-		if (!(ipcb_mechs[i]->flags & IPCB_MECH_REFERENCE))
+		if (!(ipcb_mechs[i]->flags & (IPCB_MECH_REFERENCE | IPCB_MECH_ALIAS)))
 			o->mechs[o->n_mechs++] = ipcb_mechs[i];
 }
 

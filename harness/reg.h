@@ -25,6 +25,7 @@ enum ipcb_obj_kind {
 	IPCB_OBJ_MQUEUE,   /* a POSIX message queue name ("/ipcb-...") */
 	IPCB_OBJ_DIR,      /* a private directory: emptied, then removed */
 	IPCB_OBJ_FILE,     /* a file (a results file being written) */
+	IPCB_OBJ_SYSV_SEM, /* TEMP */
 };
 
 /* Create this run's registry directory. Without it (not called, or it

@@ -58,6 +58,7 @@ struct ipcb_opt_def {
 	unsigned flags;             /* IPCB_OPT_* */
 	const char *def;            /* default, as the user would write it */
 	const char *const *choices; /* IPCB_OPT_CHOICE, NULL-terminated */
+	const char *const *choice_help; /* IPCB_OPT_CHOICE: a phrase per choice, or NULL */
 	uint64_t min, max;          /* IPCB_OPT_UINT and IPCB_OPT_SIZE */
 	const char *help;           /* one line */
 };

@@ -153,8 +153,11 @@ static void run_mech(const struct ipcb_mech *m, const struct ipcb_opt_set *opts,
 		printf("ok %d - %s # SKIP not available here: %s\n", ++tap_n, label, err.msg);
 		return;
 	}
-	if (m->limits != NULL)
-		m->limits(opts, &lim, &err);
+	if (m->limits != NULL && m->limits(opts, &lim, &err) != 0) {
+		printf("ok %d - %s # SKIP not available with these options: %s\n", ++tap_n, label,
+		       err.msg);
+		return;
+	}
 	max = lim.max_msg_bytes ? (size_t)lim.max_msg_bytes : STREAM_CAP;
 	if (max > STREAM_CAP)
 		max = STREAM_CAP;
@@ -250,6 +253,19 @@ static const char *const extra_specs[] = {
 	"shm-futex:wait=spin,ring=4096",
 	"shm-futex:wait=futex,ring=4096",
 	"shm-futex:wait=hybrid,ring=4096,spin_us=1",
+	/* every wake-up, with a ring smaller than the largest message (the
+	 * producer sleeps for space too), and every backing */
+	"shm:wait=futex,ring=65536",
+	"shm:wait=posix-sem,ring=65536",
+	"shm:wait=sysv-sem,ring=65536",
+	"shm:wait=mutex,ring=65536",
+	"shm:wait=eventfd,ring=65536",
+	"shm:wait=flock,ring=65536",
+	"shm:backing=posix,wait=futex",
+	"shm:backing=sysv,wait=futex",
+	"shm:backing=file,wait=futex",
+	"shm:backing=memfd,huge=1,wait=futex",
+	"shm:backing=sysv,huge=1,wait=futex",
 	"tcp:nodelay=0",
 };
 
