@@ -55,12 +55,12 @@ enum ipcb_opt_type {
 struct ipcb_opt_def {
 	const char *name; /* NULL ends a mechanism's list */
 	enum ipcb_opt_type type;
-	unsigned flags;             /* IPCB_OPT_* */
-	const char *def;            /* default, as the user would write it */
-	const char *const *choices; /* IPCB_OPT_CHOICE, NULL-terminated */
+	unsigned flags;                 /* IPCB_OPT_* */
+	const char *def;                /* default, as the user would write it */
+	const char *const *choices;     /* IPCB_OPT_CHOICE, NULL-terminated */
 	const char *const *choice_help; /* IPCB_OPT_CHOICE: a phrase per choice, or NULL */
-	uint64_t min, max;          /* IPCB_OPT_UINT and IPCB_OPT_SIZE */
-	const char *help;           /* one line */
+	uint64_t min, max;              /* IPCB_OPT_UINT and IPCB_OPT_SIZE */
+	const char *help;               /* one line */
 };
 
 #define IPCB_OPTS_MAX 8
@@ -68,7 +68,7 @@ struct ipcb_opt_def {
 /* One resolved option value. */
 struct ipcb_opt_val {
 	const struct ipcb_opt_def *def;
-	uint64_t num;  /* bool 0/1, number, bytes, or choice index */
+	uint64_t num;   /* bool 0/1, number, bytes, or choice index */
 	char text[128]; /* canonical text: "1", "65536", "spin", "/mnt/data" */
 };
 

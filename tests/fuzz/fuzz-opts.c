@@ -56,7 +56,9 @@ static void check_val(const struct ipcb_opt_def *def, const struct ipcb_opt_val 
 
 	if (v->def != def)
 		violation("value bound to another definition", def->name);
-	if (memchr(v->text, '\0', sizeof v->text) == NULL || v->text[0] == '\0')
+	/* Only a path may be empty: the mechanism's own choice. */
+	if (memchr(v->text, '\0', sizeof v->text) == NULL ||
+	    (v->text[0] == '\0' && def->type != IPCB_OPT_PATH))
 		violation("canonical text empty or not NUL-terminated", def->name);
 	switch (def->type) {
 	case IPCB_OPT_BOOL:
@@ -76,6 +78,10 @@ static void check_val(const struct ipcb_opt_def *def, const struct ipcb_opt_val 
 	case IPCB_OPT_CHOICE:
 		if (v->num >= n_choices(def) || strcmp(v->text, def->choices[v->num]) != 0)
 			violation("choice index or text wrong", def->name);
+		break;
+	case IPCB_OPT_PATH:
+		if (v->text[0] != '\0' && v->text[0] != '/')
+			violation("path not absolute", def->name);
 		break;
 	}
 	if (ipcb_opt_parse(def, v->text, &again, why, sizeof why) != 0 || again.num != v->num ||
