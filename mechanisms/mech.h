@@ -67,7 +67,7 @@ struct ipcb_opt_def {
 /* One resolved option value. */
 struct ipcb_opt_val {
 	const struct ipcb_opt_def *def;
-	uint64_t num;  /* bool 0/1, number, bytes, or choice index */
+	uint64_t num;   /* bool 0/1, number, bytes, or choice index */
 	char text[128]; /* canonical text: "1", "65536", "spin", "/mnt/data" */
 };
 

@@ -39,15 +39,15 @@ extern const char *const ipcb_shm_backing_names[];
 
 struct ipcb_shm_region {
 	enum ipcb_shm_backing backing;
-	bool huge;          /* MFD_HUGETLB / SHM_HUGETLB / a hugetlbfs directory */
-	size_t bytes;       /* mapped length: the request rounded up to the page */
-	void *addr;         /* this process's mapping, or NULL */
+	bool huge;                /* MFD_HUGETLB / SHM_HUGETLB / a hugetlbfs directory */
+	size_t bytes;             /* mapped length: the request rounded up to the page */
+	void *addr;               /* this process's mapping, or NULL */
 	_Atomic uint32_t *mapped; /* anonymous shared word: sides mapped so far */
-	int shmid;          /* sysv: the id, -1 once removed */
-	char name[64];      /* posix: "/ipcb-<pid>-<n>-shm", "" once unlinked */
-	char dir[160];      /* file: the private directory, "" once removed */
-	char path[224];     /* file: the file, "" once unlinked */
-	char fs_type[24];   /* file: the file system type from statfs ("ext4") */
+	int shmid;                /* sysv: the id, -1 once removed */
+	char name[64];            /* posix: "/ipcb-<pid>-<n>-shm", "" once unlinked */
+	char dir[160];            /* file: the private directory, "" once removed */
+	char path[224];           /* file: the file, "" once unlinked */
+	char fs_type[24];         /* file: the file system type from statfs ("ext4") */
 };
 
 /* Parent: create a region of at least bytes (zeroed) and map it at
