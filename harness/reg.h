@@ -5,12 +5,15 @@
  *   signal handler removes every object still registered, using system
  *   calls only (ipcb_reg_remove_all is async-signal-safe);
  * - on disk, for a SIGKILL of ipcbench itself, which no handler sees: each
- *   System V queue and POSIX queue name is also an empty file in the run's
- *   registry directory, "$TMPDIR/ipcb-<pid>-XXXXXX/", which `ipcbench
- *   cleanup` reads once process <pid> is gone.
+ *   System V queue, shared memory segment and semaphore set, POSIX queue
+ *   and shared memory name is also an empty file in the run's registry
+ *   directory, "$TMPDIR/ipcb-<pid>-XXXXXX/", which `ipcbench cleanup`
+ *   reads once process <pid> is gone.
  *
- * Private temporary directories (FIFOs, sockets) carry the "ipcb-<pid>-"
- * prefix themselves, so cleanup finds them without a registry entry. */
+ * Private temporary directories (FIFOs, sockets, mapped files) carry the
+ * "ipcb-<pid>-" prefix themselves, so cleanup finds those in $TMPDIR
+ * without a registry entry; one made elsewhere (-o dir=PATH) has an entry
+ * holding its path. */
 #ifndef IPCB_REG_H
 #define IPCB_REG_H
 
@@ -25,7 +28,9 @@ enum ipcb_obj_kind {
 	IPCB_OBJ_MQUEUE,   /* a POSIX message queue name ("/ipcb-...") */
 	IPCB_OBJ_DIR,      /* a private directory: emptied, then removed */
 	IPCB_OBJ_FILE,     /* a file (a results file being written) */
-	IPCB_OBJ_SYSV_SEM, /* TEMP */
+	IPCB_OBJ_SYSV_SHM, /* a System V shared memory segment id */
+	IPCB_OBJ_SYSV_SEM, /* a System V semaphore set id */
+	IPCB_OBJ_SHM,      /* a POSIX shared memory name ("/ipcb-...") */
 };
 
 /* Create this run's registry directory. Without it (not called, or it
@@ -51,7 +56,8 @@ void ipcb_reg_remove_all(void);
 /* ---- ipcbench cleanup ------------------------------------------------ */
 
 struct ipcb_leftover {
-	const char *what; /* "sysv-msg", "mqueue", "shm", "directory", "registry" */
+	const char *what; /* "sysv-msg", "sysv-shm", "sysv-sem", "mqueue", "shm",
+			   * "directory", "registry" */
 	const char *name; /* id or path as text */
 	long pid;         /* the ipcbench process that made it */
 	int error;        /* 0, or errno of a removal that failed */
@@ -59,12 +65,15 @@ struct ipcb_leftover {
 
 /* Find what ipcbench processes of this user that no longer exist left in
  * tmpdir (NULL: $TMPDIR or /tmp), /dev/mqueue and /dev/shm: registry
- * directories and the System V and POSIX queues they list, private
- * directories, and names with the "ipcb-<pid>-" prefix. Objects of a live
- * process, of another user, or that do not look like ipcbench's (a System
- * V queue with a key, another creator or mode) are never touched. Calls
- * report for each object found, after removing it unless dry_run. Returns
- * the number found, or -errno when tmpdir cannot be read. */
+ * directories and the System V queues, segments (those not yet marked for
+ * removal) and semaphore sets, the POSIX queues and the private
+ * directories elsewhere that they list, private directories, and names
+ * with the "ipcb-<pid>-" prefix. Objects of a live process, of another
+ * user, or that do not look like ipcbench's (a System V object with a key,
+ * another creator or mode; a segment made by another process) are never
+ * touched. Calls report for each object found, after removing it unless
+ * dry_run. Returns the number found, or -errno when tmpdir cannot be
+ * read. */
 int ipcb_reg_cleanup(const char *tmpdir, bool dry_run,
 		     void (*report)(void *arg, const struct ipcb_leftover *o), void *arg);
 

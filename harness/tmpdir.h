@@ -25,6 +25,13 @@ int ipcb_tmpdir_make(char *dir, size_t len, const char *tag, struct ipcb_err *er
  * ipcb_tmpdir_remove. 0 or -errno. */
 int ipcb_tmpdir_create(char *dir, size_t len, struct ipcb_err *err);
 
+/* ipcb_tmpdir_create under base instead of $TMPDIR (NULL or "": $TMPDIR);
+ * what names where base came from for the hint ("-o dir"). A directory
+ * outside $TMPDIR also gets an entry in the registry directory, so that
+ * `ipcbench cleanup` finds it after a SIGKILL. 0 or -errno. */
+int ipcb_tmpdir_create_in(const char *base, const char *what, char *dir, size_t len,
+			  struct ipcb_err *err);
+
 /* Join dir and name into out, failing with -ENAMETOOLONG (never
  * truncating) when out is too small. */
 int ipcb_path_join(char *out, size_t len, const char *dir, const char *name, struct ipcb_err *err);

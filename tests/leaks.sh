@@ -197,6 +197,52 @@ rm -f "$T/full-pipe"
 ok $? "two SIGINTs a second apart: the second exits at once ($rc), no results file"
 assert_snapshot "$T/before" "two SIGINTs a second apart"
 
+# A process that holds shared memory killed with SIGKILL: the System V
+# segment (not yet marked for removal), the semaphore set, the POSIX name
+# and the private directory made under -o dir outside TMPDIR stay.
+# tests/test-shm-region --hold makes them through the region and registry
+# code, as a run does, prints them and waits to be killed; 'ipcbench
+# cleanup' lists them, then removes them.
+mkdir "$T/elsewhere"
+TMPDIR="$T/tmp" "$top_builddir/tests/test-shm-region" --hold "$T/held" "$T/elsewhere" \
+	>"$T/held-objects" 2>&1 </dev/null &
+pid=$!
+for _ in $(seq 1 600); do
+	[ -e "$T/held" ] || ! kill -0 $pid 2>/dev/null && break
+	sleep 0.05
+done
+if [ -e "$T/held" ]; then
+	kill -KILL $pid
+	wait $pid 2>/dev/null
+	sleep 0.2
+	snapshot >"$T/killed"
+	grep -q "^shm-seg " "$T/killed" && grep -q "^sem " "$T/killed" &&
+		grep -q "^shm ipcb-$pid-" "$T/killed" && [ -n "$(ls -A "$T/elsewhere")" ]
+	ok $? "SIGKILL while holding shared memory leaves a segment, a semaphore set, a name and a directory"
+	# the lines cleanup must print: "would remove KIND NAME (left by ipcbench process PID)"
+	sed "s/^/would remove /; s/\$/ (left by ipcbench process $pid)/" "$T/held-objects" >"$T/want"
+	run_ipcbench cleanup --dry-run
+	grep -F -x -f "$T/want" "$T/stdout" >"$T/listed"
+	[ $rc -eq 0 ] && [ "$(wc -l <"$T/listed")" -eq 4 ] && [ "$(wc -l <"$T/want")" -eq 4 ] &&
+		grep -q "^would remove registry $T/tmp/ipcb-$pid-objects-" "$T/stdout" &&
+		grep -q "^5 objects would be removed" "$T/stdout"
+	ok $? "cleanup --dry-run lists the segment, the semaphore set, the name, the directory in $T/elsewhere and the registry"
+	diag <"$T/stdout"
+	snapshot >"$T/after-dry"
+	diff -q "$T/killed" "$T/after-dry" >/dev/null && [ -n "$(ls -A "$T/elsewhere")" ]
+	ok $? "cleanup --dry-run removes nothing"
+	run_ipcbench cleanup
+	[ $rc -eq 0 ] && grep -q "^5 objects removed" "$T/stdout" && [ -z "$(ls -A "$T/elsewhere")" ]
+	ok $? "cleanup removes them: $(tail -1 "$T/stdout")"
+	assert_snapshot "$T/before" "SIGKILL while holding shared memory, then cleanup"
+else
+	kill -KILL $pid 2>/dev/null
+	wait $pid 2>/dev/null
+	diag <"$T/held-objects"
+	skip 5 "test-shm-region --hold could not make its objects here"
+fi
+rmdir "$T/elsewhere"
+
 # ipcbench itself killed with SIGKILL (no handler runs): its System V
 # queues stay; 'ipcbench cleanup' finds and removes them, and leaves a
 # running ipcbench alone.
