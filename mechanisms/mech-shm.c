@@ -11,11 +11,6 @@
  * boundaries. */
 #include "config.h"
 
-/* configure's verdict: without it the mechanism registers, unbuilt. */
-#ifndef HAVE_MEMFD_CREATE
-#define SHM_MISSING "memfd_create()"
-#endif
-
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,8 +27,6 @@ struct shm_state {
 	size_t ring_bytes;        /* one ring, page-rounded */
 	struct ipcb_ring tx, rx;
 };
-
-#ifndef SHM_MISSING
 
 #define PAGE 4096u
 
@@ -194,14 +187,6 @@ static void shm_teardown(void *state)
 	ipcb_shm_region_destroy(&st->region);
 	free(st);
 }
-
-#else
-static int shm_unbuilt(struct ipcb_err *err)
-{
-	return ipcb_mech_unbuilt(err, SHM_MISSING,
-				 "this C library cannot make the anonymous shared memory file");
-}
-#endif
 
 #define RING_OPT                                                                              \
 	{                                                                                     \
