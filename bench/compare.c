@@ -371,6 +371,57 @@ static void warn_floor(const json_t *base, const json_t *new, json_t *w)
 	}
 }
 
+/* The copy floor's rate at size in the first placement, or NAN. */
+static double copy_floor_at(const json_t *doc, json_int_t size)
+{
+	const json_t *sizes = ipcb_cli_get(doc, "placements.0.copy_floor.sizes");
+
+	for (size_t i = 0; i < json_array_size(sizes); i++) {
+		const json_t *e = json_array_get(sizes, i);
+
+		if (ipcb_cli_get_int(e, "msg_size_bytes") == size)
+			return ipcb_cli_get_num(e, "bytes_per_s");
+	}
+	return NAN;
+}
+
+/* The copy floor (memcpy on side B's CPU, the first placement's) moved at
+ * some size both files measured: one warning naming the largest move. */
+static void warn_copy_floor(const json_t *base, const json_t *new, json_t *w)
+{
+	const json_t *sizes = ipcb_cli_get(base, "placements.0.copy_floor.sizes");
+	double worst = 1.2, wb = 0, wn = 0;
+	json_int_t at = 0;
+	unsigned moved = 0, both = 0;
+	char size[32], msg[320];
+
+	for (size_t i = 0; i < json_array_size(sizes); i++) {
+		json_int_t sz = ipcb_cli_get_int(json_array_get(sizes, i), "msg_size_bytes");
+		double vb = copy_floor_at(base, sz), vn = copy_floor_at(new, sz), r;
+
+		if (!(vb > 0) || !(vn > 0))
+			continue;
+		both++;
+		r = vn > vb ? vn / vb : vb / vn;
+		moved += r > 1.2;
+		if (r > worst) {
+			worst = r;
+			wb = vb;
+			wn = vn;
+			at = sz;
+		}
+	}
+	if (moved == 0)
+		return;
+	ipcb_fmt_size((uint64_t)at, size, sizeof size);
+	snprintf(msg, sizeof msg,
+		 "the copy floor (memcpy on side B's CPU) moved by more than 20%% at %u of %u "
+		 "sizes, most at %s (%.0f MB/s to %.0f MB/s): the receiving CPU copies at another "
+		 "rate, and a throughput change may be that",
+		 moved, both, size, wb / 1e6, wn / 1e6);
+	warn(w, msg);
+}
+
 /* Warn when the two files were not measured on the same machine and
  * kernel, or on CPUs that relate alike, or when a fault was injected: a
  * change may be the machine's, or the test's. */
@@ -380,6 +431,7 @@ static json_t *machine_warnings(const json_t *base, const json_t *new)
 
 	warn_machines(base, new, w);
 	warn_floor(base, new, w);
+	warn_copy_floor(base, new, w);
 	for (int k = 0; k < 2; k++) {
 		const json_t *fault = ipcb_cli_get(k ? new : base, "params.fault");
 		char msg[256];

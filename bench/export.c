@@ -649,7 +649,7 @@ static int export_csv(const json_t *doc, const char *out)
 	fputs("name,mechanism,variant,test,msg_size_bytes,placement,cpu_a,cpu_b,pairs_at_once,"
 	      "status,repetitions,iterations_per_repetition,rtt_p50_ns,rtt_p90_ns,rtt_p99_ns,"
 	      "rtt_p999_ns,rtt_p9999_ns,rtt_min_ns,rtt_max_ns,rtt_mean_ns,rtt_count,x_floor,"
-	      "msgs_per_s,bytes_per_s,cpu_ns_per_op_a,cpu_ns_per_op_b,reason\n",
+	      "msgs_per_s,bytes_per_s,x_copy_floor,cpu_ns_per_op_a,cpu_ns_per_op_b,reason\n",
 	      f);
 	for (size_t i = 0; i < json_array_size(cells); i++) {
 		const json_t *c = json_array_get(cells, i);
@@ -679,6 +679,8 @@ static int export_csv(const json_t *doc, const char *out)
 		csv_num(f, fig ? json_object_get(c, "x_floor") : NULL);
 		csv_num(f, json_object_get(tp, "msgs_per_s"));
 		csv_num(f, json_object_get(tp, "bytes_per_s"));
+		/* absent from files written before the copy floor: empty */
+		csv_num(f, fig ? json_object_get(c, "x_copy_floor") : NULL);
 		csv_num(f, ipcb_cli_get(cost, "a.cpu_ns"));
 		csv_num(f, ipcb_cli_get(cost, "b.cpu_ns"));
 		csv_field(f, ipcb_cli_get_str(c, "reason"), true);

@@ -32,6 +32,15 @@ static void show_progress(void *arg, const struct ipcb_cell *c, unsigned rep, si
 	fflush(stderr);
 }
 
+/* The reference measurements of a run that failed: the floor, the
+ * harness, the copy floor. */
+static size_t reference_failures(const struct ipcb_run *run)
+{
+	return (size_t)(run->floor != NULL && run->floor->status == IPCB_FAILED) +
+	       (size_t)(run->harness != NULL && run->harness->status == IPCB_FAILED) +
+	       (size_t)(run->copy != NULL && run->copy->status == IPCB_FAILED);
+}
+
 /* The exit status of a run over several placements: interrupted, then
  * failed, then "nothing could run" only when no placement ran anything. */
 static int exit_status_of(struct ipcb_run *const *runs, size_t n)
@@ -43,9 +52,7 @@ static int exit_status_of(struct ipcb_run *const *runs, size_t n)
 
 		if (run->stop_signal != 0)
 			return EXIT_INTERRUPTED;
-		failed |= ipcb_run_count(run, IPCB_FAILED) > 0 ||
-			  (run->floor != NULL && run->floor->status == IPCB_FAILED) ||
-			  (run->harness != NULL && run->harness->status == IPCB_FAILED);
+		failed |= ipcb_run_count(run, IPCB_FAILED) > 0 || reference_failures(run) > 0;
 		all_skipped &= ipcb_run_count(run, IPCB_SKIPPED) ==
 			       run->n_cells - (run->floor != NULL) - (run->harness != NULL);
 	}
@@ -154,6 +161,7 @@ static void fill_params(const struct ipcb_cli_run_opts *o, struct ipcb_params *p
 					  .sig_figs = 3 };
 	p->floor_mech = ipcb_mech_find("cacheline");
 	p->harness_mech = ipcb_mech_find("null");
+	p->copy_floor = true;
 }
 
 static void print_outcome(struct ipcb_run *const *runs, size_t n, int status)
@@ -162,8 +170,7 @@ static void print_outcome(struct ipcb_run *const *runs, size_t n, int status)
 
 	for (size_t r = 0; r < n; r++) {
 		failed += ipcb_run_count(runs[r], IPCB_FAILED);
-		refs += (runs[r]->floor != NULL && runs[r]->floor->status == IPCB_FAILED) +
-			(runs[r]->harness != NULL && runs[r]->harness->status == IPCB_FAILED);
+		refs += reference_failures(runs[r]);
 	}
 	if (status == EXIT_INTERRUPTED)
 		ipcb_cli_msg("interrupted by %s; results so far are kept",
@@ -172,9 +179,10 @@ static void print_outcome(struct ipcb_run *const *runs, size_t n, int status)
 		ipcb_cli_msg("nothing selected can run here "
 			     "(every cell was skipped; see the notes)");
 	else if (status == EXIT_FAILED && refs > 0)
-		ipcb_cli_msg("%zu cell%s and %zu reference measurement%s (floor, harness) failed "
-			     "(see above)",
-			     failed, failed == 1 ? "" : "s", refs, refs == 1 ? "" : "s");
+		ipcb_cli_msg(
+			"%zu cell%s and %zu reference measurement%s (floor, copy floor, harness) "
+			"failed (see above)",
+			failed, failed == 1 ? "" : "s", refs, refs == 1 ? "" : "s");
 	else if (status == EXIT_FAILED)
 		ipcb_cli_msg("%zu cell%s failed (see the notes under the table)", failed,
 			     failed == 1 ? "" : "s");

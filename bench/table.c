@@ -160,6 +160,39 @@ static void latency_cols(struct notes *nt, const struct ipcb_run *run, const str
 		status_text(nt, c, col[6], 32);
 }
 
+/* The copy floor: MB/s by size, wrapped under 100 columns. */
+static void print_copy_floor(FILE *f, const struct ipcb_run *run)
+{
+	const struct ipcb_copy_floor *cf = run->copy;
+	int col;
+
+	if (cf == NULL)
+		return;
+	col = fprintf(f, "copy floor (memcpy on side B's CPU %d, warm buffers)", cf->cpu);
+	if (!ipcb_copy_floor_has_figures(cf)) {
+		fprintf(f, ": %s: %s\n", ipcb_status_name(cf->status), cf->why.msg);
+		return;
+	}
+	col += fprintf(f, ", MB/s:");
+	for (size_t s = 0; s < cf->n_sizes; s++) {
+		char size[32], item[64];
+		int n;
+
+		ipcb_fmt_size(cf->size[s].size, size, sizeof size);
+		n = snprintf(item, sizeof item, " %s %.1f%s", size, cf->size[s].bytes_per_s / 1e6,
+			     s + 1 < cf->n_sizes ? "," : "");
+		if (col + n > 100) {
+			fputs("\n ", f);
+			col = 1;
+		}
+		col += fprintf(f, "%s", item);
+	}
+	if (cf->status != IPCB_OK)
+		fprintf(f, " (%s after %u of %u rounds)", ipcb_status_name(cf->status),
+			cf->rounds_done, cf->rounds_planned);
+	fputc('\n', f);
+}
+
 /* One line on the reference cells. */
 static void print_references(FILE *f, const struct ipcb_run *run)
 {
@@ -186,12 +219,28 @@ static void print_references(FILE *f, const struct ipcb_run *run)
 		ipcb_fmt_ns((double)c->lat.p99_ns, p99, sizeof p99);
 		fprintf(f, "%s: RTT p50 %s, p99 %s\n", what[i], p50, p99);
 	}
+	print_copy_floor(f, run);
 }
 
-static void throughput_cols(struct notes *nt, const struct ipcb_cell *c, char col[2][32])
+/* A ratio to the copy floor: two significant figures or so. */
+static void x_copy_text(double x, char *buf, size_t len)
 {
-	snprintf(col[0], 32, "-");
-	snprintf(col[1], 32, "-");
+	if (x <= 0)
+		snprintf(buf, len, "-");
+	else if (x < 0.1)
+		snprintf(buf, len, "%.3fx", x);
+	else if (x < 10)
+		snprintf(buf, len, "%.2fx", x);
+	else
+		snprintf(buf, len, "%.1fx", x);
+}
+
+/* msgs/s, MB/s, x copy floor. */
+static void throughput_cols(struct notes *nt, const struct ipcb_run *run, const struct ipcb_cell *c,
+			    char col[3][32])
+{
+	for (int i = 0; i < 3; i++)
+		snprintf(col[i], 32, "-");
 	if (c == NULL)
 		return;
 	if (!ipcb_cell_has_figures(c)) {
@@ -202,8 +251,9 @@ static void throughput_cols(struct notes *nt, const struct ipcb_cell *c, char co
 	/* A mechanism that carries no bytes has no byte rate. */
 	if (!(c->mech->flags & IPCB_MECH_NO_DATA))
 		snprintf(col[1], 32, "%.1f", c->median_bytes_per_s / 1e6);
+	x_copy_text(ipcb_run_x_copy_floor(run, c), col[2], 32);
 	if (c->status != IPCB_OK)
-		status_text(nt, c, col[1], 32);
+		status_text(nt, c, col[2], 32);
 }
 
 /* With several pairs: how much of each repetition's window every pair was
@@ -265,14 +315,15 @@ static void print_notes(FILE *f, const struct notes *nt)
 	}
 }
 
-/* One row of the main table: the label in w columns, then the ten others
- * and the marks column (col[10], often empty); no trailing blanks. */
-static void print_row(FILE *f, int w, const char *const col[11])
+/* One row of the main table: the label in w columns, then the eleven
+ * others and the marks column (col[11], often empty); no trailing blanks. */
+static void print_row(FILE *f, int w, const char *const col[12])
 {
 	char line[512];
-	int n = snprintf(line, sizeof line, "%-*s %8s %10s %8s %10s %10s %10s %10s %10s %9s %s", w,
-			 col[0], col[1], col[2], col[3], col[4], col[5], col[6], col[7], col[8],
-			 col[9], col[10]);
+	int n = snprintf(line, sizeof line,
+			 "%-*s %8s %10s %8s %10s %10s %10s %10s %10s %9s %12s %s", w, col[0],
+			 col[1], col[2], col[3], col[4], col[5], col[6], col[7], col[8], col[9],
+			 col[10], col[11]);
 
 	if (n < 0)
 		return;
@@ -365,9 +416,9 @@ static void print_header(FILE *f, const struct ipcb_run *run, const struct ipcb_
  * seen off its CPU. */
 static bool print_rows(FILE *f, const struct ipcb_run *run, int w, struct notes *nt)
 {
-	static const char *const head[] = { "mechanism", "size",  "RTT p50", "x floor",
-					    "p99",       "p99.9", "max",     "p50 spread",
-					    "msgs/s",    "MB/s",  "" };
+	static const char *const head[] = { "mechanism", "size",  "RTT p50",      "x floor",
+					    "p99",       "p99.9", "max",          "p50 spread",
+					    "msgs/s",    "MB/s",  "x copy floor", "" };
 	bool mismatch = false;
 
 	print_row(f, w, head);
@@ -378,15 +429,15 @@ static bool print_rows(FILE *f, const struct ipcb_run *run, int w, struct notes 
 				find_cell(run, var, run->p.sizes[s], IPCB_TEST_LATENCY);
 			const struct ipcb_cell *tc =
 				find_cell(run, var, run->p.sizes[s], IPCB_TEST_THROUGHPUT);
-			char size[32], lat[7][32], tput[2][32];
+			char size[32], lat[7][32], tput[3][32];
 
 			ipcb_fmt_size(run->p.sizes[s], size, sizeof size);
 			latency_cols(nt, run, lc, lat);
-			throughput_cols(nt, tc, tput);
+			throughput_cols(nt, run, tc, tput);
 			print_row(f, w,
-				  (const char *const[11]){ var->label, size, lat[0], lat[1], lat[2],
+				  (const char *const[12]){ var->label, size, lat[0], lat[1], lat[2],
 							   lat[3], lat[4], lat[5], tput[0], tput[1],
-							   lat[6] });
+							   tput[2], lat[6] });
 			mismatch |= (lc && lc->cpu_mismatch) || (tc && tc->cpu_mismatch);
 		}
 	}
@@ -403,6 +454,14 @@ static void print_legend(FILE *f, const struct ipcb_run *run, const struct notes
 		   "msgs/s, MB/s (10^6 bytes/s): streaming, measured at the receiver from its "
 		   "first message\n"
 		   "to its last; median of repetitions.\n");
+	if (run->copy != NULL)
+		fprintf(f, "x copy floor: MB/s over the copy floor's at that size (memcpy on side "
+			   "B's CPU, in this run):\n"
+			   "below 1, the bytes arrived more slowly than one memcpy of each message "
+			   "there.\n");
+	if (run->copy != NULL && run->p.pairs > 1)
+		fprintf(f, "x copy floor with several pairs: all pairs' bytes against one CPU's "
+			   "memcpy (it can exceed 1).\n");
 	if (run->floor != NULL && ipcb_run_floor_yields(run))
 		fprintf(f, "x floor on one CPU (same-cpu): relative to a context-switch floor, the "
 			   "cacheline round trip\n"

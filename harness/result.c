@@ -690,7 +690,7 @@ static json_t *cell_json(const struct ipcb_run *run, const struct ipcb_cell *c)
 	json_t *reps = json_array(), *sizing = json_null(), *o, *notes;
 	/* A failed cell carries no figures, not even its earlier repetitions'. */
 	bool has_data = ipcb_cell_has_figures(c), known = ipcb_cell_iterations_known(run, c);
-	double x_floor = ipcb_run_x_floor(run, c);
+	double x_floor = ipcb_run_x_floor(run, c), x_copy = ipcb_run_x_copy_floor(run, c);
 
 	for (unsigned i = 0; has_data && i < c->reps_done; i++)
 		json_array_append_new(reps, rep_json(c, i));
@@ -702,7 +702,7 @@ static json_t *cell_json(const struct ipcb_run *run, const struct ipcb_cell *c)
 		sizing = json_pack("{s:s}", "method", "fixed");
 	/* clang-format off */
 	o = json_pack("{s:s, s:s, s:o, s:s, s:I, s:s, s:{s:[i, i], s:[o, o], s:b}, s:s, s:o, s:o,"
-		      " s:o, s:o, s:o, s:i, s:i, s:o, s:o, s:o, s:o, s:o, s:i, s:o, s:o}",
+		      " s:o, s:o, s:o, s:i, s:i, s:o, s:o, s:o, s:o, s:o, s:o, s:i, s:o, s:o}",
 			 "mechanism", c->mech->name,
 			 "variant", c->var->label,
 			 "options", opts_json(&c->var->opts),
@@ -728,6 +728,7 @@ static json_t *cell_json(const struct ipcb_run *run, const struct ipcb_cell *c)
 			 has_data && c->test == IPCB_TEST_THROUGHPUT ? throughput_json(c)
 								      : json_null(),
 			 "x_floor", x_floor > 0 ? json_real(x_floor) : json_null(),
+			 "x_copy_floor", x_copy > 0 ? json_real(x_copy) : json_null(),
 			 "cost", has_data ? costs_json(c, c->cost) : json_null(),
 			 "pairs_at_once", (int)c->pairs,
 			 "pairs", pairs_json(run, c),
@@ -768,12 +769,68 @@ static json_t *warnings_json(const struct ipcb_warnings *w)
 	return a;
 }
 
-/* One placement: its CPUs, class, and the floor measured on them. */
+/* One size of the copy floor. */
+static json_t *copy_size_json(const struct ipcb_copy_size *cs)
+{
+	/* clang-format off */
+	return json_pack("{s:I, s:f, s:f, s:f, s:f, s:I, s:i}",
+			 "msg_size_bytes", (json_int_t)cs->size,
+			 "bytes_per_s", cs->bytes_per_s,
+			 "bytes_per_s_min", cs->min_bps,
+			 "bytes_per_s_max", cs->max_bps,
+			 "ns_per_copy", (double)cs->size * 1e9 / cs->bytes_per_s,
+			 "copies_per_batch", (json_int_t)cs->copies,
+			 "batches", (int)cs->n);
+	/* clang-format on */
+}
+
+/* The copy floor of a placement: memcpy of each size on side B's CPU. */
+static json_t *copy_floor_json(const struct ipcb_run *run)
+{
+	const struct ipcb_copy_floor *cf = run->copy;
+	json_t *sizes = json_array(), *o;
+	bool fig = ipcb_copy_floor_has_figures(cf);
+
+	if (cf == NULL) {
+		json_decref(sizes);
+		return json_null();
+	}
+	for (size_t s = 0; fig && s < cf->n_sizes; s++)
+		json_array_append_new(sizes, copy_size_json(&cf->size[s]));
+	/* clang-format off */
+	o = json_pack("{s:s, s:o, s:i, s:o, s:b, s:s, s:s, s:i, s:i, s:i, s:i, s:f, s:o, s:s}",
+		      "status", ipcb_status_name(cf->status),
+		      "reason", cf->status == IPCB_OK ? json_null() : str_or_null(cf->why.msg),
+		      "cpu", cf->cpu,
+		      "observed", cpuset_array(&cf->seen),
+		      "mismatch", cf->mismatch,
+		      "method", "memcpy of each message size between two buffers of one process"
+				" pinned to side B's CPU, touched beforehand (warm, no page"
+				" faults), each starting 64 bytes into a page; per size, in every"
+				" round of repetitions, a warm-up batch then timed batches of"
+				" copies_per_batch copies each (chosen in the first round so that"
+				" a batch takes batch_target_ns); bytes_per_s is the median batch",
+		      "clock", "CLOCK_MONOTONIC",
+		      "rounds", (int)cf->rounds_done,
+		      "rounds_planned", (int)cf->rounds_planned,
+		      "batches_per_round", IPCB_COPY_BATCHES,
+		      "batch_target_ns", (int)IPCB_COPY_BATCH_NS,
+		      "elapsed_s", (double)cf->spent_ns / 1e9,
+		      "sizes", sizes,
+		      "about", "x_copy_floor in each throughput cell is its throughput.bytes_per_s"
+			       " over bytes_per_s here at its size: below 1, the receiver took"
+			       " the bytes more slowly than one memcpy of each message on its"
+			       " CPU");
+	/* clang-format on */
+	return o;
+}
+
+/* One placement: its CPUs, class, and the floors measured on them. */
 static json_t *placement_json(const struct ipcb_run *run)
 {
-	return json_pack("{s:s, s:s, s:[i, i], s:o}", "requested", run->p.placement, "class",
+	return json_pack("{s:s, s:s, s:[i, i], s:o, s:o}", "requested", run->p.placement, "class",
 			 run->p.placement_class, "cpus", run->p.cpu[0], run->p.cpu[1], "floor",
-			 floor_json(run));
+			 floor_json(run), "copy_floor", copy_floor_json(run));
 }
 
 json_t *ipcb_result_build(const struct ipcb_run *const *runs, size_t n_runs,

@@ -203,6 +203,19 @@ static int init_references(struct ipcb_run *run, size_t *k)
 	return 0;
 }
 
+/* The copy floor, in a run with throughput cells. 0 or -ENOMEM. */
+static int plan_copy_floor(struct ipcb_run *run, struct ipcb_err *err)
+{
+	const struct ipcb_params *p = &run->p;
+
+	_Static_assert(IPCB_SIZES_MAX <= IPCB_COPY_SIZES_MAX, "a copy floor for every size");
+	if (!p->copy_floor || !p->throughput || p->n_sizes == 0)
+		return 0;
+	run->copy = ipcb_copy_floor_new(p->cpu[1], p->sizes, p->n_sizes, p->repetitions,
+					p->stall_timeout_ns, err);
+	return run->copy != NULL ? 0 : -ENOMEM;
+}
+
 int ipcb_run_new(const struct ipcb_params *p, struct ipcb_run **out, struct ipcb_err *err)
 {
 	size_t tests = (size_t)p->latency + (size_t)p->throughput, k = 0;
@@ -240,7 +253,7 @@ int ipcb_run_new(const struct ipcb_params *p, struct ipcb_run **out, struct ipcb
 	}
 	run->arena = ipcb_arena_new(&p->hist, run->p.pairs, err);
 	run->scratch = ipcb_hist_new(p->hist.lowest_ns, p->hist.highest_ns, p->hist.sig_figs);
-	if (run->arena == NULL || run->scratch == NULL) {
+	if (run->arena == NULL || run->scratch == NULL || plan_copy_floor(run, err) != 0) {
 		ipcb_run_free(run);
 		return -ENOMEM;
 	}
@@ -264,6 +277,7 @@ void ipcb_run_free(struct ipcb_run *run)
 		free(c->reps);
 		free(c->merged);
 	}
+	ipcb_copy_floor_free(run->copy);
 	free(run->scratch);
 	free(run->cells);
 	free(run->mechs);
@@ -304,6 +318,16 @@ double ipcb_run_x_floor(const struct ipcb_run *run, const struct ipcb_cell *c)
 	    c->test != IPCB_TEST_LATENCY || !ipcb_cell_has_figures(c))
 		return 0.0;
 	return (double)c->lat.p50_ns / (double)f->lat.p50_ns;
+}
+
+double ipcb_run_x_copy_floor(const struct ipcb_run *run, const struct ipcb_cell *c)
+{
+	double floor = ipcb_copy_floor_bps(run->copy, c->size);
+
+	if (floor <= 0 || c->test != IPCB_TEST_THROUGHPUT || !ipcb_cell_has_figures(c) ||
+	    (c->mech->flags & IPCB_MECH_NO_DATA))
+		return 0.0;
+	return c->median_bytes_per_s / floor;
 }
 
 static bool side_moved(const struct ipcb_side_obs *o, int cpu)
@@ -678,6 +702,9 @@ int ipcb_run_execute(struct ipcb_run *run, ipcb_progress_fn progress, void *arg)
 	int rc = 0;
 
 	for (unsigned rep = 0; rep < run->p.repetitions && rc == 0; rep++) {
+		/* The copy floor first: interleaved with the cells like them. */
+		if (run->copy != NULL && ipcb_harness_stop_signal() == 0)
+			ipcb_copy_floor_round(run->copy);
 		for (size_t i = 0; i < run->n_cells && rc == 0; i++) {
 			struct ipcb_cell *c = &run->cells[i];
 
@@ -699,6 +726,7 @@ int ipcb_run_execute(struct ipcb_run *run, ipcb_progress_fn progress, void *arg)
 		}
 		finish_cell(c);
 	}
+	ipcb_copy_floor_finish(run->copy);
 	if (rc == -EINTR)
 		run->stop_signal = ipcb_harness_stop_signal();
 	return rc;

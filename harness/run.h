@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #include "harness/cell.h"
+#include "harness/copyfloor.h"
 #include "harness/counters.h"
 #include "harness/err.h"
 #include "harness/fault.h"
@@ -57,6 +58,10 @@ struct ipcb_params {
 	 * cache line) and the harness's own cost (null). NULL = not measured. */
 	const struct ipcb_mech *floor_mech;
 	const struct ipcb_mech *harness_mech;
+	/* The copy floor (harness/copyfloor.h): memcpy of each size on side
+	 * B's CPU, at the start of every round, when the run has throughput
+	 * cells. */
+	bool copy_floor;
 };
 
 /* Message size of the reference cells (they carry no payload). */
@@ -167,6 +172,7 @@ struct ipcb_run {
 	struct ipcb_mech_info ref_info[2];
 	const struct ipcb_cell *floor;   /* the cacheline cell, or NULL */
 	const struct ipcb_cell *harness; /* the null cell, or NULL */
+	struct ipcb_copy_floor *copy;    /* the copy floor, or NULL: not measured */
 	int stop_signal;                 /* set when the run was interrupted */
 	struct ipcb_arena *arena;
 	struct ipcb_hist *scratch; /* merging one repetition's pairs */
@@ -241,6 +247,12 @@ bool ipcb_run_floor_yields(const struct ipcb_run *run);
 /* A latency cell's RTT p50 as a multiple of the floor's, or 0 when either
  * has no figures. */
 double ipcb_run_x_floor(const struct ipcb_run *run, const struct ipcb_cell *c);
+
+/* A throughput cell's bytes per second as a multiple of the copy floor's
+ * at its size (below 1: slower than one memcpy of each message on the
+ * receiver's CPU), or 0 when either has no figures or the mechanism
+ * carries no bytes. */
+double ipcb_run_x_copy_floor(const struct ipcb_run *run, const struct ipcb_cell *c);
 
 /* Cells with each status (reference cells not counted). */
 size_t ipcb_run_count(const struct ipcb_run *run, enum ipcb_status s);

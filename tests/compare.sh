@@ -86,6 +86,40 @@ derive elsewhere "d['system']['hostname'] = 'another-host'; d['system']['kernel'
 run_ipcbench compare "$base" "$T/elsewhere.json"
 [ $rc -eq 0 ] && grep -q "different hostname" "$T/stderr" && grep -q "different kernel" "$T/stderr"
 ok $? "different machines and kernels are warned about"
+! grep -q "copy floor" "$T/stderr"
+ok $? "files from before the copy floor: no word on it"
+
+# The copy floor moved (the receiving CPU copies at another rate): one
+# warning, on stderr and in the JSON, naming the size that moved most.
+cf="$top_srcdir/tests/fixtures/plots/copyfloor.json"
+"$PYTHON3" - "$cf" "$T/cfmoved.json" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+for i, e in enumerate(d["placements"][0]["copy_floor"]["sizes"]):
+    e["bytes_per_s"] *= (1.1, 1.5, 0.5, 1.0)[i]
+json.dump(d, open(sys.argv[2], "w"))
+PY
+run_ipcbench compare --json "$T/cfcmp.json" "$cf" "$T/cfmoved.json"
+[ $rc -eq 0 ] && [ "$(grep -c "copy floor" "$T/stderr")" -eq 1 ] &&
+	grep -q "copy floor (memcpy on side B's CPU) moved by more than 20% at 2 of 4 sizes, most at 64 KiB" "$T/stderr" &&
+	[ "$(json_query "$T/cfcmp.json" "sum('copy floor' in w for w in d['warnings'])")" = 1 ]
+ok $? "a copy floor that moved at some sizes is warned about once: $(grep "copy floor" "$T/stderr")"
+run_ipcbench compare "$cf" "$cf"
+[ $rc -eq 0 ] && ! grep -q "copy floor" "$T/stderr"
+ok $? "the same copy floor: no warning"
+"$PYTHON3" - "$cf" "$T/cfold.json" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+for p in d["placements"]:
+    del p["copy_floor"]
+for c in d["cells"]:
+    del c["x_copy_floor"]
+json.dump(d, open(sys.argv[2], "w"))
+PY
+cfcells=$(json_query "$cf" "len(d['cells'])")
+run_ipcbench compare "$T/cfold.json" "$cf"
+[ $rc -eq 0 ] && grep -q "^$cfcells same, 0 slower" "$T/stdout" && ! grep -q "copy floor" "$T/stderr"
+ok $? "the same figures without the copy floor (as written before it) against them with it: all same"
 
 run_ipcbench compare --json "$T/cmp.json" "$base" "$T/slow30.json"
 [ $rc -eq 1 ] && [ "$(json_query "$T/cmp.json" "d['regressed'] and d['summary']['slower'] == $cells and all(c['verdict'] == 'slower' and c['p_value'] < 0.05 and c['ratio'] > 1.29 or c['unit'] != 'ns' for c in d['cells'] if c['verdict'] != 'skipped')")" = True ]

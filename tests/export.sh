@@ -118,6 +118,28 @@ for r, c in zip(rows, d["cells"]):
 PY
 ok $? "csv: one row per cell, figures and reasons as in the results"
 
+# x_copy_floor: each throughput cell's, from a run that measured the copy
+# floor; empty in every row of a file written before it (base.json).
+cf="$top_srcdir/tests/fixtures/plots/copyfloor.json"
+run_ipcbench export --format csv "$cf"
+cp "$T/stdout" "$T/cf.csv"
+[ $rc -eq 0 ] && "$PYTHON3" - "$T/cf.csv" "$cf" "$T/export.csv" "$base" <<'PY'
+import csv, json, sys
+rows = list(csv.DictReader(open(sys.argv[1])))
+d = json.load(open(sys.argv[2]))
+assert len(rows) == len(d["cells"])
+n = 0
+for r, c in zip(rows, d["cells"]):
+    x = c["x_copy_floor"]
+    assert (r["x_copy_floor"] == "") if x is None else abs(float(r["x_copy_floor"]) - x) <= 1e-9 * x, r
+    n += x is not None
+assert n == len([c for c in d["cells"] if c["test"] == "throughput"]) > 0
+old = json.load(open(sys.argv[4]))
+assert not any("x_copy_floor" in c for c in old["cells"])
+assert all(r["x_copy_floor"] == "" for r in csv.DictReader(open(sys.argv[3])))
+PY
+ok $? "csv: x_copy_floor as the results hold it; empty for a file from before the copy floor"
+
 run_ipcbench export --format hgrm -o "$T/hgrm" "$base"
 [ $rc -eq 0 ] && [ "$(ls "$T/hgrm" | wc -l)" -eq "$(json_query "$base" "len([c for c in d['cells'] if c['test'] == 'latency' and c['repetitions']])")" ]
 ok $? "hgrm -o DIR: one file per latency cell"

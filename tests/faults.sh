@@ -131,7 +131,7 @@ assert_clean "slow repetition"
 # Interrupts: exit 130 for either signal, partial results marked interrupted
 # with the signal that stopped them.
 for sig in INT TERM; do
-	TMPDIR="$T/tmp" "$IPCBENCH" --mech pipe,fifo --sizes 64 --test latency \
+	TMPDIR="$T/tmp" "$IPCBENCH" --mech pipe,fifo --sizes 64 --test latency,throughput \
 		--iterations 100000000 --repetitions 2 --json "$T/out.json" \
 		>"$T/stdout" 2>"$T/stderr" </dev/null &
 	pid=$!
@@ -152,6 +152,11 @@ for sig in INT TERM; do
 	ok $? "SIG$sig: results written with interrupted: true"
 	[ "$(q "sorted(set(c['status'] for c in d['cells']))")" = "['interrupted']" ]
 	ok $? "SIG$sig: unfinished cells are marked interrupted"
+	# The copy floor of the first round was measured, the second never.
+	[ "$(q "(lambda f: (f['status'], f['reason'], f['rounds'], len(f['sizes']) == 1 and f['sizes'][0]['bytes_per_s'] > 0))(d['placements'][0]['copy_floor'])")" = \
+		"('interrupted', 'copy floor: interrupted after 1 of 2 rounds', 1, True)" ] &&
+		grep -q '^copy floor (memcpy .*, MB/s: 64 B [0-9.]* (interrupted after 1 of 2 rounds)$' "$T/stdout"
+	ok $? "SIG$sig: the copy floor keeps its one round, marked interrupted (JSON and table)"
 	assert_clean "SIG$sig"
 done
 # timeout(1) sends SIGTERM to ipcbench and then to its whole process group,

@@ -2,8 +2,8 @@
 # ipcbench-plot: the figures and the HTML report made from the fixtures in
 # tests/fixtures/plots (made by ipcbench itself: a run of every mechanism,
 # a matrix, both placement classes, a run with failed and skipped cells,
-# and a base/new pair where NEW's pipe was slowed by IPCBENCH_FAULT), and
-# its answers to unusable input.
+# a run with the copy floor, and a base/new pair where NEW's pipe was
+# slowed by IPCBENCH_FAULT), and its answers to unusable input.
 . "${top_srcdir:-$(dirname "$0")/..}/tests/lib.sh"
 
 plot="$top_srcdir/scripts/ipcbench-plot"
@@ -280,7 +280,7 @@ ok $? "usage errors write nothing"
 
 # Figures of every fixture: each expected name, a PNG and an SVG of
 # plausible shape, the legends and the notes.
-for f in all matrix placements faults; do
+for f in all matrix placements faults copyfloor; do
 	run_plot "$fx/$f.json" -o "$T/$f"
 	[ $rc -eq 0 ] && [ ! -s "$T/stderr" ]
 	ok $? "$f.json: exit 0, nothing on stderr"
@@ -295,6 +295,10 @@ done
 grep -q '• pipe: 8 B–64 KiB failed (side B was killed by signal 9' "$T/faults/latency.svg" &&
 	grep -q '• signal: 64 B, 64 KiB skipped (a signal carries at most 8 bytes' "$T/faults/latency.svg"
 ok $? "faults.json: the note groups the cells of a mechanism and says why"
+cpu=$(json_query "$fx/copyfloor.json" "d['placements'][0]['copy_floor']['cpu']")
+grep -q ">copy floor (memcpy on CPU $cpu)<" "$T/copyfloor/throughput-bytes.svg" &&
+	! grep -q "copy floor" "$T/copyfloor/throughput-msgs.svg" "$T/all/throughput-bytes.svg"
+ok $? "copyfloor.json: the copy floor in the bytes/s figure's legend (none in a file from before it)"
 grep -q '140 ns' "$T/matrix/matrix.svg" && grep -q 'CPU of side A' "$T/matrix/matrix.svg"
 ok $? "matrix.json: the heatmap is annotated with the round trips"
 grep -q 'AMD EPYC · Linux 6.18.44-fc-v1272 · 2026-12-07' "$T/all/latency.svg"
@@ -352,11 +356,15 @@ check_py report "$T/all.html" "$fx/all.json" "For 64-byte messages with a p99.9 
 ok $? "report of all.json: well formed, self-contained, inline SVG, every mechanism, What to pick ($(cat "$T/check"))"
 grep -q "<svg" "$T/all.html" && ! grep -qi "<script" "$T/all.html" && ! grep -q "base64" "$T/all.html"
 ok $? "report: figures inline as <svg>, no script, no base64 image"
-for f in matrix placements faults; do
+for f in matrix placements faults copyfloor; do
 	run_plot --report "$T/$f.html" "$fx/$f.json"
 	[ $rc -eq 0 ] && check_py report "$T/$f.html" "$fx/$f.json"
 	ok $? "report of $f.json: $(cat "$T/check")"
 done
+x=$(json_query "$fx/copyfloor.json" "'%.2f×' % [c for c in d['cells'] if c['variant'] == 'shm-futex' and c['test'] == 'throughput' and c['msg_size_bytes'] == 65536][0]['x_copy_floor']")
+check_py report "$T/copyfloor.html" "$fx/copyfloor.json" "× copy floor" "copy floor (memcpy on CPU $cpu): 64 B" "$x" &&
+	! grep -q "copy floor (memcpy" "$T/all.html"
+ok $? "report of copyfloor.json: the x copy floor column ($x for shm-futex 64 KiB) and the copy floor by size"
 check_py report "$T/faults.html" "$fx/faults.json" "side B was killed by signal 9" "fs.mqueue.msgsize_max"
 ok $? "report of faults.json: skipped and failed cells with their reasons"
 # A machine described from /proc/cpuinfo (a build without libcpuid): the

@@ -43,6 +43,43 @@ ok $? "not interrupted, exit_status 0 recorded"
 ok $? "the floor (cacheline) and the harness (null) were measured"
 [ "$(q "all(abs(c['x_floor'] - c['latency']['rtt_p50_ns'] / d['placements'][0]['floor']['cacheline']['latency']['rtt_p50_ns']) < 1e-6 * c['x_floor'] for c in d['cells'] if c['test'] == 'latency')")" = True ]
 ok $? "x_floor is each latency cell's p50 over the floor's"
+
+# The copy floor: memcpy of every size of the sweep on side B's CPU,
+# positive, one batch list per round; x_copy_floor is each throughput
+# cell's bytes/s over it at its size (none for null, which carries no
+# bytes, nor for latency cells). No figure is judged, only its shape.
+"$PYTHON3" - "$T/out.json" >"$T/cf" 2>&1 <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+pl = d["placements"][0]
+cf = pl["copy_floor"]
+assert cf["status"] == "ok" and cf["reason"] is None, cf["status"]
+assert cf["cpu"] == pl["cpus"][1] and cf["observed"] == [cf["cpu"]] and not cf["mismatch"], cf
+assert cf["rounds"] == cf["rounds_planned"] == d["params"]["repetitions"] == 3
+assert [e["msg_size_bytes"] for e in cf["sizes"]] == d["params"]["sizes_bytes"]
+for e in cf["sizes"]:
+    assert 0 < e["bytes_per_s_min"] <= e["bytes_per_s"] <= e["bytes_per_s_max"], e
+    assert e["copies_per_batch"] >= 1 and e["batches"] == cf["rounds"] * cf["batches_per_round"], e
+    assert abs(e["ns_per_copy"] - e["msg_size_bytes"] * 1e9 / e["bytes_per_s"]) <= 1e-6 * e["ns_per_copy"]
+floor = {e["msg_size_bytes"]: e["bytes_per_s"] for e in cf["sizes"]}
+for c in d["cells"]:
+    x = c["x_copy_floor"]
+    if c["test"] == "latency" or c["mechanism"] == "null":
+        assert x is None, (c["variant"], c["test"], x)
+    else:
+        want = c["throughput"]["bytes_per_s"] / floor[c["msg_size_bytes"]]
+        assert x is not None and abs(x - want) <= 1e-6 * want, (c["variant"], c["msg_size_bytes"], x, want)
+for k in ("cacheline", "null"):
+    assert pl["floor"][k]["x_copy_floor"] is None
+PY
+cfrc=$?
+ok $cfrc "copy floor: per size, positive, on side B's CPU; x_copy_floor = bytes/s over it, as recorded"
+[ $cfrc -eq 0 ] || diag <"$T/cf"
+grep -q '^mechanism .* MB/s x copy floor$' "$T/stdout" &&
+	grep -Eq '^pipe +64 KiB .* [0-9.]+x$' "$T/stdout" && grep -Eq '^null +64 KiB .* -$' "$T/stdout" &&
+	grep -q "^copy floor (memcpy on side B's CPU [0-9]*, warm buffers), MB/s: 1 B [0-9.]*, 64 B" "$T/stdout" &&
+	grep -q '^x copy floor: MB/s over the copy floor' "$T/stdout"
+ok $? "the table: the copy floor's line, an x copy floor column (a ratio, '-' for null) and its legend"
 [ "$(q "all(c['cost']['a']['cpu_ns'] > 0 and c['cost']['per'] in ('round_trip', 'message') for c in d['cells'] if c['mechanism'] != 'null')")" = True ]
 ok $? "every cell has its cost per operation"
 [ "$(q "all(c['sizing']['method'] == 'fixed' for c in d['cells'])")" = True ]
@@ -88,6 +125,9 @@ run_ipcbench --mech pipe --sizes 64 --test latency --iterations 100 --repetition
 [ $rc -eq 0 ] && "$PYTHON3" -c 'import json,sys; json.load(open(sys.argv[1]))' "$T/stdout" &&
 	grep -q '^pipe' "$T/stderr"
 ok $? "--json - puts the JSON on stdout and the table on stderr"
+[ "$(json_query "$T/stdout" "d['placements'][0]['copy_floor']")" = None ] &&
+	! grep -q '^copy floor\|^x copy floor' "$T/stderr"
+ok $? "a latency-only run measures no copy floor (null, and no line in the table)"
 
 run_ipcbench --mech pipe,fifo --sizes 1,7,8,16,100,4K,100000 --iterations 300 --repetitions 1 --verify
 ok $rc "--verify run with odd sizes passes"
