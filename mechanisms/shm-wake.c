@@ -123,6 +123,11 @@ static int mutex_sleep(void *ctx, int ch, _Atomic uint32_t *flag, struct ipcb_er
 	return 0;
 }
 
+/* The flag was swapped to 0 outside the mutex; taking and releasing the
+ * mutex orders that with the sleeper's check under it: the sleeper either
+ * has not checked yet (and will not wait) or waits on the condition (and
+ * this signal wakes it). Signalling after the unlock lets the woken side
+ * take the mutex at once instead of blocking on the poster's. */
 static int mutex_post(void *ctx, int ch, _Atomic uint32_t *flag, struct ipcb_err *err)
 {
 	struct ipcb_wake *w = ctx;
@@ -134,9 +139,8 @@ static int mutex_post(void *ctx, int ch, _Atomic uint32_t *flag, struct ipcb_err
 		return owner_died(m, ch, err);
 	if (rc != 0)
 		return ipcb_err_set(err, rc, "pthread_mutex_lock (channel %d)", ch);
-	rc = pthread_cond_signal(&w->sh->cond[ch]);
 	pthread_mutex_unlock(m);
-	if (rc != 0)
+	if ((rc = pthread_cond_signal(&w->sh->cond[ch])) != 0)
 		return ipcb_err_set(err, rc, "pthread_cond_signal (channel %d)", ch);
 	return 0;
 }
