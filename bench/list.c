@@ -65,8 +65,13 @@ static void print_choices(const struct ipcb_mech_info *mi, const struct ipcb_opt
 		struct ipcb_mech_info ci;
 
 		query_choice(mi, d, c, &v, &ci);
-		printf("%-10s     %-10s %-3s %s\n", "", vals[c], ci.supported == 0 ? "yes" : "no",
-		       d->choice_help != NULL ? d->choice_help[c] : "");
+		/* no trailing blank where a value has no phrase */
+		if (d->choice_help != NULL)
+			printf("%-10s     %-10s %-3s %s\n", "", vals[c],
+			       ci.supported == 0 ? "yes" : "no", d->choice_help[c]);
+		else
+			printf("%-10s     %-10s %s\n", "", vals[c],
+			       ci.supported == 0 ? "yes" : "no");
 		if (ci.supported != 0)
 			printf("%-10s       not available: %s\n", "", ci.why.msg);
 		for (int k = 0; k < ci.limits.n; k++)

@@ -103,8 +103,10 @@ static int parse_dim(const struct ipcb_mech *m, const struct ipcb_cli_opt_arg *a
 			return ipcb_cli_usage_error("-o %s: too many values", a->key);
 		if (ipcb_opt_parse(base->v[d->slot].def, t, &d->val[d->n], why, sizeof why) != 0)
 			return ipcb_cli_usage_error("-o %s (%s): %s", a->key, m->name, why);
+		/* a directory option's values differ in text alone */
 		for (size_t i = 0; i < d->n; i++)
-			if (d->val[i].num == d->val[d->n].num)
+			if (d->val[i].num == d->val[d->n].num &&
+			    strcmp(d->val[i].text, d->val[d->n].text) == 0)
 				return ipcb_cli_usage_error("-o %s: value '%s' is given twice",
 							    a->key, t);
 		d->n++;

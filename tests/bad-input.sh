@@ -26,6 +26,7 @@ M="--iterations 10 --repetitions 1"
 SIZES65=$(seq -s, 1 65)
 LONG=$(head -c 5000 /dev/zero | tr '\0' a)
 NAME300=$(head -c 300 /dev/zero | tr '\0' b)
+NAME200=$(head -c 200 /dev/zero | tr '\0' b)
 # CPUs that do not exist (on a machine with more, the highest ipcbench knows).
 CPU99=99
 [ -e /sys/devices/system/cpu/cpu99 ] && CPU99=1023
@@ -231,6 +232,20 @@ CPU $CPU99 does not exist	run $Q -c $CPU99,0
 value '0' is given twice	run $Q --mech tcp -o nodelay=0,1,0
 -o spin_us: too many values	run $Q --mech shm-futex -o spin_us=1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17
 'abc'	run $Q --mech uds-dgram -o sndbuf=abc
+'memfdd'	run $Q --mech shm -o backing=memfdd
+'futexx'	run $Q --mech shm -o wait=futexx
+'posix-sem'	run $Q --mech shm-futex -o wait=posix-sem
+'2'	run $Q --mech shm -o huge=2
+'tmp' is not an absolute path	run $Q --mech shm -o dir=tmp
+'./tmp' is not an absolute path	run $Q --mech shm -o dir=./tmp
+'/nonexistent' is not a directory	run $Q --mech shm -o dir=/nonexistent
+'/etc/passwd' is not a directory	run $Q --mech shm -o dir=/etc/passwd
+'/dev/null' is not a directory	run $Q --mech shm -o dir=/dev/null
+is longer than 127 bytes	run $Q --mech shm -o dir=/$NAME200
+is too long	run $Q --mech shm -o dir=/$NAME300
+'/tmp,'	run $Q --mech shm -o dir=/tmp,
+value '/tmp' is given twice	run $Q --mech shm -o dir=/tmp,/tmp
+-o backing: no selected mechanism takes this option (shm does)	run $Q --mech shm-futex -o backing=posix
 # Results file
 '/tmp': Is a directory	run $Q --json /tmp
 '/nonexistent/x.json'	run $Q --json /nonexistent/x.json

@@ -63,7 +63,16 @@ expect_usage "unknown option 'wiat' (did you mean 'wait'?)" -o wiat=spin
 expect_usage "value 'spin' is given twice" --mech shm-futex -o wait=spin,spin
 expect_usage "'5000' is not a power of two" --mech shm-futex -o ring=5000
 expect_usage "'1000' is too small" --mech shm-futex -o ring=1000
-expect_usage "-o wait: no selected mechanism takes this option (shm-futex does)" --mech pipe -o wait=spin
+expect_usage "-o wait: no selected mechanism takes this option (shm does)" --mech pipe -o wait=spin
+expect_usage "'bogus' is not one of spin|futex|hybrid|posix-sem|sysv-sem|mutex|eventfd|flock" \
+	--mech shm -o wait=bogus
+expect_usage "'bogus' is not one of memfd|posix|sysv|file" --mech shm -o backing=bogus
+# -o dir: an absolute path to an existing directory
+expect_usage "dir: 'relative' is not an absolute path" --mech shm -o dir=relative
+expect_usage "dir: '/nonexistent-ipcbench-dir' is not a directory" --mech shm \
+	-o dir=/nonexistent-ipcbench-dir
+expect_usage "dir: '/etc/passwd' is not a directory" --mech shm -o dir=/etc/passwd
+expect_usage "value '$T/tmp' is given twice" --mech shm -o dir="$T/tmp,$T/tmp"
 expect_usage "'novalue' is not KEY=VALUE" -o novalue
 expect_usage "option 'wait' is given twice" --mech shm-futex -o wait=spin -o wait=futex
 expect_usage "nodelay: 'maybe' is not 0 or 1" --mech tcp -o nodelay=maybe

@@ -74,9 +74,17 @@ py() {
 mechs=$(py '"\n".join(d)')
 keys=$(py '"\n".join(sorted(set(o["name"] + "=" for m in d.values() for o in m["options"])))')
 tcp_keys=$(py '"\n".join(o["name"] + "=" for o in d["tcp"]["options"])')
-waits=$(py '"\n".join(o["values"].replace("|", "\n") for o in d["shm-futex"]["options"] if o["name"] == "wait")')
-[ -n "$mechs" ] && [ -n "$keys" ] && [ -n "$tcp_keys" ] && [ -n "$waits" ]
-ok $? "ipcbench list --json gives mechanisms, -o keys, and shm-futex's wait values"
+# values_of KEY [MECHS]: the values of -o KEY for the mechanisms of the
+# comma list MECHS (every mechanism when empty)
+values_of() {
+	py '"\n".join(sorted(set(v for n, m in d.items() if "'"${2-}"'" == "" or n in "'"${2-}"'".split(",") for o in m["options"] if o["name"] == "'"$1"'" for v in o["values"].split("|"))))'
+}
+waits=$(values_of wait)
+shm_waits=$(values_of wait shm)
+backings=$(values_of backing)
+[ -n "$mechs" ] && [ -n "$keys" ] && [ -n "$tcp_keys" ] && [ -n "$waits" ] &&
+	[ "$(echo "$shm_waits" | wc -l)" -gt 3 ] && [ -n "$backings" ]
+ok $? "ipcbench list --json gives mechanisms, -o keys, and the values of wait and backing"
 
 # shellcheck disable=SC2086
 {
@@ -90,7 +98,9 @@ ok $? "ipcbench list --json gives mechanisms, -o keys, and shm-futex's wait valu
 	expect "options first: those of run, and --version" "ipcbench --" $(long_options run) --version
 	expect "an option by its start" "ipcbench run --rep" --repetitions
 	expect "--mech: every mechanism of ipcbench list, and all" "ipcbench run --mech " all $mechs
-	expect "--mech: the last item of a comma list" "ipcbench run --mech pipe,sh" pipe,shm-futex
+	expect "--mech: the last item of a comma list" "ipcbench run --mech pipe,sh" pipe,shm \
+		pipe,shm-futex
+	expect "--mech: a name that starts another" "ipcbench run --mech pipe,shm-" pipe,shm-futex
 	expect "--mech=: the value after the '='" "ipcbench run --mech=pi" pipe
 	expect "-m, the short option" "ipcbench run -m sysv" sysv-msg
 	expect "matrix --mech: one mechanism" "ipcbench matrix --mech c" cacheline
@@ -103,6 +113,12 @@ ok $? "ipcbench list --json gives mechanisms, -o keys, and shm-futex's wait valu
 	expect "-o: the keys of the mechanisms of --mech" "ipcbench run --mech tcp -o " $tcp_keys
 	expect "-o KEY=: its values" "ipcbench run -o wait=" $waits
 	expect "-o KEY=V,: the next value" "ipcbench run --mech shm-futex -o wait=spin,f" spin,futex
+	expect "-o KEY=: the values of the mechanisms of --mech" "ipcbench run --mech shm -o wait=" \
+		$shm_waits
+	expect "-o KEY=V,: values with a hyphen" "ipcbench run --mech shm -o wait=spin,sysv-" \
+		spin,sysv-sem
+	expect "-o backing=" "ipcbench run -o backing=" $backings
+	expect "-o KEY=: 0 and 1 for huge" "ipcbench run --mech shm -o huge=" 0 1
 	expect "-o KEY=: 0 and 1 for a boolean" "ipcbench run --option nodelay=" 0 1
 	expect "-o of matrix" "ipcbench matrix --mech tcp -o no" nodelay=
 	expect "--sizes: nothing to offer" "ipcbench run --sizes "
@@ -140,5 +156,7 @@ expect "compare: results files and directories" "ipcbench compare $F/" "$F/out.j
 expect "report --compare-with: results files" "ipcbench report --compare-with $F/" "$F/out.json" \
 	"$F/sub"
 expect "report --figures: directories" "ipcbench report --figures $F/" "$F/sub"
+expect "-o dir=: directories" "ipcbench run --mech shm -o dir=$F/" "$F/sub"
+expect "-o dir=V,: directories" "ipcbench run --mech shm -o dir=/,$F/" "/,$F/sub"
 
 done_testing

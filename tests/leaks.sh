@@ -1,11 +1,15 @@
 #!/bin/sh
 # Nothing is left behind by any mechanism: after a full run, after failed
-# cells (a side killed), after the watchdog, and after SIGINT at random
-# moments, /dev/shm, /dev/mqueue, the System V tables, the temporary
+# cells (a side killed), after the watchdog, after SIGINT at random moments,
+# after a second signal and after a SIGKILL of ipcbench and `ipcbench
+# cleanup`, /dev/shm, /dev/mqueue, the System V tables, the temporary
 # directory and the process table look as they did before. The mechanisms
-# are those `ipcbench list` says are available here (so a new one is
-# covered without editing this test); an unavailable one is left out with
-# a note.
+# are those `ipcbench list` says are available here, and for each option
+# whose values it describes one by one (its "choices": shm's backing, wait
+# and huge), each value but the default that is available here, in one more
+# run with -o OPT=V1,V2,... or one run per value; so a new mechanism or a
+# new choice is covered without editing this test. What is unavailable is
+# left out with a note.
 . "${top_srcdir:-$(dirname "$0")/..}/tests/lib.sh"
 serialize
 
@@ -29,8 +33,22 @@ diag <"$T/unavailable"
 [ -n "$mechs" ] || done_testing
 mech_list=$(echo $mechs | tr ' ' ',')
 first=${mech_list%%,*}
-size=$(json_query "$T/list.json" "min([64] + [m['max_msg_bytes'] for m in d['mechanisms'].values()
-	if m['available'] and m['max_msg_bytes']])")
+# The choices, as runs "MECH OPT=V1,V2,..." ($choice_runs) and one value a
+# line, "MECH OPT=V" ($choice_values).
+choices=$("$PYTHON3" "$top_srcdir/scripts/available-mechanisms" --choices "$T/list.json" \
+	2>"$T/unavailable")
+ok $? "ipcbench list describes the choices of their options:" \
+	"$(echo "$choices" | awk 'NF == 3 { printf "%s%s -o %s=%s", (NR > 1 ? "; " : ""), $1, $2, $3 }')"
+diag <"$T/unavailable"
+choice_runs=$(echo "$choices" | awk 'NF == 3 { print $1, $2 "=" $3 }')
+choice_values=$(echo "$choices" | awk 'NF == 3 {
+	n = split($3, v, ",")
+	for (i = 1; i <= n; i++)
+		print $1, $2 "=" v[i]
+}')
+size=$(json_query "$T/list.json" "min([64] + [x for m in d['mechanisms'].values() if m['available']
+	for x in [m['max_msg_bytes']] + [c['max_msg_bytes'] for o in m['choices'].values()
+		for c in o.values() if c['available']] if x])")
 # available NAME: whether NAME is among them.
 available() {
 	case ",$mech_list," in *",$1,"*) return 0 ;; esac
@@ -40,17 +58,46 @@ available() {
 snapshot >"$T/before"
 q() { json_query "$T/out.json" "$1"; }
 
+# count_values OPT=V1,V2,...: how many values.
+count_values() {
+	echo "$1" | awk -F, '{ print NF }'
+}
+
 run_ipcbench --mech all --sizes 4,64K --iterations 300 --repetitions 2 --json "$T/out.json"
 ok $rc "a full run of every mechanism exits 0"
 [ "$(q "all(c['status'] == 'ok' or (c['status'] == 'skipped' and c['reason']) for c in d['cells'])")" = True ]
 ok $? "every cell is ok, or skipped with a reason"
 assert_snapshot "$T/before" "full run"
+while read -r m o; do
+	[ -n "$m" ] || continue
+	run_ipcbench --mech "$m" -o "$o" --sizes 4,64K --iterations 300 --repetitions 2 \
+		--json "$T/out.json"
+	[ $rc -eq 0 ] &&
+		[ "$(q "len(set(c['variant'] for c in d['cells']))")" -eq "$(count_values "$o")" ] &&
+		[ "$(q "all(c['status'] == 'ok' or (c['status'] == 'skipped' and c['reason']) for c in d['cells'])")" = True ]
+	ok $? "a full run of $m -o $o exits 0: every cell is ok, or skipped with a reason"
+	assert_snapshot "$T/before" "full run of $m -o $o"
+done <<EOF
+$choice_runs
+EOF
 
 IPCBENCH_FAULT='*:kill-b@30' run_ipcbench --mech "$mech_list" --sizes "$size" --iterations 300 \
 	--repetitions 1 --json "$T/out.json"
 [ $rc -eq 1 ] && [ "$(q "sorted(set(c['status'] for c in d['cells']))")" = "['failed']" ]
 ok $? "side B killed in every mechanism: every cell failed, exit 1"
 assert_snapshot "$T/before" "killed sides"
+while read -r m o; do
+	[ -n "$m" ] || continue
+	IPCBENCH_FAULT="$m:kill-b@30" run_ipcbench --mech "$m" -o "$o" --sizes "$size" \
+		--iterations 300 --repetitions 1 --json "$T/out.json"
+	[ $rc -eq 1 ] && [ "$(q "('failed' in [c['status'] for c in d['cells']] and
+		all(c['status'] == 'failed' or (c['status'] == 'skipped' and c['reason'])
+			for c in d['cells']))")" = True ]
+	ok $? "side B killed in $m -o $o: every cell failed (or was skipped, with a reason), exit 1"
+	assert_snapshot "$T/before" "killed sides of $m -o $o"
+done <<EOF
+$choice_runs
+EOF
 
 IPCBENCH_FAULT='*:stall-a@5' run_ipcbench --mech "$mech_list" --sizes "$size" --test latency \
 	--iterations 300 --repetitions 1 --timeout 0.3 --json "$T/out.json"
@@ -62,26 +109,56 @@ IPCBENCH_FAULT='*:stall-a@5' run_ipcbench --mech "$mech_list" --sizes "$size" --
 ok $? "stalled side A in every mechanism: every cell fails on the stall timeout," \
 	"$(q "sum(c['reason'].startswith('watchdog: ') for c in d['cells'])") by the watchdog"
 assert_snapshot "$T/before" "watchdog"
+while read -r m o; do
+	[ -n "$m" ] || continue
+	IPCBENCH_FAULT="$m:stall-a@5" run_ipcbench --mech "$m" -o "$o" --sizes "$size" \
+		--test latency --iterations 300 --repetitions 1 --timeout 0.3 --json "$T/out.json"
+	[ $rc -eq 1 ] && [ "$(q "len(d['cells'])")" -eq "$(count_values "$o")" ] &&
+		[ "$(q "('failed' in [c['status'] for c in d['cells']] and
+			all((c['status'] == 'failed' and (c['reason'].startswith('watchdog: ') or
+			'--timeout' in (c['hint'] or ''))) or (c['status'] == 'skipped' and c['reason'])
+			for c in d['cells']))")" = True ]
+	ok $? "stalled side A in $m -o $o: every cell fails on the stall timeout (or was skipped)"
+	assert_snapshot "$T/before" "watchdog, $m -o $o"
+done <<EOF
+$choice_runs
+EOF
 
 # SIGINT (and a few SIGTERM) at pseudo-random moments of a run over every
-# mechanism: 20 interrupts.
+# mechanism: 20 interrupts; then one of a run of each value of a choice
+# (with more iterations, so that it is still running when interrupted).
+# interrupt N WHAT ARGS...: the Nth interrupt, of ipcbench ARGS, described
+# as WHAT.
 seed=7
-for i in $(seq 1 20); do
+interrupt() {
 	seed=$(( (seed * 1103515245 + 12345) % 2147483648 ))
 	delay=$(( seed % 900 + 50 ))
 	sig=INT want=130
-	[ $((i % 5)) -eq 0 ] && sig=TERM
-	TMPDIR="$T/tmp" "$IPCBENCH" --mech all --sizes 64,4K --iterations 20000 --repetitions 3 \
-		--json "$T/out.json" >/dev/null 2>&1 </dev/null &
+	[ $(($1 % 5)) -eq 0 ] && sig=TERM
+	what=$2
+	shift 2
+	TMPDIR="$T/tmp" "$IPCBENCH" "$@" --sizes 64,4K --repetitions 3 --json "$T/out.json" \
+		>/dev/null 2>&1 </dev/null &
 	pid=$!
 	sleep "$(printf '0.%03d' $delay)"
 	kill -$sig $pid 2>/dev/null
 	wait $pid
 	rc=$?
-	[ $rc -eq $want ] || [ $rc -eq 0 ]
-	ok $? "SIG$sig after ${delay} ms: exit $want (or 0 if it had finished): $rc"
-	assert_snapshot "$T/before" "SIG$sig after ${delay} ms"
+	# 77: every cell was skipped here (wait=spin on one CPU)
+	[ $rc -eq $want ] || [ $rc -eq 0 ] || [ $rc -eq 77 ]
+	ok $? "${what}SIG$sig after ${delay} ms: exit $want (or 0 if it had finished): $rc"
+	assert_snapshot "$T/before" "${what}SIG$sig after ${delay} ms"
+}
+for i in $(seq 1 20); do
+	interrupt $i "" --mech all --iterations 20000
 done
+while read -r m o; do
+	[ -n "$m" ] || continue
+	i=$((i + 1))
+	interrupt $i "$m -o $o: " --mech "$m" -o "$o" --iterations 200000
+done <<EOF
+$choice_values
+EOF
 
 # Wait until a child of ipcbench PID is held by a stall fault, which
 # creates $IPCBENCH_FAULT_MARK before it pauses: its cell is certainly under
@@ -122,46 +199,132 @@ next_mech() {
 
 # The children killed from outside in the middle of a cell (side B is held
 # by a stall fault, so the cell is under way): that cell fails, the run
-# goes on (to a cell of the next mechanism), nothing is left.
-for mech in $mechs; do
-	next=$(next_mech "$mech")
-	IPCBENCH_FAULT="$mech:stall-b@100" TMPDIR="$T/tmp" "$IPCBENCH" --mech "$mech,$next" \
-		--sizes "$size" --test latency --iterations 3000 --repetitions 1 --timeout 30 \
-		--json "$T/out.json" >/dev/null 2>&1 </dev/null &
+# goes on (to a cell of the next mechanism), nothing is left. With the
+# values of a choice (-o OPT=V1,V2,...; the next mechanism is then null,
+# which takes no option), the children of each variant's cell in turn (a
+# variant that cannot run here is skipped, and never stalls).
+# kill_mid_cell MECH NEXT [OPT=V1,V2,...]
+kill_mid_cell() {
+	IPCBENCH_FAULT="$1:stall-b@100" TMPDIR="$T/tmp" "$IPCBENCH" --mech "$1,$2" \
+		${3:+-o "$3"} --sizes "$size" --test latency --iterations 3000 --repetitions 1 \
+		--timeout 30 --json "$T/out.json" >/dev/null 2>&1 </dev/null &
 	pid=$!
-	wait_stalled $pid
-	stalled=$?
-	kids=$(pgrep -P $pid | tr '\n' ' ')
-	[ -n "$kids" ] && kill -KILL $kids 2>/dev/null
+	kills=0 all_kids=""
+	while wait_stalled $pid; do
+		kids=$(pgrep -P $pid | tr '\n' ' ')
+		[ -n "$kids" ] && kill -KILL $kids 2>/dev/null
+		all_kids="$all_kids$kids"
+		kills=$((kills + 1))
+	done
 	wait $pid
 	rc=$?
-	[ $stalled -eq 0 ] && [ $rc -eq 1 ] &&
-		[ "$(q "[c['status'] for c in d['cells']]")" = "['failed', 'ok']" ] &&
-		q "d['cells'][0]['reason']" | grep -q "killed by signal 9"
-	ok $? "$mech: children ${kids}killed mid-cell: exit $rc, the cell failed ($(q "d['cells'][0]['reason']")), the run went on"
-	assert_snapshot "$T/before" "$mech: children killed mid-cell"
+	[ $kills -ge 1 ] && [ $rc -eq 1 ] &&
+		[ "$(q "sum(c['status'] == 'failed' and 'killed by signal 9' in c['reason']
+			for c in d['cells'][:-1])")" -eq $kills ] &&
+		[ "$(q "(all(c['status'] in ('failed', 'skipped') for c in d['cells'][:-1]) and
+			d['cells'][-1]['status'] == 'ok')")" = True ]
+	ok $? "$1${3:+ -o $3}: children ${all_kids}killed mid-cell ($kills cells): exit $rc," \
+		"the cells failed ($(q "d['cells'][0]['reason']")), the run went on"
+	assert_snapshot "$T/before" "$1${3:+ -o $3}: children killed mid-cell"
+}
+for mech in $mechs; do
+	kill_mid_cell "$mech" "$(next_mech "$mech")"
 done
+while read -r m o; do
+	[ -n "$m" ] || continue
+	kill_mid_cell "$m" null "$o"
+done <<EOF
+$choice_runs
+EOF
 
 # A second stop request while the first is handled exits at once, still
 # removing every object. Stopping ipcbench makes two signals pending, so
 # the second is certain to arrive while the first is handled; it is a
 # different signal from a different sender (the same signal or sender at
-# once would be the same request, as timeout(1) sends it).
-for mech in $mechs; do
+# once would be the same request, as timeout(1) sends it). Every mechanism,
+# and each value of a choice by itself (one cell's objects exist then).
+# skipped_here PID N WHAT: after a run that never stalled, when ipcbench PID
+# exited 77 with every cell skipped (wait=spin on one CPU), N skips with
+# the reason, and success; otherwise failure (a stall that never came).
+skipped_here() {
+	wait "$1"
+	[ $? -eq 77 ] && [ -e "$T/out.json" ] &&
+		[ "$(q "all(c['status'] == 'skipped' for c in d['cells'])")" = True ] || return 1
+	skip "$2" "$3: $(q "d['cells'][0]['reason']")"
 	rm -f "$T/out.json"
-	IPCBENCH_FAULT="$mech:stall-b@1000" TMPDIR="$T/tmp" "$IPCBENCH" --mech $mech --sizes $size \
-		--test latency --iterations 10000 --repetitions 1 --timeout 30 \
+}
+# second_signal MECH [OPT=V]
+second_signal() {
+	rm -f "$T/out.json"
+	IPCBENCH_FAULT="$1:stall-b@1000" TMPDIR="$T/tmp" "$IPCBENCH" --mech "$1" ${2:+-o "$2"} \
+		--sizes $size --test latency --iterations 10000 --repetitions 1 --timeout 30 \
 		--json "$T/out.json" >/dev/null 2>"$T/stderr" </dev/null &
 	pid=$!
-	wait_stalled $pid
+	if ! wait_stalled $pid && skipped_here $pid 2 "$1${2:+ -o $2}"; then
+		return
+	fi
 	kill -STOP $pid && kill -INT $pid && sh -c 'kill -TERM "$1"' sh $pid && kill -CONT $pid
 	wait $pid
 	rc=$?
 	{ [ $rc -eq 130 ] || [ $rc -eq 143 ]; } && grep -q "stopped at once by a second signal" "$T/stderr" &&
 		[ ! -e "$T/out.json" ]
-	ok $? "$mech: a second signal exits at once ($rc), no results file"
-	assert_snapshot "$T/before" "$mech: second signal"
+	ok $? "$1${2:+ -o $2}: a second signal exits at once ($rc), no results file"
+	assert_snapshot "$T/before" "$1${2:+ -o $2}: second signal"
+}
+for mech in $mechs; do
+	second_signal "$mech"
 done
+while read -r m o; do
+	[ -n "$m" ] || continue
+	second_signal "$m" "$o"
+done <<EOF
+$choice_values
+EOF
+
+# ipcbench killed with SIGKILL in the middle of a cell (its children go
+# with it, by their parent-death signal): 'ipcbench cleanup' removes what
+# the cell's objects left. Every mechanism, and each value of a choice by
+# itself. (Below, the System V queues that stay, and cleanup's listing.)
+# wait_no_process: until no process of this test is left (once ipcbench
+# is gone, its children are no longer its own). Gives up after 10 s.
+wait_no_process() {
+	for _ in $(seq 1 200); do
+		[ -z "$(pgrep -f "$T")" ] && return 0
+		sleep 0.05
+	done
+	return 1
+}
+# sigkill_cleanup MECH [OPT=V]
+sigkill_cleanup() {
+	rm -f "$T/out.json"
+	IPCBENCH_FAULT="$1:stall-b@1000" TMPDIR="$T/tmp" "$IPCBENCH" --mech "$1" ${2:+-o "$2"} \
+		--sizes $size --test latency --iterations 10000 --repetitions 1 --timeout 30 \
+		--json "$T/out.json" >/dev/null 2>&1 </dev/null &
+	pid=$!
+	if wait_stalled $pid; then
+		stalled=0
+	elif skipped_here $pid 2 "$1${2:+ -o $2}"; then
+		return
+	else
+		stalled=1
+	fi
+	kill -KILL $pid
+	wait $pid 2>/dev/null
+	wait_no_process
+	run_ipcbench cleanup
+	[ $stalled -eq 0 ] && [ $rc -eq 0 ]
+	ok $? "$1${2:+ -o $2}: SIGKILL of ipcbench mid-cell, then cleanup (exit $rc): $(tail -1 "$T/stdout")"
+	assert_snapshot "$T/before" "$1${2:+ -o $2}: SIGKILL of ipcbench, then cleanup"
+}
+for mech in $mechs; do
+	sigkill_cleanup "$mech"
+done
+while read -r m o; do
+	[ -n "$m" ] || continue
+	sigkill_cleanup "$m" "$o"
+done <<EOF
+$choice_values
+EOF
 
 # Two SIGINTs more than a second apart are two requests: the second, while
 # the first is still handled, exits at once. ipcbench's standard output is

@@ -1,6 +1,7 @@
 #!/bin/sh
 # tests/lib.sh itself: done_testing's exit status says whether a check
-# failed, skip and skip_all are skips, and the scratch directory goes away. Each
+# failed, skip and skip_all are skips, assert_snapshot fails on a leftover
+# and removes it, and the scratch directory goes away. Each
 # case runs in a child shell whose TAP output is read here, so no failing
 # check of theirs reaches this test's own output.
 . "${top_srcdir:-$(dirname "$0")/..}/tests/lib.sh"
@@ -45,6 +46,13 @@ child 'ok 0 first; skip 2 "no such tool here"; done_testing'
 [ $crc -eq 0 ] && [ "$bad" -eq 0 ] && [ "$plan" = "1..3" ] &&
 	[ "$(grep -c '^ok [23] # SKIP no such tool here$' "$T/child")" -eq 2 ]
 ok $? "skip 2: two skipped checks, numbered on, with the reason; exit 0 (got $crc)" || explain
+
+child 'serialize; snapshot >"$T/before"; : >"$T/tmp/left"; assert_snapshot "$T/before" leak;
+	assert_snapshot "$T/before" again; done_testing'
+[ $crc -ne 0 ] && [ "$bad" -eq 1 ] && [ "$plan" = "1..2" ] &&
+	grep -q '^not ok 1 - leak: nothing left behind' "$T/child" && grep -q '^# > tmp left$' "$T/child"
+ok $? "assert_snapshot: a leftover fails the check, names it, and is removed (the next check passes)" ||
+	explain
 
 scratch=$(sed -n 's/^# scratch //p' "$T/child")
 [ -n "$scratch" ] && [ ! -e "$scratch" ]

@@ -135,9 +135,78 @@ ok $rc "--verify run with odd sizes passes"
 run_ipcbench list
 [ $rc -eq 0 ] && grep -q '^pipe ' "$T/stdout" && grep -q '^fifo ' "$T/stdout" && grep -q '^null ' "$T/stdout"
 ok $? "list shows null, pipe and fifo"
+cp "$T/stdout" "$T/list.txt"
 run_ipcbench list --json
 [ $rc -eq 0 ] && [ "$(json_query "$T/stdout" "d['mechanisms']['pipe']['available']")" = True ]
 ok $? "list --json says pipe is available"
+cp "$T/stdout" "$T/list.json"
+# The values of an option that list describes one by one (its choices):
+# under the option's line of the text, "VALUE yes|no PHRASE", and in the
+# JSON, choices.OPTION.VALUE with its availability; the text and the JSON
+# agree. Prints what is wrong, if anything.
+"$PYTHON3" - "$T/list.txt" "$T/list.json" >"$T/choices-check" 2>&1 <<'PY'
+import json, re, sys
+d = json.load(open(sys.argv[2]))["mechanisms"]
+text, mech, opt = {}, None, None
+for line in open(sys.argv[1]).read().splitlines()[1:]:
+    if line != line.rstrip():
+        print("a line ends with a blank:", repr(line))
+    if re.match(r"[a-z]", line):
+        mech, opt = line.split()[0], None
+        text[mech] = {}
+    elif re.match(r" +-o [a-z_]+=", line):
+        opt = line.split()[1].split("=")[0]
+    elif opt and re.match(r" {15}\S+ +(yes|no)( |$)", line):
+        value, yes = line.split()[:2]
+        text[mech].setdefault(opt, {})[value] = yes == "yes"
+for name, m in d.items():
+    if "choices" not in m or not isinstance(m.get("alias"), bool):
+        print(name, "has no 'choices' or no boolean 'alias'")
+        continue
+    got = {o: {v: c["available"] for v, c in vals.items()} for o, vals in m["choices"].items()}
+    if got != text.get(name, {}):
+        print(name, "JSON", got, "text", text.get(name))
+    for o, vals in m["choices"].items():
+        for v, c in vals.items():
+            if not c["available"] and not c["reason"]:
+                print(name, o, v, "unavailable without a reason")
+shm = d["shm"]
+for o in ("backing", "wait"):
+    want = next(x["values"] for x in shm["options"] if x["name"] == o).split("|")
+    if list(shm["choices"].get(o, {})) != want:
+        print("shm", o, "choices", list(shm["choices"].get(o, {})), "want", want)
+if sorted(shm["choices"].get("huge", {})) != ["0", "1"]:
+    print("shm huge: no choices 0 and 1")
+if shm["alias"] or not d["shm-futex"]["alias"]:
+    print("alias: shm", shm["alias"], "shm-futex", d["shm-futex"]["alias"])
+PY
+[ $? -eq 0 ] && [ ! -s "$T/choices-check" ]
+ok $? "list describes every value of shm's backing, wait and huge with yes or no, as list --json's" \
+	"choices do (no line ending with a blank); shm-futex is an alias"
+diag <"$T/choices-check"
+# --mech all: every mechanism but the references and the aliases (shm, not
+# shm-futex, which would measure shm's variants again).
+run_ipcbench --mech all --sizes 8 --test latency --iterations 100 --repetitions 1 \
+	--json "$T/all.json"
+want=$(json_query "$T/list.json" "[n for n, m in d['mechanisms'].items() if not m['reference'] and not m['alias']]")
+[ $rc -eq 0 ] && [ "$(json_query "$T/all.json" "[c['mechanism'] for c in d['cells']]")" = "$want" ] &&
+	echo "$want" | grep -q "'shm'" && ! echo "$want" | grep -q "'shm-futex'"
+ok $? "--mech all runs $want"
+# Values of a directory option differ in their text alone: two directories
+# are two variants (run, or where backing=file cannot run here skipped,
+# exit 77).
+mkdir "$T/dir-a" "$T/dir-b"
+run_ipcbench --mech shm -o backing=file -o dir="$T/dir-a,$T/dir-b" --sizes 8 --test latency \
+	--iterations 100 --repetitions 1 --json "$T/dirs.json"
+{ [ $rc -eq 0 ] || [ $rc -eq 77 ]; } &&
+	[ "$(json_query "$T/dirs.json" "[v['label'] for v in d['params']['variants']]")" = \
+	  "['shm backing=file dir=$T/dir-a', 'shm backing=file dir=$T/dir-b']" ] &&
+	[ "$(json_query "$T/dirs.json" "[c['options']['dir'] for c in d['cells']]")" = "['$T/dir-a', '$T/dir-b']" ] &&
+	[ "$(json_query "$T/dirs.json" "all(c['status'] == 'ok' or (c['status'] == 'skipped' and c['reason']) for c in d['cells'])")" = True ] &&
+	[ -z "$(ls -A "$T/dir-a")$(ls -A "$T/dir-b")" ]
+ok $? "-o dir=A,B: two variants, one per directory, nothing left in either (exit $rc)" ||
+	diag <"$T/stderr"
+rmdir "$T/dir-a" "$T/dir-b"
 # Mechanism notes: per repetition, and over the cell (counters summed, a
 # word kept when every repetition agrees). On one CPU hybrid sleeps at once.
 run_ipcbench --mech shm-futex,signal --sizes 8 --test latency --cpus 0,0 --iterations 300 \

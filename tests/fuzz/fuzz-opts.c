@@ -10,10 +10,11 @@
  * directly as a value of every option of every mechanism.
  *
  * Invariants (abort() when violated): a resolved option value lies within
- * its definition (range, power of two, choice index) and its canonical
- * text parses back to the same value; an accepted command line gives 1 to
- * IPCB_VARIANTS_MAX variants, each with every option of its mechanism in
- * definition order, no two variants of a mechanism alike, and a
+ * its definition (range, power of two, choice index, a directory empty or
+ * absolute) and its canonical text parses back to the same value; an
+ * accepted command line gives 1 to IPCB_VARIANTS_MAX variants, each with
+ * every option of its mechanism in definition order, no two variants of a
+ * mechanism alike (a directory's values differ in text alone), and a
  * NUL-terminated label. */
 #include "config.h"
 
@@ -135,7 +136,8 @@ static void check_run_opts(const struct ipcb_cli_run_opts *o, const char *line)
 			int same = w->mech == v->mech;
 
 			for (int k = 0; same && k < v->opts.n; k++)
-				same = w->opts.v[k].num == v->opts.v[k].num;
+				same = w->opts.v[k].num == v->opts.v[k].num &&
+				       strcmp(w->opts.v[k].text, v->opts.v[k].text) == 0;
 			if (same)
 				violation("two variants of a mechanism with the same options",
 					  v->label);
