@@ -444,6 +444,8 @@ static int check_file(const char *dir, bool huge, size_t bytes, struct ipcb_err 
 	return 0;
 }
 
+static int unbuilt(enum ipcb_shm_backing backing, struct ipcb_err *err);
+
 int ipcb_shm_region_check(enum ipcb_shm_backing backing, bool huge, const char *dir, size_t bytes,
 			  struct ipcb_err *err)
 {
@@ -451,6 +453,8 @@ int ipcb_shm_region_check(enum ipcb_shm_backing backing, bool huge, const char *
 	size_t size = round_up(bytes, unit ? unit : page_size());
 	int rc;
 
+	if ((rc = unbuilt(backing, err)) != 0)
+		return rc;
 	if (huge && (rc = refuse_huge(backing, dir, err)) != 0)
 		return rc;
 	if (size == 0) {
