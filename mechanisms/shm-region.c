@@ -739,22 +739,31 @@ static int remap_fd(struct ipcb_shm_region *r, int fd, const char *what, struct 
 	return 0;
 }
 
-static int attach_posix(struct ipcb_shm_region *r, struct ipcb_err *err)
+/* Child: map the object that fd (just opened by name; -1 with errno when
+ * that failed) refers to, and when this side is the second to map it,
+ * remove the name with rm (clearing name, so the parent does not). */
+static int map_by_name(struct ipcb_shm_region *r, int fd, char *name, const char *open_call,
+		       int (*rm)(const char *), const char *rm_call, struct ipcb_err *err)
 {
-#ifdef HAVE_SHM_OPEN
-	int fd = shm_open(r->name, O_RDWR | O_CLOEXEC, 0);
 	int rc;
 
 	if (fd < 0)
-		return ipcb_err_set(err, errno, "shm_open(%s)", r->name);
-	rc = remap_fd(r, fd, r->name, err);
+		return ipcb_err_set(err, errno, "%s(%s)", open_call, name);
+	rc = remap_fd(r, fd, name, err);
 	close(fd);
 	if (rc == 0 && second_side(r)) {
-		if (shm_unlink(r->name) != 0 && errno != ENOENT)
-			return ipcb_err_set(err, errno, "shm_unlink(%s)", r->name);
-		r->name[0] = '\0';
+		if (rm(name) != 0 && errno != ENOENT)
+			return ipcb_err_set(err, errno, "%s(%s)", rm_call, name);
+		name[0] = '\0';
 	}
 	return rc;
+}
+
+static int attach_posix(struct ipcb_shm_region *r, struct ipcb_err *err)
+{
+#ifdef HAVE_SHM_OPEN
+	return map_by_name(r, shm_open(r->name, O_RDWR | O_CLOEXEC, 0), r->name, "shm_open",
+			   shm_unlink, "shm_unlink", err);
 #else
 	return unbuilt(r->backing, err);
 #endif
@@ -780,19 +789,8 @@ static int attach_sysv(struct ipcb_shm_region *r, struct ipcb_err *err)
 
 static int attach_file(struct ipcb_shm_region *r, struct ipcb_err *err)
 {
-	int fd = open(r->path, O_RDWR | O_NOFOLLOW | O_CLOEXEC);
-	int rc;
-
-	if (fd < 0)
-		return ipcb_err_set(err, errno, "open(%s)", r->path);
-	rc = remap_fd(r, fd, r->path, err);
-	close(fd);
-	if (rc == 0 && second_side(r)) {
-		if (unlink(r->path) != 0 && errno != ENOENT)
-			return ipcb_err_set(err, errno, "unlink(%s)", r->path);
-		r->path[0] = '\0';
-	}
-	return rc;
+	return map_by_name(r, open(r->path, O_RDWR | O_NOFOLLOW | O_CLOEXEC), r->path, "open",
+			   unlink, "unlink", err);
 }
 
 /* The mapping inherited over fork goes first: each side maps the object
