@@ -22,6 +22,12 @@ struct ipcb_fd_link {
 	const char *tx_what, *rx_what; /* for error messages: "write(pipe A->B)" */
 };
 
+/* Attach l to a socket both sides share before the fork (fd[0] A's end,
+ * fd[1] B's): keep this side's end for both directions and close the
+ * other's. what[side] holds this side's {tx_what, rx_what}. */
+void ipcb_fd_link_keep_end(struct ipcb_fd_link *l, int fd[2], int side,
+			   const char *const what[2][2]);
+
 int ipcb_fd_link_send(void *state, const void *buf, size_t len, struct ipcb_err *err);
 int ipcb_fd_link_recv(void *state, void *buf, size_t len, struct ipcb_err *err);
 
