@@ -267,6 +267,11 @@ static const char *const extra_specs[] = {
 	"shm:backing=memfd,huge=1,wait=futex",
 	"shm:backing=sysv,huge=1,wait=futex",
 	"tcp:nodelay=0",
+	/* one message = one datagram or record; a send buffer above the largest
+	 * ping-pong message */
+	"socketpair:type=dgram",
+	"socketpair:type=seqpacket",
+	"uds-seqpacket:sndbuf=1M",
 };
 
 int main(int argc, char **argv)
