@@ -27,6 +27,22 @@ expect_skip "signal, 64 bytes" "sizeof(union sigval)" --mech signal --sizes 64
 expect_skip "sysv-msg, beyond kernel.msgmax" "kernel.msgmax" --mech sysv-msg \
 	--sizes "$(( $(cat /proc/sys/kernel/msgmax) + 1 ))"
 expect_skip "uds-dgram, 1 GiB" "SO_SNDBUF" --mech uds-dgram --sizes 1G --test latency
+# uds-seqpacket and socketpair type=seqpacket: one byte above the largest
+# record the probe found (ipcbench list) is skipped, naming that size and
+# SO_SNDBUF; the largest itself goes through the path-based connection and
+# the pair alike.
+"$IPCBENCH" list --json >"$T/list.json"
+max_record=$(json_query "$T/list.json" "d['mechanisms']['uds-seqpacket']['max_msg_bytes']")
+expect_skip "uds-seqpacket, one byte above its largest record" \
+	"exceeds the largest this socket takes here: $max_record bytes with SO_SNDBUF" \
+	--mech uds-seqpacket --sizes $((max_record + 1))
+expect_skip "socketpair type=seqpacket, one byte above its largest record" \
+	"exceeds the largest this socket takes here: $max_record bytes with SO_SNDBUF" \
+	--mech socketpair -o type=seqpacket --sizes $((max_record + 1))
+run_ipcbench --mech uds-seqpacket,socketpair -o type=seqpacket --sizes "$max_record" \
+	--iterations 100 --repetitions 1 --json "$T/out.json"
+[ $rc -eq 0 ] && [ "$(q "sorted(set(c['status'] for c in d['cells']))")" = "['ok']" ]
+ok $? "uds-seqpacket and socketpair type=seqpacket carry a record of $max_record bytes"
 expect_skip "shm-futex wait=spin on one CPU" "wait=spin with both sides on CPU" \
 	--mech shm-futex -o wait=spin --cpus 0,0 --sizes 64
 
@@ -135,12 +151,12 @@ fi
 # path's length and sun_path's size, and leave nothing behind.
 deep=$T/tmp/$(printf '%060d' 0)/$(printf '%060d' 0)
 mkdir -p "$deep"
-(TMPDIR="$deep" exec "$IPCBENCH" --mech uds-stream,uds-dgram --sizes 64 --test latency --iterations 100 \
+(TMPDIR="$deep" exec "$IPCBENCH" --mech uds-stream,uds-dgram,uds-seqpacket --sizes 64 --test latency --iterations 100 \
 	--repetitions 1 --json "$T/out.json") >"$T/stdout" 2>&1 </dev/null
 rc=$?
 [ $rc -eq 77 ] && [ "$(q "sorted(set(c['status'] for c in d['cells']))")" = "['skipped']" ] &&
 	[ "$(q "all(__import__('re').search(r' is (\\d+) bytes; sun_path holds 108 bytes', c['reason']) and int(__import__('re').search(r' is (\\d+) bytes', c['reason']).group(1)) > ${#deep} for c in d['cells'])")" = True ]
-ok $? "TMPDIR of ${#deep} bytes: uds-stream and uds-dgram skipped, naming sun_path"
+ok $? "TMPDIR of ${#deep} bytes: uds-stream, uds-dgram and uds-seqpacket skipped, naming sun_path"
 [ $rc -eq 77 ] || diag <"$T/stdout"
 [ -z "$(ls -A "$deep")" ]
 ok $? "TMPDIR of ${#deep} bytes: nothing left in it"
