@@ -267,6 +267,8 @@ static const char *const extra_specs[] = {
 	"shm:backing=memfd,huge=1,wait=futex",
 	"shm:backing=sysv,huge=1,wait=futex",
 	"tcp:nodelay=0",
+	"fd-pass:read=mmap",
+	"fd-pass:memfd=pool",
 };
 
 int main(int argc, char **argv)
