@@ -320,12 +320,15 @@ static int read_payload(struct fdp_state *st, int fd, void *buf, size_t len, str
 	if (fstat(fd, &sb) != 0)
 		return ipcb_err_set(err, errno, "%s: fstat of the received descriptor",
 				    st->rx_what);
-	if (!S_ISREG(sb.st_mode) || (uint64_t)sb.st_size != len)
+	if (!S_ISREG(sb.st_mode))
 		return ipcb_err_set(err, EPROTO,
-				    "%s: the received descriptor is %s of %lld bytes, expected a "
-				    "memfd of %zu",
-				    st->rx_what, S_ISREG(sb.st_mode) ? "a file" : "not a file",
-				    (long long)sb.st_size, len);
+				    "%s: the received descriptor is not a regular file (mode 0%o), "
+				    "expected a memfd",
+				    st->rx_what, (unsigned)sb.st_mode);
+	if ((uint64_t)sb.st_size != len)
+		return ipcb_err_set(err, EPROTO,
+				    "%s: the received memfd holds %lld bytes, the message is %zu",
+				    st->rx_what, (long long)sb.st_size, len);
 	if (st->read == READ_PREAD)
 		return ipcb_io_pread_full(fd, buf, len, 0, "pread(received memfd)", err);
 	p = mmap(NULL, len, PROT_READ, MAP_SHARED, fd, 0);
