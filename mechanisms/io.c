@@ -6,47 +6,57 @@
 
 #include "mechanisms/io.h"
 
-int ipcb_io_write_full(int fd, const void *buf, size_t len, const char *what, struct ipcb_err *err)
+/* Move all len bytes between buf and fd: write or read, at the file offset
+ * (off < 0) or at off (pwrite, pread). */
+static int rw_full(int fd, char *p, size_t len, off_t off, int wr, const char *what,
+		   struct ipcb_err *err)
 {
-	const char *p = buf;
 	size_t done = 0;
 
 	while (done < len) {
-		ssize_t n = write(fd, p + done, len - done);
+		ssize_t n;
 
+		if (off < 0)
+			n = wr ? write(fd, p + done, len - done) : read(fd, p + done, len - done);
+		else
+			n = wr ? pwrite(fd, p + done, len - done, off + (off_t)done)
+			       : pread(fd, p + done, len - done, off + (off_t)done);
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
 			return ipcb_err_set(err, errno, "%s after %zu of %zu bytes", what, done,
 					    len);
+		}
+		if (n == 0 && !wr) {
+			ipcb_err_set(err, 0, "%s: %s after %zu of %zu bytes", what,
+				     off < 0 ? "peer closed" : "end of file", done, len);
+			return off < 0 ? -EPIPE : -EIO;
 		}
 		done += (size_t)n;
 	}
 	return 0;
 }
 
+int ipcb_io_write_full(int fd, const void *buf, size_t len, const char *what, struct ipcb_err *err)
+{
+	return rw_full(fd, (char *)buf, len, -1, 1, what, err);
+}
+
 int ipcb_io_read_full(int fd, void *buf, size_t len, const char *what, struct ipcb_err *err)
 {
-	char *p = buf;
-	size_t done = 0;
+	return rw_full(fd, buf, len, -1, 0, what, err);
+}
 
-	while (done < len) {
-		ssize_t n = read(fd, p + done, len - done);
+int ipcb_io_pwrite_full(int fd, const void *buf, size_t len, off_t off, const char *what,
+			struct ipcb_err *err)
+{
+	return rw_full(fd, (char *)buf, len, off, 1, what, err);
+}
 
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return ipcb_err_set(err, errno, "%s after %zu of %zu bytes", what, done,
-					    len);
-		}
-		if (n == 0) {
-			ipcb_err_set(err, 0, "%s: peer closed after %zu of %zu bytes", what, done,
-				     len);
-			return -EPIPE;
-		}
-		done += (size_t)n;
-	}
-	return 0;
+int ipcb_io_pread_full(int fd, void *buf, size_t len, off_t off, const char *what,
+		       struct ipcb_err *err)
+{
+	return rw_full(fd, buf, len, off, 0, what, err);
 }
 
 void ipcb_io_close(int *fd)

@@ -248,6 +248,8 @@ is too long	run $Q --mech shm -o dir=/$NAME300
 '/tmp,'	run $Q --mech shm -o dir=/tmp,
 value '/tmp' is given twice	run $Q --mech shm -o dir=/tmp,/tmp
 -o backing: no selected mechanism takes this option (shm does)	run $Q --mech shm-futex -o backing=posix
+'bogus' is not one of pread|mmap	run $Q --mech fd-pass -o read=bogus
+'bogus' is not one of fresh|pool	run $Q --mech fd-pass -o memfd=bogus
 # Results file
 '/tmp': Is a directory	run $Q --json /tmp
 '/nonexistent/x.json'	run $Q --json /nonexistent/x.json

@@ -193,6 +193,26 @@ else
 	skip 2 "needs root and unshare --ipc"
 fi
 
+# fd-pass: a memfd larger than RLIMIT_FSIZE is skipped, naming it, and a
+# smaller one runs; with fewer than 128 descriptors the mechanism is
+# unavailable, naming RLIMIT_NOFILE.
+if command -v prlimit >/dev/null 2>&1; then
+	prlimit --fsize=524288:524288 env TMPDIR="$T/tmp" "$IPCBENCH" --mech fd-pass --sizes 64,1M \
+		--test latency --iterations 100 --repetitions 1 --json "$T/out.json" >"$T/stdout" 2>&1 </dev/null
+	rc=$?
+	[ $rc -eq 0 ] && [ "$(q "[c['status'] for c in d['cells']]")" = "['ok', 'skipped']" ] &&
+		q "d['cells'][1]['reason']" | grep -q "exceeds RLIMIT_FSIZE (524288 bytes)"
+	ok $? "fd-pass under RLIMIT_FSIZE=512K: 64 bytes run, 1 MiB skipped naming RLIMIT_FSIZE"
+	[ $rc -eq 0 ] || diag <"$T/stdout"
+	prlimit --nofile=100:100 "$IPCBENCH" list --json >"$T/list.json" 2>"$T/stderr" </dev/null
+	rc=$?
+	[ $rc -eq 0 ] && [ "$(json_query "$T/list.json" "d['mechanisms']['fd-pass']['available']")" = False ] &&
+		json_query "$T/list.json" "d['mechanisms']['fd-pass']['reason']" | grep -q "RLIMIT_NOFILE is 100"
+	ok $? "fd-pass under RLIMIT_NOFILE=100: listed as unavailable, naming it"
+else
+	skip 2 "prlimit is not installed"
+fi
+
 # Too few file descriptors: one line naming RLIMIT_NOFILE, exit 1, before
 # anything runs.
 (ulimit -n 12 && TMPDIR="$T/tmp" exec "$IPCBENCH" --mech pipe --sizes 64 --iterations 100 --repetitions 1 \

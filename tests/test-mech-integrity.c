@@ -272,6 +272,8 @@ static const char *const extra_specs[] = {
 	"socketpair:type=dgram",
 	"socketpair:type=seqpacket",
 	"uds-seqpacket:sndbuf=1M",
+	"fd-pass:read=mmap",
+	"fd-pass:memfd=pool",
 };
 
 int main(int argc, char **argv)
