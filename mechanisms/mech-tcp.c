@@ -198,8 +198,8 @@ static int tcp_limits(const struct ipcb_opt_set *opts, struct ipcb_limits *lim,
 		ipcb_sock_buf_limits(lim, fd[0], "socket");
 		ipcb_limits_add(lim, "tcp_nodelay", nodelay,
 				"getsockopt(TCP_NODELAY) of a connected socket, -o nodelay");
+		ipcb_netns_limits(ns, lim);
 	}
-	ipcb_netns_limits(ns, lim);
 	ipcb_io_close(&fd[0]);
 	ipcb_io_close(&fd[1]);
 	ipcb_netns_close(&ns);

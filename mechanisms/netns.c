@@ -121,9 +121,10 @@ static int make_namespace(struct ipcb_netns *ns, int *rtnl_b, struct ipcb_err *e
 	if (unshare(CLONE_NEWNET) != 0) {
 		rc = ipcb_err_set(err, errno, "unshare(CLONE_NEWNET)");
 		if (errno == EPERM)
-			ipcb_err_hint(err, "a network namespace needs CAP_SYS_ADMIN, and the veth "
-					   "pair CAP_NET_ADMIN: run as root (a container may "
-					   "withhold them)");
+			ipcb_err_hint(err,
+				      "a network namespace needs CAP_SYS_ADMIN and a veth pair "
+				      "CAP_NET_ADMIN, which a container may withhold: run as "
+				      "root");
 		return rc;
 	}
 	ns->ns_fd = open(ns_path, O_RDONLY | O_CLOEXEC);
@@ -160,7 +161,8 @@ static int make_link(struct ipcb_netns *ns, int rtnl_a, struct ipcb_err *err)
 	}
 	if (rc != 0) {
 		if (rc == -EPERM)
-			ipcb_err_hint(err, "a veth pair needs CAP_NET_ADMIN: run as root");
+			ipcb_err_hint(err, "a veth pair needs CAP_NET_ADMIN, which a container may "
+					   "withhold: run as root");
 		ns->link[0] = '\0';
 	}
 	return rc;
@@ -306,6 +308,49 @@ int ipcb_netns_check(const struct ipcb_netns *ns, int fd, enum ipcb_side side, s
 	return 0;
 }
 
+/* Settings of side B's namespace that its sockets' buffers depend on and
+ * that a namespace has its own copy of (taken from the machine's at its
+ * creation, by the kernels that copy them; the defaults by older ones):
+ * the last number of each file, read in B's namespace. */
+static const struct {
+	const char *name, *path;
+} b_sysctls[] = {
+	{ "netns_b_tcp_rmem_max_bytes", "/proc/sys/net/ipv4/tcp_rmem" },
+	{ "netns_b_tcp_wmem_max_bytes", "/proc/sys/net/ipv4/tcp_wmem" },
+};
+#define B_SYSCTLS (sizeof b_sysctls / sizeof b_sysctls[0])
+
+static void b_sysctl_limits(const struct ipcb_netns *ns, struct ipcb_limits *lim)
+{
+	int fd[B_SYSCTLS];
+	char buf[128], source[96];
+
+	/* a file of /proc/sys/net shows the namespace it was opened in */
+	if (enter(ns->ns_fd, "side B's", NULL) != 0)
+		return;
+	for (size_t i = 0; i < B_SYSCTLS; i++)
+		fd[i] = open(b_sysctls[i].path, O_RDONLY | O_CLOEXEC);
+	if (enter(ns->orig_fd, "ipcbench's", NULL) != 0) {
+		for (size_t i = 0; i < B_SYSCTLS; i++)
+			ipcb_io_close(&fd[i]);
+		return;
+	}
+	for (size_t i = 0; i < B_SYSCTLS; i++) {
+		ssize_t n = fd[i] < 0 ? -1 : read(fd[i], buf, sizeof buf - 1);
+		const char *last;
+
+		ipcb_io_close(&fd[i]);
+		if (n <= 0)
+			continue;
+		buf[n] = '\0';
+		while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == ' ' || buf[n - 1] == '\t'))
+			buf[--n] = '\0';
+		last = strrchr(buf, '\t') ? strrchr(buf, '\t') + 1 : buf;
+		snprintf(source, sizeof source, "%s in side B's namespace", b_sysctls[i].path);
+		ipcb_limits_add(lim, b_sysctls[i].name, strtoll(last, NULL, 10), source);
+	}
+}
+
 void ipcb_netns_limits(const struct ipcb_netns *ns, struct ipcb_limits *lim)
 {
 	if (ns == NULL)
@@ -313,6 +358,7 @@ void ipcb_netns_limits(const struct ipcb_netns *ns, struct ipcb_limits *lim)
 	ipcb_limits_add(lim, "veth_mtu_bytes", ns->mtu, "RTM_GETLINK of the veth pair");
 	ipcb_limits_add(lim, "veth_ipv4_prefix_len", PREFIX_LEN,
 			"169.254.0.0/16: a /30 per pair, from the veth's ifindex");
+	b_sysctl_limits(ns, lim);
 }
 
 void ipcb_netns_notes(const struct ipcb_netns *ns, enum ipcb_side side, struct ipcb_notes *out)

@@ -233,6 +233,7 @@ value '0' is given twice	run $Q --mech tcp -o nodelay=0,1,0
 -o spin_us: too many values	run $Q --mech shm-futex -o spin_us=1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17
 'abc'	run $Q --mech uds-dgram -o sndbuf=abc
 'memfdd'	run $Q --mech shm -o backing=memfdd
+netns: 'bogus'	run $Q --mech tcp -o netns=bogus
 'futexx'	run $Q --mech shm -o wait=futexx
 'posix-sem'	run $Q --mech shm-futex -o wait=posix-sem
 '2'	run $Q --mech shm -o huge=2

@@ -267,6 +267,9 @@ static const char *const extra_specs[] = {
 	"shm:backing=memfd,huge=1,wait=futex",
 	"shm:backing=sysv,huge=1,wait=futex",
 	"tcp:nodelay=0",
+	/* side B in a network namespace of its own (skipped, with the reason,
+	 * without CAP_SYS_ADMIN and CAP_NET_ADMIN) */
+	"tcp:netns=veth",
 };
 
 int main(int argc, char **argv)
