@@ -17,7 +17,7 @@
 #include "harness/rtnl.h"
 
 #define REQ_BYTES 512
-#define REPLY_BYTES 32768
+#define REPLY_BYTES 65536 /* a dump part is at most 32 KiB, or the page size */
 
 /* A request being built: the header, then the family's fixed part, then
  * attributes. */

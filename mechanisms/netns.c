@@ -120,7 +120,7 @@ static int make_namespace(struct ipcb_netns *ns, int *rtnl_b, struct ipcb_err *e
 		return ipcb_err_set(err, errno, "open(%s)", ns_path);
 	if (unshare(CLONE_NEWNET) != 0) {
 		rc = ipcb_err_set(err, errno, "unshare(CLONE_NEWNET)");
-		if (errno == EPERM)
+		if (rc == -EPERM)
 			ipcb_err_hint(err,
 				      "a network namespace needs CAP_SYS_ADMIN and a veth pair "
 				      "CAP_NET_ADMIN, which a container may withhold: run as "
@@ -227,7 +227,6 @@ int ipcb_netns_open(const struct ipcb_opt_set *opts, struct ipcb_netns **out, st
 	ns = calloc(1, sizeof *ns);
 	if (ns == NULL)
 		return ipcb_err_set(err, ENOMEM, "netns state");
-	ns->veth = true;
 	ns->orig_fd = ns->ns_fd = -1;
 	*out = ns;
 	rc = build(ns, rtnl, err);

@@ -38,7 +38,6 @@ extern const char *const ipcb_netns_name_help[]; /* a phrase for each */
 
 /* One pair's namespace and link. */
 struct ipcb_netns {
-	bool veth;           /* netns=veth, and everything below is made */
 	int orig_fd;         /* /proc/self/ns/net of side A (ipcbench's namespace) */
 	int ns_fd;           /* side B's namespace */
 	char link[IFNAMSIZ]; /* "ipcb-<pid>-<n>": A's end, and B's end in its namespace */
@@ -74,8 +73,8 @@ int ipcb_netns_check(const struct ipcb_netns *ns, int fd, enum ipcb_side side,
 /* Record the link's MTU and the addresses' prefix length as limits. */
 void ipcb_netns_limits(const struct ipcb_netns *ns, struct ipcb_limits *lim);
 
-/* A side's notes: "netns" (veth) and "addr" (its address), in side's
- * notes (nothing with ns NULL). */
+/* A side's notes: "netns" ("ipcbench" for A, "own" for B) and
+ * "veth_addr", its IPv4 address (nothing with ns NULL). */
 void ipcb_netns_notes(const struct ipcb_netns *ns, enum ipcb_side side, struct ipcb_notes *out);
 
 /* Delete the link (its peer goes with it) and close the namespaces' fds;
