@@ -235,6 +235,7 @@ value '0' is given twice	run $Q --mech tcp -o nodelay=0,1,0
 'datagram'	run $Q --mech socketpair -o type=datagram
 'abc'	run $Q --mech uds-seqpacket -o sndbuf=abc
 'memfdd'	run $Q --mech shm -o backing=memfdd
+netns: 'bogus'	run $Q --mech tcp -o netns=bogus
 'futexx'	run $Q --mech shm -o wait=futexx
 'posix-sem'	run $Q --mech shm-futex -o wait=posix-sem
 '2'	run $Q --mech shm -o huge=2

@@ -126,6 +126,30 @@ else
 fi
 IPCBENCH=$plain_ipcbench
 
+# tcp -o netns=veth without a capability it needs: CAP_SYS_ADMIN for side
+# B's network namespace, CAP_NET_ADMIN for the veth pair. Skipped, naming
+# the request the kernel refused.
+if [ $(( 0x${capeff:-0} >> 21 & 1 )) -eq 1 ] && [ $(( 0x${capeff:-0} >> 12 & 1 )) -eq 1 ] &&
+	command -v setpriv >/dev/null 2>&1; then
+	for drop in "sys_admin unshare(CLONE_NEWNET): Operation not permitted" \
+		"net_admin RTM_NEWLINK veth"; do
+		printf '#!/bin/sh\nexec setpriv --bounding-set=-%s "%s" "$@"\n' "${drop%% *}" \
+			"$plain_ipcbench" >"$T/no-cap"
+		chmod +x "$T/no-cap"
+		IPCBENCH=$T/no-cap
+		expect_skip "tcp -o netns=veth without CAP_${drop%% *}" "${drop#* }" --mech tcp \
+			-o netns=veth --sizes 64
+	done
+	IPCBENCH=$plain_ipcbench
+	rm -f "$T/no-cap"
+elif [ $(( 0x${capeff:-0} >> 21 & 1 )) -eq 0 ]; then
+	expect_skip "tcp -o netns=veth without CAP_SYS_ADMIN" "unshare(CLONE_NEWNET)" --mech tcp \
+		-o netns=veth --sizes 64
+	skip 1 "CAP_NET_ADMIN alone cannot be dropped here"
+else
+	skip 2 "setpriv is missing"
+fi
+
 # uds-dgram: a -o sndbuf above net.core.wmem_max is reported as capped; the
 # boundary's errno decides what the reason blames.
 wmem_max=$(cat /proc/sys/net/core/wmem_max)
