@@ -267,6 +267,16 @@ static const char *const extra_specs[] = {
 	"shm:backing=memfd,huge=1,wait=futex",
 	"shm:backing=sysv,huge=1,wait=futex",
 	"tcp:nodelay=0",
+	/* vmsplice from staging pages, which must not be rewritten while the
+	 * pipe refers to them; capacities below and above the largest message
+	 * (4096: a large message takes several calls; 1M: the pipe holds more
+	 * streamed messages than the ring has room for at 256K each) */
+	"pipe:io=vmsplice",
+	"pipe:capacity=1M",
+	"pipe:io=vmsplice,capacity=4096",
+	"pipe:io=vmsplice,capacity=1M",
+	"fifo:io=vmsplice",
+	"fifo:capacity=4096",
 };
 
 int main(int argc, char **argv)
