@@ -269,8 +269,8 @@ static const char *const extra_specs[] = {
 	"tcp:nodelay=0",
 	/* vmsplice from staging pages, which must not be rewritten while the
 	 * pipe refers to them; capacities below and above the largest message
-	 * (4096: a large message takes several calls; 1M: the pipe holds more
-	 * streamed messages than the ring has room for at 256K each) */
+	 * (4096: a large message takes several calls; 1M: the pipe holds up
+	 * to 256 streamed pages, four times the largest message's 64) */
 	"pipe:io=vmsplice",
 	"pipe:capacity=1M",
 	"pipe:io=vmsplice,capacity=4096",
