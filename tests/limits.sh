@@ -273,5 +273,24 @@ run_ipcbench --mech uds-dgram,tcp -o sndbuf=0,1M -o nodelay=0,1 --sizes $((dmax 
 	[ "$(q "d['cells'][0]['status']")" = skipped ] &&
 	[ "$(q "[[l['value'] for l in v['limits'] if l['name'] == 'tcp_nodelay'] for v in d['params']['variants'][2:]]")" = "[[0], [1]]" ]
 ok $? "each variant's limits are recorded under its own options"
+# pipe, fifo: -o capacity above fs.pipe-max-size is refused, even as root
+# (the kernel would let root past it), naming the limit; below it the size
+# granted, rounded up to a power of two pages, is recorded on both sides.
+pipe_max=$(cat /proc/sys/fs/pipe-max-size)
+if [ "$pipe_max" -lt $((1 << 30)) ]; then
+	expect_skip "pipe, -o capacity above fs.pipe-max-size" "above fs.pipe-max-size=$pipe_max" \
+		--mech pipe,fifo -o capacity=$((pipe_max + 1)) --sizes 64
+	q "d['cells'][0]['hint']" | grep -q "sysctl -w fs.pipe-max-size="
+	ok $? "pipe, -o capacity above fs.pipe-max-size: the hint says how to raise it"
+else
+	skip 2 "fs.pipe-max-size is at least -o capacity's largest value"
+fi
+run_ipcbench --mech pipe,fifo -o capacity=100K -o io=write,vmsplice --sizes 64 --test latency \
+	--iterations 100 --repetitions 1 --json "$T/out.json"
+[ $rc -eq 0 ] && [ "$(q "sorted(set(c['status'] for c in d['cells']))")" = "['ok']" ] &&
+	[ "$(q "sorted(set(r['mech_notes'][s]['pipe_capacity_bytes'] for c in d['cells'] for r in c['repetitions'] for s in 'ab'))")" = "['131072']" ] &&
+	[ "$(q "sorted(set(l['value'] for v in d['params']['variants'] for l in v['limits'] if l['name'] == 'pipe_capacity_granted_bytes'))")" = "[131072]" ]
+ok $? "pipe, fifo -o capacity=100K: 128 KiB granted, recorded in the notes and limits"
+[ $rc -eq 0 ] || diag <"$T/stdout"
 assert_clean "limits"
 done_testing

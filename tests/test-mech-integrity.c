@@ -277,6 +277,16 @@ static const char *const extra_specs[] = {
 	/* side B in a network namespace of its own (skipped, with the reason,
 	 * without CAP_SYS_ADMIN and CAP_NET_ADMIN) */
 	"tcp:netns=veth",
+	/* vmsplice from staging pages, which must not be rewritten while the
+	 * pipe refers to them; capacities below and above the largest message
+	 * (4096: a large message takes several calls; 1M: the pipe holds up
+	 * to 256 streamed pages, four times the largest message's 64) */
+	"pipe:io=vmsplice",
+	"pipe:capacity=1M",
+	"pipe:io=vmsplice,capacity=4096",
+	"pipe:io=vmsplice,capacity=1M",
+	"fifo:io=vmsplice",
+	"fifo:capacity=4096",
 };
 
 int main(int argc, char **argv)
