@@ -107,7 +107,8 @@ struct rpc_state {
 	CLIENT *clnt;        /* side A */
 	SVCXPRT *xprt;       /* side B */
 	const void *pending; /* side A: the message send() keeps for recv()'s call */
-	bool_t called;       /* side B: a call decoded and not answered yet */
+	size_t pending_len;
+	bool_t called; /* side B: a call decoded and not answered yet */
 	char cred[2 * MAX_AUTH_BYTES + RPC_CLNTCRED_BYTES]; /* side B: credentials of a call */
 };
 
@@ -466,7 +467,12 @@ static int rpc_send(void *state, const void *buf, size_t len, struct ipcb_err *e
 		return 0;
 	}
 	if (st->test == IPCB_TEST_LATENCY) { /* recv() makes the call */
+		if (st->pending != NULL)
+			return ipcb_err_set(err, EPROTO,
+					    "rpc: side A sent a second message before the reply to "
+					    "the first: one call of ECHO carries one message");
 		st->pending = buf;
+		st->pending_len = len;
 		return 0;
 	}
 	/* A one-way call: written at once, no reply awaited (RPC_TIMEDOUT). */
@@ -479,7 +485,7 @@ static int rpc_send(void *state, const void *buf, size_t len, struct ipcb_err *e
 
 static int call_echo(struct rpc_state *st, void *buf, size_t len, struct ipcb_err *err)
 {
-	ipcb_rpc_msg arg = { .ipcb_rpc_msg_len = (u_int)len,
+	ipcb_rpc_msg arg = { .ipcb_rpc_msg_len = (u_int)st->pending_len,
 			     .ipcb_rpc_msg_val = (char *)st->pending };
 	struct rpc_into res = { .buf = buf, .cap = (u_int)len };
 	enum clnt_stat stat;
