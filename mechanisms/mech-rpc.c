@@ -290,7 +290,9 @@ static int setup_unix(struct rpc_state *st, struct ipcb_err *err)
 static int rpc_setup(const struct ipcb_cell_cfg *cfg, void **state, struct ipcb_err *err)
 {
 	struct rpc_state *st = calloc(1, sizeof *st);
-	uint64_t wait_ns = cfg->stall_timeout_ns ? cfg->stall_timeout_ns / 2 : 25000000000ull;
+	/* Three quarters of the watchdog's timeout: a call without an answer
+	 * is reported by the call rather than the watchdog. */
+	uint64_t wait_ns = cfg->stall_timeout_ns ? cfg->stall_timeout_ns / 4 * 3 : 25000000000ull;
 	int rc;
 
 	if (st == NULL)
@@ -299,9 +301,8 @@ static int rpc_setup(const struct ipcb_cell_cfg *cfg, void **state, struct ipcb_
 	st->tp = (enum transport)ipcb_opt_num(cfg->opts, "transport");
 	st->test = cfg->test;
 	st->len = cfg->msg_size_bytes;
-	if (wait_ns < 1000000000ull)
-		wait_ns = 1000000000ull;
 	st->wait.tv_sec = (time_t)(wait_ns / 1000000000ull);
+	st->wait.tv_usec = (suseconds_t)(wait_ns % 1000000000ull / 1000);
 	*state = st;
 	if (st->tp == TP_UNIX)
 		return setup_unix(st, err);
@@ -438,10 +439,14 @@ static int call_error(struct rpc_state *st, const char *proc, enum clnt_stat sta
 	struct rpc_err re;
 
 	clnt_geterr(st->clnt, &re);
-	if (stat == RPC_TIMEDOUT)
-		return ipcb_err_set(err, ETIMEDOUT,
-				    "clnt_call(%s, rpc %s): no reply from side B within %ld s",
-				    proc, tp_name(st->tp), (long)st->wait.tv_sec);
+	if (stat == RPC_TIMEDOUT) {
+		ipcb_err_set(err, 0, "clnt_call(%s, rpc %s): no reply from side B within %.3f s",
+			     proc, tp_name(st->tp),
+			     (double)st->wait.tv_sec + (double)st->wait.tv_usec / 1e6);
+		ipcb_err_hint(err, "a call waits three quarters of --timeout; raise it if side B "
+				   "is only slow");
+		return -ETIMEDOUT;
+	}
 	ipcb_err_set(err, 0, "clnt_call(%s, rpc %s): %s", proc, tp_name(st->tp),
 		     clnt_sperrno(stat));
 	if ((stat == RPC_CANTSEND || stat == RPC_CANTRECV) &&
