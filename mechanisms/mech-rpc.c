@@ -56,6 +56,7 @@ static const struct ipcb_opt_def rpc_opts[] = {
 #include <arpa/inet.h>
 #include <limits.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <poll.h>
 #include <stdio.h>
 #include <string.h>
@@ -368,9 +369,21 @@ static int accept_side_a(const struct rpc_state *st, pid_t side_a, struct ipcb_e
 			    STRANGERS_MAX + 1, where);
 }
 
+/* TCP_NODELAY on a tcp connection, as libtirpc sets it on the connections
+ * it makes (clnt_tli_create) and accepts (svc_vc): Nagle's algorithm would
+ * hold back the last, partial segment of each record. 0 or -errno. */
+static int set_nodelay(const struct rpc_state *st, int fd, struct ipcb_err *err)
+{
+	int one = 1;
+
+	if (st->tp == TP_TCP && setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one) != 0)
+		return ipcb_err_set(err, errno, "setsockopt(TCP_NODELAY) on rpc tcp");
+	return 0;
+}
+
 static int attach_b(struct rpc_state *st, pid_t side_a, struct ipcb_err *err)
 {
-	int fd;
+	int fd, rc;
 
 	ipcb_io_close(&st->cli_fd);
 	if (st->tp == TP_UDP) {
@@ -385,6 +398,10 @@ static int attach_b(struct rpc_state *st, pid_t side_a, struct ipcb_err *err)
 	ipcb_io_close(&st->srv_fd);
 	if (st->tp == TP_UNIX)
 		rpc_unlink(st); /* connected: the name has done its job */
+	if ((rc = set_nodelay(st, fd, err)) != 0) {
+		close(fd);
+		return rc;
+	}
 	st->xprt = svc_fd_create(fd, RPC_BUF_BYTES, RPC_BUF_BYTES);
 	if (st->xprt == NULL) {
 		close(fd);
@@ -405,8 +422,9 @@ static int attach_a(struct rpc_state *st, struct ipcb_err *err)
 			return ipcb_err_set(err, errno, "socket(AF_UNIX, SOCK_STREAM)");
 	}
 	if (st->tp != TP_UDP &&
-	    (rc = ipcb_sock_connect(st->cli_fd, (struct sockaddr *)&st->srv_addr, st->srv_len,
-				    tp_name(st->tp), err)) != 0)
+	    ((rc = ipcb_sock_connect(st->cli_fd, (struct sockaddr *)&st->srv_addr, st->srv_len,
+				     tp_name(st->tp), err)) != 0 ||
+	     (rc = set_nodelay(st, st->cli_fd, err)) != 0))
 		return rc;
 	if (st->tp == TP_UDP)
 		st->clnt = clnt_dg_create(st->cli_fd, &nb, IPCB_RPC_PROG, IPCB_RPC_VERS,
@@ -447,12 +465,14 @@ static int call_error(struct rpc_state *st, const char *proc, enum clnt_stat sta
 				   "is only slow");
 		return -ETIMEDOUT;
 	}
-	ipcb_err_set(err, 0, "clnt_call(%s, rpc %s): %s", proc, tp_name(st->tp),
-		     clnt_sperrno(stat));
 	if ((stat == RPC_CANTSEND || stat == RPC_CANTRECV) &&
-	    (re.re_errno == EPIPE || re.re_errno == ECONNRESET || re.re_errno == 0))
+	    (re.re_errno == EPIPE || re.re_errno == ECONNRESET || re.re_errno == 0)) {
+		ipcb_err_set(err, 0, "clnt_call(%s, rpc %s): %s: side B has gone", proc,
+			     tp_name(st->tp), clnt_sperrno(stat));
 		return -EPIPE;
-	return -EPROTO;
+	}
+	return ipcb_err_set(err, re.re_errno > 0 ? re.re_errno : EPROTO,
+			    "clnt_call(%s, rpc %s): %s", proc, tp_name(st->tp), clnt_sperrno(stat));
 }
 
 static int rpc_send(void *state, const void *buf, size_t len, struct ipcb_err *err)
