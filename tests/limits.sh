@@ -27,6 +27,16 @@ expect_skip "signal, 64 bytes" "sizeof(union sigval)" --mech signal --sizes 64
 expect_skip "sysv-msg, beyond kernel.msgmax" "kernel.msgmax" --mech sysv-msg \
 	--sizes "$(( $(cat /proc/sys/kernel/msgmax) + 1 ))"
 expect_skip "uds-dgram, 1 GiB" "SO_SNDBUF" --mech uds-dgram --sizes 1G --test latency
+# rpc over udp: one datagram a call, and no streaming.
+"$IPCBENCH" list --json >"$T/list.json" 2>/dev/null
+if [ "$(json_query "$T/list.json" "d['mechanisms']['rpc']['available']")" = True ]; then
+	expect_skip "rpc transport=udp, 65461 bytes" "65460 bytes (a 65507-byte IPv4 UDP payload" \
+		--mech rpc -o transport=udp --sizes 65461 --test latency
+	expect_skip "rpc transport=udp, throughput" "rpc over udp has no streaming" \
+		--mech rpc -o transport=udp --sizes 64 --test throughput
+else
+	skip "rpc over udp: rpc is not available here"
+fi
 expect_skip "shm-futex wait=spin on one CPU" "wait=spin with both sides on CPU" \
 	--mech shm-futex -o wait=spin --cpus 0,0 --sizes 64
 
