@@ -242,6 +242,7 @@ value '0' is given twice	run $Q --mech tcp -o nodelay=0,1,0
 'memfdd'	run $Q --mech shm -o backing=memfdd
 netns: 'bogus'	run $Q --mech tcp -o netns=bogus
 'futexx'	run $Q --mech shm -o wait=futexx
+'bogus'	run $Q --mech rpc -o transport=bogus
 'posix-sem'	run $Q --mech shm-futex -o wait=posix-sem
 '2'	run $Q --mech shm -o huge=2
 'tmp' is not an absolute path	run $Q --mech shm -o dir=tmp

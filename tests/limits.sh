@@ -43,6 +43,16 @@ run_ipcbench --mech uds-seqpacket,socketpair -o type=seqpacket --sizes "$max_rec
 	--iterations 100 --repetitions 1 --json "$T/out.json"
 [ $rc -eq 0 ] && [ "$(q "sorted(set(c['status'] for c in d['cells']))")" = "['ok']" ]
 ok $? "uds-seqpacket and socketpair type=seqpacket carry a record of $max_record bytes"
+# rpc over udp: one datagram a call, and no streaming.
+"$IPCBENCH" list --json >"$T/list.json" 2>/dev/null
+if [ "$(json_query "$T/list.json" "d['mechanisms']['rpc']['available']")" = True ]; then
+	expect_skip "rpc transport=udp, 65461 bytes" "65460 bytes (a 65507-byte IPv4 UDP payload" \
+		--mech rpc -o transport=udp --sizes 65461 --test latency
+	expect_skip "rpc transport=udp, throughput" "rpc over udp has no streaming" \
+		--mech rpc -o transport=udp --sizes 64 --test throughput
+else
+	skip "rpc over udp: rpc is not available here"
+fi
 expect_skip "shm-futex wait=spin on one CPU" "wait=spin with both sides on CPU" \
 	--mech shm-futex -o wait=spin --cpus 0,0 --sizes 64
 
