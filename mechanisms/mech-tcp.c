@@ -1,4 +1,5 @@
-/* tcp: a TCP connection over the loopback interface (127.0.0.1), listening
+/* tcp: a TCP connection over the loopback interface (127.0.0.1, or ::1
+ * with -o family=inet6), listening
  * on an ephemeral port chosen by the kernel, never a fixed one. The parent
  * connects side A's socket and accepts side B's before the fork, keeping
  * only the connection whose peer is A's socket (any process here may
@@ -48,20 +49,14 @@ static void add_triplet(struct ipcb_limits *lim, const char *prefix, const char 
 	}
 }
 
-static int same_endpoint(const struct sockaddr_in *x, const struct sockaddr_in *y)
-{
-	return x->sin_family == y->sin_family && x->sin_port == y->sin_port &&
-	       x->sin_addr.s_addr == y->sin_addr.s_addr;
-}
-
 /* Accept on listen_fd until the peer is want; close strangers. The fd, or
  * -errno with err filled. */
-static int accept_peer(int listen_fd, const struct sockaddr_in *want, const char *where,
+static int accept_peer(int listen_fd, const struct sockaddr_storage *want, const char *where,
 		       struct ipcb_err *err)
 {
 	for (int strangers = 0; strangers <= STRANGERS_MAX; strangers++) {
 		struct pollfd p = { .fd = listen_fd, .events = POLLIN };
-		struct sockaddr_in peer;
+		struct sockaddr_storage peer;
 		socklen_t len = sizeof peer;
 		int rc, fd;
 
@@ -79,7 +74,7 @@ static int accept_peer(int listen_fd, const struct sockaddr_in *want, const char
 		while (fd < 0 && errno == EINTR);
 		if (fd < 0)
 			return ipcb_err_set(err, errno, "accept(%s)", where);
-		if (len == sizeof peer && same_endpoint(&peer, want))
+		if (len <= sizeof peer && ipcb_sock_same_endpoint(&peer, want))
 			return fd;
 		close(fd);
 	}
@@ -109,35 +104,32 @@ static int finish_connect(int fd, const char *where, struct ipcb_err *err)
 	return 0;
 }
 
-/* A connected pair on 127.0.0.1: fd[0] connected, fd[1] accepted from it.
- * On failure the caller closes whatever fd[] holds. 0 or -errno. */
-static int connect_pair(int fd[2], struct ipcb_err *err)
+/* A connected pair on the loopback address of family (127.0.0.1 or ::1):
+ * fd[0] connected, fd[1] accepted from it. On failure the caller closes
+ * whatever fd[] holds. 0 or -errno. */
+static int connect_pair(int family, int fd[2], struct ipcb_err *err)
 {
-	struct sockaddr_in addr = { .sin_family = AF_INET }, mine;
-	socklen_t len = sizeof addr;
-	char where[32];
+	struct sockaddr_storage addr, mine;
+	socklen_t len;
+	char where[64];
 	int lfd, rc;
 
-	addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	lfd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	lfd = ipcb_sock_bind_loopback(family, SOCK_STREAM, &addr, err);
 	if (lfd < 0)
-		return ipcb_err_set(err, errno, "socket(AF_INET, SOCK_STREAM)");
-	if (bind(lfd, (struct sockaddr *)&addr, sizeof addr) != 0) {
-		rc = ipcb_err_set(err, errno, "bind(127.0.0.1:0)");
+		return lfd;
+	ipcb_sock_addr_text(&addr, where, sizeof where);
+	if (listen(lfd, STRANGERS_MAX) != 0) {
+		rc = ipcb_err_set(err, errno, "listen(%s)", where);
 		goto out;
 	}
-	if (listen(lfd, STRANGERS_MAX) != 0 ||
-	    getsockname(lfd, (struct sockaddr *)&addr, &len) != 0) {
-		rc = ipcb_err_set(err, errno, "listen(127.0.0.1)");
-		goto out;
-	}
-	snprintf(where, sizeof where, "127.0.0.1:%u", (unsigned)ntohs(addr.sin_port));
-	fd[0] = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	fd[0] = socket(family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (fd[0] < 0) {
-		rc = ipcb_err_set(err, errno, "socket(AF_INET, SOCK_STREAM)");
+		rc = ipcb_err_set(err, errno, "socket(%s, SOCK_STREAM)",
+				  family == AF_INET6 ? "AF_INET6" : "AF_INET");
 		goto out;
 	}
-	if (connect(fd[0], (struct sockaddr *)&addr, sizeof addr) != 0 && errno != EINPROGRESS) {
+	len = family == AF_INET6 ? sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in);
+	if (connect(fd[0], (struct sockaddr *)&addr, len) != 0 && errno != EINPROGRESS) {
 		rc = ipcb_err_set(err, errno, "connect(%s)", where);
 		goto out;
 	}
@@ -177,7 +169,11 @@ static int tcp_limits(const struct ipcb_opt_set *opts, struct ipcb_limits *lim,
 		      struct ipcb_err *err)
 {
 	int fd[2] = { -1, -1 }, nodelay = (int)ipcb_opt_num(opts, "nodelay");
-	int rc = connect_pair(fd, err);
+	int family = ipcb_sock_family(opts), rc = ipcb_sock_family_check(family, SOCK_STREAM, err);
+
+	if (rc != 0)
+		return rc;
+	rc = connect_pair(family, fd, err);
 
 	if (rc == 0 && (rc = set_nodelay(fd[0], nodelay, err)) == 0) {
 		ipcb_sock_buf_limits(lim, fd[0], "socket");
@@ -201,7 +197,7 @@ static int tcp_setup(const struct ipcb_cell_cfg *cfg, void **state, struct ipcb_
 	st->link.tx = st->link.rx = st->fd[0] = st->fd[1] = -1;
 	st->nodelay = (int)ipcb_opt_num(cfg->opts, "nodelay");
 	*state = st;
-	return connect_pair(st->fd, err);
+	return connect_pair(ipcb_sock_family(cfg->opts), st->fd, err);
 }
 
 static int tcp_attach(void *state, const struct ipcb_peer *self, struct ipcb_err *err)
@@ -234,12 +230,13 @@ static const struct ipcb_opt_def tcp_opts[] = {
 	  .type = IPCB_OPT_BOOL,
 	  .def = "1",
 	  .help = "TCP_NODELAY on both ends (0: let Nagle's algorithm batch small writes)" },
+	IPCB_SOCK_FAMILY_OPT,
 	{ .name = NULL },
 };
 
 const struct ipcb_mech ipcb_mech_tcp = {
 	.name = "tcp",
-	.summary = "TCP over loopback (127.0.0.1, ephemeral port), TCP_NODELAY by default",
+	.summary = "TCP over loopback (127.0.0.1 or ::1, ephemeral port), TCP_NODELAY by default",
 	.flags = 0,
 	.opts = tcp_opts,
 	.limits = tcp_limits,

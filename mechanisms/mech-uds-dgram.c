@@ -27,33 +27,11 @@
 static const char *const sock_name[2] = { "a", "b" };
 
 struct dgram_state {
+	struct ipcb_fd_link link; /* first: send/recv are ipcb_dgram_link_* */
 	char dir[PATH_MAX];
 	char path[2][PATH_MAX]; /* A's and B's socket */
 	int fd[2];
-	int mine; /* this side's fd after attach */
-	const char *tx_what, *rx_what;
 };
-
-/* Ask for the -o sndbuf size (0 = keep the system default). */
-static int set_sndbuf(int fd, uint64_t want, struct ipcb_err *err)
-{
-	int v = (int)want;
-
-	if (want == 0)
-		return 0;
-	if (setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &v, sizeof v) != 0)
-		return ipcb_err_set(err, errno, "setsockopt(SO_SNDBUF=%d)", v);
-	return 0;
-}
-
-static int get_sndbuf(int fd)
-{
-	int v = -1;
-	socklen_t len = sizeof v;
-
-	(void)getsockopt(fd, SOL_SOCKET, SO_SNDBUF, &v, &len);
-	return v;
-}
 
 /* What bounds the datagrams of a connected pair with a given -o sndbuf. */
 struct dgram_probe {
@@ -70,40 +48,22 @@ static const struct dgram_probe *probe_max_datagram(uint64_t sndbuf)
 	static uint64_t cached_for = UINT64_MAX;
 	static struct dgram_probe p;
 	int sv[2];
-	size_t lo = 0, hi = PROBE_MAX;
-	char *buf;
 
 	if (cached_for == sndbuf)
 		return &p;
 	p = (struct dgram_probe){ .eff_sndbuf = -1 };
 	if (socketpair(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0, sv) != 0)
 		return &p;
-	buf = calloc(1, PROBE_MAX);
-	if (buf == NULL || set_sndbuf(sv[0], sndbuf, NULL) != 0) {
-		free(buf);
+	if (ipcb_sock_set_buf(sv[0], SO_SNDBUF, sndbuf, NULL) != 0) {
 		close(sv[0]);
 		close(sv[1]);
 		return &p;
 	}
-	p.eff_sndbuf = get_sndbuf(sv[0]);
-	/* Invariant: lo fits, hi + 1 does not (after the first step). The
-	 * last failure is at hi + 1, so its errno is the boundary's. */
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo + 1) / 2;
-
-		if (send(sv[0], buf, mid, MSG_DONTWAIT) == (ssize_t)mid) {
-			(void)!recv(sv[1], buf, PROBE_MAX, MSG_DONTWAIT);
-			lo = mid;
-		} else {
-			p.boundary_errno = errno;
-			hi = mid - 1;
-		}
-	}
-	free(buf);
+	p.eff_sndbuf = ipcb_sock_get_buf(sv[0], SO_SNDBUF);
+	p.max_bytes = ipcb_sock_probe_dgram(sv[0], sv[1], PROBE_MAX, &p.boundary_errno);
 	close(sv[0]);
 	close(sv[1]);
 	cached_for = sndbuf;
-	p.max_bytes = lo;
 	return &p;
 }
 
@@ -134,26 +94,6 @@ static int dgram_limits(const struct ipcb_opt_set *opts, struct ipcb_limits *lim
 	return 0;
 }
 
-/* Where the SO_SNDBUF in effect came from, into buf; 1 when -o sndbuf
- * was capped. The kernel doubles what setsockopt asks for, after capping
- * it at net.core.wmem_max. */
-static int sndbuf_origin(uint64_t want, int eff, char *buf, size_t len)
-{
-	uint64_t wmem_max = 0;
-
-	if (want == 0) {
-		snprintf(buf, len, "net.core.wmem_default");
-	} else if (eff >= 0 && (uint64_t)eff < 2 * want) {
-		(void)ipcb_sysfs_read_u64("/proc/sys/net/core/wmem_max", &wmem_max);
-		snprintf(buf, len, "-o sndbuf=%llu capped by net.core.wmem_max=%llu",
-			 (unsigned long long)want, (unsigned long long)wmem_max);
-		return 1;
-	} else {
-		snprintf(buf, len, "from -o sndbuf");
-	}
-	return 0;
-}
-
 static int dgram_check(const struct ipcb_cell_cfg *cfg, struct ipcb_err *err)
 {
 	uint64_t want = ipcb_opt_num(cfg->opts, "sndbuf");
@@ -163,7 +103,7 @@ static int dgram_check(const struct ipcb_cell_cfg *cfg, struct ipcb_err *err)
 
 	if (cfg->msg_size_bytes <= p->max_bytes)
 		return 0;
-	capped = sndbuf_origin(want, p->eff_sndbuf, origin, sizeof origin);
+	capped = ipcb_sock_buf_origin(SO_SNDBUF, want, p->eff_sndbuf, origin, sizeof origin);
 	if (e == ENOBUFS || e == ENOMEM) {
 		ipcb_err_set(err, 0,
 			     "a %zu-byte datagram exceeds the largest the kernel allocates for one "
@@ -218,7 +158,7 @@ static int make_socket(struct dgram_state *st, int i, uint64_t sndbuf, struct ip
 		st->path[i][0] = '\0';
 		return rc;
 	}
-	return set_sndbuf(st->fd[i], sndbuf, err);
+	return ipcb_sock_set_buf(st->fd[i], SO_SNDBUF, sndbuf, err);
 }
 
 static int dgram_setup(const struct ipcb_cell_cfg *cfg, void **state, struct ipcb_err *err)
@@ -229,7 +169,7 @@ static int dgram_setup(const struct ipcb_cell_cfg *cfg, void **state, struct ipc
 
 	if (st == NULL)
 		return ipcb_err_set(err, ENOMEM, "uds-dgram state");
-	st->fd[0] = st->fd[1] = st->mine = -1;
+	st->fd[0] = st->fd[1] = st->link.tx = st->link.rx = -1;
 	*state = st;
 	if ((rc = ipcb_tmpdir_create(st->dir, sizeof st->dir, err)) != 0 ||
 	    (rc = make_socket(st, 0, sndbuf, err)) != 0 ||
@@ -253,42 +193,12 @@ static int dgram_attach(void *state, const struct ipcb_peer *self, struct ipcb_e
 	struct dgram_state *st = state;
 
 	(void)err;
-	st->mine = st->fd[self->side];
+	st->link.tx = st->link.rx = st->fd[self->side];
 	ipcb_io_close(&st->fd[!self->side]);
-	st->tx_what = self->side == IPCB_SIDE_A ? "send(uds-dgram A->B)" : "send(uds-dgram B->A)";
-	st->rx_what = self->side == IPCB_SIDE_A ? "recv(uds-dgram B->A)" : "recv(uds-dgram A->B)";
-	return 0;
-}
-
-static int dgram_send(void *state, const void *buf, size_t len, struct ipcb_err *err)
-{
-	struct dgram_state *st = state;
-	ssize_t n;
-
-	do
-		n = send(st->mine, buf, len, 0);
-	while (n < 0 && errno == EINTR);
-	if (n < 0)
-		return ipcb_err_set(err, errno, "%s of %zu bytes", st->tx_what, len);
-	if ((size_t)n != len)
-		return ipcb_err_set(err, EMSGSIZE, "%s sent %zd of %zu bytes", st->tx_what, n, len);
-	return 0;
-}
-
-static int dgram_recv(void *state, void *buf, size_t len, struct ipcb_err *err)
-{
-	struct dgram_state *st = state;
-	ssize_t n;
-
-	/* MSG_TRUNC: the real length even when the datagram is larger. */
-	do
-		n = recv(st->mine, buf, len, MSG_TRUNC);
-	while (n < 0 && errno == EINTR);
-	if (n < 0)
-		return ipcb_err_set(err, errno, "%s", st->rx_what);
-	if ((size_t)n != len)
-		return ipcb_err_set(err, EPROTO, "%s: datagram of %zd bytes, expected %zu",
-				    st->rx_what, n, len);
+	st->link.tx_what =
+		self->side == IPCB_SIDE_A ? "send(uds-dgram A->B)" : "send(uds-dgram B->A)";
+	st->link.rx_what =
+		self->side == IPCB_SIDE_A ? "recv(uds-dgram B->A)" : "recv(uds-dgram A->B)";
 	return 0;
 }
 
@@ -324,7 +234,7 @@ const struct ipcb_mech ipcb_mech_uds_dgram = {
 	.check = dgram_check,
 	.setup = dgram_setup,
 	.attach = dgram_attach,
-	.send = dgram_send,
-	.recv = dgram_recv,
+	.send = ipcb_dgram_link_send,
+	.recv = ipcb_dgram_link_recv,
 	.teardown = dgram_teardown,
 };

@@ -13,6 +13,7 @@ extern const struct ipcb_mech ipcb_mech_fifo;
 extern const struct ipcb_mech ipcb_mech_uds_stream;
 extern const struct ipcb_mech ipcb_mech_uds_dgram;
 extern const struct ipcb_mech ipcb_mech_tcp;
+extern const struct ipcb_mech ipcb_mech_udp;
 extern const struct ipcb_mech ipcb_mech_mqueue;
 extern const struct ipcb_mech ipcb_mech_sysv_msg;
 extern const struct ipcb_mech ipcb_mech_shm;
@@ -20,9 +21,10 @@ extern const struct ipcb_mech ipcb_mech_shm_futex;
 extern const struct ipcb_mech ipcb_mech_signal;
 
 const struct ipcb_mech *const ipcb_mechs[] = {
-	&ipcb_mech_cacheline,  &ipcb_mech_null,      &ipcb_mech_pipe,   &ipcb_mech_fifo,
-	&ipcb_mech_uds_stream, &ipcb_mech_uds_dgram, &ipcb_mech_tcp,    &ipcb_mech_mqueue,
-	&ipcb_mech_sysv_msg,   &ipcb_mech_shm,       &ipcb_mech_signal, &ipcb_mech_shm_futex,
+	&ipcb_mech_cacheline,  &ipcb_mech_null,      &ipcb_mech_pipe, &ipcb_mech_fifo,
+	&ipcb_mech_uds_stream, &ipcb_mech_uds_dgram, &ipcb_mech_tcp,  &ipcb_mech_udp,
+	&ipcb_mech_mqueue,     &ipcb_mech_sysv_msg,  &ipcb_mech_shm,  &ipcb_mech_signal,
+	&ipcb_mech_shm_futex,
 };
 
 const size_t ipcb_mech_count = sizeof ipcb_mechs / sizeof ipcb_mechs[0];
