@@ -316,13 +316,14 @@ static json_t *max_msg_json(const struct ipcb_mech_info *mi)
 json_t *ipcb_result_mech(const struct ipcb_mech_info *mi)
 {
 	/* clang-format off */
-	return json_pack("{s:s, s:b, s:o, s:{s:b, s:b}, s:o, s:o, s:o}",
+	return json_pack("{s:s, s:b, s:o, s:{s:b, s:b, s:b}, s:o, s:o, s:o}",
 			 "summary", mi->mech->summary,
 			 "available", mi->supported == 0,
 			 "reason", mi->supported == 0 ? json_null() : str_or_null(mi->why.msg),
 			 "flags",
 			 "message_boundaries", (mi->mech->flags & IPCB_MECH_BOUNDARIES) != 0,
 			 "carries_data", (mi->mech->flags & IPCB_MECH_NO_DATA) == 0,
+			 "may_lose_messages", (mi->mech->flags & IPCB_MECH_LOSSY) != 0,
 			 "max_msg_bytes", max_msg_json(mi),
 			 "limits", limits_json(mi),
 			 "options", opt_defs_json(mi->mech));

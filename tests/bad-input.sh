@@ -232,6 +232,9 @@ CPU $CPU99 does not exist	run $Q -c $CPU99,0
 value '0' is given twice	run $Q --mech tcp -o nodelay=0,1,0
 -o spin_us: too many values	run $Q --mech shm-futex -o spin_us=1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17
 'abc'	run $Q --mech uds-dgram -o sndbuf=abc
+'ipx'	run $Q --mech udp,tcp -o family=ipx
+'abc'	run $Q --mech udp -o rcvbuf=abc
+'2G'	run $Q --mech udp -o sndbuf=2G
 'memfdd'	run $Q --mech shm -o backing=memfdd
 'futexx'	run $Q --mech shm -o wait=futexx
 'posix-sem'	run $Q --mech shm-futex -o wait=posix-sem

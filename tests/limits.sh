@@ -27,6 +27,15 @@ expect_skip "signal, 64 bytes" "sizeof(union sigval)" --mech signal --sizes 64
 expect_skip "sysv-msg, beyond kernel.msgmax" "kernel.msgmax" --mech sysv-msg \
 	--sizes "$(( $(cat /proc/sys/kernel/msgmax) + 1 ))"
 expect_skip "uds-dgram, 1 GiB" "SO_SNDBUF" --mech uds-dgram --sizes 1G --test latency
+expect_skip "udp, 64 KiB" "largest UDP payload over IPv4: 65507 bytes" --mech udp --sizes 64K
+if "$IPCBENCH" list --json | "$PYTHON3" -c 'import json, sys
+sys.exit(not json.load(sys.stdin)["mechanisms"]["udp"]["choices"]["family"]["inet6"]["available"])' \
+	2>/dev/null; then
+	expect_skip "udp over IPv6, 65528 bytes" "largest UDP payload over IPv6: 65527 bytes" \
+		--mech udp -o family=inet6 --sizes 65528
+else
+	skip 1 "udp over IPv6: IPv6 is not available here"
+fi
 expect_skip "shm-futex wait=spin on one CPU" "wait=spin with both sides on CPU" \
 	--mech shm-futex -o wait=spin --cpus 0,0 --sizes 64
 

@@ -25,6 +25,14 @@
 #define STREAM 100000
 #define STREAM_MAX 4096
 #define STREAM_CAP 262144 /* largest ping-pong message for unbounded mechanisms */
+/* A mechanism the kernel may drop messages of (IPCB_MECH_LOSSY: udp)
+ * streams in windows of this many messages, each acknowledged by B before
+ * A sends the next: at most 16 messages of up to STREAM_MAX bytes in the
+ * receive buffer, far below what it holds, so that every message must
+ * arrive and a loss is a failure. (Skipping gaps would not do here: with
+ * random sizes, B could not know the size of the message after a lost
+ * one. The harness's throughput test is where losses are counted.) */
+#define WINDOW 16
 
 /* Same sequence of sizes in both processes: xorshift from a fixed seed. */
 static uint64_t rng = 0x9E3779B97F4A7C15u;
@@ -132,6 +140,14 @@ static int side_main(const struct ipcb_mech *m, void *st, enum ipcb_side side, s
 			return fail_child("A stream send", &err);
 		if (side == IPCB_SIDE_B && recv_one(m, st, buf, len, seq, &err) != 0)
 			return fail_child("B stream recv", &err);
+		if (!(m->flags & IPCB_MECH_LOSSY) || (i + 1) % WINDOW != 0)
+			continue;
+		/* B's acknowledgement of the window, carrying the last number. */
+		len = max < 8 ? max : 8;
+		if (side == IPCB_SIDE_B && send_one(m, st, buf, len, seq, &err) != 0)
+			return fail_child("B stream ack send", &err);
+		if (side == IPCB_SIDE_A && recv_one(m, st, buf, len, seq, &err) != 0)
+			return fail_child("A stream ack recv", &err);
 	}
 	free(block);
 	return 0;
@@ -210,9 +226,10 @@ static void run_mech(const struct ipcb_mech *m, const struct ipcb_opt_set *opts,
 	m->teardown(st);
 	ok(WIFEXITED(status[0]) && WEXITSTATUS(status[0]) == 0 && WIFEXITED(status[1]) &&
 		   WEXITSTATUS(status[1]) == 0,
-	   "%s: %d messages ping-pong both ways and %d streamed, random sizes 1..%zu, intact and "
-	   "in order",
-	   label, 2 * PINGPONG, STREAM, max);
+	   "%s: %d messages ping-pong both ways and %d streamed%s, random sizes 1..%zu, intact "
+	   "and in order",
+	   label, 2 * PINGPONG, STREAM,
+	   m->flags & IPCB_MECH_LOSSY ? " (in acknowledged windows of 16)" : "", max);
 }
 
 /* Run the mechanism and options that SPEC names. */
@@ -267,6 +284,8 @@ static const char *const extra_specs[] = {
 	"shm:backing=memfd,huge=1,wait=futex",
 	"shm:backing=sysv,huge=1,wait=futex",
 	"tcp:nodelay=0",
+	"tcp:family=inet6",
+	"udp:family=inet6",
 };
 
 int main(int argc, char **argv)
