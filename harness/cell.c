@@ -581,12 +581,16 @@ static inline __attribute__((always_inline)) int throughput_b_lossy(struct child
 		timed_part_begins(c);
 		t1 = t0 = clk_read(k);
 	}
-	if (timed < 2)
-		return ipcb_err_set(
-			c->err, EIO,
-			"%" PRIu64 " of the %" PRIu64
-			" timed messages arrived (the others were lost): too few to time",
-			timed, c->spec->iterations);
+	if (timed < 2) {
+		ipcb_err_set(c->err, 0,
+			     "%" PRIu64 " of the %" PRIu64 " timed messages arrived (the kernel "
+			     "dropped the others, the receive buffer being full): too few to time",
+			     timed, c->spec->iterations);
+		ipcb_err_hint(c->err, "a larger receive buffer (-o rcvbuf=SIZE), or the two "
+				      "sides on two CPUs (--cpus A,B): on one CPU side A can send "
+				      "more than the buffer holds before B runs");
+		return -EIO;
+	}
 	c->page->obs.elapsed_ns = clk_ns(c, k, t1 - t0);
 	timed_part_ends(c, timed - 1);
 	/* The part's end is the last arrival, not the wait after it. */
