@@ -296,6 +296,26 @@ static void print_overlap(FILE *f, const struct ipcb_run *run)
 			   "iterations help)\n");
 }
 
+/* Messages a lossy mechanism (udp) dropped in throughput cells: never
+ * hidden, one line per cell that lost any. */
+static void print_lost(FILE *f, const struct ipcb_run *run)
+{
+	for (size_t i = 0; i < run->n_cells; i++) {
+		const struct ipcb_cell *c = &run->cells[i];
+		double sent;
+
+		if (!(c->mech->flags & IPCB_MECH_LOSSY) || c->test != IPCB_TEST_THROUGHPUT ||
+		    !ipcb_cell_has_figures(c) || c->lost == 0)
+			continue;
+		sent = (double)c->iterations * (double)c->reps_done * (double)c->pairs;
+		fprintf(f,
+			"lost: %s throughput, %llu B: %llu of %.0f timed messages never arrived "
+			"(%.2f%%); the rate counts those that did\n",
+			c->var->label, (unsigned long long)c->size, (unsigned long long)c->lost,
+			sent, sent > 0 ? 100.0 * (double)c->lost / sent : 0.0);
+	}
+}
+
 static void print_notes(FILE *f, const struct notes *nt)
 {
 	for (int i = 0; i < nt->n; i++) {
@@ -488,6 +508,7 @@ void ipcb_table_print(FILE *f, const struct ipcb_run *run, const struct ipcb_sys
 	print_legend(f, run, &nt, mismatch);
 	if (run->p.pairs > 1)
 		print_overlap(f, run);
+	print_lost(f, run);
 	if (nt.n > 0) {
 		fputc('\n', f);
 		print_notes(f, &nt);

@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdatomic.h>
@@ -197,10 +198,12 @@ struct child {
 	const struct ipcb_rep_spec *spec;
 	struct shared *sh;
 	struct side_page *page;
-	struct ipcb_hist *hist; /* side A, latency */
+	const struct side_page *peer; /* the other side's page */
+	struct ipcb_hist *hist;       /* side A, latency */
 	unsigned char *tx, *rx;
 	size_t len;
 	bool check; /* the mechanism carries data: check every message */
+	bool lossy; /* IPCB_MECH_LOSSY */
 	struct ipcb_err *err;
 	struct ipcb_counters ctr;
 	struct rusage ru0;
@@ -334,6 +337,31 @@ static inline __attribute__((always_inline)) int round_trip_a(const struct child
 	return check_msg(c, c->rx, i);
 }
 
+/* A reply that did not come within a lossy mechanism's bounded wait:
+ * message i or its echo was dropped (or side B stalled that long). */
+static int reply_lost(const struct child *c, uint64_t i, int rc)
+{
+	char why[sizeof c->err->msg];
+	size_t n, m;
+	int w;
+
+	if (rc != -ETIMEDOUT)
+		return rc;
+	memcpy(why, c->err->msg, sizeof why);
+	w = snprintf(c->err->msg, sizeof c->err->msg,
+		     "message %" PRIu64 " lost: no reply (side B %s it): ", i,
+		     atomic_load_explicit(&c->peer->progress, memory_order_relaxed) > i
+			     ? "echoed"
+			     : "never received");
+	n = w < 0 ? 0 : (size_t)w < sizeof c->err->msg ? (size_t)w : sizeof c->err->msg - 1;
+	m = strnlen(why, sizeof why - 1);
+	if (m > sizeof c->err->msg - 1 - n)
+		m = sizeof c->err->msg - 1 - n;
+	memcpy(c->err->msg + n, why, m);
+	c->err->msg[n + m] = '\0';
+	return rc;
+}
+
 static inline __attribute__((always_inline)) int latency_a(struct child *c, enum ipcb_clock_kind k)
 {
 	const uint64_t warmup = c->spec->warmup, total = warmup + c->spec->iterations;
@@ -342,13 +370,13 @@ static inline __attribute__((always_inline)) int latency_a(struct child *c, enum
 
 	for (i = 0; i < warmup; i++)
 		if ((rc = round_trip_a(c, k, i, &rtt)) != 0)
-			return rc;
+			return reply_lost(c, i, rc);
 	warmed_up(c);
 	timed_part_begins(c);
 	t0 = clk_read(k);
 	for (; i < total; i++) {
 		if ((rc = round_trip_a(c, k, i, &rtt)) != 0)
-			return rc;
+			return reply_lost(c, i, rc);
 		ipcb_hist_record(c->hist, rtt);
 	}
 	c->page->obs.elapsed_ns = clk_ns(c, k, clk_read(k) - t0);
@@ -360,7 +388,13 @@ static inline __attribute__((always_inline)) int latency_a(struct child *c, enum
  * (after the echo, so the check stays off A's clock). */
 static int echo_b(const struct child *c, uint64_t i)
 {
-	int rc = c->m->recv(c->st, c->rx, c->len, c->err);
+	int rc;
+
+	/* A lossy mechanism's bounded wait: side A fails the cell when its
+	 * message or the echo was lost; B waits on. */
+	do
+		rc = c->m->recv(c->st, c->rx, c->len, c->err);
+	while (rc == -ETIMEDOUT && c->lossy);
 
 	if (rc == 0)
 		rc = c->m->send(c->st, c->rx, c->len, c->err);
@@ -460,6 +494,111 @@ static inline __attribute__((always_inline)) int throughput_b(struct child *c,
 	return 0;
 }
 
+/* The full sequence number of the message just received by side B of a
+ * lossy mechanism, next being the one expected: any at or after it that
+ * side A has started sending (see ipcb_msg_seq_forward). */
+static int lossy_seq(const struct child *c, uint64_t next, uint64_t total, uint64_t *seq)
+{
+	/* A publishes i + 1 once send(i) has returned: while i may be in
+	 * flight, A's progress is i. */
+	uint64_t bound = atomic_load_explicit(&c->peer->progress, memory_order_acquire) + 1;
+	uint64_t got = c->len ? ipcb_msg_seq(c->rx, c->len) : 0;
+	size_t bytes = c->len < 8 ? c->len : 8;
+	int n;
+
+	if (!c->check || c->len == 0) {
+		*seq = next;
+		return 0;
+	}
+	if (ipcb_msg_seq_forward(next, got, bytes, bound < total ? bound : total, seq) == 0)
+		return 0;
+	n = snprintf(c->err->msg, sizeof c->err->msg,
+		     "message %" PRIu64 " (%zu bytes), lost messages allowed: ", next, c->len);
+	if (n > 0 && (size_t)n < sizeof c->err->msg)
+		ipcb_msg_seq_mismatch(next, got, bytes, c->err->msg + n, sizeof c->err->msg - n);
+	return -EBADMSG;
+}
+
+/* Side B of the throughput test over a mechanism that may lose messages
+ * (IPCB_MECH_LOSSY). Forward gaps are accepted; every message received is
+ * checked against its full sequence number. recv() waits a bounded time:
+ * when it returns -ETIMEDOUT after side A had finished (seen before that
+ * whole wait), nothing more can come and the loop ends; while A is still
+ * sending, B waits on (the watchdog bounds a real stall). The timed window
+ * runs from the first timed message's arrival to the last arrival, whatever
+ * its number; ops are the timed messages received, less the first; lost is
+ * what A sent in the timed part and B never received. */
+static inline __attribute__((always_inline)) int throughput_b_lossy(struct child *c,
+								    enum ipcb_clock_kind k)
+{
+	const uint64_t warmup = c->spec->warmup, total = warmup + c->spec->iterations;
+	uint64_t next = 0, timed = 0, seq, t0 = 0, t1 = 0;
+	bool warm = false, a_done = false;
+	int rc;
+
+	if (warmup == 0) {
+		warmed_up(c);
+		warm = true;
+	}
+	while (next < total) {
+		rc = c->m->recv(c->st, c->rx, c->len, c->err);
+		if (rc == -ETIMEDOUT) {
+			int32_t a = atomic_load_explicit(&c->peer->state, memory_order_acquire);
+
+			if (a_done)
+				break;
+			a_done = a == SIDE_DONE;
+			/* Several pairs: A has sent its warm-up and waits for
+			 * the others; the rest of B's warm-up was lost. */
+			if (!warm && a == SIDE_WARM) {
+				warmed_up(c);
+				warm = true;
+			}
+			continue;
+		}
+		if (rc != 0)
+			return rc;
+		if ((rc = lossy_seq(c, next, total, &seq)) != 0 ||
+		    (rc = check_msg(c, c->rx, seq)) != 0)
+			return rc;
+		next = seq + 1;
+		progress(c, next);
+		if (seq < warmup) {
+			if (next == warmup) {
+				warmed_up(c);
+				warm = true;
+			}
+			continue;
+		}
+		if (timed++ > 0) {
+			t1 = clk_read(k);
+			continue;
+		}
+		if (!warm) {
+			warmed_up(c);
+			warm = true;
+		}
+		timed_part_begins(c);
+		t1 = t0 = clk_read(k);
+	}
+	if (timed < 2) {
+		ipcb_err_set(c->err, 0,
+			     "%" PRIu64 " of the %" PRIu64 " timed messages arrived (the kernel "
+			     "dropped the others, the receive buffer being full): too few to time",
+			     timed, c->spec->iterations);
+		ipcb_err_hint(c->err, "a larger receive buffer (-o rcvbuf=SIZE), or the two "
+				      "sides on two CPUs (--cpus A,B): on one CPU side A can send "
+				      "more than the buffer holds before B runs");
+		return -EIO;
+	}
+	c->page->obs.elapsed_ns = clk_ns(c, k, t1 - t0);
+	timed_part_ends(c, timed - 1);
+	/* The part's end is the last arrival, not the wait after it. */
+	c->page->obs.mono_end_ns = c->page->obs.mono_start_ns + c->page->obs.elapsed_ns;
+	c->page->obs.lost = c->spec->iterations - timed;
+	return 0;
+}
+
 /* Each loop once per clock, the clock a constant in each copy. */
 #define PER_CLOCK(loop)                               \
 	static int loop##_mono(struct child *c)       \
@@ -474,6 +613,7 @@ PER_CLOCK(latency_a)
 PER_CLOCK(latency_b)
 PER_CLOCK(throughput_a)
 PER_CLOCK(throughput_b)
+PER_CLOCK(throughput_b_lossy)
 
 static int run_loop(struct child *c, enum ipcb_side side)
 {
@@ -484,6 +624,9 @@ static int run_loop(struct child *c, enum ipcb_side side)
 		  { throughput_b_mono, throughput_b_tsc } },
 	};
 
+	if (c->lossy && c->spec->cfg.test == IPCB_TEST_THROUGHPUT && side == IPCB_SIDE_B)
+		return c->spec->clock->kind == IPCB_CLOCK_TSC ? throughput_b_lossy_tsc(c)
+							      : throughput_b_lossy_mono(c);
 	return loops[c->spec->cfg.test][side][c->spec->clock->kind](c);
 }
 
@@ -564,9 +707,11 @@ child_main(const struct ipcb_rep_spec *spec, const struct ipcb_mech *m, void *st
 		.spec = spec,
 		.sh = sh,
 		.page = page,
+		.peer = &sh->slot[k].side[!side],
 		.hist = hist_of(ar, k),
 		.len = spec->cfg.msg_size_bytes,
 		.check = !(spec->mech->flags & IPCB_MECH_NO_DATA),
+		.lossy = (spec->mech->flags & IPCB_MECH_LOSSY) != 0,
 		.err = &page->err,
 		.ctr = { .fd = { -1, -1, -1 } },
 	};

@@ -72,6 +72,8 @@ struct ipcb_side_obs {
 	uint64_t mono_start_ns;       /* CLOCK_MONOTONIC at the start and end of the */
 	uint64_t mono_end_ns;         /* timed part, comparable across pairs */
 	struct ipcb_notes notes;      /* the mechanism's own facts (mech->notes) */
+	uint64_t lost;                /* throughput receiver of an IPCB_MECH_LOSSY mechanism: timed
+				       * messages side A sent that never arrived */
 };
 
 /* One pair's outcome in a repetition. */

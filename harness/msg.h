@@ -45,6 +45,26 @@ static inline int ipcb_msg_seq_ok(const void *buf, size_t len, uint64_t seq)
 	return ipcb_msg_seq(buf, len) == (seq & ipcb_msg_seq_mask(len));
 }
 
+/* A receiver that accepts lost messages (IPCB_MECH_LOSSY): the full
+ * sequence number of a message that carries got (its first `bytes` bytes,
+ * 1..8, of the number), when the next one expected is `expected` and the
+ * sender has started no message from `bound` on: the smallest number at or
+ * after expected that is got modulo 2^(8 * bytes), if it is below bound.
+ * 0 and *seq, or -1 when there is none: a duplicate, a reordered message
+ * or a corrupt number. When more than 2^(8 * bytes) messages in a row may
+ * have been lost (bound - expected above that), the smallest candidate is
+ * taken. */
+static inline int ipcb_msg_seq_forward(uint64_t expected, uint64_t got, size_t bytes,
+				       uint64_t bound, uint64_t *seq)
+{
+	uint64_t mask = ipcb_msg_seq_mask(bytes), s = expected + ((got - expected) & mask);
+
+	if ((got & ~mask) != 0 || s < expected || s >= bound)
+		return -1;
+	*seq = s;
+	return 0;
+}
+
 /* Verify mode: stamp seq, fill the pattern and store the checksum. */
 void ipcb_msg_fill(void *buf, size_t len, uint64_t seq);
 

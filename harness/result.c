@@ -316,13 +316,14 @@ static json_t *max_msg_json(const struct ipcb_mech_info *mi)
 json_t *ipcb_result_mech(const struct ipcb_mech_info *mi)
 {
 	/* clang-format off */
-	return json_pack("{s:s, s:b, s:o, s:{s:b, s:b}, s:o, s:o, s:o}",
+	return json_pack("{s:s, s:b, s:o, s:{s:b, s:b, s:b}, s:o, s:o, s:o}",
 			 "summary", mi->mech->summary,
 			 "available", mi->supported == 0,
 			 "reason", mi->supported == 0 ? json_null() : str_or_null(mi->why.msg),
 			 "flags",
 			 "message_boundaries", (mi->mech->flags & IPCB_MECH_BOUNDARIES) != 0,
 			 "carries_data", (mi->mech->flags & IPCB_MECH_NO_DATA) == 0,
+			 "may_lose_messages", (mi->mech->flags & IPCB_MECH_LOSSY) != 0,
 			 "max_msg_bytes", max_msg_json(mi),
 			 "limits", limits_json(mi),
 			 "options", opt_defs_json(mi->mech));
@@ -566,6 +567,8 @@ static json_t *rep_json(const struct ipcb_cell *c, unsigned i)
 							    ? json_null()
 							    : json_real(r->bytes_per_s)));
 	/* clang-format on */
+	if (c->test == IPCB_TEST_THROUGHPUT && (c->mech->flags & IPCB_MECH_LOSSY))
+		json_object_set_new(o, "lost", json_integer((json_int_t)r->lost));
 	if (c->pairs > 1)
 		json_object_update_new(o, json_pack("{s:I, s:f, s:o}", "window_ns",
 						    (json_int_t)r->window_ns, "overlap", r->overlap,
@@ -661,6 +664,7 @@ static json_t *throughput_json(const struct ipcb_cell *c)
 {
 	bool bytes = !(c->mech->flags & IPCB_MECH_NO_DATA);
 	double lo = 0, hi = 0;
+	json_t *o;
 
 	for (unsigned i = 0; i < c->reps_done; i++) {
 		double b = c->reps[i].bytes_per_s;
@@ -670,7 +674,7 @@ static json_t *throughput_json(const struct ipcb_cell *c)
 	}
 	/* A mechanism that carries no bytes has no byte rate. */
 	/* clang-format off */
-	return json_pack("{s:f, s:o, s:o, s:o, s:s}",
+	o = json_pack("{s:f, s:o, s:o, s:o, s:s}",
 			 "msgs_per_s", c->median_msgs_per_s,
 			 "bytes_per_s", bytes ? json_real(c->median_bytes_per_s) : json_null(),
 			 "bytes_per_s_min", bytes ? json_real(lo) : json_null(),
@@ -680,9 +684,16 @@ static json_t *throughput_json(const struct ipcb_cell *c)
 				   " receiver's first timed message to the last one's last"
 				   " (repetitions[].window_ns; overlap: the part of it with every"
 				   " pair in its timed loop)"
+				 : c->mech->flags & IPCB_MECH_LOSSY
+				 ? "receiver, from the arrival of the first timed message to that"
+				   " of the last: the timed messages received - 1 (lost ones"
+				   " excluded)"
 				 : "receiver, from the arrival of the first timed message to that"
 				   " of the last: iterations - 1 messages");
 	/* clang-format on */
+	if (c->mech->flags & IPCB_MECH_LOSSY)
+		json_object_set_new(o, "lost", json_integer((json_int_t)c->lost));
+	return o;
 }
 
 static json_t *cell_json(const struct ipcb_run *run, const struct ipcb_cell *c)

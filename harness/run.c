@@ -497,9 +497,12 @@ static void record_rep(struct ipcb_run *run, struct ipcb_cell *c, const struct i
 	} else {
 		/* All pairs together: every message timed, over the window from
 		 * the first receiver's first timed message to the last one's last. */
-		r->msgs = 0;
-		for (unsigned k = 0; k < out->pairs; k++)
+		r->msgs = r->lost = 0;
+		for (unsigned k = 0; k < out->pairs; k++) {
 			r->msgs += r->pair[k].ops;
+			r->lost += out->pair[k].side[IPCB_SIDE_B].lost;
+		}
+		c->lost += r->lost;
 		r->elapsed_ns =
 			out->pairs > 1 ? r->window_ns : out->pair[0].side[IPCB_SIDE_B].elapsed_ns;
 		r->msgs_per_s = (double)r->msgs * 1e9 / (double)(r->elapsed_ns ? r->elapsed_ns : 1);

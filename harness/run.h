@@ -112,6 +112,8 @@ struct ipcb_rep {
 	uint64_t msgs;                /* throughput cells, at the receivers: messages */
 	double msgs_per_s;            /* timed, and their rate; with several pairs, */
 	double bytes_per_s;           /* all of them together over window_ns */
+	uint64_t lost;                /* throughput, IPCB_MECH_LOSSY: timed messages
+				       * sent and never received, all pairs */
 	/* With several pairs: from the first pair's timed start to the last
 	 * one's end; the fraction of it when every pair was in its timed loop
 	 * (0 to 1); and each pair's own figures. */
@@ -146,6 +148,7 @@ struct ipcb_cell {
 	struct ipcb_lat_summary lat;                  /* latency: from merged */
 	double median_p50_ns, median_p99_ns;          /* over repetitions */
 	double median_msgs_per_s, median_bytes_per_s; /* over repetitions */
+	uint64_t lost;                                /* sum of the repetitions' lost */
 	struct ipcb_cost cost[2];                     /* median over repetitions, per side */
 	bool cpu_mismatch;                            /* a side ran somewhere it was not pinned */
 	bool reference;                               /* the floor or the harness cell */

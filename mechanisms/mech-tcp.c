@@ -1,4 +1,5 @@
-/* tcp: a TCP connection over the loopback interface (127.0.0.1), listening
+/* tcp: a TCP connection over the loopback interface (127.0.0.1, or ::1
+ * with -o family=inet6), listening
  * on an ephemeral port chosen by the kernel, never a fixed one. The parent
  * connects side A's socket and accepts side B's before the fork, keeping
  * only the connection whose peer is A's socket (any process here may
@@ -54,20 +55,14 @@ static void add_triplet(struct ipcb_limits *lim, const char *prefix, const char 
 	}
 }
 
-static int same_endpoint(const struct sockaddr_in *x, const struct sockaddr_in *y)
-{
-	return x->sin_family == y->sin_family && x->sin_port == y->sin_port &&
-	       x->sin_addr.s_addr == y->sin_addr.s_addr;
-}
-
 /* Accept on listen_fd until the peer is want; close strangers. The fd, or
  * -errno with err filled. */
-static int accept_peer(int listen_fd, const struct sockaddr_in *want, const char *where,
+static int accept_peer(int listen_fd, const struct sockaddr_storage *want, const char *where,
 		       struct ipcb_err *err)
 {
 	for (int strangers = 0; strangers <= STRANGERS_MAX; strangers++) {
 		struct pollfd p = { .fd = listen_fd, .events = POLLIN };
-		struct sockaddr_in peer;
+		struct sockaddr_storage peer;
 		socklen_t len = sizeof peer;
 		int rc, fd;
 
@@ -85,7 +80,7 @@ static int accept_peer(int listen_fd, const struct sockaddr_in *want, const char
 		while (fd < 0 && errno == EINTR);
 		if (fd < 0)
 			return ipcb_err_set(err, errno, "accept(%s)", where);
-		if (len == sizeof peer && same_endpoint(&peer, want))
+		if (len <= sizeof peer && ipcb_sock_same_endpoint(&peer, want))
 			return fd;
 		close(fd);
 	}
@@ -115,40 +110,41 @@ static int finish_connect(int fd, const char *where, struct ipcb_err *err)
 	return 0;
 }
 
-/* A connected pair on 127.0.0.1 (or across ns's veth pair): fd[0]
- * connected, fd[1] accepted from it. On failure the caller closes whatever
- * fd[] holds. 0 or -errno. */
-static int connect_pair(int fd[2], const struct ipcb_netns *ns, struct ipcb_err *err)
+/* A connected pair on the loopback address of family (127.0.0.1 or ::1),
+ * or across ns's veth pair: fd[0] connected, fd[1] accepted from it. On
+ * failure the caller closes whatever fd[] holds. 0 or -errno. */
+static int connect_pair(int family, int fd[2], const struct ipcb_netns *ns, struct ipcb_err *err)
 {
-	struct sockaddr_storage ss;
-	struct sockaddr_in addr, mine;
+	struct sockaddr_storage addr, mine;
 	socklen_t len = sizeof addr;
-	char where[32], ip[INET_ADDRSTRLEN];
+	char where[64];
 	int lfd, rc;
 
-	if ((rc = ipcb_netns_addr(ns, IPCB_SIDE_B, AF_INET, &ss, &len, err)) != 0)
+	if ((rc = ipcb_netns_addr(ns, IPCB_SIDE_B, family, &addr, &len, err)) != 0)
 		return rc;
-	memcpy(&addr, &ss, sizeof addr);
-	inet_ntop(AF_INET, &addr.sin_addr, ip, sizeof ip);
-	lfd = ipcb_netns_socket(ns, AF_INET, SOCK_STREAM, err);
+	ipcb_sock_addr_text(&addr, where, sizeof where);
+	lfd = ipcb_netns_socket(ns, family, SOCK_STREAM, err);
 	if (lfd < 0)
 		return lfd;
-	if (bind(lfd, (struct sockaddr *)&addr, sizeof addr) != 0) {
-		rc = ipcb_err_set(err, errno, "bind(%s:0)", ip);
+	if (bind(lfd, (struct sockaddr *)&addr, len) != 0) {
+		rc = ipcb_err_set(err, errno, "bind(%s)", where);
 		goto out;
 	}
+	len = sizeof addr;
 	if (listen(lfd, STRANGERS_MAX) != 0 ||
 	    getsockname(lfd, (struct sockaddr *)&addr, &len) != 0) {
-		rc = ipcb_err_set(err, errno, "listen(%s)", ip);
+		rc = ipcb_err_set(err, errno, "listen(%s)", where);
 		goto out;
 	}
-	snprintf(where, sizeof where, "%s:%u", ip, (unsigned)ntohs(addr.sin_port));
-	fd[0] = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	ipcb_sock_addr_text(&addr, where, sizeof where);
+	fd[0] = socket(family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (fd[0] < 0) {
-		rc = ipcb_err_set(err, errno, "socket(AF_INET, SOCK_STREAM)");
+		rc = ipcb_err_set(err, errno, "socket(%s, SOCK_STREAM)",
+				  family == AF_INET6 ? "AF_INET6" : "AF_INET");
 		goto out;
 	}
-	if (connect(fd[0], (struct sockaddr *)&addr, sizeof addr) != 0 && errno != EINPROGRESS) {
+	len = family == AF_INET6 ? sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in);
+	if (connect(fd[0], (struct sockaddr *)&addr, len) != 0 && errno != EINPROGRESS) {
 		rc = ipcb_err_set(err, errno, "connect(%s)", where);
 		goto out;
 	}
@@ -190,10 +186,13 @@ static int tcp_limits(const struct ipcb_opt_set *opts, struct ipcb_limits *lim,
 		      struct ipcb_err *err)
 {
 	int fd[2] = { -1, -1 }, nodelay = (int)ipcb_opt_num(opts, "nodelay");
-	struct ipcb_netns *ns;
-	int rc = ipcb_netns_open(opts, &ns, err);
+	int family = ipcb_sock_family(opts);
+	struct ipcb_netns *ns = NULL;
+	int rc = ipcb_sock_family_check(family, SOCK_STREAM, err);
 
-	if (rc == 0 && (rc = connect_pair(fd, ns, err)) == 0 &&
+	if (rc == 0)
+		rc = ipcb_netns_open(opts, &ns, err);
+	if (rc == 0 && (rc = connect_pair(family, fd, ns, err)) == 0 &&
 	    (rc = set_nodelay(fd[0], nodelay, err)) == 0) {
 		ipcb_sock_buf_limits(lim, fd[0], "socket");
 		ipcb_limits_add(lim, "tcp_nodelay", nodelay,
@@ -221,7 +220,7 @@ static int tcp_setup(const struct ipcb_cell_cfg *cfg, void **state, struct ipcb_
 	*state = st;
 	if ((rc = ipcb_netns_open(cfg->opts, &st->ns, err)) != 0)
 		return rc;
-	return connect_pair(st->fd, st->ns, err);
+	return connect_pair(ipcb_sock_family(cfg->opts), st->fd, st->ns, err);
 }
 
 static int tcp_attach(void *state, const struct ipcb_peer *self, struct ipcb_err *err)
@@ -263,13 +262,14 @@ static const struct ipcb_opt_def tcp_opts[] = {
 	  .type = IPCB_OPT_BOOL,
 	  .def = "1",
 	  .help = "TCP_NODELAY on both ends (0: let Nagle's algorithm batch small writes)" },
+	IPCB_SOCK_FAMILY_OPT,
 	IPCB_NETNS_OPT,
 	{ .name = NULL },
 };
 
 const struct ipcb_mech ipcb_mech_tcp = {
 	.name = "tcp",
-	.summary = "TCP over loopback (127.0.0.1, ephemeral port), TCP_NODELAY by default",
+	.summary = "TCP over loopback (127.0.0.1 or ::1, ephemeral port), TCP_NODELAY by default",
 	.flags = 0,
 	.opts = tcp_opts,
 	.limits = tcp_limits,

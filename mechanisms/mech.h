@@ -38,6 +38,11 @@ enum ipcb_test { IPCB_TEST_LATENCY = 0, IPCB_TEST_THROUGHPUT = 1 };
 /* Another name for a variant of another mechanism, kept for results and
  * scripts that use it: not part of "--mech all" either. */
 #define IPCB_MECH_ALIAS (1u << 3)
+/* The kernel may drop messages (UDP): recv() waits a bounded time and
+ * returns -ETIMEDOUT when nothing came. Side B of the throughput test then
+ * accepts forward gaps and counts what never arrived (lost); in the latency
+ * test a reply that does not come fails the cell, naming the message. */
+#define IPCB_MECH_LOSSY (1u << 4)
 
 /* Per-mechanism options (`-o key=value`). Each mechanism declares its
  * options as data; the CLI validates values centrally against these
@@ -198,7 +203,8 @@ struct ipcb_mech {
 	int (*send)(void *state, const void *buf, size_t len, struct ipcb_err *err);
 
 	/* Child: receive one whole message of exactly len bytes. 0 or -errno
-	 * (-EPIPE when the peer has gone). */
+	 * (-EPIPE when the peer has gone; -ETIMEDOUT when an IPCB_MECH_LOSSY
+	 * mechanism's bounded wait ended with nothing). */
 	int (*recv)(void *state, void *buf, size_t len, struct ipcb_err *err);
 
 	/* Child, after its timed loop: facts about this side's repetition

@@ -15,6 +15,7 @@ extern const struct ipcb_mech ipcb_mech_uds_dgram;
 extern const struct ipcb_mech ipcb_mech_uds_seqpacket;
 extern const struct ipcb_mech ipcb_mech_socketpair;
 extern const struct ipcb_mech ipcb_mech_tcp;
+extern const struct ipcb_mech ipcb_mech_udp;
 extern const struct ipcb_mech ipcb_mech_mqueue;
 extern const struct ipcb_mech ipcb_mech_sysv_msg;
 extern const struct ipcb_mech ipcb_mech_shm;
@@ -35,6 +36,7 @@ const struct ipcb_mech *const ipcb_mechs[] = {
 	&ipcb_mech_uds_seqpacket,
 	&ipcb_mech_socketpair,
 	&ipcb_mech_tcp,
+	&ipcb_mech_udp,
 	&ipcb_mech_mqueue,
 	&ipcb_mech_sysv_msg,
 	&ipcb_mech_shm,

@@ -1,8 +1,10 @@
 /* Helpers shared by the socket mechanisms. */
 #include "config.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <limits.h>
+#include <netinet/in.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -112,64 +114,222 @@ int ipcb_sock_connect(int fd, const struct sockaddr *sa, socklen_t len, const ch
 	return 0;
 }
 
-int ipcb_sock_set_sndbuf(int fd, uint64_t want, struct ipcb_err *err)
+int ipcb_sock_set_buf(int fd, int opt, uint64_t want, struct ipcb_err *err)
 {
 	int v = (int)want;
 
 	if (want == 0)
 		return 0;
-	if (setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &v, sizeof v) != 0)
-		return ipcb_err_set(err, errno, "setsockopt(SO_SNDBUF=%d)", v);
+	if (setsockopt(fd, SOL_SOCKET, opt, &v, sizeof v) != 0)
+		return ipcb_err_set(err, errno, "setsockopt(%s=%d)",
+				    opt == SO_SNDBUF ? "SO_SNDBUF" : "SO_RCVBUF", v);
 	return 0;
 }
 
-static int get_sndbuf(int fd)
+int ipcb_sock_get_buf(int fd, int opt)
 {
 	int v = -1;
 	socklen_t len = sizeof v;
 
-	(void)getsockopt(fd, SOL_SOCKET, SO_SNDBUF, &v, &len);
+	(void)getsockopt(fd, SOL_SOCKET, opt, &v, &len);
 	return v;
 }
 
-#define PROBE_MAX ((size_t)64 << 20)
-
-/* Binary search for the largest message a connected pair of this type
- * takes, into p. */
-static void probe_max_msg(int type, uint64_t sndbuf, struct ipcb_sock_msg_probe *p)
+int ipcb_sock_buf_origin(int opt, uint64_t want, int eff, char *buf, size_t len)
 {
-	int sv[2];
-	size_t lo = 0, hi = PROBE_MAX;
-	char *buf;
+	const char *key = opt == SO_SNDBUF ? "sndbuf" : "rcvbuf";
+	const char *sysctl = opt == SO_SNDBUF ? "wmem" : "rmem";
+	char path[64];
+	uint64_t max = 0;
 
-	*p = (struct ipcb_sock_msg_probe){ .eff_sndbuf = -1 };
-	if (socketpair(AF_UNIX, type | SOCK_CLOEXEC, 0, sv) != 0)
-		return;
-	buf = calloc(1, PROBE_MAX);
-	if (buf == NULL || ipcb_sock_set_sndbuf(sv[0], sndbuf, NULL) != 0) {
-		free(buf);
-		close(sv[0]);
-		close(sv[1]);
-		return;
+	if (want == 0) {
+		snprintf(buf, len, "net.core.%s_default", sysctl);
+	} else if (eff >= 0 && (uint64_t)eff < 2 * want) {
+		snprintf(path, sizeof path, "/proc/sys/net/core/%s_max", sysctl);
+		(void)ipcb_sysfs_read_u64(path, &max);
+		snprintf(buf, len, "-o %s=%llu capped by net.core.%s_max=%llu", key,
+			 (unsigned long long)want, sysctl, (unsigned long long)max);
+		return 1;
+	} else {
+		snprintf(buf, len, "from -o %s", key);
 	}
-	p->eff_sndbuf = get_sndbuf(sv[0]);
+	return 0;
+}
+
+size_t ipcb_sock_probe_dgram(int tx, int rx, size_t max, int *boundary_errno)
+{
+	size_t lo = 0, hi = max;
+	char *buf = calloc(1, max);
+
+	*boundary_errno = 0;
+	if (buf == NULL)
+		return 0;
 	/* Invariant: lo fits, hi + 1 does not (after the first step). The
 	 * last failure is at hi + 1, so its errno is the boundary's. */
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo + 1) / 2;
 
-		if (send(sv[0], buf, mid, MSG_DONTWAIT) == (ssize_t)mid) {
-			(void)!recv(sv[1], buf, PROBE_MAX, MSG_DONTWAIT);
+		if (send(tx, buf, mid, MSG_DONTWAIT) == (ssize_t)mid) {
+			(void)!recv(rx, buf, max, MSG_DONTWAIT);
 			lo = mid;
 		} else {
-			p->boundary_errno = errno;
+			*boundary_errno = errno;
 			hi = mid - 1;
 		}
 	}
 	free(buf);
+	return lo;
+}
+
+const char *const ipcb_sock_family_choices[] = { "inet", "inet6", NULL };
+const char *const ipcb_sock_family_help[] = { "IPv4 over 127.0.0.1", "IPv6 over ::1", NULL };
+
+int ipcb_sock_family(const struct ipcb_opt_set *opts)
+{
+	return ipcb_opt_num(opts, "family") == 1 ? AF_INET6 : AF_INET;
+}
+
+socklen_t ipcb_sock_loopback(int family, struct sockaddr_storage *ss)
+{
+	memset(ss, 0, sizeof *ss);
+	if (family == AF_INET6) {
+		struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)ss;
+
+		s6->sin6_family = AF_INET6;
+		s6->sin6_addr = in6addr_loopback;
+		return sizeof *s6;
+	} else {
+		struct sockaddr_in *s4 = (struct sockaddr_in *)ss;
+
+		s4->sin_family = AF_INET;
+		s4->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+		return sizeof *s4;
+	}
+}
+
+void ipcb_sock_addr_text(const struct sockaddr_storage *ss, char *buf, size_t len)
+{
+	char host[INET6_ADDRSTRLEN] = "?";
+
+	if (ss->ss_family == AF_INET6) {
+		const struct sockaddr_in6 *s6 = (const struct sockaddr_in6 *)ss;
+
+		inet_ntop(AF_INET6, &s6->sin6_addr, host, sizeof host);
+		snprintf(buf, len, "[%s]:%u", host, (unsigned)ntohs(s6->sin6_port));
+	} else {
+		const struct sockaddr_in *s4 = (const struct sockaddr_in *)ss;
+
+		inet_ntop(AF_INET, &s4->sin_addr, host, sizeof host);
+		snprintf(buf, len, "%s:%u", host, (unsigned)ntohs(s4->sin_port));
+	}
+}
+
+int ipcb_sock_same_endpoint(const struct sockaddr_storage *x, const struct sockaddr_storage *y)
+{
+	if (x->ss_family != y->ss_family)
+		return 0;
+	if (x->ss_family == AF_INET6) {
+		const struct sockaddr_in6 *a = (const struct sockaddr_in6 *)x;
+		const struct sockaddr_in6 *b = (const struct sockaddr_in6 *)y;
+
+		return a->sin6_port == b->sin6_port &&
+		       memcmp(&a->sin6_addr, &b->sin6_addr, sizeof a->sin6_addr) == 0;
+	}
+	if (x->ss_family == AF_INET) {
+		const struct sockaddr_in *a = (const struct sockaddr_in *)x;
+		const struct sockaddr_in *b = (const struct sockaddr_in *)y;
+
+		return a->sin_port == b->sin_port && a->sin_addr.s_addr == b->sin_addr.s_addr;
+	}
+	return 0;
+}
+
+int ipcb_sock_bind_loopback(int family, int type, struct sockaddr_storage *ss, struct ipcb_err *err)
+{
+	const char *fam = family == AF_INET6 ? "AF_INET6" : "AF_INET";
+	const char *ty = type == SOCK_STREAM ? "SOCK_STREAM" : "SOCK_DGRAM";
+	socklen_t len = ipcb_sock_loopback(family, ss);
+	char where[64];
+	int fd, rc;
+
+	ipcb_sock_addr_text(ss, where, sizeof where);
+	fd = socket(family, type | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return ipcb_err_set(err, errno, "socket(%s, %s)", fam, ty);
+	if (bind(fd, (struct sockaddr *)ss, len) != 0) {
+		rc = ipcb_err_set(err, errno, "bind(%s)", where);
+		close(fd);
+		return rc;
+	}
+	len = sizeof *ss;
+	if (getsockname(fd, (struct sockaddr *)ss, &len) != 0) {
+		rc = ipcb_err_set(err, errno, "getsockname(%s)", where);
+		close(fd);
+		return rc;
+	}
+	return fd;
+}
+
+int ipcb_sock_family_check(int family, int type, struct ipcb_err *err)
+{
+	struct sockaddr_storage ss;
+	uint64_t off = 0;
+	int fd;
+
+	if (family != AF_INET6)
+		return 0;
+	if (ipcb_sysfs_read_u64("/proc/sys/net/ipv6/conf/all/disable_ipv6", &off) == 0 &&
+	    off != 0) {
+		ipcb_err_set(err, 0,
+			     "IPv6 is disabled here "
+			     "(/proc/sys/net/ipv6/conf/all/disable_ipv6 is 1)");
+		ipcb_err_hint(err, "sysctl -w net.ipv6.conf.all.disable_ipv6=0 (as root), or "
+				   "-o family=inet");
+		return -EAFNOSUPPORT;
+	}
+	fd = ipcb_sock_bind_loopback(family, type, &ss, err);
+	if (fd == -EAFNOSUPPORT) {
+		ipcb_err_set(err, 0,
+			     "IPv6 is not available here: socket(AF_INET6) fails with "
+			     "EAFNOSUPPORT (a kernel without IPv6, or ipv6.disable=1)");
+		ipcb_err_hint(err, "use -o family=inet");
+		return -EAFNOSUPPORT;
+	}
+	if (fd == -EADDRNOTAVAIL) {
+		ipcb_err_set(err, 0,
+			     "::1 is not configured on the loopback interface here "
+			     "(bind fails with EADDRNOTAVAIL; IPv6 disabled on lo?)");
+		ipcb_err_hint(err, "sysctl -w net.ipv6.conf.lo.disable_ipv6=0 (as root), or "
+				   "-o family=inet");
+		return -EADDRNOTAVAIL;
+	}
+	if (fd < 0)
+		return fd;
+	close(fd);
+	return 0;
+}
+
+int ipcb_sock_set_sndbuf(int fd, uint64_t want, struct ipcb_err *err)
+{
+	return ipcb_sock_set_buf(fd, SO_SNDBUF, want, err);
+}
+
+#define PROBE_MAX ((size_t)64 << 20)
+
+/* The largest message a connected AF_UNIX pair of this type takes, into p. */
+static void probe_max_msg(int type, uint64_t sndbuf, struct ipcb_sock_msg_probe *p)
+{
+	int sv[2];
+
+	*p = (struct ipcb_sock_msg_probe){ .eff_sndbuf = -1 };
+	if (socketpair(AF_UNIX, type | SOCK_CLOEXEC, 0, sv) != 0)
+		return;
+	if (ipcb_sock_set_sndbuf(sv[0], sndbuf, NULL) == 0) {
+		p->eff_sndbuf = ipcb_sock_get_buf(sv[0], SO_SNDBUF);
+		p->max_bytes = ipcb_sock_probe_dgram(sv[0], sv[1], PROBE_MAX, &p->boundary_errno);
+	}
 	close(sv[0]);
 	close(sv[1]);
-	p->max_bytes = lo;
 }
 
 const struct ipcb_sock_msg_probe *ipcb_sock_msg_probe(int type, uint64_t sndbuf)
@@ -216,26 +376,6 @@ int ipcb_sock_msg_limits(int type, uint64_t sndbuf, const char *noun, struct ipc
 	return 0;
 }
 
-/* Where the SO_SNDBUF in effect came from, into buf; 1 when -o sndbuf
- * was capped. The kernel doubles what setsockopt asks for, after capping
- * it at net.core.wmem_max. */
-static int sndbuf_origin(uint64_t want, int eff, char *buf, size_t len)
-{
-	uint64_t wmem_max = 0;
-
-	if (want == 0) {
-		snprintf(buf, len, "net.core.wmem_default");
-	} else if (eff >= 0 && (uint64_t)eff < 2 * want) {
-		(void)ipcb_sysfs_read_u64("/proc/sys/net/core/wmem_max", &wmem_max);
-		snprintf(buf, len, "-o sndbuf=%llu capped by net.core.wmem_max=%llu",
-			 (unsigned long long)want, (unsigned long long)wmem_max);
-		return 1;
-	} else {
-		snprintf(buf, len, "from -o sndbuf");
-	}
-	return 0;
-}
-
 int ipcb_sock_msg_check(int type, uint64_t sndbuf, const char *noun, size_t size,
 			struct ipcb_err *err)
 {
@@ -245,7 +385,7 @@ int ipcb_sock_msg_check(int type, uint64_t sndbuf, const char *noun, size_t size
 
 	if (size <= p->max_bytes)
 		return 0;
-	capped = sndbuf_origin(sndbuf, p->eff_sndbuf, origin, sizeof origin);
+	capped = ipcb_sock_buf_origin(SO_SNDBUF, sndbuf, p->eff_sndbuf, origin, sizeof origin);
 	if (e == ENOBUFS || e == ENOMEM) {
 		ipcb_err_set(err, 0,
 			     "a %zu-byte %s exceeds the largest the kernel allocates for one "
@@ -298,7 +438,7 @@ int ipcb_sock_msg_recv(void *state, void *buf, size_t len, struct ipcb_err *err)
 		n = recv(l->rx, buf, len, MSG_TRUNC);
 	while (n < 0 && errno == EINTR);
 	if (n < 0)
-		return ipcb_err_set(err, errno, "%s", l->rx_what);
+		return ipcb_err_set(err, errno == EWOULDBLOCK ? EAGAIN : errno, "%s", l->rx_what);
 	if ((size_t)n == len)
 		return 0;
 	/* On a connection, 0 is the end of file: the peer has gone. */

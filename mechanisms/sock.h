@@ -8,6 +8,7 @@
 #include <sys/socket.h>
 #include <sys/un.h>
 
+#include "mechanisms/io.h"
 #include "mechanisms/mech.h"
 
 /* Fill a sockaddr_un for path; -ENAMETOOLONG (never truncated) when path
@@ -77,7 +78,9 @@ int ipcb_sock_msg_check(int type, uint64_t sndbuf, const char *noun, size_t size
 /* send() and recv() of one message as one datagram or record on link->tx
  * and link->rx (a struct ipcb_fd_link first in state): recv() takes
  * exactly one message and fails when it was not len bytes (MSG_TRUNC
- * tells a longer one). */
+ * tells a longer one; on a connection, a 0-byte read is the peer gone:
+ * -EPIPE). Both retry EINTR; recv() returns -EAGAIN when a receive timeout
+ * (SO_RCVTIMEO) passed. */
 int ipcb_sock_msg_send(void *state, const void *buf, size_t len, struct ipcb_err *err);
 int ipcb_sock_msg_recv(void *state, void *buf, size_t len, struct ipcb_err *err);
 
@@ -108,5 +111,58 @@ int ipcb_uds_conn_attach(struct ipcb_uds_conn *c, const struct ipcb_peer *self, 
 
 /* Close the sockets, remove the path and the directory; idempotent. */
 void ipcb_uds_conn_close(struct ipcb_uds_conn *c);
+/* Ask for a SO_SNDBUF or SO_RCVBUF size (opt) of want bytes; 0 keeps the
+ * system default. 0 or -errno (err may be NULL). */
+int ipcb_sock_set_buf(int fd, int opt, uint64_t want, struct ipcb_err *err);
+
+/* getsockopt(opt) of fd: the buffer size in effect; -1 when unreadable. */
+int ipcb_sock_get_buf(int fd, int opt);
+
+/* Where a SO_SNDBUF or SO_RCVBUF in effect (eff) came from, into buf, for
+ * an -o key asking for want bytes: "net.core.wmem_default", "from -o
+ * sndbuf", or "-o sndbuf=N capped by net.core.wmem_max=M" (then 1). The
+ * kernel doubles what setsockopt asks for, after capping it at the
+ * sysctl's max. */
+int ipcb_sock_buf_origin(int opt, uint64_t want, int eff, char *buf, size_t len);
+
+/* The largest datagram that send(tx, MSG_DONTWAIT) takes, at most max
+ * bytes, found by bisection; each accepted one is drained from rx. errno of
+ * the failed send one byte above it in *boundary_errno (0: none failed). */
+size_t ipcb_sock_probe_dgram(int tx, int rx, size_t max, int *boundary_errno);
+
+/* The -o family option of the IP mechanisms (tcp, udp): inet (127.0.0.1)
+ * or inet6 (::1). */
+#define IPCB_SOCK_FAMILY_OPT                                                               \
+	{                                                                                  \
+		.name = "family", .type = IPCB_OPT_CHOICE, .def = "inet",                  \
+		.choices = ipcb_sock_family_choices, .choice_help = ipcb_sock_family_help, \
+		.help = "address family: inet (127.0.0.1) or inet6 (::1)"                  \
+	}
+extern const char *const ipcb_sock_family_choices[];
+extern const char *const ipcb_sock_family_help[];
+
+/* AF_INET or AF_INET6, from the -o family of opts. */
+int ipcb_sock_family(const struct ipcb_opt_set *opts);
+
+/* The loopback address of family (127.0.0.1 or ::1), port 0 (the kernel
+ * picks one at bind), in *ss; its length. */
+socklen_t ipcb_sock_loopback(int family, struct sockaddr_storage *ss);
+
+/* "127.0.0.1:PORT" or "[::1]:PORT" of an AF_INET or AF_INET6 address. */
+void ipcb_sock_addr_text(const struct sockaddr_storage *ss, char *buf, size_t len);
+
+/* Whether two AF_INET or AF_INET6 addresses are one endpoint (family,
+ * address and port). */
+int ipcb_sock_same_endpoint(const struct sockaddr_storage *x, const struct sockaddr_storage *y);
+
+/* Whether family works on loopback here: a socket of type bound to its
+ * loopback address. 0, or -errno with the reason (IPv6 disabled by
+ * net.ipv6.conf.all.disable_ipv6, not built in, or ::1 missing) in err. */
+int ipcb_sock_family_check(int family, int type, struct ipcb_err *err);
+
+/* A socket of family and type bound to the loopback address on a port the
+ * kernel picks, its address in *ss. The fd, or -errno with err filled. */
+int ipcb_sock_bind_loopback(int family, int type, struct sockaddr_storage *ss,
+			    struct ipcb_err *err);
 
 #endif

@@ -96,7 +96,50 @@ IPCBENCH_FAULT=pipe:drop-b@50 run_ipcbench --mech pipe --sizes 64 --test latency
 	--iterations 200 --repetitions 1 --timeout 1 --json "$T/out.json"
 [ $rc -eq 1 ] && q "d['cells'][0]['reason']" | grep -q "round trip 50 never came back (the echo lost"
 ok $? "pipe latency: a lost echo is named by the watchdog ($(q "d['cells'][0]['reason']"))"
+IPCBENCH_FAULT=udp:drop-a@50 run_ipcbench --mech udp --sizes 64 --test latency \
+	--iterations 200 --repetitions 1 --timeout 1 --json "$T/out.json"
+[ $rc -eq 1 ] && q "d['cells'][0]['reason']" |
+	grep -q "message 50 lost: no reply (side B never received it): recv(udp B->A): no datagram within 500 ms"
+ok $? "udp latency: a lost datagram is named, with the message ($(q "d['cells'][0]['reason']"))"
+IPCBENCH_FAULT=udp:drop-b@50 run_ipcbench --mech udp --sizes 64 --test latency \
+	--iterations 200 --repetitions 1 --timeout 1 --json "$T/out.json"
+[ $rc -eq 1 ] && q "d['cells'][0]['reason']" | grep -q "lost: no reply (side B echoed it)"
+ok $? "udp latency: a lost echo is named ($(q "d['cells'][0]['reason']"))"
 assert_clean "lost messages, latency"
+
+# udp throughput: the kernel drops datagrams when the receiver's buffer is
+# full. The receiver skips the gaps, ends once side A is done (never
+# waiting for a dropped one), and the loss is counted exactly: A's count of
+# timed messages less B's. A large receive buffer and small messages lose
+# nothing by themselves, so a dropped one (timed, then the very last) is
+# exactly one lost.
+for at in 500 1099; do
+	IPCBENCH_FAULT=udp:drop-a@$at run_ipcbench --mech udp -o rcvbuf=4M --sizes 8 \
+		--test throughput --iterations 1000 --warmup 100 --repetitions 2 --json "$T/out.json"
+	[ $rc -eq 0 ] && [ "$(q "[(r['lost'], r['msgs']) for r in d['cells'][-1]['repetitions']]")" = \
+		"[(1, 998), (1, 998)]" ] && [ "$(q "d['cells'][-1]['throughput']['lost']")" = 2 ]
+	ok $? "udp throughput: datagram $at dropped: lost 1 in each repetition, 998 timed ($(q "[(r['lost'], r['msgs']) for r in d['cells'][-1]['repetitions']]"))"
+done
+IPCBENCH_FAULT=udp:dup-a@500 run_ipcbench --mech udp -o rcvbuf=4M --sizes 8 --test throughput \
+	--iterations 1000 --warmup 100 --repetitions 1 --json "$T/out.json"
+[ $rc -eq 1 ] && q "d['cells'][-1]['reason']" | grep -q "message 500 duplicated"
+ok $? "udp throughput: gaps are allowed, a duplicate is not ($(q "d['cells'][-1]['reason']"))"
+# Real loss, forced: a 4 KiB receive buffer holds one 32 KiB datagram. One
+# pair, then two (their warm-up barrier), sharing the CPUs.
+for pairs in 1 2; do
+	run_ipcbench --mech udp -o rcvbuf=4K --sizes 32K --test throughput --verify --iterations 2000 \
+		--repetitions 2 --pairs $pairs --share-cpus --json "$T/out.json"
+	[ $rc -eq 0 ] && "$PYTHON3" -c 'import json, sys
+c = json.load(open(sys.argv[1]))["cells"][-1]
+r = c["repetitions"]
+sys.exit(not (c["status"] == "ok" and c["throughput"]["lost"] > 0
+     and c["throughput"]["lost"] == sum(x["lost"] for x in r)
+     and all(x["msgs"] + int(sys.argv[2]) + x["lost"] == 2000 * int(sys.argv[2]) for x in r)))' \
+		"$T/out.json" $pairs && grep -q "^lost: udp rcvbuf=4096 throughput, 32768 B: [0-9]* of $((4000 * pairs)) timed messages never arrived" "$T/stdout"
+	ok $? "udp throughput, $pairs pair(s), 4 KiB receive buffer: the run ends, lost $(q "d['cells'][-1]['throughput']['lost']") of $((4000 * pairs)), in the JSON and the table"
+	ok_schema "$T/out.json" "udp with loss: the results validate against the schema"
+done
+assert_clean "lost datagrams, throughput"
 
 # A side that stops answering: the watchdog ends the cell.
 IPCBENCH_FAULT=fifo:stall-b@30 run_ipcbench --mech fifo,pipe --sizes 64 --test latency \

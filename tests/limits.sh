@@ -52,6 +52,28 @@ if [ "$(json_query "$T/list.json" "d['mechanisms']['rpc']['available']")" = True
 		--mech rpc -o transport=udp --sizes 64 --test throughput
 else
 	skip "rpc over udp: rpc is not available here"
+expect_skip "udp, 64 KiB" "largest UDP payload over IPv4: 65507 bytes" --mech udp --sizes 64K
+if "$IPCBENCH" list --json | "$PYTHON3" -c 'import json, sys
+sys.exit(not json.load(sys.stdin)["mechanisms"]["udp"]["choices"]["family"]["inet6"]["available"])' \
+	2>/dev/null; then
+	expect_skip "udp over IPv6, 65528 bytes" "largest UDP payload over IPv6: 65527 bytes" \
+		--mech udp -o family=inet6 --sizes 65528
+else
+	skip 1 "udp over IPv6: IPv6 is not available here"
+fi
+# Where IPv6 is disabled, family=inet6 is unavailable with the reason: in a
+# network namespace of its own (gone with the process) that disables it.
+if [ "$(id -u)" -eq 0 ] && unshare -n true 2>/dev/null; then
+	TMPDIR="$T/tmp" unshare -n sh -c 'ip link set lo up 2>/dev/null
+		sysctl -qw net.ipv6.conf.all.disable_ipv6=1 && exec "$@"' sh "$IPCBENCH" run \
+		--mech udp,tcp -o family=inet6 --sizes 64 --iterations 100 --repetitions 1 \
+		--json "$T/out.json" >"$T/stdout" 2>&1 </dev/null
+	rc=$?
+	[ $rc -eq 77 ] && [ "$(q "sorted(set(c['status'] for c in d['cells']))")" = "['skipped']" ] &&
+		[ "$(q "sorted(set(c['reason'].split(' (')[0] for c in d['cells']))")" = "['IPv6 is disabled here']" ]
+	ok $? "udp and tcp, family=inet6 with IPv6 disabled: skipped, naming it"
+else
+	skip 1 "IPv6 disabled: needs root and unshare -n"
 fi
 expect_skip "shm-futex wait=spin on one CPU" "wait=spin with both sides on CPU" \
 	--mech shm-futex -o wait=spin --cpus 0,0 --sizes 64

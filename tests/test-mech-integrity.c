@@ -28,6 +28,14 @@
 #define STREAM 100000
 #define STREAM_MAX 4096
 #define STREAM_CAP 262144 /* largest ping-pong message for unbounded mechanisms */
+/* A mechanism the kernel may drop messages of (IPCB_MECH_LOSSY: udp)
+ * streams in windows of this many messages, each acknowledged by B before
+ * A sends the next: at most 16 messages of up to STREAM_MAX bytes in the
+ * receive buffer, far below what it holds, so that every message must
+ * arrive and a loss is a failure. (Skipping gaps would not do here: with
+ * random sizes, B could not know the size of the message after a lost
+ * one. The harness's throughput test is where losses are counted.) */
+#define WINDOW 16
 
 /* Same sequence of sizes in both processes: xorshift from a fixed seed. */
 static uint64_t rng = 0x9E3779B97F4A7C15u;
@@ -72,7 +80,12 @@ static int recv_one(const struct ipcb_mech *m, void *st, unsigned char *buf, siz
 	int rc;
 
 	memset(buf, 0xEE, len);
-	rc = m->recv(st, buf, len, err);
+	/* A lossy mechanism's wait is bounded (udp: 100 ms while streaming):
+	 * a message that has not come after 100 such waits was lost. */
+	for (int waits = 0; waits < 100; waits++)
+		if ((rc = m->recv(st, buf, len, err)) != -ETIMEDOUT ||
+		    !(m->flags & IPCB_MECH_LOSSY))
+			break;
 	if (rc != 0)
 		return rc;
 	if (ipcb_msg_verify(buf, len, seq, err->msg, sizeof err->msg) != 0)
@@ -139,6 +152,14 @@ static int side_main(const struct ipcb_mech *m, void *st, enum ipcb_test test, e
 			return fail_child("A stream send", &err);
 		if (side == IPCB_SIDE_B && recv_one(m, st, rx, len, seq, &err) != 0)
 			return fail_child("B stream recv", &err);
+		if (!(m->flags & IPCB_MECH_LOSSY) || (i + 1) % WINDOW != 0)
+			continue;
+		/* B's acknowledgement of the window, carrying the last number. */
+		len = max < 8 ? max : 8;
+		if (side == IPCB_SIDE_B && send_one(m, st, tx, len, seq, &err) != 0)
+			return fail_child("B stream ack send", &err);
+		if (side == IPCB_SIDE_A && recv_one(m, st, rx, len, seq, &err) != 0)
+			return fail_child("A stream ack recv", &err);
 	}
 	free(block);
 	return 0;
@@ -220,8 +241,9 @@ static void run_part(const struct ipcb_mech *m, const struct ipcb_opt_set *opts,
 	else
 		ok(WIFEXITED(status[0]) && WEXITSTATUS(status[0]) == 0 && WIFEXITED(status[1]) &&
 			   WEXITSTATUS(status[1]) == 0,
-		   "%s: %d messages streamed, random sizes 1..%zu, intact and in order", label,
-		   STREAM, max < STREAM_MAX ? max : STREAM_MAX);
+		   "%s: %d messages streamed%s, random sizes 1..%zu, intact and in order", label,
+		   STREAM, m->flags & IPCB_MECH_LOSSY ? " (in acknowledged windows of 16)" : "",
+		   max < STREAM_MAX ? max : STREAM_MAX);
 }
 
 static void run_mech(const struct ipcb_mech *m, const struct ipcb_opt_set *opts, const char *label)
@@ -322,6 +344,8 @@ static const char *const extra_specs[] = {
 	"fifo:capacity=4096",
 	"rpc:transport=udp",
 	"rpc:transport=unix",
+	"tcp:family=inet6",
+	"udp:family=inet6",
 };
 
 int main(int argc, char **argv)

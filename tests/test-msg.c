@@ -72,6 +72,28 @@ int main(void)
 	ipcb_msg_stamp(buf, 1, 300);
 	ok(ipcb_msg_check_seq(buf, 1, 44, why, sizeof why) == 0,
 	   "1 byte: 256 messages lost go unseen (the number is carried modulo 256)");
+	/* The receiver of a lossy mechanism: forward gaps, nothing else. */
+	{
+		uint64_t seq = 0;
+
+		ok(ipcb_msg_seq_forward(10, 10, 8, 11, &seq) == 0 && seq == 10,
+		   "forward: the expected message");
+		ok(ipcb_msg_seq_forward(10, 15, 8, 100, &seq) == 0 && seq == 15,
+		   "forward: 5 lost before it");
+		ok(ipcb_msg_seq_forward(10, 9, 8, 100, &seq) != 0, "forward: one behind refused");
+		ok(ipcb_msg_seq_forward(10, 15, 8, 15, &seq) != 0,
+		   "forward: a number the sender has not started refused");
+		ok(ipcb_msg_seq_forward(250, 4, 1, 300, &seq) == 0 && seq == 260,
+		   "forward, 1 byte: across the wrap (4 carried, 250 expected: 260)");
+		ok(ipcb_msg_seq_forward(250, 249, 1, 300, &seq) != 0,
+		   "forward, 1 byte: a duplicate is refused while the sender is near");
+		ok(ipcb_msg_seq_forward(250, 249, 1, 600, &seq) == 0 && seq == 505,
+		   "forward, 1 byte: with 350 sent ahead, 249 reads as 505 (the smallest)");
+		ok(ipcb_msg_seq_forward(0x1000, 0x10005, 2, 0x20000, &seq) != 0,
+		   "forward, 2 bytes: a number wider than the message refused");
+		ok(ipcb_msg_seq_forward(0x1ff00, 0x0005, 2, 0x30000, &seq) == 0 && seq == 0x20005,
+		   "forward, 2 bytes: across the wrap");
+	}
 	free(buf);
 	free(old);
 	return tap_done();
