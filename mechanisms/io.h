@@ -4,6 +4,7 @@
 #define IPCB_IO_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "harness/err.h"
 
@@ -13,6 +14,15 @@ int ipcb_io_write_full(int fd, const void *buf, size_t len, const char *what, st
 
 /* Read exactly len bytes. End of file before that is -EPIPE. 0 or -errno. */
 int ipcb_io_read_full(int fd, void *buf, size_t len, const char *what, struct ipcb_err *err);
+
+/* pwrite all len bytes at offset off. 0 or -errno. */
+int ipcb_io_pwrite_full(int fd, const void *buf, size_t len, uint64_t off, const char *what,
+			struct ipcb_err *err);
+
+/* pread exactly len bytes at offset off. The end of the file before that
+ * is -EPIPE. 0 or -errno. */
+int ipcb_io_pread_full(int fd, void *buf, size_t len, uint64_t off, const char *what,
+		       struct ipcb_err *err);
 
 /* One side's end of a byte-stream link over two descriptors (pipes,
  * FIFOs, stream sockets). A mechanism whose state struct starts with this

@@ -18,11 +18,13 @@ extern const struct ipcb_mech ipcb_mech_sysv_msg;
 extern const struct ipcb_mech ipcb_mech_shm;
 extern const struct ipcb_mech ipcb_mech_shm_futex;
 extern const struct ipcb_mech ipcb_mech_signal;
+extern const struct ipcb_mech ipcb_mech_file;
 
 const struct ipcb_mech *const ipcb_mechs[] = {
 	&ipcb_mech_cacheline,  &ipcb_mech_null,      &ipcb_mech_pipe,   &ipcb_mech_fifo,
 	&ipcb_mech_uds_stream, &ipcb_mech_uds_dgram, &ipcb_mech_tcp,    &ipcb_mech_mqueue,
-	&ipcb_mech_sysv_msg,   &ipcb_mech_shm,       &ipcb_mech_signal, &ipcb_mech_shm_futex,
+	&ipcb_mech_sysv_msg,   &ipcb_mech_shm,       &ipcb_mech_signal, &ipcb_mech_file,
+	&ipcb_mech_shm_futex,
 };
 
 const size_t ipcb_mech_count = sizeof ipcb_mechs / sizeof ipcb_mechs[0];
