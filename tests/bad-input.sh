@@ -246,6 +246,10 @@ is too long	run $Q --mech shm -o dir=/$NAME300
 '/tmp,'	run $Q --mech shm -o dir=/tmp,
 value '/tmp' is given twice	run $Q --mech shm -o dir=/tmp,/tmp
 -o backing: no selected mechanism takes this option (shm does)	run $Q --mech shm-futex -o backing=posix
+'bogus'	run $Q --mech file -o notify=bogus
+'fsync'	run $Q --mech file -o sync=fsync
+'relative/path' is not an absolute path	run $Q --mech file -o dir=relative/path
+'/nonexistent' is not a directory	run $Q --mech file -o dir=/nonexistent
 # Results file
 '/tmp': Is a directory	run $Q --json /tmp
 '/nonexistent/x.json'	run $Q --json /nonexistent/x.json
