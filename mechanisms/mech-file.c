@@ -306,17 +306,21 @@ static bool ready(const struct file_state *st, size_t len, bool room)
 static int stuck(const struct file_state *st, size_t len, bool room, struct ipcb_err *err)
 {
 	if (room)
-		return ipcb_err_set(err, ETIMEDOUT,
-				    "no room for %zu bytes in %s for %.1f s: the peer has "
-				    "acknowledged %llu of %llu bytes",
-				    len, st->out_what, (double)st->wait_ns / 1e9,
-				    (unsigned long long)st->peer_tail,
-				    (unsigned long long)st->head);
-	return ipcb_err_set(err, ETIMEDOUT,
-			    "no %zu-byte message in %s for %.1f s: its header says %llu bytes "
-			    "written, %llu read",
-			    len, st->in_what, (double)st->wait_ns / 1e9,
-			    (unsigned long long)st->peer_head, (unsigned long long)st->consumed);
+		ipcb_err_set(
+			err, 0,
+			"no room for %zu bytes in %s for %.1f s: the peer has acknowledged %llu "
+			"of %llu bytes",
+			len, st->out_what, (double)st->wait_ns / 1e9,
+			(unsigned long long)st->peer_tail, (unsigned long long)st->head);
+	else
+		ipcb_err_set(err, 0,
+			     "no %zu-byte message in %s for %.1f s: its header says %llu bytes "
+			     "written, %llu read",
+			     len, st->in_what, (double)st->wait_ns / 1e9,
+			     (unsigned long long)st->peer_head, (unsigned long long)st->consumed);
+	ipcb_err_hint(err, "the wait is three quarters of --timeout; raise it if the peer is just "
+			   "slow");
+	return -ETIMEDOUT;
 }
 
 /* Sleep until the peer's file is modified; 0, or 1 when wait_ns passed. */
