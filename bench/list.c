@@ -113,11 +113,22 @@ static json_t *choices_json(const struct ipcb_mech_info *mi)
 	return all;
 }
 
+/* Width of the name column: the longest name in the registry. */
+static int name_width(void)
+{
+	size_t w = strlen("mechanism");
+
+	for (size_t i = 0; i < ipcb_mech_count; i++)
+		if (strlen(ipcb_mechs[i]->name) > w)
+			w = strlen(ipcb_mechs[i]->name);
+	return (int)w;
+}
+
 static void print_mech(const struct ipcb_mech_info *mi)
 {
 	const struct ipcb_mech *m = mi->mech;
 
-	printf("%-10s %-9s %-10s %s\n", m->name, mi->supported == 0 ? "yes" : "no",
+	printf("%-*s %-9s %-10s %s\n", name_width(), m->name, mi->supported == 0 ? "yes" : "no",
 	       m->flags & IPCB_MECH_BOUNDARIES ? "kept" : "stream", m->summary);
 	if (mi->supported != 0)
 		printf("%-10s   not available: %s\n", "", mi->why.msg);
@@ -152,7 +163,8 @@ int ipcb_cli_cmd_list(int argc, char **argv)
 	if (as_json)
 		doc = json_object();
 	else
-		printf("%-10s %-9s %-10s %s\n", "mechanism", "available", "boundaries", "summary");
+		printf("%-*s %-9s %-10s %s\n", name_width(), "mechanism", "available", "boundaries",
+		       "summary");
 	for (size_t i = 0; i < ipcb_mech_count; i++) {
 		struct ipcb_variant v = { .mech = ipcb_mechs[i] };
 		struct ipcb_mech_info mi;

@@ -18,6 +18,7 @@ struct fault_state {
 	int armed;    /* this process is the faulty side */
 	uint64_t ops; /* sends and receives so far */
 	uint64_t sends;
+	unsigned char *copy; /* the corrupted message, kept: see send_corrupted */
 };
 
 const char *ipcb_fault_kind_name(enum ipcb_fault_kind k)
@@ -161,7 +162,10 @@ static int send_corrupted(struct fault_state *fs, const void *buf, size_t len, s
 	memcpy(copy, buf, len);
 	copy[len - 1] ^= 0x01;
 	rc = fs->real->send(fs->inner, copy, len, err);
-	free(block);
+	/* Kept (the child exits without freeing it): a mechanism may read the
+	 * message until this side's next recv() returns (mech.h). */
+	free(fs->copy);
+	fs->copy = block;
 	return rc;
 }
 

@@ -32,6 +32,7 @@
 #include <unistd.h>
 
 #include "harness/reg.h"
+#include "harness/rtnl.h"
 #include "harness/tmpdir.h"
 
 #define REG_MAX 512
@@ -574,6 +575,50 @@ static void sweep_dir(struct sweep *s, int parent, const char *base, const char 
 	found(s, registry ? "registry" : "directory", path, pid, rc);
 }
 
+#define LINKS_MAX 64
+
+struct link_sweep {
+	int n;
+	struct ipcb_rtnl_link l[LINKS_MAX];
+};
+
+/* A veth end "ipcb-<pid>-<n>" (-o netns=veth) of a dead run, kept for
+ * after the dump, which the deletions would interrupt. */
+static void note_link(void *arg, const struct ipcb_rtnl_link *l)
+{
+	struct link_sweep *ls = arg;
+
+	if (ls->n < LINKS_MAX && prefix_pid(l->name) != 0 && strcmp(l->kind, "veth") == 0)
+		ls->l[ls->n++] = *l;
+}
+
+/* The veth ends of dead runs in this network namespace: there only while
+ * the kernel is still destroying the namespace of their other end, which
+ * takes them along; deleting one deletes both ends. */
+static void sweep_links(struct sweep *s)
+{
+	static struct link_sweep ls;
+	int fd = ipcb_rtnl_open(NULL);
+
+	ls.n = 0;
+	if (fd < 0)
+		return;
+	if (ipcb_rtnl_links(fd, note_link, &ls, NULL) >= 0) {
+		for (int i = 0; i < ls.n; i++) {
+			long pid = prefix_pid(ls.l[i].name);
+			int rc = 0;
+
+			if (!process_gone(pid))
+				continue;
+			if (!s->dry_run &&
+			    (rc = ipcb_rtnl_link_del(fd, ls.l[i].name, NULL)) == -ENODEV)
+				rc = 0; /* gone with its namespace meanwhile */
+			found(s, "veth", ls.l[i].name, pid, -rc);
+		}
+	}
+	close(fd);
+}
+
 int ipcb_reg_cleanup(const char *tmpdir, bool dry_run,
 		     void (*report)(void *arg, const struct ipcb_leftover *o), void *arg)
 {
@@ -588,6 +633,7 @@ int ipcb_reg_cleanup(const char *tmpdir, bool dry_run,
 		return -errno;
 	sweep_names(&s, "/dev/mqueue", "mqueue");
 	sweep_names(&s, "/dev/shm", "shm");
+	sweep_links(&s);
 	while ((de = readdir(d)) != NULL) {
 		long pid = prefix_pid(de->d_name);
 		struct stat st;

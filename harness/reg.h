@@ -10,6 +10,11 @@
  *   directory, "$TMPDIR/ipcb-<pid>-XXXXXX/", which `ipcbench cleanup`
  *   reads once process <pid> is gone.
  *
+ * A veth pair (-o netns=veth) needs no entry: its other end is in a
+ * network namespace that dies with ipcbench's processes and takes the
+ * pair along; its name "ipcb-<pid>-<n>" lets cleanup find an end whose
+ * namespace is still being destroyed.
+ *
  * Private temporary directories (FIFOs, sockets, mapped files) carry the
  * "ipcb-<pid>-" prefix themselves, so cleanup finds those in $TMPDIR
  * without a registry entry; one made elsewhere (-o dir=PATH) has an entry
@@ -57,7 +62,7 @@ void ipcb_reg_remove_all(void);
 
 struct ipcb_leftover {
 	const char *what; /* "sysv-msg", "sysv-shm", "sysv-sem", "mqueue", "shm",
-			   * "directory", "registry" */
+			   * "directory", "registry", "veth" */
 	const char *name; /* id or path as text */
 	long pid;         /* the ipcbench process that made it */
 	int error;        /* 0, or errno of a removal that failed */
@@ -68,7 +73,8 @@ struct ipcb_leftover {
  * directories and the System V queues, segments (those not yet marked for
  * removal) and semaphore sets, the POSIX queues and the private
  * directories elsewhere that they list, private directories, and names
- * with the "ipcb-<pid>-" prefix. Objects of a live process, of another
+ * with the "ipcb-<pid>-" prefix, and veth links with that prefix in this
+ * network namespace (-o netns=veth). Objects of a live process, of another
  * user, or that do not look like ipcbench's (a System V object with a key,
  * another creator or mode; a segment made by another process) are never
  * touched. Calls report for each object found, after removing it unless

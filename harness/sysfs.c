@@ -59,3 +59,23 @@ int ipcb_sysfs_read_u64(const char *path, uint64_t *out)
 	*out = v;
 	return 0;
 }
+
+int64_t ipcb_sysfs_meminfo(const char *key)
+{
+	FILE *f = fopen("/proc/meminfo", "re");
+	char line[128];
+	size_t n = strlen(key);
+	long long v = -1;
+
+	if (f == NULL)
+		return -1;
+	while (fgets(line, sizeof line, f) != NULL) {
+		if (strncmp(line, key, n) == 0 && line[n] == ':') {
+			if (sscanf(line + n + 1, "%lld", &v) != 1)
+				v = -1;
+			break;
+		}
+	}
+	fclose(f);
+	return v;
+}

@@ -17,4 +17,8 @@ int ipcb_sysfs_read_str(const char *path, char *buf, size_t len);
  * (-EINVAL when the content is not a number). */
 int ipcb_sysfs_read_u64(const char *path, uint64_t *out);
 
+/* A field of /proc/meminfo ("MemAvailable", "Hugepagesize"), in its unit
+ * (kB for sizes); -1 when missing. */
+int64_t ipcb_sysfs_meminfo(const char *key);
+
 #endif

@@ -2,90 +2,61 @@
 #include "config.h"
 
 #include <errno.h>
-#include <stdbool.h>
 #include <unistd.h>
 
 #include "mechanisms/io.h"
 
-int ipcb_io_write_full(int fd, const void *buf, size_t len, const char *what, struct ipcb_err *err)
+/* Move all len bytes between buf and fd: write or read, at the file offset
+ * (off < 0) or at off (pwrite, pread). */
+static int rw_full(int fd, char *p, size_t len, off_t off, int wr, const char *what,
+		   struct ipcb_err *err)
 {
-	const char *p = buf;
 	size_t done = 0;
 
 	while (done < len) {
-		ssize_t n = write(fd, p + done, len - done);
+		ssize_t n;
 
+		if (off < 0)
+			n = wr ? write(fd, p + done, len - done) : read(fd, p + done, len - done);
+		else
+			n = wr ? pwrite(fd, p + done, len - done, off + (off_t)done)
+			       : pread(fd, p + done, len - done, off + (off_t)done);
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
 			return ipcb_err_set(err, errno, "%s after %zu of %zu bytes", what, done,
 					    len);
 		}
+		if (n == 0 && !wr) {
+			ipcb_err_set(err, 0, "%s: %s after %zu of %zu bytes", what,
+				     off < 0 ? "peer closed" : "end of file", done, len);
+			return off < 0 ? -EPIPE : -EIO;
+		}
 		done += (size_t)n;
 	}
 	return 0;
+}
+
+int ipcb_io_write_full(int fd, const void *buf, size_t len, const char *what, struct ipcb_err *err)
+{
+	return rw_full(fd, (char *)buf, len, -1, 1, what, err);
 }
 
 int ipcb_io_read_full(int fd, void *buf, size_t len, const char *what, struct ipcb_err *err)
 {
-	char *p = buf;
-	size_t done = 0;
-
-	while (done < len) {
-		ssize_t n = read(fd, p + done, len - done);
-
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return ipcb_err_set(err, errno, "%s after %zu of %zu bytes", what, done,
-					    len);
-		}
-		if (n == 0) {
-			ipcb_err_set(err, 0, "%s: peer closed after %zu of %zu bytes", what, done,
-				     len);
-			return -EPIPE;
-		}
-		done += (size_t)n;
-	}
-	return 0;
+	return rw_full(fd, buf, len, -1, 0, what, err);
 }
 
-/* pwrite (write true) or pread all len bytes at off. */
-static int pio_full(int fd, char *p, size_t len, uint64_t off, bool write, const char *what,
-		    struct ipcb_err *err)
-{
-	size_t done = 0;
-
-	while (done < len) {
-		ssize_t n = write ? pwrite(fd, p + done, len - done, (off_t)(off + done))
-				  : pread(fd, p + done, len - done, (off_t)(off + done));
-
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return ipcb_err_set(err, errno, "%s at offset %llu after %zu of %zu bytes",
-					    what, (unsigned long long)off, done, len);
-		}
-		if (n == 0) {
-			ipcb_err_set(err, 0, "%s: the file ends at offset %llu, before %zu bytes",
-				     what, (unsigned long long)(off + done), len);
-			return -EPIPE;
-		}
-		done += (size_t)n;
-	}
-	return 0;
-}
-
-int ipcb_io_pwrite_full(int fd, const void *buf, size_t len, uint64_t off, const char *what,
+int ipcb_io_pwrite_full(int fd, const void *buf, size_t len, off_t off, const char *what,
 			struct ipcb_err *err)
 {
-	return pio_full(fd, (char *)buf, len, off, true, what, err);
+	return rw_full(fd, (char *)buf, len, off, 1, what, err);
 }
 
-int ipcb_io_pread_full(int fd, void *buf, size_t len, uint64_t off, const char *what,
+int ipcb_io_pread_full(int fd, void *buf, size_t len, off_t off, const char *what,
 		       struct ipcb_err *err)
 {
-	return pio_full(fd, buf, len, off, false, what, err);
+	return rw_full(fd, buf, len, off, 0, what, err);
 }
 
 void ipcb_io_close(int *fd)
@@ -108,4 +79,13 @@ int ipcb_fd_link_recv(void *state, void *buf, size_t len, struct ipcb_err *err)
 	const struct ipcb_fd_link *l = state;
 
 	return ipcb_io_read_full(l->rx, buf, len, l->rx_what, err);
+}
+
+void ipcb_fd_link_keep_end(struct ipcb_fd_link *l, int fd[2], int side,
+			   const char *const what[2][2])
+{
+	l->tx = l->rx = fd[side];
+	ipcb_io_close(&fd[!side]);
+	l->tx_what = what[side][0];
+	l->rx_what = what[side][1];
 }

@@ -4,7 +4,7 @@
 #define IPCB_IO_H
 
 #include <stddef.h>
-#include <stdint.h>
+#include <sys/types.h>
 
 #include "harness/err.h"
 
@@ -15,13 +15,11 @@ int ipcb_io_write_full(int fd, const void *buf, size_t len, const char *what, st
 /* Read exactly len bytes. End of file before that is -EPIPE. 0 or -errno. */
 int ipcb_io_read_full(int fd, void *buf, size_t len, const char *what, struct ipcb_err *err);
 
-/* pwrite all len bytes at offset off. 0 or -errno. */
-int ipcb_io_pwrite_full(int fd, const void *buf, size_t len, uint64_t off, const char *what,
+/* The same at file offset off (pwrite, pread; the file offset is left as
+ * it was). End of file before len bytes is -EIO. 0 or -errno. */
+int ipcb_io_pwrite_full(int fd, const void *buf, size_t len, off_t off, const char *what,
 			struct ipcb_err *err);
-
-/* pread exactly len bytes at offset off. The end of the file before that
- * is -EPIPE. 0 or -errno. */
-int ipcb_io_pread_full(int fd, void *buf, size_t len, uint64_t off, const char *what,
+int ipcb_io_pread_full(int fd, void *buf, size_t len, off_t off, const char *what,
 		       struct ipcb_err *err);
 
 /* One side's end of a byte-stream link over two descriptors (pipes,
@@ -31,6 +29,12 @@ struct ipcb_fd_link {
 	int tx, rx;                    /* -1 until attached */
 	const char *tx_what, *rx_what; /* for error messages: "write(pipe A->B)" */
 };
+
+/* Attach l to a socket both sides share before the fork (fd[0] A's end,
+ * fd[1] B's): keep this side's end for both directions and close the
+ * other's. what[side] holds this side's {tx_what, rx_what}. */
+void ipcb_fd_link_keep_end(struct ipcb_fd_link *l, int fd[2], int side,
+			   const char *const what[2][2]);
 
 int ipcb_fd_link_send(void *state, const void *buf, size_t len, struct ipcb_err *err);
 int ipcb_fd_link_recv(void *state, void *buf, size_t len, struct ipcb_err *err);

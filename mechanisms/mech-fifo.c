@@ -12,10 +12,10 @@
 #include "harness/tmpdir.h"
 #include "mechanisms/io.h"
 #include "mechanisms/mech.h"
-#include "mechanisms/pipe-limits.h"
+#include "mechanisms/pipe-link.h"
 
 struct fifo_state {
-	struct ipcb_fd_link link; /* first: send/recv are ipcb_fd_link_* */
+	struct ipcb_pipe_link link; /* first: send/recv/notes are ipcb_pipe_link_* */
 	char dir[PATH_MAX];
 	char ab[PATH_MAX]; /* A writes, B reads */
 	char ba[PATH_MAX]; /* B writes, A reads */
@@ -37,10 +37,9 @@ static int fifo_setup(const struct ipcb_cell_cfg *cfg, void **state, struct ipcb
 	struct fifo_state *st = calloc(1, sizeof *st);
 	int rc;
 
-	(void)cfg;
 	if (st == NULL)
 		return ipcb_err_set(err, ENOMEM, "fifo state");
-	st->link.tx = st->link.rx = -1;
+	ipcb_pipe_link_init(&st->link, cfg);
 	*state = st;
 	rc = ipcb_tmpdir_create(st->dir, sizeof st->dir, err);
 	if (rc != 0)
@@ -80,23 +79,23 @@ static int fifo_attach(void *state, const struct ipcb_peer *self, struct ipcb_er
 	 * the other end is opened, so the same order on both sides cannot
 	 * deadlock. */
 	if (self->side == IPCB_SIDE_A) {
-		if ((rc = open_fifo(st->ab, O_WRONLY, &st->link.tx, err)) != 0 ||
-		    (rc = open_fifo(st->ba, O_RDONLY, &st->link.rx, err)) != 0)
+		if ((rc = open_fifo(st->ab, O_WRONLY, &st->link.fd.tx, err)) != 0 ||
+		    (rc = open_fifo(st->ba, O_RDONLY, &st->link.fd.rx, err)) != 0)
 			return rc;
-		st->link.tx_what = "write(fifo A->B)";
-		st->link.rx_what = "read(fifo B->A)";
-		return 0;
+		st->link.fd.tx_what = "write(fifo A->B)";
+		st->link.fd.rx_what = "read(fifo B->A)";
+		return ipcb_pipe_link_attach(&st->link, err);
 	}
-	if ((rc = open_fifo(st->ab, O_RDONLY, &st->link.rx, err)) != 0 ||
-	    (rc = open_fifo(st->ba, O_WRONLY, &st->link.tx, err)) != 0)
+	if ((rc = open_fifo(st->ab, O_RDONLY, &st->link.fd.rx, err)) != 0 ||
+	    (rc = open_fifo(st->ba, O_WRONLY, &st->link.fd.tx, err)) != 0)
 		return rc;
-	st->link.tx_what = "write(fifo B->A)";
-	st->link.rx_what = "read(fifo A->B)";
+	st->link.fd.tx_what = "write(fifo B->A)";
+	st->link.fd.rx_what = "read(fifo A->B)";
 	/* B's second open returns only once A has opened both FIFOs, so the
 	 * names are no longer needed. The parent removes them again in
 	 * teardown in case B never got here. */
 	fifo_remove(st);
-	return 0;
+	return ipcb_pipe_link_attach(&st->link, err);
 }
 
 static void fifo_teardown(void *state)
@@ -105,8 +104,8 @@ static void fifo_teardown(void *state)
 
 	if (st == NULL)
 		return;
-	ipcb_io_close(&st->link.tx);
-	ipcb_io_close(&st->link.rx);
+	ipcb_io_close(&st->link.fd.tx);
+	ipcb_io_close(&st->link.fd.rx);
 	fifo_remove(st);
 	free(st);
 }
@@ -115,10 +114,12 @@ const struct ipcb_mech ipcb_mech_fifo = {
 	.name = "fifo",
 	.summary = "two named FIFOs (mkfifo) in a private 0700 directory; byte stream",
 	.flags = 0,
+	.opts = ipcb_pipe_opts,
 	.limits = ipcb_pipe_limits,
 	.setup = fifo_setup,
 	.attach = fifo_attach,
-	.send = ipcb_fd_link_send,
+	.send = ipcb_pipe_link_send,
 	.recv = ipcb_fd_link_recv,
+	.notes = ipcb_pipe_link_notes,
 	.teardown = fifo_teardown,
 };

@@ -3,7 +3,9 @@
  * connects side A's socket and accepts side B's before the fork, keeping
  * only the connection whose peer is A's socket (any process here may
  * connect to the port first). TCP_NODELAY is on unless -o nodelay=0, and
- * is read back on each side's connected socket. */
+ * is read back on each side's connected socket. With -o netns=veth, side B's
+ * socket is in a network namespace of its own, joined by a veth pair
+ * (mechanisms/netns.c), and the addresses are the pair's. */
 #include "config.h"
 
 #include <arpa/inet.h>
@@ -14,11 +16,13 @@
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "harness/sysfs.h"
 #include "mechanisms/io.h"
 #include "mechanisms/mech.h"
+#include "mechanisms/netns.h"
 #include "mechanisms/sock.h"
 
 /* Connections from other sockets accepted and closed before giving up. */
@@ -30,6 +34,8 @@ struct tcp_state {
 	struct ipcb_fd_link link; /* first: send/recv are ipcb_fd_link_* */
 	int fd[2];                /* A's connected socket, B's accepted one */
 	int nodelay;
+	struct ipcb_netns *ns; /* -o netns=veth; NULL with none */
+	enum ipcb_side side;   /* after attach */
 };
 
 static void add_triplet(struct ipcb_limits *lim, const char *prefix, const char *path)
@@ -109,29 +115,34 @@ static int finish_connect(int fd, const char *where, struct ipcb_err *err)
 	return 0;
 }
 
-/* A connected pair on 127.0.0.1: fd[0] connected, fd[1] accepted from it.
- * On failure the caller closes whatever fd[] holds. 0 or -errno. */
-static int connect_pair(int fd[2], struct ipcb_err *err)
+/* A connected pair on 127.0.0.1 (or across ns's veth pair): fd[0]
+ * connected, fd[1] accepted from it. On failure the caller closes whatever
+ * fd[] holds. 0 or -errno. */
+static int connect_pair(int fd[2], const struct ipcb_netns *ns, struct ipcb_err *err)
 {
-	struct sockaddr_in addr = { .sin_family = AF_INET }, mine;
+	struct sockaddr_storage ss;
+	struct sockaddr_in addr, mine;
 	socklen_t len = sizeof addr;
-	char where[32];
+	char where[32], ip[INET_ADDRSTRLEN];
 	int lfd, rc;
 
-	addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	lfd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if ((rc = ipcb_netns_addr(ns, IPCB_SIDE_B, AF_INET, &ss, &len, err)) != 0)
+		return rc;
+	memcpy(&addr, &ss, sizeof addr);
+	inet_ntop(AF_INET, &addr.sin_addr, ip, sizeof ip);
+	lfd = ipcb_netns_socket(ns, AF_INET, SOCK_STREAM, err);
 	if (lfd < 0)
-		return ipcb_err_set(err, errno, "socket(AF_INET, SOCK_STREAM)");
+		return lfd;
 	if (bind(lfd, (struct sockaddr *)&addr, sizeof addr) != 0) {
-		rc = ipcb_err_set(err, errno, "bind(127.0.0.1:0)");
+		rc = ipcb_err_set(err, errno, "bind(%s:0)", ip);
 		goto out;
 	}
 	if (listen(lfd, STRANGERS_MAX) != 0 ||
 	    getsockname(lfd, (struct sockaddr *)&addr, &len) != 0) {
-		rc = ipcb_err_set(err, errno, "listen(127.0.0.1)");
+		rc = ipcb_err_set(err, errno, "listen(%s)", ip);
 		goto out;
 	}
-	snprintf(where, sizeof where, "127.0.0.1:%u", (unsigned)ntohs(addr.sin_port));
+	snprintf(where, sizeof where, "%s:%u", ip, (unsigned)ntohs(addr.sin_port));
 	fd[0] = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (fd[0] < 0) {
 		rc = ipcb_err_set(err, errno, "socket(AF_INET, SOCK_STREAM)");
@@ -149,7 +160,9 @@ static int connect_pair(int fd[2], struct ipcb_err *err)
 	if ((rc = accept_peer(lfd, &mine, where, err)) < 0)
 		goto out;
 	fd[1] = rc;
-	rc = finish_connect(fd[0], where, err);
+	if ((rc = finish_connect(fd[0], where, err)) == 0 &&
+	    (rc = ipcb_netns_check(ns, fd[0], IPCB_SIDE_A, err)) == 0)
+		rc = ipcb_netns_check(ns, fd[1], IPCB_SIDE_B, err);
 out:
 	close(lfd);
 	return rc;
@@ -177,15 +190,19 @@ static int tcp_limits(const struct ipcb_opt_set *opts, struct ipcb_limits *lim,
 		      struct ipcb_err *err)
 {
 	int fd[2] = { -1, -1 }, nodelay = (int)ipcb_opt_num(opts, "nodelay");
-	int rc = connect_pair(fd, err);
+	struct ipcb_netns *ns;
+	int rc = ipcb_netns_open(opts, &ns, err);
 
-	if (rc == 0 && (rc = set_nodelay(fd[0], nodelay, err)) == 0) {
+	if (rc == 0 && (rc = connect_pair(fd, ns, err)) == 0 &&
+	    (rc = set_nodelay(fd[0], nodelay, err)) == 0) {
 		ipcb_sock_buf_limits(lim, fd[0], "socket");
 		ipcb_limits_add(lim, "tcp_nodelay", nodelay,
 				"getsockopt(TCP_NODELAY) of a connected socket, -o nodelay");
+		ipcb_netns_limits(ns, lim);
 	}
 	ipcb_io_close(&fd[0]);
 	ipcb_io_close(&fd[1]);
+	ipcb_netns_close(&ns);
 	/* Autotuning grows a connection's buffers up to these maxima. */
 	add_triplet(lim, "tcp_wmem", "/proc/sys/net/ipv4/tcp_wmem");
 	add_triplet(lim, "tcp_rmem", "/proc/sys/net/ipv4/tcp_rmem");
@@ -195,13 +212,16 @@ static int tcp_limits(const struct ipcb_opt_set *opts, struct ipcb_limits *lim,
 static int tcp_setup(const struct ipcb_cell_cfg *cfg, void **state, struct ipcb_err *err)
 {
 	struct tcp_state *st = calloc(1, sizeof *st);
+	int rc;
 
 	if (st == NULL)
 		return ipcb_err_set(err, ENOMEM, "tcp state");
 	st->link.tx = st->link.rx = st->fd[0] = st->fd[1] = -1;
 	st->nodelay = (int)ipcb_opt_num(cfg->opts, "nodelay");
 	*state = st;
-	return connect_pair(st->fd, err);
+	if ((rc = ipcb_netns_open(cfg->opts, &st->ns, err)) != 0)
+		return rc;
+	return connect_pair(st->fd, st->ns, err);
 }
 
 static int tcp_attach(void *state, const struct ipcb_peer *self, struct ipcb_err *err)
@@ -209,6 +229,7 @@ static int tcp_attach(void *state, const struct ipcb_peer *self, struct ipcb_err
 	struct tcp_state *st = state;
 	int mine = st->fd[self->side], rc;
 
+	st->side = self->side;
 	ipcb_io_close(&st->fd[!self->side]);
 	if ((rc = set_nodelay(mine, st->nodelay, err)) != 0)
 		return rc;
@@ -216,6 +237,13 @@ static int tcp_attach(void *state, const struct ipcb_peer *self, struct ipcb_err
 	st->link.tx_what = self->side == IPCB_SIDE_A ? "write(tcp A->B)" : "write(tcp B->A)";
 	st->link.rx_what = self->side == IPCB_SIDE_A ? "read(tcp B->A)" : "read(tcp A->B)";
 	return 0;
+}
+
+static void tcp_notes(void *state, struct ipcb_notes *out)
+{
+	const struct tcp_state *st = state;
+
+	ipcb_netns_notes(st->ns, st->side, out);
 }
 
 static void tcp_teardown(void *state)
@@ -226,6 +254,7 @@ static void tcp_teardown(void *state)
 		return;
 	ipcb_io_close(&st->fd[0]);
 	ipcb_io_close(&st->fd[1]);
+	ipcb_netns_close(&st->ns);
 	free(st);
 }
 
@@ -234,6 +263,7 @@ static const struct ipcb_opt_def tcp_opts[] = {
 	  .type = IPCB_OPT_BOOL,
 	  .def = "1",
 	  .help = "TCP_NODELAY on both ends (0: let Nagle's algorithm batch small writes)" },
+	IPCB_NETNS_OPT,
 	{ .name = NULL },
 };
 
@@ -247,5 +277,6 @@ const struct ipcb_mech ipcb_mech_tcp = {
 	.attach = tcp_attach,
 	.send = ipcb_fd_link_send,
 	.recv = ipcb_fd_link_recv,
+	.notes = tcp_notes,
 	.teardown = tcp_teardown,
 };

@@ -9,103 +9,24 @@
 
 #include <errno.h>
 #include <limits.h>
-#include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "harness/sysfs.h"
 #include "harness/tmpdir.h"
 #include "mechanisms/io.h"
 #include "mechanisms/mech.h"
 #include "mechanisms/sock.h"
 
-#define PROBE_MAX ((size_t)64 << 20)
-
 /* A's and B's socket names in their private directory. */
 static const char *const sock_name[2] = { "a", "b" };
 
 struct dgram_state {
+	struct ipcb_fd_link link; /* first: send/recv are ipcb_sock_msg_* */
 	char dir[PATH_MAX];
 	char path[2][PATH_MAX]; /* A's and B's socket */
 	int fd[2];
-	int mine; /* this side's fd after attach */
-	const char *tx_what, *rx_what;
 };
-
-/* Ask for the -o sndbuf size (0 = keep the system default). */
-static int set_sndbuf(int fd, uint64_t want, struct ipcb_err *err)
-{
-	int v = (int)want;
-
-	if (want == 0)
-		return 0;
-	if (setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &v, sizeof v) != 0)
-		return ipcb_err_set(err, errno, "setsockopt(SO_SNDBUF=%d)", v);
-	return 0;
-}
-
-static int get_sndbuf(int fd)
-{
-	int v = -1;
-	socklen_t len = sizeof v;
-
-	(void)getsockopt(fd, SOL_SOCKET, SO_SNDBUF, &v, &len);
-	return v;
-}
-
-/* What bounds the datagrams of a connected pair with a given -o sndbuf. */
-struct dgram_probe {
-	size_t max_bytes;   /* largest datagram accepted */
-	int eff_sndbuf;     /* getsockopt(SO_SNDBUF) after asking; -1 unknown */
-	int boundary_errno; /* send()'s errno one byte above max_bytes; 0 none */
-};
-
-/* The largest datagram a connected pair with this send buffer takes here,
- * found by sending: the kernel's own bound, whatever its bookkeeping. The
- * last answer is kept, since every cell asks. */
-static const struct dgram_probe *probe_max_datagram(uint64_t sndbuf)
-{
-	static uint64_t cached_for = UINT64_MAX;
-	static struct dgram_probe p;
-	int sv[2];
-	size_t lo = 0, hi = PROBE_MAX;
-	char *buf;
-
-	if (cached_for == sndbuf)
-		return &p;
-	p = (struct dgram_probe){ .eff_sndbuf = -1 };
-	if (socketpair(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0, sv) != 0)
-		return &p;
-	buf = calloc(1, PROBE_MAX);
-	if (buf == NULL || set_sndbuf(sv[0], sndbuf, NULL) != 0) {
-		free(buf);
-		close(sv[0]);
-		close(sv[1]);
-		return &p;
-	}
-	p.eff_sndbuf = get_sndbuf(sv[0]);
-	/* Invariant: lo fits, hi + 1 does not (after the first step). The
-	 * last failure is at hi + 1, so its errno is the boundary's. */
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo + 1) / 2;
-
-		if (send(sv[0], buf, mid, MSG_DONTWAIT) == (ssize_t)mid) {
-			(void)!recv(sv[1], buf, PROBE_MAX, MSG_DONTWAIT);
-			lo = mid;
-		} else {
-			p.boundary_errno = errno;
-			hi = mid - 1;
-		}
-	}
-	free(buf);
-	close(sv[0]);
-	close(sv[1]);
-	cached_for = sndbuf;
-	p.max_bytes = lo;
-	return &p;
-}
 
 /* Unavailable when the sockets' paths would not fit sun_path (a long
  * TMPDIR). */
@@ -117,76 +38,13 @@ static int dgram_supported(struct ipcb_err *err)
 static int dgram_limits(const struct ipcb_opt_set *opts, struct ipcb_limits *lim,
 			struct ipcb_err *err)
 {
-	const struct dgram_probe *p = probe_max_datagram(ipcb_opt_num(opts, "sndbuf"));
-
-	lim->max_msg_bytes = p->max_bytes;
-	ipcb_limits_add(lim, "max_datagram_bytes", (int64_t)p->max_bytes,
-			"largest datagram a connected pair accepted (probed)");
-	ipcb_limits_add(lim, "sndbuf_effective_bytes", p->eff_sndbuf,
-			"getsockopt(SO_SNDBUF) with -o sndbuf");
-	ipcb_sock_core_limits(lim);
-	ipcb_limits_add_file(lim, "unix_max_dgram_qlen", "/proc/sys/net/unix/max_dgram_qlen");
-	if (p->max_bytes == 0)
-		return ipcb_err_set(err, p->boundary_errno ? p->boundary_errno : EIO,
-				    "not even a 1-byte datagram went through a connected pair with "
-				    "SO_SNDBUF %d",
-				    p->eff_sndbuf);
-	return 0;
-}
-
-/* Where the SO_SNDBUF in effect came from, into buf; 1 when -o sndbuf
- * was capped. The kernel doubles what setsockopt asks for, after capping
- * it at net.core.wmem_max. */
-static int sndbuf_origin(uint64_t want, int eff, char *buf, size_t len)
-{
-	uint64_t wmem_max = 0;
-
-	if (want == 0) {
-		snprintf(buf, len, "net.core.wmem_default");
-	} else if (eff >= 0 && (uint64_t)eff < 2 * want) {
-		(void)ipcb_sysfs_read_u64("/proc/sys/net/core/wmem_max", &wmem_max);
-		snprintf(buf, len, "-o sndbuf=%llu capped by net.core.wmem_max=%llu",
-			 (unsigned long long)want, (unsigned long long)wmem_max);
-		return 1;
-	} else {
-		snprintf(buf, len, "from -o sndbuf");
-	}
-	return 0;
+	return ipcb_sock_msg_limits(SOCK_DGRAM, ipcb_opt_num(opts, "sndbuf"), "datagram", lim, err);
 }
 
 static int dgram_check(const struct ipcb_cell_cfg *cfg, struct ipcb_err *err)
 {
-	uint64_t want = ipcb_opt_num(cfg->opts, "sndbuf");
-	const struct dgram_probe *p = probe_max_datagram(want);
-	char origin[96];
-	int e = p->boundary_errno, capped;
-
-	if (cfg->msg_size_bytes <= p->max_bytes)
-		return 0;
-	capped = sndbuf_origin(want, p->eff_sndbuf, origin, sizeof origin);
-	if (e == ENOBUFS || e == ENOMEM) {
-		ipcb_err_set(err, 0,
-			     "a %zu-byte datagram exceeds the largest the kernel allocates for one "
-			     "datagram here: %zu bytes (send fails with %s; SO_SNDBUF %d, %s)",
-			     cfg->msg_size_bytes, p->max_bytes, e == ENOBUFS ? "ENOBUFS" : "ENOMEM",
-			     p->eff_sndbuf, origin);
-		ipcb_err_hint(err, "a kernel allocation limit that no setting raises; use a stream "
-				   "mechanism (uds-stream) for larger messages");
-	} else {
-		ipcb_err_set(err, 0,
-			     "a %zu-byte datagram exceeds the largest this socket takes here: %zu "
-			     "bytes with SO_SNDBUF %d (%s; send fails with %s)",
-			     cfg->msg_size_bytes, p->max_bytes, p->eff_sndbuf, origin,
-			     e == EMSGSIZE ? "EMSGSIZE" : strerror(e));
-		if (capped)
-			ipcb_err_hint(err,
-				      "raise net.core.wmem_max (sysctl -w net.core.wmem_max=BYTES) "
-				      "so that -o sndbuf takes effect");
-		else
-			ipcb_err_hint(err, "raise it with -o sndbuf=SIZE, up to net.core.wmem_max "
-					   "(sysctl -w net.core.wmem_max=BYTES)");
-	}
-	return -EMSGSIZE;
+	return ipcb_sock_msg_check(SOCK_DGRAM, ipcb_opt_num(cfg->opts, "sndbuf"), "datagram",
+				   cfg->msg_size_bytes, err);
 }
 
 static void dgram_unlink(struct dgram_state *st)
@@ -218,7 +76,7 @@ static int make_socket(struct dgram_state *st, int i, uint64_t sndbuf, struct ip
 		st->path[i][0] = '\0';
 		return rc;
 	}
-	return set_sndbuf(st->fd[i], sndbuf, err);
+	return ipcb_sock_set_sndbuf(st->fd[i], sndbuf, err);
 }
 
 static int dgram_setup(const struct ipcb_cell_cfg *cfg, void **state, struct ipcb_err *err)
@@ -229,7 +87,7 @@ static int dgram_setup(const struct ipcb_cell_cfg *cfg, void **state, struct ipc
 
 	if (st == NULL)
 		return ipcb_err_set(err, ENOMEM, "uds-dgram state");
-	st->fd[0] = st->fd[1] = st->mine = -1;
+	st->fd[0] = st->fd[1] = st->link.tx = st->link.rx = -1;
 	*state = st;
 	if ((rc = ipcb_tmpdir_create(st->dir, sizeof st->dir, err)) != 0 ||
 	    (rc = make_socket(st, 0, sndbuf, err)) != 0 ||
@@ -252,43 +110,13 @@ static int dgram_attach(void *state, const struct ipcb_peer *self, struct ipcb_e
 {
 	struct dgram_state *st = state;
 
+	static const char *const what[2][2] = {
+		{ "send(uds-dgram A->B)", "recv(uds-dgram B->A)" },
+		{ "send(uds-dgram B->A)", "recv(uds-dgram A->B)" },
+	};
+
 	(void)err;
-	st->mine = st->fd[self->side];
-	ipcb_io_close(&st->fd[!self->side]);
-	st->tx_what = self->side == IPCB_SIDE_A ? "send(uds-dgram A->B)" : "send(uds-dgram B->A)";
-	st->rx_what = self->side == IPCB_SIDE_A ? "recv(uds-dgram B->A)" : "recv(uds-dgram A->B)";
-	return 0;
-}
-
-static int dgram_send(void *state, const void *buf, size_t len, struct ipcb_err *err)
-{
-	struct dgram_state *st = state;
-	ssize_t n;
-
-	do
-		n = send(st->mine, buf, len, 0);
-	while (n < 0 && errno == EINTR);
-	if (n < 0)
-		return ipcb_err_set(err, errno, "%s of %zu bytes", st->tx_what, len);
-	if ((size_t)n != len)
-		return ipcb_err_set(err, EMSGSIZE, "%s sent %zd of %zu bytes", st->tx_what, n, len);
-	return 0;
-}
-
-static int dgram_recv(void *state, void *buf, size_t len, struct ipcb_err *err)
-{
-	struct dgram_state *st = state;
-	ssize_t n;
-
-	/* MSG_TRUNC: the real length even when the datagram is larger. */
-	do
-		n = recv(st->mine, buf, len, MSG_TRUNC);
-	while (n < 0 && errno == EINTR);
-	if (n < 0)
-		return ipcb_err_set(err, errno, "%s", st->rx_what);
-	if ((size_t)n != len)
-		return ipcb_err_set(err, EPROTO, "%s: datagram of %zd bytes, expected %zu",
-				    st->rx_what, n, len);
+	ipcb_fd_link_keep_end(&st->link, st->fd, self->side, what);
 	return 0;
 }
 
@@ -305,12 +133,8 @@ static void dgram_teardown(void *state)
 }
 
 static const struct ipcb_opt_def dgram_opts[] = {
-	{ .name = "sndbuf",
-	  .type = IPCB_OPT_SIZE,
-	  .def = "0",
-	  .min = 0,
-	  .max = (uint64_t)1 << 30,
-	  .help = "SO_SNDBUF to ask for (0: the system default); bounds the largest datagram" },
+	IPCB_SOCK_SNDBUF_OPT("SO_SNDBUF to ask for (0: the system default); bounds the largest "
+			     "datagram"),
 	{ .name = NULL },
 };
 
@@ -324,7 +148,7 @@ const struct ipcb_mech ipcb_mech_uds_dgram = {
 	.check = dgram_check,
 	.setup = dgram_setup,
 	.attach = dgram_attach,
-	.send = dgram_send,
-	.recv = dgram_recv,
+	.send = ipcb_sock_msg_send,
+	.recv = ipcb_sock_msg_recv,
 	.teardown = dgram_teardown,
 };

@@ -192,7 +192,9 @@ struct ipcb_mech {
 	 * The child has its own copy of *state from here on. 0 or -errno. */
 	int (*attach)(void *state, const struct ipcb_peer *self, struct ipcb_err *err);
 
-	/* Child: send one whole message of len bytes. 0 or -errno. */
+	/* Child: send one whole message of len bytes. 0 or -errno. The
+	 * harness leaves buf as it is until this side's next recv() returns
+	 * (rpc's side A makes its call in recv(), with this message). */
 	int (*send)(void *state, const void *buf, size_t len, struct ipcb_err *err);
 
 	/* Child: receive one whole message of exactly len bytes. 0 or -errno

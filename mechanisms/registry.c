@@ -12,20 +12,40 @@ extern const struct ipcb_mech ipcb_mech_pipe;
 extern const struct ipcb_mech ipcb_mech_fifo;
 extern const struct ipcb_mech ipcb_mech_uds_stream;
 extern const struct ipcb_mech ipcb_mech_uds_dgram;
+extern const struct ipcb_mech ipcb_mech_uds_seqpacket;
+extern const struct ipcb_mech ipcb_mech_socketpair;
 extern const struct ipcb_mech ipcb_mech_tcp;
 extern const struct ipcb_mech ipcb_mech_mqueue;
 extern const struct ipcb_mech ipcb_mech_sysv_msg;
 extern const struct ipcb_mech ipcb_mech_shm;
 extern const struct ipcb_mech ipcb_mech_shm_futex;
 extern const struct ipcb_mech ipcb_mech_signal;
+extern const struct ipcb_mech ipcb_mech_fd_pass;
+extern const struct ipcb_mech ipcb_mech_rpc;
 extern const struct ipcb_mech ipcb_mech_file;
 
+/* One a line, so that adding a mechanism touches one line. */
+/* clang-format off */
 const struct ipcb_mech *const ipcb_mechs[] = {
-	&ipcb_mech_cacheline,  &ipcb_mech_null,      &ipcb_mech_pipe,   &ipcb_mech_fifo,
-	&ipcb_mech_uds_stream, &ipcb_mech_uds_dgram, &ipcb_mech_tcp,    &ipcb_mech_mqueue,
-	&ipcb_mech_sysv_msg,   &ipcb_mech_shm,       &ipcb_mech_signal, &ipcb_mech_file,
+	&ipcb_mech_cacheline,
+	&ipcb_mech_null,
+	&ipcb_mech_pipe,
+	&ipcb_mech_fifo,
+	&ipcb_mech_uds_stream,
+	&ipcb_mech_uds_dgram,
+	&ipcb_mech_uds_seqpacket,
+	&ipcb_mech_socketpair,
+	&ipcb_mech_tcp,
+	&ipcb_mech_mqueue,
+	&ipcb_mech_sysv_msg,
+	&ipcb_mech_shm,
+	&ipcb_mech_signal,
+	&ipcb_mech_fd_pass,
+	&ipcb_mech_rpc,
+	&ipcb_mech_file,
 	&ipcb_mech_shm_futex,
 };
+/* clang-format on */
 
 const size_t ipcb_mech_count = sizeof ipcb_mechs / sizeof ipcb_mechs[0];
 

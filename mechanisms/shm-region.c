@@ -33,28 +33,6 @@ const char *const ipcb_shm_backing_names[] = { "memfd", "posix", "sysv", "file",
 
 /* ---- what the system says ------------------------------------------ */
 
-/* A field of /proc/meminfo ("Hugepagesize"), in its unit (kB for sizes);
- * -1 when missing. */
-static int64_t meminfo(const char *key)
-{
-	FILE *f = fopen("/proc/meminfo", "re");
-	char line[128];
-	size_t n = strlen(key);
-	long long v = -1;
-
-	if (f == NULL)
-		return -1;
-	while (fgets(line, sizeof line, f) != NULL) {
-		if (strncmp(line, key, n) == 0 && line[n] == ':') {
-			if (sscanf(line + n + 1, "%lld", &v) != 1)
-				v = -1;
-			break;
-		}
-	}
-	fclose(f);
-	return v;
-}
-
 static int64_t read_i64(const char *path)
 {
 	uint64_t v;
@@ -95,7 +73,7 @@ static void huge_pool(uint64_t size, struct huge_pool *h)
 	memset(h, 0, sizeof *h);
 	h->total = h->free = h->resv = -1;
 	if (size == 0) {
-		int64_t kb = meminfo("Hugepagesize");
+		int64_t kb = ipcb_sysfs_meminfo("Hugepagesize");
 
 		size = kb > 0 ? (uint64_t)kb * 1024 : 0;
 	}
@@ -111,9 +89,9 @@ static void huge_pool(uint64_t size, struct huge_pool *h)
 		snprintf(h->src, sizeof h->src, "%s/free_hugepages", dir);
 		return;
 	}
-	h->total = meminfo("HugePages_Total");
-	h->free = meminfo("HugePages_Free");
-	h->resv = meminfo("HugePages_Rsvd");
+	h->total = ipcb_sysfs_meminfo("HugePages_Total");
+	h->free = ipcb_sysfs_meminfo("HugePages_Free");
+	h->resv = ipcb_sysfs_meminfo("HugePages_Rsvd");
 	snprintf(h->src, sizeof h->src, "/proc/meminfo HugePages_Free");
 }
 
@@ -172,7 +150,7 @@ void ipcb_shm_region_limits(enum ipcb_shm_backing backing, bool huge, const char
 	switch (backing) {
 	case IPCB_SHM_MEMFD:
 		/* shmem on the kernel's internal mount: no size bound of its own */
-		avail = meminfo("MemAvailable");
+		avail = ipcb_sysfs_meminfo("MemAvailable");
 		ipcb_limits_add(lim, "mem_available_bytes", avail >= 0 ? avail * 1024 : -1,
 				"/proc/meminfo MemAvailable");
 		break;
@@ -278,7 +256,7 @@ static int refuse_huge(enum ipcb_shm_backing backing, const char *dir, struct ip
 
 static int check_memfd(size_t bytes, struct ipcb_err *err)
 {
-	int64_t kb = meminfo("MemAvailable");
+	int64_t kb = ipcb_sysfs_meminfo("MemAvailable");
 
 	if (kb >= 0 && (uint64_t)bytes / 1024 > (uint64_t)kb) {
 		ipcb_err_set(err, 0,

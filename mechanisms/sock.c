@@ -5,11 +5,13 @@
 #include <limits.h>
 #include <poll.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "harness/sysfs.h"
 #include "harness/tmpdir.h"
+#include "mechanisms/io.h"
 #include "mechanisms/sock.h"
 
 int ipcb_sock_un_addr(struct sockaddr_un *sa, const char *path, struct ipcb_err *err)
@@ -108,4 +110,310 @@ int ipcb_sock_connect(int fd, const struct sockaddr *sa, socklen_t len, const ch
 	if (rc != 0)
 		return ipcb_err_set(err, errno, "connect(%s)", what);
 	return 0;
+}
+
+int ipcb_sock_set_sndbuf(int fd, uint64_t want, struct ipcb_err *err)
+{
+	int v = (int)want;
+
+	if (want == 0)
+		return 0;
+	if (setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &v, sizeof v) != 0)
+		return ipcb_err_set(err, errno, "setsockopt(SO_SNDBUF=%d)", v);
+	return 0;
+}
+
+static int get_sndbuf(int fd)
+{
+	int v = -1;
+	socklen_t len = sizeof v;
+
+	(void)getsockopt(fd, SOL_SOCKET, SO_SNDBUF, &v, &len);
+	return v;
+}
+
+#define PROBE_MAX ((size_t)64 << 20)
+
+/* Binary search for the largest message a connected pair of this type
+ * takes, into p. */
+static void probe_max_msg(int type, uint64_t sndbuf, struct ipcb_sock_msg_probe *p)
+{
+	int sv[2];
+	size_t lo = 0, hi = PROBE_MAX;
+	char *buf;
+
+	*p = (struct ipcb_sock_msg_probe){ .eff_sndbuf = -1 };
+	if (socketpair(AF_UNIX, type | SOCK_CLOEXEC, 0, sv) != 0)
+		return;
+	buf = calloc(1, PROBE_MAX);
+	if (buf == NULL || ipcb_sock_set_sndbuf(sv[0], sndbuf, NULL) != 0) {
+		free(buf);
+		close(sv[0]);
+		close(sv[1]);
+		return;
+	}
+	p->eff_sndbuf = get_sndbuf(sv[0]);
+	/* Invariant: lo fits, hi + 1 does not (after the first step). The
+	 * last failure is at hi + 1, so its errno is the boundary's. */
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo + 1) / 2;
+
+		if (send(sv[0], buf, mid, MSG_DONTWAIT) == (ssize_t)mid) {
+			(void)!recv(sv[1], buf, PROBE_MAX, MSG_DONTWAIT);
+			lo = mid;
+		} else {
+			p->boundary_errno = errno;
+			hi = mid - 1;
+		}
+	}
+	free(buf);
+	close(sv[0]);
+	close(sv[1]);
+	p->max_bytes = lo;
+}
+
+const struct ipcb_sock_msg_probe *ipcb_sock_msg_probe(int type, uint64_t sndbuf)
+{
+	enum { SLOTS = 8 };
+	static struct {
+		int type; /* 0: empty */
+		uint64_t sndbuf;
+		struct ipcb_sock_msg_probe p;
+	} cache[SLOTS];
+	static unsigned next;
+	unsigned i;
+
+	for (i = 0; i < SLOTS; i++)
+		if (cache[i].type == type && cache[i].sndbuf == sndbuf)
+			return &cache[i].p;
+	i = next++ % SLOTS;
+	probe_max_msg(type, sndbuf, &cache[i].p);
+	/* a failed probe (no socket, no memory) is asked again next time */
+	cache[i].type = cache[i].p.eff_sndbuf >= 0 ? type : 0;
+	cache[i].sndbuf = sndbuf;
+	return &cache[i].p;
+}
+
+int ipcb_sock_msg_limits(int type, uint64_t sndbuf, const char *noun, struct ipcb_limits *lim,
+			 struct ipcb_err *err)
+{
+	const struct ipcb_sock_msg_probe *p = ipcb_sock_msg_probe(type, sndbuf);
+	char name[48], source[96];
+
+	lim->max_msg_bytes = p->max_bytes;
+	snprintf(name, sizeof name, "max_%s_bytes", noun);
+	snprintf(source, sizeof source, "largest %s a connected pair accepted (probed)", noun);
+	ipcb_limits_add(lim, name, (int64_t)p->max_bytes, source);
+	ipcb_limits_add(lim, "sndbuf_effective_bytes", p->eff_sndbuf,
+			"getsockopt(SO_SNDBUF) with -o sndbuf");
+	ipcb_sock_core_limits(lim);
+	ipcb_limits_add_file(lim, "unix_max_dgram_qlen", "/proc/sys/net/unix/max_dgram_qlen");
+	if (p->max_bytes == 0)
+		return ipcb_err_set(err, p->boundary_errno ? p->boundary_errno : EIO,
+				    "not even a 1-byte %s went through a connected pair with "
+				    "SO_SNDBUF %d",
+				    noun, p->eff_sndbuf);
+	return 0;
+}
+
+/* Where the SO_SNDBUF in effect came from, into buf; 1 when -o sndbuf
+ * was capped. The kernel doubles what setsockopt asks for, after capping
+ * it at net.core.wmem_max. */
+static int sndbuf_origin(uint64_t want, int eff, char *buf, size_t len)
+{
+	uint64_t wmem_max = 0;
+
+	if (want == 0) {
+		snprintf(buf, len, "net.core.wmem_default");
+	} else if (eff >= 0 && (uint64_t)eff < 2 * want) {
+		(void)ipcb_sysfs_read_u64("/proc/sys/net/core/wmem_max", &wmem_max);
+		snprintf(buf, len, "-o sndbuf=%llu capped by net.core.wmem_max=%llu",
+			 (unsigned long long)want, (unsigned long long)wmem_max);
+		return 1;
+	} else {
+		snprintf(buf, len, "from -o sndbuf");
+	}
+	return 0;
+}
+
+int ipcb_sock_msg_check(int type, uint64_t sndbuf, const char *noun, size_t size,
+			struct ipcb_err *err)
+{
+	const struct ipcb_sock_msg_probe *p = ipcb_sock_msg_probe(type, sndbuf);
+	char origin[96];
+	int e = p->boundary_errno, capped;
+
+	if (size <= p->max_bytes)
+		return 0;
+	capped = sndbuf_origin(sndbuf, p->eff_sndbuf, origin, sizeof origin);
+	if (e == ENOBUFS || e == ENOMEM) {
+		ipcb_err_set(err, 0,
+			     "a %zu-byte %s exceeds the largest the kernel allocates for one "
+			     "%s here: %zu bytes (send fails with %s; SO_SNDBUF %d, %s)",
+			     size, noun, noun, p->max_bytes, e == ENOBUFS ? "ENOBUFS" : "ENOMEM",
+			     p->eff_sndbuf, origin);
+		ipcb_err_hint(err, "a kernel allocation limit that no setting raises; use a stream "
+				   "mechanism (uds-stream) for larger messages");
+	} else {
+		ipcb_err_set(err, 0,
+			     "a %zu-byte %s exceeds the largest this socket takes here: %zu "
+			     "bytes with SO_SNDBUF %d (%s; send fails with %s)",
+			     size, noun, p->max_bytes, p->eff_sndbuf, origin,
+			     e == EMSGSIZE ? "EMSGSIZE" : strerror(e));
+		if (capped)
+			ipcb_err_hint(err,
+				      "raise net.core.wmem_max (sysctl -w net.core.wmem_max=BYTES) "
+				      "so that -o sndbuf takes effect");
+		else
+			ipcb_err_hint(err, "raise it with -o sndbuf=SIZE, up to net.core.wmem_max "
+					   "(sysctl -w net.core.wmem_max=BYTES)");
+	}
+	return -EMSGSIZE;
+}
+
+int ipcb_sock_msg_send(void *state, const void *buf, size_t len, struct ipcb_err *err)
+{
+	const struct ipcb_fd_link *l = state;
+	ssize_t n;
+
+	do
+		n = send(l->tx, buf, len, 0);
+	while (n < 0 && errno == EINTR);
+	if (n < 0)
+		return ipcb_err_set(err, errno, "%s of %zu bytes", l->tx_what, len);
+	if ((size_t)n != len)
+		return ipcb_err_set(err, EMSGSIZE, "%s sent %zd of %zu bytes", l->tx_what, n, len);
+	return 0;
+}
+
+int ipcb_sock_msg_recv(void *state, void *buf, size_t len, struct ipcb_err *err)
+{
+	const struct ipcb_fd_link *l = state;
+	ssize_t n;
+	int type = 0;
+	socklen_t tl = sizeof type;
+
+	/* MSG_TRUNC: the real length even when the message is larger. */
+	do
+		n = recv(l->rx, buf, len, MSG_TRUNC);
+	while (n < 0 && errno == EINTR);
+	if (n < 0)
+		return ipcb_err_set(err, errno, "%s", l->rx_what);
+	if ((size_t)n == len)
+		return 0;
+	/* On a connection, 0 is the end of file: the peer has gone. */
+	if (n == 0 && getsockopt(l->rx, SOL_SOCKET, SO_TYPE, &type, &tl) == 0 &&
+	    type != SOCK_DGRAM) {
+		ipcb_err_set(err, 0, "%s: peer closed, expected a %zu-byte message", l->rx_what,
+			     len);
+		return -EPIPE;
+	}
+	return ipcb_err_set(err, EPROTO, "%s: message of %zd bytes, expected %zu", l->rx_what, n,
+			    len);
+}
+
+/* Remove the socket's path and directory; safe to repeat. */
+static void uds_conn_unlink(struct ipcb_uds_conn *c)
+{
+	if (c->path[0] != '\0')
+		(void)unlink(c->path);
+	c->path[0] = '\0';
+	ipcb_tmpdir_remove(c->dir);
+}
+
+static const char *type_name(int type)
+{
+	return type == SOCK_STREAM ? "SOCK_STREAM" : "SOCK_SEQPACKET";
+}
+
+int ipcb_uds_conn_setup(struct ipcb_uds_conn *c, int type, struct ipcb_err *err)
+{
+	int rc;
+
+	memset(c, 0, sizeof *c);
+	c->type = type;
+	c->listen_fd = c->fd = -1;
+	if ((rc = ipcb_tmpdir_create(c->dir, sizeof c->dir, err)) != 0 ||
+	    (rc = ipcb_path_join(c->path, sizeof c->path, c->dir, IPCB_UDS_CONN_NAME, err)) != 0 ||
+	    (rc = ipcb_sock_un_addr(&c->addr, c->path, err)) != 0) {
+		c->path[0] = '\0';
+		return rc;
+	}
+	c->listen_fd = socket(AF_UNIX, type | SOCK_CLOEXEC, 0);
+	if (c->listen_fd < 0)
+		return ipcb_err_set(err, errno, "socket(AF_UNIX, %s)", type_name(type));
+	if (bind(c->listen_fd, (struct sockaddr *)&c->addr, sizeof c->addr) != 0) {
+		rc = ipcb_err_set(err, errno, "bind(%s)", c->path);
+		c->path[0] = '\0';
+		return rc;
+	}
+	if (listen(c->listen_fd, 1) != 0)
+		return ipcb_err_set(err, errno, "listen(%s)", c->path);
+	return 0;
+}
+
+/* Accept side A's connection into c->fd. The directory is private (0700),
+ * but a process of the same user could still connect first: the kernel's
+ * record of who connected (SO_PEERCRED) tells side A from a stranger, who
+ * is turned away. */
+static int accept_side_a(struct ipcb_uds_conn *c, pid_t side_a, struct ipcb_err *err)
+{
+	enum { MAX_STRANGERS = 16 };
+	struct ucred cred;
+	socklen_t len;
+
+	for (int strangers = 0; strangers <= MAX_STRANGERS; strangers++) {
+		int fd = ipcb_sock_accept(c->listen_fd, c->path, err);
+
+		if (fd < 0)
+			return fd;
+		len = sizeof cred;
+		if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) != 0) {
+			int e = errno;
+
+			close(fd);
+			return ipcb_err_set(err, e, "getsockopt(SO_PEERCRED) on %s", c->path);
+		}
+		if (cred.pid == side_a) {
+			c->fd = fd;
+			return 0;
+		}
+		close(fd);
+	}
+	return ipcb_err_set(err, EPERM,
+			    "%d connections to %s came from other processes than side A (pid %d)",
+			    MAX_STRANGERS + 1, c->path, (int)side_a);
+}
+
+int ipcb_uds_conn_attach(struct ipcb_uds_conn *c, const struct ipcb_peer *self, uint64_t sndbuf,
+			 struct ipcb_err *err)
+{
+	int rc;
+
+	if (self->side == IPCB_SIDE_B) {
+		if ((rc = accept_side_a(c, self->peer_pid, err)) != 0)
+			return rc;
+		/* Connected: the name has done its job. */
+		uds_conn_unlink(c);
+	} else {
+		c->fd = socket(AF_UNIX, c->type | SOCK_CLOEXEC, 0);
+		if (c->fd < 0)
+			return ipcb_err_set(err, errno, "socket(AF_UNIX, %s)", type_name(c->type));
+		if ((rc = ipcb_sock_set_sndbuf(c->fd, sndbuf, err)) != 0)
+			return rc;
+		rc = ipcb_sock_connect(c->fd, (struct sockaddr *)&c->addr, sizeof c->addr, c->path,
+				       err);
+		if (rc != 0)
+			return rc;
+	}
+	ipcb_io_close(&c->listen_fd);
+	/* B's socket was made by A's connect(): set its buffer now. */
+	return self->side == IPCB_SIDE_B ? ipcb_sock_set_sndbuf(c->fd, sndbuf, err) : 0;
+}
+
+void ipcb_uds_conn_close(struct ipcb_uds_conn *c)
+{
+	ipcb_io_close(&c->fd);
+	ipcb_io_close(&c->listen_fd);
+	uds_conn_unlink(c);
 }

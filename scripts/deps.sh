@@ -3,6 +3,9 @@
 # root). Sourced, not run.
 
 IPCB_BUILD_DEPS="gcc make autoconf automake pkg-config libcpuid-dev libjansson-dev"
+# ONC RPC for the rpc mechanism: libtirpc and rpcgen (configure leaves rpc
+# out without them).
+IPCB_BUILD_DEPS="$IPCB_BUILD_DEPS libtirpc-dev rpcsvc-proto"
 # What make check uses (Google Benchmark's compare.py, in libbenchmark-tools,
 # needs python3-scipy, which python3-matplotlib brings anyway).
 IPCB_TEST_DEPS="python3 python3-jsonschema python3-matplotlib libbenchmark-tools python3-scipy"

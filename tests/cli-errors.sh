@@ -76,6 +76,7 @@ expect_usage "value '$T/tmp' is given twice" --mech shm -o dir="$T/tmp,$T/tmp"
 expect_usage "'novalue' is not KEY=VALUE" -o novalue
 expect_usage "option 'wait' is given twice" --mech shm-futex -o wait=spin -o wait=futex
 expect_usage "nodelay: 'maybe' is not 0 or 1" --mech tcp -o nodelay=maybe
+expect_usage "netns: 'vet' is not one of none|veth" --mech tcp -o netns=vet
 expect_usage "unknown clock 'rdtsc'" --clock rdtsc
 expect_usage "'0'" --cell-time 0
 expect_usage "--iterations and --cell-time contradict" --iterations 100 --cell-time 1

@@ -3,7 +3,8 @@
 # cells (a side killed), after the watchdog, after SIGINT at random moments,
 # after a second signal and after a SIGKILL of ipcbench and `ipcbench
 # cleanup`, /dev/shm, /dev/mqueue, the System V tables, the temporary
-# directory and the process table look as they did before. The mechanisms
+# directory, the process table, the veth links and network namespaces look
+# as they did before. The mechanisms
 # are those `ipcbench list` says are available here, and for each option
 # whose values it describes one by one (its "choices": shm's backing, wait
 # and huge), each value but the default that is available here, in one more
@@ -405,6 +406,28 @@ else
 	skip 5 "test-shm-region --hold could not make its objects here"
 fi
 rmdir "$T/elsewhere"
+
+# A veth end "ipcb-<pid>-<n>" of an ipcbench that is gone (what -o
+# netns=veth leaves while the kernel is still destroying side B's
+# namespace, which takes the pair along): cleanup removes it, and leaves
+# one of a live process alone. Made here with ip(8): one pair, an end
+# named for a finished process, the other for this shell.
+sh -c : &
+dead=$!
+wait $dead
+if [ "$(id -u)" -eq 0 ] && command -v ip >/dev/null 2>&1 && ! kill -0 $dead 2>/dev/null &&
+	ip link add "ipcb-$dead-0" type veth peer name "ipcb-$$-0" 2>/dev/null; then
+	run_ipcbench cleanup --dry-run
+	[ $rc -eq 0 ] && grep -q -x "would remove veth ipcb-$dead-0 (left by ipcbench process $dead)" \
+		"$T/stdout" && ! grep -q "ipcb-$$-0" "$T/stdout"
+	ok $? "cleanup --dry-run lists the veth of a finished process, not that of a live one"
+	run_ipcbench cleanup
+	[ $rc -eq 0 ] && grep -q -x "removed veth ipcb-$dead-0 (left by ipcbench process $dead)" "$T/stdout"
+	ok $? "cleanup removes the veth (and its peer with it)"
+	assert_snapshot "$T/before" "a veth of a finished process, then cleanup"
+else
+	skip 3 "no veth pair made here (needs root and ip(8))"
+fi
 
 # ipcbench itself killed with SIGKILL (no handler runs): its System V
 # queues stay; 'ipcbench cleanup' finds and removes them, and leaves a

@@ -102,7 +102,8 @@ serialize() {
 }
 
 # What exists on the machine that ipcbench could leave behind: POSIX shm
-# and mqueue names, System V objects, this test's TMPDIR and processes.
+# and mqueue names, System V objects, this test's TMPDIR and processes,
+# veth links and network namespaces.
 snapshot() {
 	{
 		ls -1 /dev/shm 2>/dev/null | sed 's/^/shm /'
@@ -112,6 +113,13 @@ snapshot() {
 		ipcs -s 2>/dev/null | awk '$1 ~ /^0x/ { print "sem", $2 }'
 		ls -A "$T/tmp" | sed 's/^/tmp /'
 		pgrep -f "$T" | sed 's/^/process /'
+		# -o netns=veth: the veth links with ipcbench's prefix, and the
+		# network namespaces of ipcbench's processes and this test's
+		ls -1 /sys/class/net 2>/dev/null | grep '^ipcb-' | sed 's/^/link /'
+		snap_own=$(readlink /proc/self/ns/net)
+		for snap_p in $(pgrep -x ipcbench) $(pgrep -f "$T"); do
+			readlink "/proc/$snap_p/ns/net"
+		done 2>/dev/null | grep -v -x -F "$snap_own" | sort -u | sed 's/^/netns /'
 	} | sort
 }
 
@@ -130,8 +138,9 @@ assert_snapshot() {
 
 # remove_leftover KIND NAME: remove one object of a snapshot line, if it
 # looks like ipcbench's: a System V object with a private key and mode
-# 0600, a POSIX name with the ipcb- prefix, an entry of this test's
-# TMPDIR, a process of this test.
+# 0600, a POSIX name or a veth link with the ipcb- prefix, an entry of this
+# test's TMPDIR, a process of this test (whose network namespace goes with
+# it).
 remove_leftover() {
 	case $1 in
 	msg) private_sysv q "$2" && ipcrm -q "$2" ;;
@@ -141,6 +150,7 @@ remove_leftover() {
 	mqueue) case $2 in ipcb-*) rm -f "/dev/mqueue/$2" ;; esac ;;
 	tmp) rm -rf "${T:?}/tmp/$2" ;;
 	process) kill -KILL "$2" ;;
+	link) case $2 in ipcb-*) ip link delete "$2" ;; esac ;;
 	esac 2>/dev/null
 }
 

@@ -27,6 +27,32 @@ expect_skip "signal, 64 bytes" "sizeof(union sigval)" --mech signal --sizes 64
 expect_skip "sysv-msg, beyond kernel.msgmax" "kernel.msgmax" --mech sysv-msg \
 	--sizes "$(( $(cat /proc/sys/kernel/msgmax) + 1 ))"
 expect_skip "uds-dgram, 1 GiB" "SO_SNDBUF" --mech uds-dgram --sizes 1G --test latency
+# uds-seqpacket and socketpair type=seqpacket: one byte above the largest
+# record the probe found (ipcbench list) is skipped, naming that size and
+# SO_SNDBUF; the largest itself goes through the path-based connection and
+# the pair alike.
+"$IPCBENCH" list --json >"$T/list.json"
+max_record=$(json_query "$T/list.json" "d['mechanisms']['uds-seqpacket']['max_msg_bytes']")
+expect_skip "uds-seqpacket, one byte above its largest record" \
+	"exceeds the largest this socket takes here: $max_record bytes with SO_SNDBUF" \
+	--mech uds-seqpacket --sizes $((max_record + 1))
+expect_skip "socketpair type=seqpacket, one byte above its largest record" \
+	"exceeds the largest this socket takes here: $max_record bytes with SO_SNDBUF" \
+	--mech socketpair -o type=seqpacket --sizes $((max_record + 1))
+run_ipcbench --mech uds-seqpacket,socketpair -o type=seqpacket --sizes "$max_record" \
+	--iterations 100 --repetitions 1 --json "$T/out.json"
+[ $rc -eq 0 ] && [ "$(q "sorted(set(c['status'] for c in d['cells']))")" = "['ok']" ]
+ok $? "uds-seqpacket and socketpair type=seqpacket carry a record of $max_record bytes"
+# rpc over udp: one datagram a call, and no streaming.
+"$IPCBENCH" list --json >"$T/list.json" 2>/dev/null
+if [ "$(json_query "$T/list.json" "d['mechanisms']['rpc']['available']")" = True ]; then
+	expect_skip "rpc transport=udp, 65461 bytes" "65460 bytes (a 65507-byte IPv4 UDP payload" \
+		--mech rpc -o transport=udp --sizes 65461 --test latency
+	expect_skip "rpc transport=udp, throughput" "rpc over udp has no streaming" \
+		--mech rpc -o transport=udp --sizes 64 --test throughput
+else
+	skip "rpc over udp: rpc is not available here"
+fi
 expect_skip "shm-futex wait=spin on one CPU" "wait=spin with both sides on CPU" \
 	--mech shm-futex -o wait=spin --cpus 0,0 --sizes 64
 
@@ -131,6 +157,30 @@ else
 fi
 IPCBENCH=$plain_ipcbench
 
+# tcp -o netns=veth without a capability it needs: CAP_SYS_ADMIN for side
+# B's network namespace, CAP_NET_ADMIN for the veth pair. Skipped, naming
+# the request the kernel refused.
+if [ $(( 0x${capeff:-0} >> 21 & 1 )) -eq 1 ] && [ $(( 0x${capeff:-0} >> 12 & 1 )) -eq 1 ] &&
+	command -v setpriv >/dev/null 2>&1; then
+	for drop in "sys_admin unshare(CLONE_NEWNET): Operation not permitted" \
+		"net_admin RTM_NEWLINK veth"; do
+		printf '#!/bin/sh\nexec setpriv --bounding-set=-%s "%s" "$@"\n' "${drop%% *}" \
+			"$plain_ipcbench" >"$T/no-cap"
+		chmod +x "$T/no-cap"
+		IPCBENCH=$T/no-cap
+		expect_skip "tcp -o netns=veth without CAP_${drop%% *}" "${drop#* }" --mech tcp \
+			-o netns=veth --sizes 64
+	done
+	IPCBENCH=$plain_ipcbench
+	rm -f "$T/no-cap"
+elif [ $(( 0x${capeff:-0} >> 21 & 1 )) -eq 0 ]; then
+	expect_skip "tcp -o netns=veth without CAP_SYS_ADMIN" "unshare(CLONE_NEWNET)" --mech tcp \
+		-o netns=veth --sizes 64
+	skip 1 "CAP_NET_ADMIN alone cannot be dropped here"
+else
+	skip 2 "setpriv is missing"
+fi
+
 # uds-dgram: a -o sndbuf above net.core.wmem_max is reported as capped; the
 # boundary's errno decides what the reason blames.
 wmem_max=$(cat /proc/sys/net/core/wmem_max)
@@ -156,12 +206,12 @@ fi
 # path's length and sun_path's size, and leave nothing behind.
 deep=$T/tmp/$(printf '%060d' 0)/$(printf '%060d' 0)
 mkdir -p "$deep"
-(TMPDIR="$deep" exec "$IPCBENCH" --mech uds-stream,uds-dgram --sizes 64 --test latency --iterations 100 \
+(TMPDIR="$deep" exec "$IPCBENCH" --mech uds-stream,uds-dgram,uds-seqpacket --sizes 64 --test latency --iterations 100 \
 	--repetitions 1 --json "$T/out.json") >"$T/stdout" 2>&1 </dev/null
 rc=$?
 [ $rc -eq 77 ] && [ "$(q "sorted(set(c['status'] for c in d['cells']))")" = "['skipped']" ] &&
 	[ "$(q "all(__import__('re').search(r' is (\\d+) bytes; sun_path holds 108 bytes', c['reason']) and int(__import__('re').search(r' is (\\d+) bytes', c['reason']).group(1)) > ${#deep} for c in d['cells'])")" = True ]
-ok $? "TMPDIR of ${#deep} bytes: uds-stream and uds-dgram skipped, naming sun_path"
+ok $? "TMPDIR of ${#deep} bytes: uds-stream, uds-dgram and uds-seqpacket skipped, naming sun_path"
 [ $rc -eq 77 ] || diag <"$T/stdout"
 [ -z "$(ls -A "$deep")" ]
 ok $? "TMPDIR of ${#deep} bytes: nothing left in it"
@@ -196,6 +246,26 @@ if [ "$(id -u)" -eq 0 ] && unshare --ipc true 2>/dev/null && command -v setpriv 
 	[ $rc -eq 77 ] || diag <"$T/stdout"
 else
 	skip 2 "needs root and unshare --ipc"
+fi
+
+# fd-pass: a memfd larger than RLIMIT_FSIZE is skipped, naming it, and a
+# smaller one runs; with fewer than 128 descriptors the mechanism is
+# unavailable, naming RLIMIT_NOFILE.
+if command -v prlimit >/dev/null 2>&1; then
+	prlimit --fsize=524288:524288 env TMPDIR="$T/tmp" "$IPCBENCH" --mech fd-pass --sizes 64,1M \
+		--test latency --iterations 100 --repetitions 1 --json "$T/out.json" >"$T/stdout" 2>&1 </dev/null
+	rc=$?
+	[ $rc -eq 0 ] && [ "$(q "[c['status'] for c in d['cells']]")" = "['ok', 'skipped']" ] &&
+		q "d['cells'][1]['reason']" | grep -q "exceeds RLIMIT_FSIZE (524288 bytes)"
+	ok $? "fd-pass under RLIMIT_FSIZE=512K: 64 bytes run, 1 MiB skipped naming RLIMIT_FSIZE"
+	[ $rc -eq 0 ] || diag <"$T/stdout"
+	prlimit --nofile=100:100 "$IPCBENCH" list --json >"$T/list.json" 2>"$T/stderr" </dev/null
+	rc=$?
+	[ $rc -eq 0 ] && [ "$(json_query "$T/list.json" "d['mechanisms']['fd-pass']['available']")" = False ] &&
+		json_query "$T/list.json" "d['mechanisms']['fd-pass']['reason']" | grep -q "RLIMIT_NOFILE is 100"
+	ok $? "fd-pass under RLIMIT_NOFILE=100: listed as unavailable, naming it"
+else
+	skip 2 "prlimit is not installed"
 fi
 
 # Too few file descriptors: one line naming RLIMIT_NOFILE, exit 1, before
@@ -234,5 +304,24 @@ run_ipcbench --mech uds-dgram,tcp -o sndbuf=0,1M -o nodelay=0,1 --sizes $((dmax 
 	[ "$(q "d['cells'][0]['status']")" = skipped ] &&
 	[ "$(q "[[l['value'] for l in v['limits'] if l['name'] == 'tcp_nodelay'] for v in d['params']['variants'][2:]]")" = "[[0], [1]]" ]
 ok $? "each variant's limits are recorded under its own options"
+# pipe, fifo: -o capacity above fs.pipe-max-size is refused, even as root
+# (the kernel would let root past it), naming the limit; below it the size
+# granted, rounded up to a power of two pages, is recorded on both sides.
+pipe_max=$(cat /proc/sys/fs/pipe-max-size)
+if [ "$pipe_max" -lt $((1 << 30)) ]; then
+	expect_skip "pipe, -o capacity above fs.pipe-max-size" "above fs.pipe-max-size=$pipe_max" \
+		--mech pipe,fifo -o capacity=$((pipe_max + 1)) --sizes 64
+	q "d['cells'][0]['hint']" | grep -q "sysctl -w fs.pipe-max-size="
+	ok $? "pipe, -o capacity above fs.pipe-max-size: the hint says how to raise it"
+else
+	skip 2 "fs.pipe-max-size is at least -o capacity's largest value"
+fi
+run_ipcbench --mech pipe,fifo -o capacity=100K -o io=write,vmsplice --sizes 64 --test latency \
+	--iterations 100 --repetitions 1 --json "$T/out.json"
+[ $rc -eq 0 ] && [ "$(q "sorted(set(c['status'] for c in d['cells']))")" = "['ok']" ] &&
+	[ "$(q "sorted(set(r['mech_notes'][s]['pipe_capacity_bytes'] for c in d['cells'] for r in c['repetitions'] for s in 'ab'))")" = "['131072']" ] &&
+	[ "$(q "sorted(set(l['value'] for v in d['params']['variants'] for l in v['limits'] if l['name'] == 'pipe_capacity_granted_bytes'))")" = "[131072]" ]
+ok $? "pipe, fifo -o capacity=100K: 128 KiB granted, recorded in the notes and limits"
+[ $rc -eq 0 ] || diag <"$T/stdout"
 assert_clean "limits"
 done_testing

@@ -2,7 +2,10 @@
  * in order, in both directions, between two real processes: 100,000
  * messages in ping-pong (50,000 each way), then 100,000 streamed from A to
  * B. Each message is a full pattern with a checksum (ipcb_msg_fill) that the
- * receiver verifies byte for byte.
+ * receiver verifies byte for byte. As in the harness, each part has its own
+ * setup() for its test (latency for the ping-pong, throughput for the
+ * stream): a mechanism may carry the two differently (rpc: calls answered,
+ * then one-way calls).
  *
  * Usage: test-mech-integrity [SPEC...]
  *   SPEC is a mechanism name with options: "shm-futex:wait=spin,ring=4096".
@@ -88,12 +91,16 @@ static int barrier(int ready_fd, int go_fd)
 	return 0;
 }
 
-static int side_main(const struct ipcb_mech *m, void *st, enum ipcb_side side, size_t max,
-		     int pid_fd, int ready_fd, int go_fd)
+static int side_main(const struct ipcb_mech *m, void *st, enum ipcb_test test, enum ipcb_side side,
+		     size_t max, int pid_fd, int ready_fd, int go_fd)
 {
 	struct ipcb_peer self = { .side = side, .pid = getpid() };
-	unsigned char *block = malloc(IPCB_HEADROOM_MAX + max + 1);
-	unsigned char *buf = block + IPCB_HEADROOM_MAX;
+	/* A buffer to send from and one to receive into, as the harness has:
+	 * a side's send() may leave its message there until its next recv()
+	 * (rpc's side A makes the call then). */
+	size_t span = (IPCB_HEADROOM_MAX + max + 64) & ~(size_t)63;
+	unsigned char *block = malloc(2 * span);
+	unsigned char *tx = block + IPCB_HEADROOM_MAX, *rx = tx + span;
 	struct ipcb_err err = { { 0 }, { 0 } };
 	uint64_t seq = 0;
 
@@ -109,61 +116,58 @@ static int side_main(const struct ipcb_mech *m, void *st, enum ipcb_side side, s
 		printf("# barrier failed\n");
 		return 1;
 	}
-	for (int i = 0; i < PINGPONG; i++) {
+	for (int i = 0; test == IPCB_TEST_LATENCY && i < PINGPONG; i++) {
 		size_t out = rand_size(max), back = rand_size(max);
 
 		if (side == IPCB_SIDE_A) {
-			if (send_one(m, st, buf, out, seq, &err) != 0)
+			if (send_one(m, st, tx, out, seq, &err) != 0)
 				return fail_child("A send", &err);
-			if (recv_one(m, st, buf, back, seq + 1, &err) != 0)
+			if (recv_one(m, st, rx, back, seq + 1, &err) != 0)
 				return fail_child("A recv", &err);
 		} else {
-			if (recv_one(m, st, buf, out, seq, &err) != 0)
+			if (recv_one(m, st, rx, out, seq, &err) != 0)
 				return fail_child("B recv", &err);
-			if (send_one(m, st, buf, back, seq + 1, &err) != 0)
+			if (send_one(m, st, tx, back, seq + 1, &err) != 0)
 				return fail_child("B send", &err);
 		}
 		seq += 2;
 	}
-	for (int i = 0; i < STREAM; i++, seq++) {
+	for (int i = 0; test == IPCB_TEST_THROUGHPUT && i < STREAM; i++, seq++) {
 		size_t len = rand_size(max < STREAM_MAX ? max : STREAM_MAX);
 
-		if (side == IPCB_SIDE_A && send_one(m, st, buf, len, seq, &err) != 0)
+		if (side == IPCB_SIDE_A && send_one(m, st, tx, len, seq, &err) != 0)
 			return fail_child("A stream send", &err);
-		if (side == IPCB_SIDE_B && recv_one(m, st, buf, len, seq, &err) != 0)
+		if (side == IPCB_SIDE_B && recv_one(m, st, rx, len, seq, &err) != 0)
 			return fail_child("B stream recv", &err);
 	}
 	free(block);
 	return 0;
 }
 
-static void run_mech(const struct ipcb_mech *m, const struct ipcb_opt_set *opts, const char *label)
+/* One part (test) of a mechanism's run: setup() for that test, both sides
+ * forked, reaped, teardown(). */
+static void run_part(const struct ipcb_mech *m, const struct ipcb_opt_set *opts, const char *label,
+		     size_t max, enum ipcb_test test)
 {
-	struct ipcb_cell_cfg cfg = { .test = IPCB_TEST_LATENCY, .cpu = { 0, 1 }, .opts = opts };
-	struct ipcb_limits lim = { 0 };
+	struct ipcb_cell_cfg cfg = {
+		.msg_size_bytes = max, .test = test, .cpu = { 0, 1 }, .opts = opts
+	};
+	const char *part = test == IPCB_TEST_LATENCY ? "latency" : "throughput";
 	struct ipcb_err err = { { 0 }, { 0 } };
 	void *st = NULL;
 	pid_t pid[2];
 	int status[2] = { 0, 0 }, rc, pids[2][2], ready[2], go[2];
-	size_t max;
 
-	if (m->flags & IPCB_MECH_NO_DATA)
-		return;
-	if (m->supported != NULL && m->supported(&err) != 0) {
-		printf("ok %d - %s # SKIP not available here: %s\n", ++tap_n, label, err.msg);
-		return;
-	}
-	if (m->limits != NULL && m->limits(opts, &lim, &err) != 0) {
-		printf("ok %d - %s # SKIP not available with these options: %s\n", ++tap_n, label,
-		       err.msg);
+	/* A test the mechanism skips even for the smallest message (rpc over
+	 * udp has no streaming) is skipped here too, with its reason. */
+	cfg.msg_size_bytes = 1;
+	if (m->check != NULL && m->check(&cfg, &err) != 0) {
+		printf("ok %d - %s: %s # SKIP %s\n", ++tap_n, label, part, err.msg);
 		return;
 	}
-	max = lim.max_msg_bytes ? (size_t)lim.max_msg_bytes : STREAM_CAP;
-	if (max > STREAM_CAP)
-		max = STREAM_CAP;
 	cfg.msg_size_bytes = max;
 	rc = m->setup(&cfg, &st, &err);
-	if (!ok(rc == 0, "%s: setup for messages up to %zu bytes", label, max)) {
+	if (!ok(rc == 0, "%s: setup for messages up to %zu bytes (%s)", label, max, part)) {
 		printf("# %s\n", err.msg);
 		m->teardown(st);
 		return;
@@ -176,7 +180,7 @@ static void run_mech(const struct ipcb_mech *m, const struct ipcb_opt_set *opts,
 			abort();
 		pid[s] = fork();
 		if (pid[s] == 0)
-			_exit(side_main(m, st, (enum ipcb_side)s, max, pids[s][0], ready[1],
+			_exit(side_main(m, st, test, (enum ipcb_side)s, max, pids[s][0], ready[1],
 					go[0]));
 	}
 	for (int s = 0; s < 2; s++) {
@@ -208,11 +212,40 @@ static void run_mech(const struct ipcb_mech *m, const struct ipcb_opt_set *opts,
 			kill(pid[!s], SIGKILL);
 	}
 	m->teardown(st);
-	ok(WIFEXITED(status[0]) && WEXITSTATUS(status[0]) == 0 && WIFEXITED(status[1]) &&
-		   WEXITSTATUS(status[1]) == 0,
-	   "%s: %d messages ping-pong both ways and %d streamed, random sizes 1..%zu, intact and "
-	   "in order",
-	   label, 2 * PINGPONG, STREAM, max);
+	if (test == IPCB_TEST_LATENCY)
+		ok(WIFEXITED(status[0]) && WEXITSTATUS(status[0]) == 0 && WIFEXITED(status[1]) &&
+			   WEXITSTATUS(status[1]) == 0,
+		   "%s: %d messages ping-pong both ways, random sizes 1..%zu, intact and in order",
+		   label, 2 * PINGPONG, max);
+	else
+		ok(WIFEXITED(status[0]) && WEXITSTATUS(status[0]) == 0 && WIFEXITED(status[1]) &&
+			   WEXITSTATUS(status[1]) == 0,
+		   "%s: %d messages streamed, random sizes 1..%zu, intact and in order", label,
+		   STREAM, max < STREAM_MAX ? max : STREAM_MAX);
+}
+
+static void run_mech(const struct ipcb_mech *m, const struct ipcb_opt_set *opts, const char *label)
+{
+	struct ipcb_limits lim = { 0 };
+	struct ipcb_err err = { { 0 }, { 0 } };
+	size_t max;
+
+	if (m->flags & IPCB_MECH_NO_DATA)
+		return;
+	if (m->supported != NULL && m->supported(&err) != 0) {
+		printf("ok %d - %s # SKIP not available here: %s\n", ++tap_n, label, err.msg);
+		return;
+	}
+	if (m->limits != NULL && m->limits(opts, &lim, &err) != 0) {
+		printf("ok %d - %s # SKIP not available with these options: %s\n", ++tap_n, label,
+		       err.msg);
+		return;
+	}
+	max = lim.max_msg_bytes ? (size_t)lim.max_msg_bytes : STREAM_CAP;
+	if (max > STREAM_CAP)
+		max = STREAM_CAP;
+	run_part(m, opts, label, max, IPCB_TEST_LATENCY);
+	run_part(m, opts, label, max, IPCB_TEST_THROUGHPUT);
 }
 
 /* Run the mechanism and options that SPEC names. */
@@ -267,6 +300,28 @@ static const char *const extra_specs[] = {
 	"shm:backing=memfd,huge=1,wait=futex",
 	"shm:backing=sysv,huge=1,wait=futex",
 	"tcp:nodelay=0",
+	/* one message = one datagram or record; a send buffer above the largest
+	 * ping-pong message */
+	"socketpair:type=dgram",
+	"socketpair:type=seqpacket",
+	"uds-seqpacket:sndbuf=1M",
+	"fd-pass:read=mmap",
+	"fd-pass:memfd=pool",
+	/* side B in a network namespace of its own (skipped, with the reason,
+	 * without CAP_SYS_ADMIN and CAP_NET_ADMIN) */
+	"tcp:netns=veth",
+	/* vmsplice from staging pages, which must not be rewritten while the
+	 * pipe refers to them; capacities below and above the largest message
+	 * (4096: a large message takes several calls; 1M: the pipe holds up
+	 * to 256 streamed pages, four times the largest message's 64) */
+	"pipe:io=vmsplice",
+	"pipe:capacity=1M",
+	"pipe:io=vmsplice,capacity=4096",
+	"pipe:io=vmsplice,capacity=1M",
+	"fifo:io=vmsplice",
+	"fifo:capacity=4096",
+	"rpc:transport=udp",
+	"rpc:transport=unix",
 	/* file: polling the header; fdatasync on tmpfs (fast: the path, not the disk) */
 	"file:notify=poll",
 	"file:sync=fdatasync,dir=/dev/shm",
