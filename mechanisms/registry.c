@@ -23,6 +23,7 @@ extern const struct ipcb_mech ipcb_mech_shm_futex;
 extern const struct ipcb_mech ipcb_mech_signal;
 extern const struct ipcb_mech ipcb_mech_fd_pass;
 extern const struct ipcb_mech ipcb_mech_rpc;
+extern const struct ipcb_mech ipcb_mech_file;
 
 /* One a line, so that adding a mechanism touches one line. */
 /* clang-format off */
@@ -43,6 +44,7 @@ const struct ipcb_mech *const ipcb_mechs[] = {
 	&ipcb_mech_signal,
 	&ipcb_mech_fd_pass,
 	&ipcb_mech_rpc,
+	&ipcb_mech_file,
 	&ipcb_mech_shm_futex,
 };
 /* clang-format on */

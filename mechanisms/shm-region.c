@@ -11,7 +11,6 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
-#include <sys/statvfs.h>
 #include <unistd.h>
 #if defined(HAVE_SYS_SHM_H) && defined(HAVE_SHMGET)
 #define HAVE_SYSV_SHM 1 /* else backing=sysv says it was left out */
@@ -23,6 +22,7 @@
 #include "harness/reg.h"
 #include "harness/sysfs.h"
 #include "harness/tmpdir.h"
+#include "mechanisms/fsdir.h"
 #include "mechanisms/shm-region.h"
 
 #define HUGETLBFS_MAGIC_ 0x958458f6UL
@@ -103,59 +103,6 @@ static int64_t huge_available(const struct huge_pool *h)
 	return h->free - (h->resv > 0 ? h->resv : 0);
 }
 
-/* The name of a file system type from statfs ("ext4"), or "0x..." */
-static void fs_name(unsigned long magic, char *out, size_t len)
-{
-	static const struct {
-		unsigned long magic;
-		const char *name;
-	} known[] = {
-		{ 0xEF53UL, "ext4" }, /* ext2, ext3 and ext4 share it */
-		{ 0x01021994UL, "tmpfs" },
-		{ 0x858458f6UL, "ramfs" },
-		{ HUGETLBFS_MAGIC_, "hugetlbfs" },
-		{ 0x9123683EUL, "btrfs" },
-		{ 0x58465342UL, "xfs" },
-		{ 0x794c7630UL, "overlay" },
-		{ 0x6969UL, "nfs" },
-		{ 0x2fc12fc1UL, "zfs" },
-		{ 0xF2F52010UL, "f2fs" },
-		{ 0x65735546UL, "fuse" },
-		{ 0x01021997UL, "9p" },
-		{ 0xFF534D42UL, "cifs" },
-		{ 0xFE534D42UL, "smb2" },
-		{ 0x4d44UL, "vfat" },
-		{ 0x5346544eUL, "ntfs" },
-	};
-
-	for (size_t i = 0; i < sizeof known / sizeof known[0]; i++) {
-		if (known[i].magic == (magic & 0xffffffffUL)) {
-			snprintf(out, len, "%s", known[i].name);
-			return;
-		}
-	}
-	snprintf(out, len, "0x%lx", magic);
-}
-
-/* Where backing=file puts its directory: dir, or $TMPDIR. */
-static const char *file_base(const char *dir)
-{
-	return dir != NULL && dir[0] != '\0' ? dir : ipcb_tmpdir_base();
-}
-
-/* Free bytes for an unprivileged writer in the file system of path; -1
- * when it cannot be read. */
-static int64_t free_bytes(const char *path)
-{
-	struct statvfs sv;
-	unsigned long long b;
-
-	if (statvfs(path, &sv) != 0)
-		return -1;
-	b = (unsigned long long)sv.f_bavail * sv.f_frsize;
-	return b > (unsigned long long)INT64_MAX ? INT64_MAX : (int64_t)b;
-}
-
 /* The page size of the region's memory: a huge page (the default size, or
  * the hugetlbfs mount's) or the normal page; 0 when not known. */
 static uint64_t region_unit(enum ipcb_shm_backing backing, bool huge, const char *dir)
@@ -165,7 +112,7 @@ static uint64_t region_unit(enum ipcb_shm_backing backing, bool huge, const char
 
 	if (!huge)
 		return page_size();
-	if (backing == IPCB_SHM_FILE && statfs(file_base(dir), &sf) == 0 &&
+	if (backing == IPCB_SHM_FILE && statfs(ipcb_fsdir_base(dir), &sf) == 0 &&
 	    (unsigned long)sf.f_type == HUGETLBFS_MAGIC_)
 		return (uint64_t)sf.f_bsize;
 	huge_pool(0, &h);
@@ -196,8 +143,6 @@ static void limits_huge(enum ipcb_shm_backing backing, const char *dir, struct i
 void ipcb_shm_region_limits(enum ipcb_shm_backing backing, bool huge, const char *dir,
 			    struct ipcb_limits *lim)
 {
-	char src[96], type[24];
-	struct statfs sf;
 	int64_t avail;
 
 	if (huge)
@@ -210,7 +155,7 @@ void ipcb_shm_region_limits(enum ipcb_shm_backing backing, bool huge, const char
 				"/proc/meminfo MemAvailable");
 		break;
 	case IPCB_SHM_POSIX:
-		ipcb_limits_add(lim, "dev_shm_free_bytes", free_bytes(DEV_SHM),
+		ipcb_limits_add(lim, "dev_shm_free_bytes", ipcb_fs_free_bytes(DEV_SHM),
 				"statvfs(" DEV_SHM ")");
 		break;
 	case IPCB_SHM_SYSV:
@@ -222,12 +167,7 @@ void ipcb_shm_region_limits(enum ipcb_shm_backing backing, bool huge, const char
 				"/proc/sys/kernel/shmmni");
 		break;
 	case IPCB_SHM_FILE:
-		if (statfs(file_base(dir), &sf) == 0)
-			fs_name((unsigned long)sf.f_type, type, sizeof type);
-		else
-			snprintf(type, sizeof type, "unknown");
-		snprintf(src, sizeof src, "statvfs(%.60s), %s", file_base(dir), type);
-		ipcb_limits_add(lim, "dir_free_bytes", free_bytes(file_base(dir)), src);
+		ipcb_fsdir_limits(dir, lim);
 		break;
 	}
 }
@@ -301,14 +241,14 @@ static int refuse_huge(enum ipcb_shm_backing backing, const char *dir, struct ip
 	}
 	if (backing != IPCB_SHM_FILE)
 		return 0;
-	if (statfs(file_base(dir), &sf) != 0)
-		return ipcb_err_set(err, errno, "statfs(%s)", file_base(dir));
+	if (statfs(ipcb_fsdir_base(dir), &sf) != 0)
+		return ipcb_err_set(err, errno, "statfs(%s)", ipcb_fsdir_base(dir));
 	if ((unsigned long)sf.f_type == HUGETLBFS_MAGIC_)
 		return 0;
-	fs_name((unsigned long)sf.f_type, type, sizeof type);
+	ipcb_fs_name((unsigned long)sf.f_type, type, sizeof type);
 	ipcb_err_set(err, 0,
 		     "backing=file has huge pages only in a hugetlbfs directory; %.100s is on %s",
-		     file_base(dir), type);
+		     ipcb_fsdir_base(dir), type);
 	ipcb_err_hint(err, "mount one (mount -t hugetlbfs none /mnt/huge) and give -o "
 			   "dir=/mnt/huge, or use backing=memfd or sysv");
 	return -ENOTSUP;
@@ -331,7 +271,7 @@ static int check_memfd(size_t bytes, struct ipcb_err *err)
 
 static int check_posix(size_t bytes, struct ipcb_err *err)
 {
-	int64_t avail = free_bytes(DEV_SHM);
+	int64_t avail = ipcb_fs_free_bytes(DEV_SHM);
 
 	if (avail >= 0 && (uint64_t)bytes > (uint64_t)avail) {
 		ipcb_err_set(err, 0,
@@ -401,8 +341,8 @@ static int check_sysv(size_t bytes, struct ipcb_err *err)
 
 static int check_file(const char *dir, bool huge, size_t bytes, struct ipcb_err *err)
 {
-	const char *base = file_base(dir);
-	int64_t avail = free_bytes(base);
+	const char *base = ipcb_fsdir_base(dir);
+	int64_t avail = ipcb_fs_free_bytes(base);
 
 	if (access(base, W_OK | X_OK) != 0) {
 		int e = errno;
@@ -637,27 +577,13 @@ static int create_sysv(struct ipcb_shm_region *r, struct ipcb_err *err)
 
 static int create_file(struct ipcb_shm_region *r, const char *dir, struct ipcb_err *err)
 {
-	struct statfs sf;
 	int fd, rc;
 
-	if (statfs(file_base(dir), &sf) != 0)
-		return ipcb_err_set(err, errno, "statfs(%s)", file_base(dir));
-	fs_name((unsigned long)sf.f_type, r->fs_type, sizeof r->fs_type);
-	rc = ipcb_tmpdir_create_in(dir, "-o dir", r->dir, sizeof r->dir, err);
+	rc = ipcb_fsdir_make(dir, r->dir, sizeof r->dir, r->fs_type, sizeof r->fs_type, err);
 	if (rc != 0)
 		return rc;
-	if ((rc = ipcb_path_join(r->path, sizeof r->path, r->dir, SHM_FILE, err)) != 0) {
-		r->path[0] = '\0';
-		return rc;
-	}
-	fd = open(r->path, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-	if (fd < 0) {
-		int e = errno;
-
-		ipcb_err_set(err, e, "open(%s)", r->path);
-		r->path[0] = '\0';
-		return -e;
-	}
+	if ((fd = ipcb_fsdir_new_file(r->dir, SHM_FILE, r->path, sizeof r->path, err)) < 0)
+		return fd;
 	rc = size_and_map(r, fd, err);
 	close(fd);
 	return rc;

@@ -260,6 +260,10 @@ value '/tmp' is given twice	run $Q --mech shm -o dir=/tmp,/tmp
 -o backing: no selected mechanism takes this option (shm does)	run $Q --mech shm-futex -o backing=posix
 'bogus' is not one of pread|mmap	run $Q --mech fd-pass -o read=bogus
 'bogus' is not one of fresh|pool	run $Q --mech fd-pass -o memfd=bogus
+'bogus'	run $Q --mech file -o notify=bogus
+'fsync'	run $Q --mech file -o sync=fsync
+'relative/path' is not an absolute path	run $Q --mech file -o dir=relative/path
+'/nonexistent' is not a directory	run $Q --mech file -o dir=/nonexistent
 # Results file
 '/tmp': Is a directory	run $Q --json /tmp
 '/nonexistent/x.json'	run $Q --json /nonexistent/x.json

@@ -78,6 +78,27 @@ fi
 expect_skip "shm-futex wait=spin on one CPU" "wait=spin with both sides on CPU" \
 	--mech shm-futex -o wait=spin --cpus 0,0 --sizes 64
 
+# file: a size whose two files do not fit the free bytes of -o dir (a
+# 6 MiB tmpfs in a private mount namespace) is skipped naming them; a
+# small one runs there.
+if [ "$(id -u)" -eq 0 ] && unshare --mount true 2>/dev/null; then
+	mkdir -p "$T/small"
+	unshare --mount sh -c 'mount -t tmpfs -o size=6m ipcb-small "$0/small" || exit 99
+		TMPDIR="$0/tmp" exec "$1" --mech file -o dir="$0/small" --sizes 64,2M --test latency \
+		--iterations 100 --repetitions 1 --json "$0/out.json"' "$T" "$IPCBENCH" \
+		>"$T/stdout" 2>&1 </dev/null
+	rc=$?
+	[ $rc -eq 0 ] &&
+		[ "$(q "[c['status'] for c in d['cells'] if c['mechanism'] == 'file']")" = "['ok', 'skipped']" ] &&
+		q "[c['reason'] for c in d['cells'] if c['mechanism'] == 'file'][1]" |
+		grep -q "(tmpfs) has [0-9]* bytes free (statvfs)"
+	ok $? "file on a 6 MiB tmpfs: 64 bytes run, 2 MiB skipped, naming the free bytes"
+	[ $rc -eq 0 ] || diag <"$T/stdout"
+	rmdir "$T/small"
+else
+	skip 1 "needs root and unshare --mount"
+fi
+
 # under_msgqueue BYTES ARGS...: run ipcbench ARGS with RLIMIT_MSGQUEUE set
 # to BYTES, in a new user namespace when $userns says so (there the budget
 # starts empty: the user's queues elsewhere do not count); output in
