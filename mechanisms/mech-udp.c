@@ -25,6 +25,7 @@
 #include "harness/sysfs.h"
 #include "mechanisms/io.h"
 #include "mechanisms/mech.h"
+#include "mechanisms/netns.h"
 #include "mechanisms/sock.h"
 
 /* Above the largest datagram either family can carry (65,535 bytes of IP
@@ -38,6 +39,8 @@ struct udp_state {
 	struct ipcb_fd_link link; /* first: send is ipcb_sock_msg_send */
 	int fd[2];
 	uint64_t wait_ns;
+	struct ipcb_netns *ns; /* -o netns=veth; NULL with none */
+	enum ipcb_side side;   /* after attach */
 };
 
 /* Both buffer options on fd. 0 or -errno. */
@@ -48,11 +51,42 @@ static int set_bufs(int fd, const struct ipcb_opt_set *opts, struct ipcb_err *er
 	return rc != 0 ? rc : ipcb_sock_set_buf(fd, SO_RCVBUF, ipcb_opt_num(opts, "rcvbuf"), err);
 }
 
-/* Two UDP sockets of family bound to the loopback address, each connected
- * to the other, with the -o buffers; each one's peer checked to be the
- * other's address. On failure the caller closes whatever fd[] holds. */
-static int connect_pair(int family, const struct ipcb_opt_set *opts, int fd[2],
-			struct ipcb_err *err)
+/* A UDP socket of side (in its namespace with netns=veth) bound to its
+ * address, on a port the kernel picks; the address in *ss. The fd, or
+ * -errno with err filled. */
+static int bind_side(const struct ipcb_netns *ns, enum ipcb_side side, int family,
+		     struct sockaddr_storage *ss, struct ipcb_err *err)
+{
+	socklen_t len;
+	char where[64];
+	int fd, rc;
+
+	if ((rc = ipcb_netns_addr(ns, side, family, ss, &len, err)) != 0)
+		return rc;
+	ipcb_sock_addr_text(ss, where, sizeof where);
+	fd = ipcb_netns_socket(side == IPCB_SIDE_B ? ns : NULL, family, SOCK_DGRAM, err);
+	if (fd < 0)
+		return fd;
+	if (bind(fd, (struct sockaddr *)ss, len) != 0) {
+		rc = ipcb_err_set(err, errno, "bind(%s)", where);
+		close(fd);
+		return rc;
+	}
+	len = sizeof *ss;
+	if (getsockname(fd, (struct sockaddr *)ss, &len) != 0) {
+		rc = ipcb_err_set(err, errno, "getsockname(%s)", where);
+		close(fd);
+		return rc;
+	}
+	return fd;
+}
+
+/* Two UDP sockets of family bound to the loopback address (or each side's
+ * veth address, side B's socket in its namespace), each connected to the
+ * other, with the -o buffers; each one's peer checked to be the other's
+ * address. On failure the caller closes whatever fd[] holds. */
+static int connect_pair(int family, const struct ipcb_opt_set *opts, const struct ipcb_netns *ns,
+			int fd[2], struct ipcb_err *err)
 {
 	struct sockaddr_storage addr[2], peer;
 	socklen_t len;
@@ -60,7 +94,7 @@ static int connect_pair(int family, const struct ipcb_opt_set *opts, int fd[2],
 	int rc;
 
 	for (int i = 0; i < 2; i++) {
-		if ((rc = ipcb_sock_bind_loopback(family, SOCK_DGRAM, &addr[i], err)) < 0)
+		if ((rc = bind_side(ns, (enum ipcb_side)i, family, &addr[i], err)) < 0)
 			return rc;
 		fd[i] = rc;
 		if ((rc = set_bufs(fd[i], opts, err)) != 0)
@@ -81,7 +115,9 @@ static int connect_pair(int family, const struct ipcb_opt_set *opts, int fd[2],
 					    "address than %s",
 					    i ? 'B' : 'A', where);
 	}
-	return 0;
+	if ((rc = ipcb_netns_check(ns, fd[0], IPCB_SIDE_A, err)) != 0)
+		return rc;
+	return ipcb_netns_check(ns, fd[1], IPCB_SIDE_B, err);
 }
 
 /* What bounds the datagrams of a connected pair with given options. */
@@ -92,16 +128,18 @@ struct udp_probe {
 	int boundary_errno; /* send()'s errno one byte above max_bytes; 0 none */
 	int rc;             /* 0, or -errno when no pair could be made (in err) */
 	struct ipcb_err err;
+	struct ipcb_limits ns_lim; /* netns=veth: the link's, as it was */
 };
 
 /* The largest datagram a connected pair with these options takes here,
  * found by sending. The last answer is kept, since every cell asks. */
 static const struct udp_probe *probe(const struct ipcb_opt_set *opts)
 {
-	static uint64_t cached[3] = { UINT64_MAX, UINT64_MAX, UINT64_MAX };
+	static uint64_t cached[4] = { UINT64_MAX, UINT64_MAX, UINT64_MAX, UINT64_MAX };
 	static struct udp_probe p;
-	uint64_t key[3] = { (uint64_t)ipcb_sock_family(opts), ipcb_opt_num(opts, "sndbuf"),
-			    ipcb_opt_num(opts, "rcvbuf") };
+	uint64_t key[4] = { (uint64_t)ipcb_sock_family(opts), ipcb_opt_num(opts, "sndbuf"),
+			    ipcb_opt_num(opts, "rcvbuf"), ipcb_opt_num(opts, "netns") };
+	struct ipcb_netns *ns = NULL;
 	int fd[2] = { -1, -1 };
 
 	if (memcmp(key, cached, sizeof key) == 0)
@@ -110,14 +148,18 @@ static const struct udp_probe *probe(const struct ipcb_opt_set *opts)
 	p.eff_sndbuf = p.eff_rcvbuf = -1;
 	p.rc = ipcb_sock_family_check((int)key[0], SOCK_DGRAM, &p.err);
 	if (p.rc == 0)
-		p.rc = connect_pair((int)key[0], opts, fd, &p.err);
+		p.rc = ipcb_netns_open(opts, &ns, &p.err);
+	if (p.rc == 0)
+		p.rc = connect_pair((int)key[0], opts, ns, fd, &p.err);
 	if (p.rc == 0) {
 		p.eff_sndbuf = ipcb_sock_get_buf(fd[0], SO_SNDBUF);
 		p.eff_rcvbuf = ipcb_sock_get_buf(fd[1], SO_RCVBUF);
 		p.max_bytes = ipcb_sock_probe_dgram(fd[0], fd[1], PROBE_MAX, &p.boundary_errno);
+		ipcb_netns_limits(ns, &p.ns_lim);
 	}
 	ipcb_io_close(&fd[0]);
 	ipcb_io_close(&fd[1]);
+	ipcb_netns_close(&ns);
 	memcpy(cached, key, sizeof key);
 	return &p;
 }
@@ -143,6 +185,9 @@ static int udp_limits(const struct ipcb_opt_set *opts, struct ipcb_limits *lim,
 	ipcb_sock_buf_origin(SO_RCVBUF, want, p->eff_rcvbuf, origin, sizeof origin);
 	ipcb_limits_add(lim, "rcvbuf_effective_bytes", p->eff_rcvbuf, origin);
 	ipcb_sock_core_limits(lim);
+	for (int k = 0; k < p->ns_lim.n; k++)
+		ipcb_limits_add(lim, p->ns_lim.v[k].name, p->ns_lim.v[k].value,
+				p->ns_lim.v[k].source);
 	if (p->max_bytes == 0)
 		return ipcb_err_set(err, p->boundary_errno ? p->boundary_errno : EIO,
 				    "not even a 1-byte datagram went through a connected UDP pair");
@@ -198,6 +243,7 @@ static int udp_setup(const struct ipcb_cell_cfg *cfg, void **state, struct ipcb_
 {
 	struct udp_state *st = calloc(1, sizeof *st);
 	uint64_t stall = cfg->stall_timeout_ns;
+	int rc;
 
 	if (st == NULL)
 		return ipcb_err_set(err, ENOMEM, "udp state");
@@ -214,7 +260,9 @@ static int udp_setup(const struct ipcb_cell_cfg *cfg, void **state, struct ipcb_
 	if (st->wait_ns < 1000000)
 		st->wait_ns = 1000000;
 	*state = st;
-	return connect_pair(ipcb_sock_family(cfg->opts), cfg->opts, st->fd, err);
+	if ((rc = ipcb_netns_open(cfg->opts, &st->ns, err)) != 0)
+		return rc;
+	return connect_pair(ipcb_sock_family(cfg->opts), cfg->opts, st->ns, st->fd, err);
 }
 
 static int udp_attach(void *state, const struct ipcb_peer *self, struct ipcb_err *err)
@@ -223,6 +271,7 @@ static int udp_attach(void *state, const struct ipcb_peer *self, struct ipcb_err
 	struct timeval tv = { .tv_sec = (time_t)(st->wait_ns / 1000000000u),
 			      .tv_usec = (suseconds_t)(st->wait_ns % 1000000000u / 1000u) };
 
+	st->side = self->side;
 	st->link.tx = st->link.rx = st->fd[self->side];
 	ipcb_io_close(&st->fd[!self->side]);
 	st->link.tx_what = self->side == IPCB_SIDE_A ? "send(udp A->B)" : "send(udp B->A)";
@@ -253,7 +302,15 @@ static void udp_teardown(void *state)
 		return;
 	ipcb_io_close(&st->fd[0]);
 	ipcb_io_close(&st->fd[1]);
+	ipcb_netns_close(&st->ns);
 	free(st);
+}
+
+static void udp_notes(void *state, struct ipcb_notes *out)
+{
+	const struct udp_state *st = state;
+
+	ipcb_netns_notes(st->ns, st->side, out);
 }
 
 static const struct ipcb_opt_def udp_opts[] = {
@@ -270,6 +327,7 @@ static const struct ipcb_opt_def udp_opts[] = {
 	  .min = 0,
 	  .max = (uint64_t)1 << 30,
 	  .help = "SO_RCVBUF to ask for (0: the system default); a full one drops datagrams" },
+	IPCB_NETNS_OPT,
 	{ .name = NULL },
 };
 
@@ -285,5 +343,6 @@ const struct ipcb_mech ipcb_mech_udp = {
 	.attach = udp_attach,
 	.send = ipcb_sock_msg_send,
 	.recv = udp_recv,
+	.notes = udp_notes,
 	.teardown = udp_teardown,
 };

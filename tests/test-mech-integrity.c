@@ -332,6 +332,7 @@ static const char *const extra_specs[] = {
 	/* side B in a network namespace of its own (skipped, with the reason,
 	 * without CAP_SYS_ADMIN and CAP_NET_ADMIN) */
 	"tcp:netns=veth",
+	"udp:netns=veth",
 	/* vmsplice from staging pages, which must not be rewritten while the
 	 * pipe refers to them; capacities below and above the largest message
 	 * (4096: a large message takes several calls; 1M: the pipe holds up
