@@ -256,10 +256,11 @@ class Rows(html.parser.HTMLParser):
         if tag == "table":
             self.depth = 0
 
-def cmd_pick(path, table_id, order, front, absent):
+def cmd_pick(path, table_id, order, front, absent, spins=None):
     """The table table_id of "What to pick": its rows are the variants of
     order (comma-separated) in that order, those of front and only those
-    marked on the Pareto front, those of absent with their status."""
+    marked on the Pareto front, those of absent with their status; with
+    spins, those and only those said to spin in the CPUs busy column."""
     p = Rows(table_id)
     p.feed(open(path, encoding="utf-8").read())
     if not p.rows:
@@ -281,7 +282,12 @@ def cmd_pick(path, table_id, order, front, absent):
         row = [r for r in body if r[0][0] == v]
         if not row or not row[0][0][2].startswith(status + ":"):
             fail("%s: %s is not %s with a reason: %s" % (table_id, v, status, row))
-    print("%d rows, front: %s" % (len(body), ", ".join(marked)))
+    if spins is not None:
+        col = head.index("CPUs busy")
+        said = sorted(r[0][0] for r in body if len(r[0]) > col and r[0][col].endswith(" spins"))
+        if said != sorted(x for x in spins.split(",") if x):
+            fail("%s: %s said to spin, expected %s" % (table_id, said, spins))
+    print("%d rows, front: %s%s" % (len(body), ", ".join(marked), "; spinning: " + spins if spins else ""))
 
 def cmd_compare(svg, base, new, ipcbench):
     """The bars of the compare figure carry the verdicts ipcbench gives."""
@@ -380,7 +386,8 @@ ok $? "two files, --format svg: base-latency.svg ... new-latency.svg, no PNG"
 
 # Deterministic SVG.
 run_plot "$fx/faults.json" -o "$T/again" --format svg
-cmp -s "$T/again/latency.svg" "$T/faults/latency.svg" && cmp -s "$T/again/spectrum-8B.svg" "$T/faults/spectrum-8B.svg"
+cmp -s "$T/again/latency.svg" "$T/faults/latency.svg" && cmp -s "$T/again/spectrum-8B.svg" "$T/faults/spectrum-8B.svg" &&
+	cmp -s "$T/again/cost-8B.svg" "$T/faults/cost-8B.svg"
 ok $? "the same input gives the same SVG bytes"
 
 # A version 1 file (the fixture from the last version that wrote them):
@@ -499,8 +506,13 @@ ok $? "What to pick at 64 B: a row per variant, fastest first, the front marked 
 grep -q "On the Pareto front of RTT p50 against CPU per round trip: <b>shm-futex</b>, <b>uds-stream</b>, <b>mqueue</b>, <b>pipe</b>, <b>fifo</b>." "$T/front.html"
 ok $? "What to pick at 64 B: the front in the size's one-line summary"
 check_py pick "$T/all.html" pick-same-l3-64KiB shm-futex,uds-stream,uds-dgram,fifo,pipe,tcp,mqueue,sysv-msg,signal shm-futex \
-	mqueue:skipped,sysv-msg:skipped,signal:skipped
-ok $? "What to pick at 64 KiB of all.json: the skipped variants with their reason ($(cat "$T/check"))"
+	mqueue:skipped,sysv-msg:skipped,signal:skipped ""
+ok $? "What to pick at 64 KiB of all.json: the skipped variants with their reason, none spinning ($(cat "$T/check"))"
+# At 64 B, all.json's shm-futex waited by spinning (its hybrid wait never
+# slept, 2.08 CPUs busy): the one row that says so.
+check_py pick "$T/all.html" pick-same-l3-64B shm-futex,uds-stream,fifo,pipe,mqueue,uds-dgram,sysv-msg,tcp,signal \
+	shm-futex signal:skipped shm-futex
+ok $? "What to pick at 64 B of all.json: the spinning variant said to spin ($(cat "$T/check"))"
 # A test this script does not know (oneway, from a newer ipcbench) is
 # never a point nor a row: a copy of a latency cell turned into one, with
 # figures of its own, leaves the figure and the table as they were.
