@@ -59,6 +59,13 @@ def svg_text(path):
         lines.append("".join(el.itertext()))
     return root, lines
 
+REFS = ("cacheline", "null")
+
+def cpu_both(c):
+    """A cell's CPU time per operation, side A + side B, or None."""
+    a, b = [((c.get("cost") or {}).get(s) or {}).get("cpu_ns") for s in "ab"]
+    return a + b if a is not None and b is not None and a + b > 0 else None
+
 def expected(fixture):
     """The figure names ipcbench-plot makes from a fixture."""
     d = json.load(open(fixture))
@@ -80,6 +87,10 @@ def expected(fixture):
         for size in sorted(set(c["msg_size_bytes"] for c in cs)):
             if any(c["test"] == "latency" and c["msg_size_bytes"] == size for c in ok):
                 names.append("spectrum-%s%s" % (fmt_size(size), sfx))
+        for size in sorted(set(c["msg_size_bytes"] for c in cs)):
+            if any(c["test"] == "latency" and c["msg_size_bytes"] == size and c["mechanism"] not in REFS
+                   and cpu_both(c) for c in ok):
+                names.append("cost-%s%s" % (fmt_size(size), sfx))
     if len(classes) > 1:
         names.append("placements")
     return names
@@ -113,6 +124,8 @@ def cmd_legends(outdir, fixture):
         for size in sorted(set(c["msg_size_bytes"] for c in cs)):
             figs["spectrum-" + fmt_size(size)] = [c for c in cs if c["test"] == "latency"
                                                   and c["msg_size_bytes"] == size]
+            figs["cost-" + fmt_size(size)] = [c for c in cs if c["test"] == "latency" and c["mechanism"] not in REFS
+                                              and c["msg_size_bytes"] == size]
         for name, fcells in figs.items():
             path = os.path.join(outdir, name + sfx + ".svg")
             if not os.path.exists(path):
@@ -220,6 +233,62 @@ def cmd_report(path, fixture, *more):
             fail("%s: %r is not in the text" % (path, want))
     print("%d inline svg, sections %s" % (p.svgs, ", ".join(p.h2)))
 
+class Rows(html.parser.HTMLParser):
+    """The rows of the table with a given id: [(cells' text, row class)]."""
+    def __init__(self, want):
+        super().__init__(convert_charrefs=True)
+        self.want, self.depth, self.rows = want, 0, []
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        if tag == "table" and a.get("id") == self.want:
+            self.depth = 1
+        elif self.depth and tag == "tr":
+            self.rows.append(([], a.get("class") or ""))
+        elif self.depth and tag in ("td", "th"):
+            self.rows[-1][0].append("")
+
+    def handle_data(self, data):
+        if self.depth and self.rows and self.rows[-1][0]:
+            self.rows[-1][0][-1] += data
+
+    def handle_endtag(self, tag):
+        if tag == "table":
+            self.depth = 0
+
+def cmd_pick(path, table_id, order, front, absent, spins=None):
+    """The table table_id of "What to pick": its rows are the variants of
+    order (comma-separated) in that order, those of front and only those
+    marked on the Pareto front, those of absent with their status; with
+    spins, those and only those said to spin in the CPUs busy column."""
+    p = Rows(table_id)
+    p.feed(open(path, encoding="utf-8").read())
+    if not p.rows:
+        fail("%s: no table %s" % (path, table_id))
+    head, body = p.rows[0][0], [r for r in p.rows[1:] if "ref" not in r[1]]
+    for col in ("mechanism", "front", "RTT p50", "RTT p99.9", "CPU per round trip", "CPUs busy", "msgs/s"):
+        if col not in head:
+            fail("%s: no column %r in %s" % (table_id, col, head))
+    names = [r[0][0] for r in body]
+    if names != order.split(","):
+        fail("%s: rows %s, expected %s" % (table_id, names, order))
+    marked = sorted(r[0][0] for r in body if "front" in r[1] and r[0][1] == "◆")
+    unmarked_marks = [r[0][0] for r in body if "front" not in r[1] and r[0][1]]
+    if marked != sorted(front.split(",")) or unmarked_marks:
+        fail("%s: front %s (and %s marked without the class), expected %s" % (table_id, marked, unmarked_marks,
+                                                                              front))
+    for a in absent.split(",") if absent else []:
+        v, status = a.split(":")
+        row = [r for r in body if r[0][0] == v]
+        if not row or not row[0][0][2].startswith(status + ":"):
+            fail("%s: %s is not %s with a reason: %s" % (table_id, v, status, row))
+    if spins is not None:
+        col = head.index("CPUs busy")
+        said = sorted(r[0][0] for r in body if len(r[0]) > col and r[0][col].endswith(" spins"))
+        if said != sorted(x for x in spins.split(",") if x):
+            fail("%s: %s said to spin, expected %s" % (table_id, said, spins))
+    print("%d rows, front: %s%s" % (len(body), ", ".join(marked), "; spinning: " + spins if spins else ""))
+
 def cmd_compare(svg, base, new, ipcbench):
     """The bars of the compare figure carry the verdicts ipcbench gives."""
     import subprocess
@@ -317,7 +386,8 @@ ok $? "two files, --format svg: base-latency.svg ... new-latency.svg, no PNG"
 
 # Deterministic SVG.
 run_plot "$fx/faults.json" -o "$T/again" --format svg
-cmp -s "$T/again/latency.svg" "$T/faults/latency.svg" && cmp -s "$T/again/spectrum-8B.svg" "$T/faults/spectrum-8B.svg"
+cmp -s "$T/again/latency.svg" "$T/faults/latency.svg" && cmp -s "$T/again/spectrum-8B.svg" "$T/faults/spectrum-8B.svg" &&
+	cmp -s "$T/again/cost-8B.svg" "$T/faults/cost-8B.svg"
 ok $? "the same input gives the same SVG bytes"
 
 # A version 1 file (the fixture from the last version that wrote them):
@@ -385,6 +455,88 @@ ok $? "report of a machine described from /proc/cpuinfo: its sources named, no C
 run_plot --report "$T/new.html" "$fx/new.json" --compare-with "$fx/base.json"
 [ $rc -eq 0 ] && check_py report "$T/new.html" "$fx/new.json" "Comparison" "pipe latency 64 B same-l3" "slower"
 ok $? "--report --compare-with: a comparison section with the verdicts"
+
+# Cost beside speed. The Pareto front on points with every kind of tie.
+/usr/bin/python3 - "$plot" <<'PY' >"$T/check" 2>&1
+import importlib.machinery, importlib.util, sys
+loader = importlib.machinery.SourceFileLoader("ipcbench_plot", sys.argv[1])
+m = importlib.util.module_from_spec(importlib.util.spec_from_loader("ipcbench_plot", loader))
+loader.exec_module(m)
+cases = [
+    # (CPU time, RTT): the cheapest, two equal points (both on the front),
+    # one beaten on both axes, one beaten at equal CPU time, one at equal
+    # RTT, the fastest and one beaten by it at equal RTT.
+    ([(1, 10), (2, 5), (2, 5), (3, 3), (4, 4), (1, 12), (3, 6), (5, 1), (5, 1.5), (6, 1)],
+     [True, True, True, True, False, False, False, True, False, False]),
+    ([(7, 7)], [True]),
+    ([], []),
+    ([(3, 3), (3, 3), (3, 3)], [True, True, True]),
+    ([(1, 1), (2, 2), (3, 3)], [True, False, False]),
+]
+bad = [(pts, m.pareto_front(pts), want) for pts, want in cases if m.pareto_front(pts) != want]
+print("%d cases" % len(cases) if not bad else "wrong: %s" % bad)
+sys.exit(1 if bad else 0)
+PY
+ok $? "pareto_front: dominated points off, equal points on together ($(cat "$T/check"))"
+
+# A synthetic run whose 64 B front is known: pipe and fifo tie as the
+# cheapest, mqueue and uds-stream trade CPU for speed, shm-futex is the
+# fastest and the dearest; uds-dgram (as dear as uds-stream, slower),
+# sysv-msg (as fast as uds-stream, dearer) and tcp are beaten.
+"$PYTHON3" - "$fx/all.json" "$T/front.json" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+want = {"pipe": (20e3, 50e3), "fifo": (20e3, 50e3), "mqueue": (25e3, 45e3), "uds-stream": (30e3, 40e3),
+        "uds-dgram": (30e3, 45e3), "sysv-msg": (40e3, 40e3), "tcp": (60e3, 60e3), "shm-futex": (80e3, 300)}
+for c in d["cells"]:
+    if c["test"] == "latency" and c["msg_size_bytes"] == 64 and c["variant"] in want:
+        cpu, rtt = want[c["variant"]]
+        c["cost"]["a"]["cpu_ns"] = c["cost"]["b"]["cpu_ns"] = cpu / 2
+        c["latency"]["rtt_p50_ns"] = rtt
+json.dump(d, open(sys.argv[2], "w"))
+PY
+run_plot --report "$T/front.html" "$T/front.json" -o "$T/front"
+[ $rc -eq 0 ] && [ -s "$T/front/cost-64B.png" ] && [ -s "$T/front/cost-64B.svg" ] &&
+	[ -s "$T/front/cost-64KiB.svg" ] && grep -q "Pareto front" "$T/front/cost-64B.svg" &&
+	grep -q "2 CPUs busy" "$T/front/cost-64B.svg"
+ok $? "the cost figures are written, one per size, with the front and the CPUs-busy guides"
+check_py pick "$T/front.html" pick-same-l3-64B shm-futex,uds-stream,sysv-msg,mqueue,uds-dgram,pipe,fifo,tcp,signal \
+	shm-futex,uds-stream,mqueue,pipe,fifo signal:skipped
+ok $? "What to pick at 64 B: a row per variant, fastest first, the front marked ($(cat "$T/check"))"
+grep -q "On the Pareto front of RTT p50 against CPU per round trip: <b>shm-futex</b>, <b>uds-stream</b>, <b>mqueue</b>, <b>pipe</b>, <b>fifo</b>." "$T/front.html"
+ok $? "What to pick at 64 B: the front in the size's one-line summary"
+check_py pick "$T/all.html" pick-same-l3-64KiB shm-futex,uds-stream,uds-dgram,fifo,pipe,tcp,mqueue,sysv-msg,signal shm-futex \
+	mqueue:skipped,sysv-msg:skipped,signal:skipped ""
+ok $? "What to pick at 64 KiB of all.json: the skipped variants with their reason, none spinning ($(cat "$T/check"))"
+# At 64 B, all.json's shm-futex waited by spinning (its hybrid wait never
+# slept, 2.08 CPUs busy): the one row that says so.
+check_py pick "$T/all.html" pick-same-l3-64B shm-futex,uds-stream,fifo,pipe,mqueue,uds-dgram,sysv-msg,tcp,signal \
+	shm-futex signal:skipped shm-futex
+ok $? "What to pick at 64 B of all.json: the spinning variant said to spin ($(cat "$T/check"))"
+# A test this script does not know (oneway, from a newer ipcbench) is
+# never a point nor a row: a copy of a latency cell turned into one, with
+# figures of its own, leaves the figure and the table as they were.
+/usr/bin/python3 - "$plot" "$T/front.json" <<'PY' >"$T/check" 2>&1
+import copy, importlib.machinery, importlib.util, sys
+loader = importlib.machinery.SourceFileLoader("ipcbench_plot", sys.argv[1])
+m = importlib.util.module_from_spec(importlib.util.spec_from_loader("ipcbench_plot", loader))
+loader.exec_module(m)
+m.import_matplotlib()
+res = m.Results(sys.argv[2])
+style = m.Style(res.labels)
+before = (m.what_to_pick(res), m.render(m.fig_cost(res, "same-l3", 64, style), "svg"))
+extra = copy.copy([c for c in res.cells if c.variant == "pipe" and c.test == "latency" and c.size == 64][0])
+class WithFigures(m.Cell):
+    has_data = True
+extra.__class__ = WithFigures
+extra.test = "oneway"
+extra.lat = dict(extra.lat, rtt_p50_ns=1.0)
+res.cells.append(extra)
+after = (m.what_to_pick(res), m.render(m.fig_cost(res, "same-l3", 64, style), "svg"))
+print("same table and figure" if before == after else "a oneway cell changed the table or the figure")
+sys.exit(0 if before == after else 1)
+PY
+ok $? "a cell of another test (oneway) is left out of the cost figure and table ($(cat "$T/check"))"
 
 # Each figure is closed once rendered: however many figures a run makes,
 # one is open at a time, and none is left.
