@@ -848,6 +848,8 @@ static json_t *cell_json(const struct ipcb_run *run, const struct ipcb_cell *c)
 		json_object_set_new(o, "mech_notes", notes);
 	if (o != NULL && c->test == IPCB_TEST_ONEWAY) {
 		json_object_set_new(o, "direction", json_string(ipcb_dir_name(c->sender)));
+		json_object_set_new(o, "rate_msgs_per_s",
+				    run->p.rate > 0 ? json_real(run->p.rate) : json_null());
 		json_object_set_new(o, "one_way", has_data ? oneway_json(run, c) : json_null());
 		if (known && run->p.rate > 0)
 			json_object_set_new(o, "sizing",
