@@ -109,6 +109,7 @@ ok $? "ipcbench list --json gives mechanisms, -o keys, and the values of wait an
 	expect "--placement" "ipcbench run --placement " auto all same-cpu smt same-l2 same-l3 same-node \
 		cross-l3 cross-numa
 	expect "--clock" "ipcbench run --clock " monotonic tsc
+	expect "--direction" "ipcbench run --direction " ab ba
 	expect "-o: the keys of every mechanism" "ipcbench run -o " $keys
 	expect "-o: the keys of the mechanisms of --mech" "ipcbench run --mech tcp -o " $tcp_keys
 	expect "-o KEY=: its values" "ipcbench run -o wait=" $waits
