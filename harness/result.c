@@ -795,6 +795,21 @@ static json_t *throughput_json(const struct ipcb_cell *c)
 	return o;
 }
 
+/* A one-way cell's own fields: direction, rate, figures, and its sizing at
+ * a rate (no pilot). */
+static void put_oneway_cell(json_t *o, const struct ipcb_run *run, const struct ipcb_cell *c,
+			    bool has_data, bool known)
+{
+	json_object_set_new(o, "direction", json_string(ipcb_dir_name(c->sender)));
+	json_object_set_new(o, "rate_msgs_per_s",
+			    run->p.rate > 0 ? json_real(run->p.rate) : json_null());
+	json_object_set_new(o, "one_way", has_data ? oneway_json(run, c) : json_null());
+	if (known && run->p.rate > 0)
+		json_object_set_new(
+			o, "sizing",
+			json_pack("{s:s, s:f}", "method", "rate", "rate_msgs_per_s", run->p.rate));
+}
+
 static json_t *cell_json(const struct ipcb_run *run, const struct ipcb_cell *c)
 {
 	json_t *reps = json_array(), *sizing = json_null(), *o, *notes;
@@ -846,16 +861,8 @@ static json_t *cell_json(const struct ipcb_run *run, const struct ipcb_cell *c)
 	/* clang-format on */
 	if (o != NULL && has_data && (notes = cell_notes_json(c)) != NULL)
 		json_object_set_new(o, "mech_notes", notes);
-	if (o != NULL && c->test == IPCB_TEST_ONEWAY) {
-		json_object_set_new(o, "direction", json_string(ipcb_dir_name(c->sender)));
-		json_object_set_new(o, "rate_msgs_per_s",
-				    run->p.rate > 0 ? json_real(run->p.rate) : json_null());
-		json_object_set_new(o, "one_way", has_data ? oneway_json(run, c) : json_null());
-		if (known && run->p.rate > 0)
-			json_object_set_new(o, "sizing",
-					    json_pack("{s:s, s:f}", "method", "rate",
-						      "rate_msgs_per_s", run->p.rate));
-	}
+	if (o != NULL && c->test == IPCB_TEST_ONEWAY)
+		put_oneway_cell(o, run, c, has_data, known);
 	return o;
 }
 
