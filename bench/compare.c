@@ -131,20 +131,36 @@ static const char *metric_key(enum metric m)
 	return m == M_P99 ? "rtt_p99_ns" : m == M_P999 ? "rtt_p999_ns" : "rtt_p50_ns";
 }
 
+/* The metric's key in a cell's repetitions: rtt_*, or ow_* in a one-way
+ * cell. */
+static const char *cell_metric_key(const json_t *cell, enum metric m, char *buf, size_t len)
+{
+	if (strcmp(ipcb_cli_get_str(cell, "test"), "oneway") != 0)
+		return metric_key(m);
+	snprintf(buf, len, "ow_%s", metric_key(m) + strlen("rtt_"));
+	return buf;
+}
+
 /* What pairs two cells: mechanism and options, test, size, placement,
- * CPUs and pairs at once. */
+ * CPUs and pairs at once, and a one-way cell's direction and rate. */
 static void cell_key(const json_t *cell, char *key, size_t len)
 {
 	char *opts = json_dumps(json_object_get(cell, "options"), JSON_SORT_KEYS | JSON_COMPACT);
 	const json_t *pairs = json_object_get(cell, "pairs_at_once");
 
-	snprintf(key, len, "%s|%s|%s|%lld|%s|%lld,%lld|%lld", ipcb_cli_get_str(cell, "mechanism"),
-		 opts ? opts : "{}", ipcb_cli_get_str(cell, "test"),
-		 (long long)ipcb_cli_get_int(cell, "msg_size_bytes"),
-		 ipcb_cli_get_str(cell, "placement"),
-		 (long long)ipcb_cli_get_int(cell, "cpus.requested.0"),
-		 (long long)ipcb_cli_get_int(cell, "cpus.requested.1"),
-		 (long long)(json_is_integer(pairs) ? json_integer_value(pairs) : 1));
+	int n = snprintf(key, len, "%s|%s|%s|%lld|%s|%lld,%lld|%lld",
+			 ipcb_cli_get_str(cell, "mechanism"), opts ? opts : "{}",
+			 ipcb_cli_get_str(cell, "test"),
+			 (long long)ipcb_cli_get_int(cell, "msg_size_bytes"),
+			 ipcb_cli_get_str(cell, "placement"),
+			 (long long)ipcb_cli_get_int(cell, "cpus.requested.0"),
+			 (long long)ipcb_cli_get_int(cell, "cpus.requested.1"),
+			 (long long)(json_is_integer(pairs) ? json_integer_value(pairs) : 1));
+
+	/* One-way cells: their direction and rate (0: one at a time) too. */
+	if (json_is_string(json_object_get(cell, "direction")) && n > 0 && (size_t)n < len)
+		snprintf(key + n, len - (size_t)n, "|%s|%g", ipcb_cli_get_str(cell, "direction"),
+			 json_number_value(json_object_get(cell, "rate_msgs_per_s")));
 	free(opts);
 	ipcb_utf8_trim(key);
 }
@@ -153,20 +169,28 @@ static void cell_key(const json_t *cell, char *key, size_t len)
 static void read_side(const json_t *cell, enum metric m, struct side *s)
 {
 	const json_t *reps = json_object_get(cell, "repetitions");
-	char sz[32];
+	char sz[32], okey[32];
 
 	memset(s, 0, sizeof *s);
 	s->cell = cell;
-	s->latency = strcmp(ipcb_cli_get_str(cell, "test"), "latency") == 0;
+	s->latency = strcmp(ipcb_cli_get_str(cell, "test"), "latency") == 0 ||
+		     strcmp(ipcb_cli_get_str(cell, "test"), "oneway") == 0;
 	cell_key(cell, s->key, sizeof s->key);
 	ipcb_fmt_size((uint64_t)ipcb_cli_get_int(cell, "msg_size_bytes"), sz, sizeof sz);
-	snprintf(s->label, sizeof s->label, "%s %s %s %s", ipcb_cli_get_str(cell, "variant"),
-		 ipcb_cli_get_str(cell, "test"), sz, ipcb_cli_get_str(cell, "placement"));
+	snprintf(s->label, sizeof s->label, "%s %s%s%s %s %s", ipcb_cli_get_str(cell, "variant"),
+		 ipcb_cli_get_str(cell, "test"),
+		 json_is_string(json_object_get(cell, "direction")) ? " " : "",
+		 json_is_string(json_object_get(cell, "direction"))
+			 ? ipcb_cli_get_str(cell, "direction")
+			 : "",
+		 sz, ipcb_cli_get_str(cell, "placement"));
 	ipcb_utf8_trim(s->label);
 	s->unit = s->latency ? "ns" : "bytes/s";
 	for (size_t i = 0; i < json_array_size(reps) && s->n < IPCB_REPS_MAX; i++) {
 		const json_t *r = json_array_get(reps, i);
-		double v = ipcb_cli_get_num(r, s->latency ? metric_key(m) : "bytes_per_s");
+		double v =
+			ipcb_cli_get_num(r, s->latency ? cell_metric_key(cell, m, okey, sizeof okey)
+						       : "bytes_per_s");
 
 		/* Mechanisms that carry no bytes have message rates only. */
 		if (!s->latency && isnan(v)) {

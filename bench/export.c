@@ -140,6 +140,14 @@ static bool is_latency(const json_t *c)
 	return strcmp(ipcb_cli_get_str(c, "test"), "latency") == 0;
 }
 
+/* A cell these formats carry: with figures, and a latency or throughput
+ * cell (one-way cells, whose figures are ow_*, are not exported: the csv
+ * lists them, by name and status). */
+static bool exported(const json_t *c)
+{
+	return ipcb_cli_cell_has_figures(c) && strcmp(ipcb_cli_get_str(c, "test"), "oneway") != 0;
+}
+
 /* VARIANT/TEST/SIZE/PLACEMENT/A-B[/xN] */
 static void cell_name(const json_t *c, char *buf, size_t len)
 {
@@ -158,7 +166,14 @@ static void cell_name(const json_t *c, char *buf, size_t len)
 		     (long long)ipcb_cli_get_int(c, "cpus.requested.0"),
 		     (long long)ipcb_cli_get_int(c, "cpus.requested.1"));
 	if (json_is_integer(pairs) && json_integer_value(pairs) > 1 && n > 0 && (size_t)n < len)
-		snprintf(buf + n, len - (size_t)n, "/x%lld", (long long)json_integer_value(pairs));
+		n += snprintf(buf + n, len - (size_t)n, "/x%lld",
+			      (long long)json_integer_value(pairs));
+	/* One-way cells: /DIRECTION, and @RATE at a rate. */
+	if (json_is_string(json_object_get(c, "direction")) && n > 0 && (size_t)n < len)
+		n += snprintf(buf + n, len - (size_t)n, "/%s", ipcb_cli_get_str(c, "direction"));
+	if (json_is_number(json_object_get(c, "rate_msgs_per_s")) && n > 0 && (size_t)n < len)
+		snprintf(buf + n, len - (size_t)n, "@%g",
+			 json_number_value(json_object_get(c, "rate_msgs_per_s")));
 	ipcb_utf8_trim(buf);
 }
 
@@ -319,7 +334,7 @@ static int export_gbench(const json_t *doc, const char *out)
 		json_int_t iters = json_integer_value(json_object_get(c, "iterations"));
 		bool lat = is_latency(c);
 
-		if (!ipcb_cli_cell_has_figures(c))
+		if (!exported(c))
 			continue;
 		cell_name(c, name, sizeof name);
 		n = rep_values(c, lat ? "rtt_p50_ns" : "msgs_per_s", real);
@@ -369,7 +384,7 @@ static int export_gab(const json_t *doc, const char *out, bool latency)
 		const char *unit = "ns";
 		unsigned n;
 
-		if (is_latency(c) != latency || !ipcb_cli_cell_has_figures(c))
+		if (is_latency(c) != latency || !exported(c))
 			continue;
 		cell_name(c, name, sizeof name);
 		n = rep_values(c, latency ? "rtt_p50_ns" : rate_key(c), v);
@@ -410,7 +425,7 @@ static int export_bmf(const json_t *doc, const char *out)
 		char name[256];
 		unsigned n;
 
-		if (!ipcb_cli_cell_has_figures(c))
+		if (!exported(c))
 			continue;
 		cell_name(c, name, sizeof name);
 		n = rep_values(c, is_latency(c) ? "rtt_p50_ns" : "msgs_per_s", v);

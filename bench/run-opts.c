@@ -23,7 +23,12 @@ const char ipcb_cli_run_usage[] =
 	"  -s, --sizes LIST       message sizes: 64, 4K, 1M, ranges 1-1M (powers of two\n"
 	"                         between); default 1,64,512,4K,64K,1M\n"
 	"                         (--quick: 64,4K,64K)\n"
-	"  -t, --test LIST        latency, throughput, or both (default: both)\n"
+	"  -t, --test LIST        latency, throughput, or both (default: both), and\n"
+	"                         oneway: one-way latency, stamped by the sender\n"
+	"      --direction LIST   one-way cells: ab (side A sends; default), ba, or ab,ba\n"
+	"      --rate N           one-way cells: N messages per second on a schedule,\n"
+	"                         latency from each one's due time (default: one at a\n"
+	"                         time, each acknowledged)\n"
 	"  -c, --cpus A,B         CPU of side A and side B (default: --placement auto;\n"
 	"                         overrides --placement)\n"
 	"      --placement CLASS  pick the CPU pair by topology: same-cpu, smt, same-l2,\n"
@@ -100,22 +105,39 @@ static int take_mechs(void *opts, const char *arg)
 	return 0;
 }
 
+/* A comma-separated list with no empty item, copied into buf for
+ * strtok_r. 0, or EXIT_USAGE naming the option and what it lists. */
+static int list_copy(const char *opt, const char *what, const char *arg, char *buf, size_t size)
+{
+	size_t n = strlen(arg);
+
+	if (n == 0 || n >= size || arg[0] == ',' || arg[n - 1] == ',' || strstr(arg, ",,") != NULL)
+		return ipcb_cli_usage_error("%s: invalid %s list '%.60s'", opt, what, arg);
+	memcpy(buf, arg, n + 1);
+	return 0;
+}
+
 static int take_tests(void *opts, const char *arg)
 {
 	struct ipcb_cli_run_opts *o = opts;
-	static const char *const names[] = { "latency", "throughput", "both" };
-	static const struct ipcb_cli_names tests = { "test", names, 3, true, NULL };
+	static const char *const names[] = { "latency", "throughput", "both", "oneway" };
+	static const struct ipcb_cli_names tests = { "test", names, 4, true, NULL };
 	char buf[256], *save = NULL;
-	size_t n = strlen(arg);
+	int rc;
 
-	if (n == 0 || n >= sizeof buf || arg[0] == ',' || arg[n - 1] == ',' ||
-	    strstr(arg, ",,") != NULL)
-		return ipcb_cli_usage_error("--test: invalid test list '%.60s'", arg);
-	strcpy(buf, arg);
-	o->latency = o->throughput = false;
+	if ((rc = list_copy("--test", "test", arg, buf, sizeof buf)) != 0)
+		return rc;
+	o->latency = o->throughput = o->oneway = false;
 	for (char *t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
 		bool lat = strcmp(t, "latency") == 0, thr = strcmp(t, "throughput") == 0;
 
+		if (strcmp(t, "oneway") == 0) {
+			if (o->oneway)
+				return ipcb_cli_usage_error("--test: '%.60s' names a test twice",
+							    arg);
+			o->oneway = true;
+			continue;
+		}
 		if (strcmp(t, "both") == 0 || strcmp(t, "all") == 0)
 			lat = thr = true;
 		if ((lat && o->latency) || (thr && o->throughput))
@@ -126,6 +148,33 @@ static int take_tests(void *opts, const char *arg)
 		} else {
 			return ipcb_cli_unknown("--test", t, &tests);
 		}
+	}
+	return 0;
+}
+
+/* --direction ab, ba or ab,ba. */
+static int take_direction(void *opts, const char *arg)
+{
+	struct ipcb_cli_run_opts *o = opts;
+	static const char *const names[] = { "ab", "ba" };
+	static const struct ipcb_cli_names dirs = { "direction", names, 2, false, NULL };
+	char buf[64], *save = NULL;
+	int rc;
+
+	if ((rc = list_copy("--direction", "direction", arg, buf, sizeof buf)) != 0)
+		return rc;
+	o->directions = 0;
+	for (char *d = strtok_r(buf, ",", &save); d; d = strtok_r(NULL, ",", &save)) {
+		unsigned bit = strcmp(d, "ab") == 0   ? IPCB_DIR_AB
+			       : strcmp(d, "ba") == 0 ? IPCB_DIR_BA
+						      : 0;
+
+		if (bit == 0)
+			return ipcb_cli_unknown("--direction", d, &dirs);
+		if (o->directions & bit)
+			return ipcb_cli_usage_error("--direction: '%.60s' names a direction twice",
+						    arg);
+		o->directions |= bit;
 	}
 	return 0;
 }
@@ -189,6 +238,8 @@ static const struct ipcb_cli_opt run_options[] = {
 	{ "mech", 'm', IPCB_CLI_CALL, 0, 0, 0, take_mechs },
 	{ "sizes", 's', IPCB_CLI_CALL, 0, 0, 0, take_sizes },
 	{ "test", 't', IPCB_CLI_CALL, 0, 0, 0, take_tests },
+	{ "direction", 0, IPCB_CLI_CALL, 0, 0, 0, take_direction },
+	{ "rate", 0, IPCB_CLI_U64, AT(rate), 1, 100000000, NULL },
 	{ "cpus", 'c', IPCB_CLI_CALL, 0, 0, 0, take_cpus },
 	{ "placement", 0, IPCB_CLI_CALL, 0, 0, 0, take_placement },
 	{ "pairs", 0, IPCB_CLI_U64, AT(pairs), 1, IPCB_PAIRS_MAX, NULL },
@@ -228,8 +279,25 @@ static void defaults(struct ipcb_cli_run_opts *o)
 		memcpy(o->sizes, v, n * sizeof *v);
 		o->n_sizes = n;
 	}
-	if (!o->latency && !o->throughput)
+	if (!o->latency && !o->throughput && !o->oneway)
 		o->latency = o->throughput = true;
+	if (o->directions == 0)
+		o->directions = IPCB_DIR_AB;
+}
+
+/* --direction and --rate apply to one-way cells; a rate must move the
+ * watchdog's progress more often than its stall timeout. */
+static int check_oneway(const struct ipcb_cli_run_opts *o)
+{
+	if (o->directions != 0 && !o->oneway)
+		return ipcb_cli_usage_error("--direction applies to --test oneway");
+	if (o->rate != 0 && !o->oneway)
+		return ipcb_cli_usage_error("--rate applies to --test oneway");
+	if (o->rate != 0 && (double)o->rate * o->timeout_s < 2.0)
+		return ipcb_cli_usage_error("--rate %llu: at least 2 messages per --timeout (%.1f "
+					    "s), or the watchdog takes the wait for a stall",
+					    (unsigned long long)o->rate, o->timeout_s);
+	return 0;
 }
 
 /* IPCB_CLI_GO_ON with every variant to run in o, or the exit status. */
@@ -247,7 +315,8 @@ int ipcb_cli_run_parse(int argc, char **argv, struct ipcb_cli_run_opts *o)
 	if (optind < argc)
 		return ipcb_cli_usage_error("unexpected argument '%.60s' (see --help)",
 					    argv[optind]);
-	if ((rc = ipcb_cli_budget_check(&o->budget, 5, o->quick ? 0.05 : 0.2)) != 0)
+	if ((rc = ipcb_cli_budget_check(&o->budget, 5, o->quick ? 0.05 : 0.2)) != 0 ||
+	    (rc = check_oneway(o)) != 0)
 		return rc;
 	defaults(o);
 	return (rc = ipcb_cli_variants_build(o)) == 0 ? IPCB_CLI_GO_ON : rc;

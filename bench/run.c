@@ -27,8 +27,7 @@ static void show_progress(void *arg, const struct ipcb_cell *c, unsigned rep, si
 
 	ipcb_fmt_size(c->size, size, sizeof size);
 	fprintf(stderr, "\r\033[K[%zu/%zu] %s %s %s, repetition %u/%u", step, steps, c->mech->name,
-		size, c->test == IPCB_TEST_LATENCY ? "latency" : "throughput", rep + 1,
-		run->p.repetitions);
+		size, ipcb_test_name(c->test), rep + 1, run->p.repetitions);
 	fflush(stderr);
 }
 
@@ -149,6 +148,9 @@ static void fill_params(const struct ipcb_cli_run_opts *o, struct ipcb_params *p
 	p->n_sizes = o->n_sizes;
 	p->latency = o->latency;
 	p->throughput = o->throughput;
+	p->oneway = o->oneway;
+	p->directions = o->directions;
+	p->rate = (double)o->rate;
 	p->iterations = o->budget.iterations;
 	p->cell_time_ns = (uint64_t)(o->budget.cell_time_s * 1e9);
 	p->warmup = o->warmup;
@@ -207,6 +209,8 @@ static int run_placements(const struct ipcb_cli_run_opts *o, struct ipcb_params 
 		memcpy(p->pair_cpus, pl[k].pair_cpus, sizeof p->pair_cpus);
 		p->placement = pl[k].requested;
 		p->placement_class = pl[k].class_name;
+		p->n_clock_checks = pl[k].n_checks;
+		memcpy(p->clock_checks, pl[k].checks, sizeof p->clock_checks);
 		if (ipcb_run_new(p, &runs[k], &err) != 0) {
 			ipcb_cli_print_err(NULL, &err);
 			return EXIT_FAILED;
@@ -243,6 +247,40 @@ static int setup_fault(const struct ipcb_cli_run_opts *o, struct ipcb_params *p)
 	return 0;
 }
 
+/* With one-way cells: the clock check of every pair of every placement,
+ * each stamp compared within the clock's resolution. 0, or
+ * EXIT_UNSUPPORTED naming the skew, or EXIT_FAILED. */
+static int check_clocks(const struct ipcb_cli_run_opts *o, const struct ipcb_clock *clk,
+			struct ipcb_cli_placement *pl, size_t n)
+{
+	struct timespec res = { 0, 1 };
+	double tol;
+
+	if (!o->oneway)
+		return 0;
+	clock_getres(CLOCK_MONOTONIC, &res);
+	tol = clk->kind == IPCB_CLOCK_TSC ? 1.0 / clk->tsc.ticks_per_ns
+					  : (double)res.tv_sec * 1e9 + (double)res.tv_nsec;
+	tol = tol < 1.0 ? 1.0 : tol;
+	for (size_t k = 0; k < n; k++) {
+		for (unsigned i = 0; i < (pl[k].pairs < 2 ? 1 : pl[k].pairs); i++) {
+			const int *cpu = pl[k].pairs < 2 ? pl[k].cpu : pl[k].pair_cpus[i];
+			struct ipcb_clockcheck *cc = &pl[k].checks[i];
+			struct ipcb_err err = { { 0 }, { 0 } };
+			char why[320];
+
+			if (ipcb_clockcheck_run(cpu[0], cpu[1], clk, tol, cc, &err) != 0) {
+				ipcb_cli_print_err(NULL, &err);
+				return EXIT_FAILED;
+			}
+			pl[k].n_checks = i + 1;
+			if (!ipcb_clockcheck_judge(cc, why, sizeof why))
+				return ipcb_cli_error(EXIT_UNSUPPORTED, "%s", why);
+		}
+	}
+	return 0;
+}
+
 /* What is checked and chosen before the harness starts: the results file,
  * the fault, file descriptors, CPU pairs, clock, noise and counters. 0, or
  * the exit status. */
@@ -255,6 +293,7 @@ static int prepare(const struct ipcb_cli_run_opts *o, struct ipcb_params *p,
 	    (rc = ipcb_cli_fd_headroom((unsigned)o->pairs)) != 0 ||
 	    (rc = ipcb_cli_placements_resolve(o, pl, n_pl)) != 0 ||
 	    (rc = setup_clock(o, &p->clock)) != 0 ||
+	    (rc = check_clocks(o, &p->clock, pl, *n_pl)) != 0 ||
 	    (rc = ipcb_cli_placements_noise(o, pl, *n_pl, s)) != 0)
 		return rc;
 	setup_counters(o, p, s->counters_note, sizeof s->counters_note);

@@ -33,6 +33,9 @@ struct ipcb_cli_run_opts {
 	uint64_t sizes[IPCB_SIZES_MAX];
 	size_t n_sizes;
 	bool latency, throughput;
+	bool oneway;         /* --test oneway */
+	unsigned directions; /* --direction: IPCB_DIR_* (0 until defaults) */
+	uint64_t rate;       /* --rate, 0: none */
 	bool cpus_given;
 	int cpu[2];
 	const char *placement;         /* --placement as given, or NULL */
@@ -68,6 +71,9 @@ struct ipcb_cli_placement {
 	unsigned pairs;
 	int pair_cpus[IPCB_PAIRS_MAX][2];
 	bool shared; /* pairs share CPUs (--share-cpus) */
+	/* With one-way cells: the clock check of each pair. */
+	unsigned n_checks;
+	struct ipcb_clockcheck checks[IPCB_PAIRS_MAX];
 };
 
 /* The CPU pairs to run on (at most IPCB_CLASS_N): --cpus, one --placement

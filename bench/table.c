@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "bench/table.h"
+#include "harness/oneway.h"
 #include "harness/stats.h"
 
 void ipcb_fmt_ns(double ns, char *buf, size_t len)
@@ -324,9 +325,7 @@ static void print_notes(FILE *f, const struct notes *nt)
 
 		ipcb_fmt_size(c->size, size, sizeof size);
 		fprintf(f, "[%d] %s %s %s %s: %s", i + 1, c->var->label, size,
-			nt->both[i]                    ? "latency and throughput"
-			: c->test == IPCB_TEST_LATENCY ? "latency"
-						       : "throughput",
+			nt->both[i] ? "latency and throughput" : ipcb_test_name(c->test),
 			ipcb_status_name(c->status),
 			c->why.msg[0] ? c->why.msg : "no reason recorded");
 		if (c->why.hint[0] != '\0')
@@ -380,7 +379,7 @@ static void print_cost(FILE *f, const struct ipcb_run *run, int w)
 		fmt_count_or_dash(c->cost[0].counters[IPCB_CTR_CYCLES], cyc, sizeof cyc);
 		fmt_count_or_dash(c->cost[0].counters[IPCB_CTR_INSTRUCTIONS], ins, sizeof ins);
 		fprintf(f, "%-*s %8s %-10s %-10s %10s %10s %9.2f %9.2f %9s %9s\n", w, c->var->label,
-			size, c->test == IPCB_TEST_LATENCY ? "latency" : "throughput",
+			size, ipcb_test_name(c->test),
 			c->test == IPCB_TEST_LATENCY ? "round trip" : "message", a, b,
 			c->cost[0].vcsw + c->cost[0].ivcsw, c->cost[1].vcsw + c->cost[1].ivcsw, cyc,
 			ins);
@@ -464,6 +463,110 @@ static bool print_rows(FILE *f, const struct ipcb_run *run, int w, struct notes 
 	return mismatch;
 }
 
+/* A one-way cell's RTT p50 / 2 from the latency cell of its row, or "-". */
+static void half_rtt_text(const struct ipcb_run *run, const struct ipcb_cell *c, char *buf,
+			  size_t len)
+{
+	const struct ipcb_cell *lc = find_cell(run, c->var, c->size, IPCB_TEST_LATENCY);
+
+	if (lc == NULL || !ipcb_cell_has_figures(lc))
+		snprintf(buf, len, "-");
+	else
+		ipcb_fmt_ns((double)lc->lat.p50_ns / 2.0, buf, len);
+}
+
+/* A one-way cell at a rate: achieved rate and late messages, or the
+ * saturation verdict in place of the percentiles. */
+static void rate_cols(const struct ipcb_cell *c, char col[10][32])
+{
+	fmt_count(c->median_achieved_per_s, col[7], 32);
+	fmt_count((double)c->late, col[8], 32);
+	ipcb_fmt_ns((double)c->lat_uncorrected.p99_ns, col[6], 32);
+	if (c->saturated != NULL) {
+		snprintf(col[2], 32, "saturated");
+		for (int i = 3; i < 7; i++)
+			snprintf(col[i], 32, "-");
+	}
+}
+
+/* One row of the one-way table. */
+static void print_oneway_row(FILE *f, struct notes *nt, const struct ipcb_run *run, int w,
+			     const struct ipcb_cell *c)
+{
+	char col[10][32];
+
+	for (int i = 0; i < 10; i++)
+		snprintf(col[i], 32, "-");
+	ipcb_fmt_size(c->size, col[0], 32);
+	snprintf(col[1], 32, "%s", c->sender == IPCB_SIDE_A ? "A->B" : "B->A");
+	if (!ipcb_cell_has_figures(c)) {
+		status_text(nt, c, col[2], 32);
+	} else {
+		pct_text(nt, c->lat.p50_ns, c->lat.count, 50.0, col[2], 32);
+		pct_text(nt, c->lat.p99_ns, c->lat.count, 99.0, col[3], 32);
+		pct_text(nt, c->lat.p999_ns, c->lat.count, 99.9, col[4], 32);
+		ipcb_fmt_ns((double)c->lat.max_ns, col[5], 32);
+		half_rtt_text(run, c, col[6], 32);
+		if (c->merged_uncorrected != NULL)
+			rate_cols(c, col);
+	}
+	fprintf(f, "%-*s %8s %5s %10s %10s %10s %10s %10s", w, c->var->label, col[0], col[1],
+		col[2], col[3], col[4], col[5], col[6]);
+	if (run->p.rate > 0)
+		fprintf(f, " %10s %8s", col[7], col[8]);
+	fputc('\n', f);
+}
+
+/* The one-way cells, in a table of their own: one-way times, not round
+ * trips. */
+static void print_oneway(FILE *f, const struct ipcb_run *run, int w, struct notes *nt)
+{
+	const bool paced = run->p.rate > 0;
+	bool saturated = false;
+
+	if (!run->p.oneway)
+		return;
+	if (paced)
+		fprintf(f,
+			"\nOne-way latency at %.0f msgs/s, from each message's due time "
+			"(corrected for coordinated omission):\n",
+			run->p.rate);
+	else
+		fprintf(f, "\nOne-way latency, one message at a time (from the send stamp to the "
+			   "arrival):\n");
+	fprintf(f, "%-*s %8s %5s %10s %10s %10s %10s %10s", w, "mechanism", "size", "dir",
+		"1-way p50", "p99", "p99.9", "max", paced ? "uncorr p99" : "RTT p50/2");
+	if (paced)
+		fprintf(f, " %10s %8s", "achieved", "late");
+	fputc('\n', f);
+	for (size_t i = 0; i < run->n_cells; i++) {
+		const struct ipcb_cell *c = &run->cells[i];
+
+		if (c->test != IPCB_TEST_ONEWAY)
+			continue;
+		print_oneway_row(f, nt, run, w, c);
+		saturated |= ipcb_cell_has_figures(c) && c->saturated != NULL;
+	}
+	if (!paced)
+		fprintf(f,
+			"1-way: the receiver's clock on arrival minus the sender's stamp; each "
+			"message is acknowledged\nthrough shared memory, untimed, before the next. "
+			"RTT p50/2: the latency cell's, for comparison.\n");
+	else
+		fprintf(f,
+			"uncorr: from the actual send stamp instead (what a sender that waits "
+			"would report). achieved:\nthe sender's rate (msgs/s, median of "
+			"repetitions); late: messages that left over %u us after their\ndue time, "
+			"all repetitions.\n",
+			IPCB_OW_LATE_NS / 1000);
+	if (saturated)
+		fprintf(f,
+			"saturated: the achieved rate fell below %.0f%% of the target, or the "
+			"latency grew through the run:\nthe mechanism cannot carry this rate "
+			"here, and its percentiles would only measure the queue.\n",
+			IPCB_OW_RATE_MIN * 100);
+}
+
 /* What the columns mean, and what the marks in them say. */
 static void print_legend(FILE *f, const struct ipcb_run *run, const struct notes *nt, bool mismatch)
 {
@@ -503,9 +606,13 @@ void ipcb_table_print(FILE *f, const struct ipcb_run *run, const struct ipcb_sys
 	bool mismatch;
 
 	print_header(f, run, si);
-	fputc('\n', f);
-	mismatch = print_rows(f, run, w, &nt);
-	print_legend(f, run, &nt, mismatch);
+	mismatch = false;
+	if (run->p.latency || run->p.throughput) {
+		fputc('\n', f);
+		mismatch = print_rows(f, run, w, &nt);
+		print_legend(f, run, &nt, mismatch);
+	}
+	print_oneway(f, run, w, &nt);
 	if (run->p.pairs > 1)
 		print_overlap(f, run);
 	print_lost(f, run);

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <time.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
@@ -22,6 +23,7 @@
 #include "harness/futex.h"
 #include "harness/mem.h"
 #include "harness/msg.h"
+#include "harness/oneway.h"
 #include "harness/pin.h"
 #include "harness/reg.h"
 
@@ -36,6 +38,9 @@ struct side_page {
 	_Alignas(64) _Atomic int32_t state;
 	struct ipcb_side_obs obs;
 	struct ipcb_err err;
+	/* One-way, one message at a time: the receiver's acknowledgement of
+	 * message i (its low 32 bits + 1), a futex the sender sleeps on. */
+	_Alignas(64) _Atomic uint32_t ack;
 };
 
 /* One pair's part of the shared region. */
@@ -72,6 +77,15 @@ static struct ipcb_hist *hist_of(const struct ipcb_arena *ar, unsigned k)
 {
 	return (struct ipcb_hist *)((char *)ar->sh + page_up(sizeof(struct shared)) +
 				    (size_t)k * ar->hist_stride);
+}
+
+/* The one-way receiver's further histograms of pair k, j 1 to
+ * IPCB_ARENA_HISTS - 1 (ipcb_pair_out: uncorrected, first and last
+ * quarter), after every pair's first. */
+#define IPCB_ARENA_HISTS 4
+static struct ipcb_hist *hist_extra(const struct ipcb_arena *ar, unsigned k, unsigned j)
+{
+	return hist_of(ar, j * ar->pairs + k);
 }
 
 /* Wake-up pipe: written by the SIGCHLD handler, the stop request and the
@@ -171,7 +185,7 @@ struct ipcb_arena *ipcb_arena_new(const struct ipcb_hist_cfg *hc, unsigned pairs
 		return NULL;
 	}
 	ar->hist_stride = page_up(ar->hist_bytes);
-	ar->bytes = page_up(sizeof(struct shared)) + ar->pairs * ar->hist_stride;
+	ar->bytes = page_up(sizeof(struct shared)) + IPCB_ARENA_HISTS * ar->pairs * ar->hist_stride;
 	ar->sh = mmap(NULL, ar->bytes, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	if (ar->sh == MAP_FAILED) {
 		ipcb_err_set(err, errno, "mmap(%zu bytes, shared result page)", ar->bytes);
@@ -199,7 +213,10 @@ struct child {
 	struct shared *sh;
 	struct side_page *page;
 	const struct side_page *peer; /* the other side's page */
-	struct ipcb_hist *hist;       /* side A, latency */
+	struct ipcb_hist *hist;       /* side A, latency; the receiver, one-way */
+	struct ipcb_hist *xh[3];      /* one-way at a rate: uncorrected, quarters */
+	size_t hdr;                   /* bytes between the sequence number and the
+				       * checksum: the one-way stamps */
 	unsigned char *tx, *rx;
 	size_t len;
 	bool check; /* the mechanism carries data: check every message */
@@ -218,7 +235,8 @@ static int check_msg(const struct child *c, const void *buf, uint64_t seq)
 	if (!c->check)
 		return 0;
 	rc = c->spec->verify
-		     ? ipcb_msg_verify(buf, c->len, seq, c->err->msg, sizeof c->err->msg)
+		     ? ipcb_msg_verify_hdr(buf, c->len, seq, c->hdr, c->err->msg,
+					   sizeof c->err->msg)
 		     : ipcb_msg_check_seq(buf, c->len, seq, c->err->msg, sizeof c->err->msg);
 	return rc == 0 ? 0 : -EBADMSG;
 }
@@ -226,7 +244,7 @@ static int check_msg(const struct child *c, const void *buf, uint64_t seq)
 static void put_seq(const struct child *c, uint64_t seq)
 {
 	if (c->spec->verify)
-		ipcb_msg_fill(c->tx, c->len, seq);
+		ipcb_msg_fill_hdr(c->tx, c->len, seq, c->hdr);
 	else
 		ipcb_msg_stamp(c->tx, c->len, seq);
 }
@@ -615,6 +633,188 @@ PER_CLOCK(throughput_a)
 PER_CLOCK(throughput_b)
 PER_CLOCK(throughput_b_lossy)
 
+/* ---- one-way -------------------------------------------------------- */
+
+/* A duration in ns as a raw reading of the clock k (TSC ticks or ns). */
+static inline __attribute__((always_inline)) uint64_t clk_raw(const struct child *c,
+							      enum ipcb_clock_kind k, uint64_t ns)
+{
+	return k == IPCB_CLOCK_TSC ? (uint64_t)((double)ns * c->spec->clock->tsc.ticks_per_ns) : ns;
+}
+
+/* The one-way receiver touches the histograms it records into. */
+static void oneway_prefault(struct child *c, size_t bytes)
+{
+	ipcb_prefault(c->hist, bytes);
+	for (int j = 0; c->spec->rate > 0 && j < 3; j++)
+		ipcb_prefault(c->xh[j], bytes);
+}
+
+/* The sender, one message at a time: wait until the receiver has
+ * acknowledged message i through the shared page (never through the
+ * mechanism, so the acknowledgement costs every mechanism the same). */
+static void await_ack(const struct child *c, uint64_t i)
+{
+	_Atomic uint32_t *ack = (_Atomic uint32_t *)&c->peer->ack;
+	uint32_t want = (uint32_t)(i + 1), now;
+
+	while ((now = atomic_load_explicit(ack, memory_order_acquire)) != want)
+		(void)ipcb_futex_wait(ack, now);
+}
+
+/* The paced sender: until raw time due, asleep while far from it, then
+ * spinning. */
+static inline __attribute__((always_inline)) void wait_until(const struct child *c,
+							     enum ipcb_clock_kind k, uint64_t due)
+{
+	uint64_t now = clk_read(k), ahead;
+
+	if (now >= due)
+		return;
+	ahead = clk_ns(c, k, due - now);
+	if (ahead > IPCB_OW_SLEEP_NS) {
+		uint64_t at = ipcb_clock_now_ns() + ahead - IPCB_OW_SPIN_NS;
+		struct timespec ts = { .tv_sec = (time_t)(at / 1000000000u),
+				       .tv_nsec = (long)(at % 1000000000u) };
+
+		while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) == EINTR)
+			;
+	}
+	while (clk_read(k) < due)
+		;
+}
+
+/* The sender: message i stamped just before send(); at a rate, message i
+ * of each phase (warm-up, timed part) due at the phase's start + i / rate,
+ * sent then however late the ones before it came back; one at a time,
+ * sent once the previous one was acknowledged. */
+static inline __attribute__((always_inline)) int oneway_send(struct child *c,
+							     enum ipcb_clock_kind k)
+{
+	const uint64_t warmup = c->spec->warmup, total = warmup + c->spec->iterations;
+	const double rate = c->spec->rate;
+	uint64_t i, origin = 0, base = 0, t0 = 0, late = 0, last_sent = 0;
+	int rc;
+
+	if (rate > 0) {
+		prctl(PR_SET_TIMERSLACK, 1UL);
+		origin = clk_read(k);
+	}
+	for (i = 0; i < total; i++) {
+		uint64_t due_ns = ipcb_ow_due_ns(i - base, rate),
+			 due = origin + clk_raw(c, k, due_ns), stamp;
+
+		if (i == warmup) {
+			warmed_up(c);
+			timed_part_begins(c);
+			t0 = origin = clk_read(k);
+			base = warmup;
+			due_ns = 0;
+			due = origin;
+		}
+		put_seq(c, i);
+		if (rate > 0)
+			wait_until(c, k, due);
+		stamp = clk_read(k);
+		ipcb_ow_put(c->tx, stamp, rate > 0 ? due : stamp);
+		if ((rc = c->m->send(c->st, c->tx, c->len, c->err)) != 0)
+			return rc;
+		progress(c, i + 1);
+		if (rate > 0 && i >= warmup) {
+			last_sent = clk_ns(c, k, stamp - origin);
+			late += ipcb_ow_late(last_sent, due_ns);
+		}
+		if (rate <= 0)
+			await_ack(c, i);
+	}
+	c->page->obs.elapsed_ns = clk_ns(c, k, clk_read(k) - t0);
+	timed_part_ends(c, c->spec->iterations);
+	c->page->obs.late = late;
+	c->page->obs.achieved_per_s = ipcb_ow_achieved(c->spec->iterations, 0, last_sent);
+	return 0;
+}
+
+/* The receiver's recv(); over a lossy mechanism a bounded wait that came
+ * back empty is a lost message once the sender has sent it (one at a time)
+ * or has finished (at a rate): the cell fails, naming it. */
+static int oneway_recv_one(const struct child *c, uint64_t i)
+{
+	for (;;) {
+		int rc = c->m->recv(c->st, c->rx, c->len, c->err);
+		bool sent;
+
+		if (rc != -ETIMEDOUT || !c->lossy)
+			return rc;
+		sent = c->spec->rate > 0
+			       ? atomic_load_explicit(&c->peer->state, memory_order_acquire) ==
+					 SIDE_DONE
+			       : atomic_load_explicit(&c->peer->progress, memory_order_acquire) > i;
+		if (sent)
+			return ipcb_err_set(c->err, EIO,
+					    "message %" PRIu64 " lost: the one-way test over a "
+					    "lossy mechanism fails the cell on a loss",
+					    i);
+	}
+}
+
+/* The receiver: the clock read once recv() has returned the whole message;
+ * arrival - due time (the send stamp, one at a time) into its histogram;
+ * at a rate also arrival - send stamp (uncorrected) and the quarters. */
+static inline __attribute__((always_inline)) int oneway_recv(struct child *c,
+							     enum ipcb_clock_kind k)
+{
+	const uint64_t warmup = c->spec->warmup, n = c->spec->iterations, total = warmup + n;
+	const bool paced = c->spec->rate > 0;
+	uint64_t i, t0 = 0;
+	int rc;
+
+	for (i = 0; i < total; i++) {
+		uint64_t t, stamp, due, q;
+
+		if (i == warmup) {
+			warmed_up(c);
+			timed_part_begins(c);
+			t0 = clk_read(k);
+		}
+		if ((rc = oneway_recv_one(c, i)) != 0)
+			return rc;
+		t = clk_read(k);
+		ipcb_ow_get(c->rx, &stamp, &due);
+		if (i >= warmup) {
+			ipcb_hist_record(c->hist, clk_ns(c, k, ipcb_ow_since(t, due)));
+			q = (i - warmup) * 4 / n;
+			if (paced)
+				ipcb_hist_record(c->xh[0], clk_ns(c, k, ipcb_ow_since(t, stamp)));
+			if (paced && (q == 0 || q == 3))
+				ipcb_hist_record(c->xh[q == 0 ? 1 : 2],
+						 clk_ns(c, k, ipcb_ow_since(t, due)));
+		}
+		progress(c, i + 1);
+		if (!paced) {
+			atomic_store_explicit(&c->page->ack, (uint32_t)(i + 1),
+					      memory_order_release);
+			(void)ipcb_futex_wake(&c->page->ack, 1);
+		}
+		if ((rc = check_msg(c, c->rx, i)) != 0)
+			return rc;
+	}
+	c->page->obs.elapsed_ns = clk_ns(c, k, clk_read(k) - t0);
+	timed_part_ends(c, n);
+	return 0;
+}
+
+PER_CLOCK(oneway_send)
+PER_CLOCK(oneway_recv)
+
+static int oneway_loop(struct child *c, enum ipcb_side side)
+{
+	bool tsc = c->spec->clock->kind == IPCB_CLOCK_TSC;
+
+	if (side == c->spec->cfg.sender)
+		return tsc ? oneway_send_tsc(c) : oneway_send_mono(c);
+	return tsc ? oneway_recv_tsc(c) : oneway_recv_mono(c);
+}
+
 static int run_loop(struct child *c, enum ipcb_side side)
 {
 	static int (*const loops[2][2][2])(struct child *) = {
@@ -624,6 +824,8 @@ static int run_loop(struct child *c, enum ipcb_side side)
 		  { throughput_b_mono, throughput_b_tsc } },
 	};
 
+	if (c->spec->cfg.test == IPCB_TEST_ONEWAY)
+		return oneway_loop(c, side);
 	if (c->lossy && c->spec->cfg.test == IPCB_TEST_THROUGHPUT && side == IPCB_SIDE_B)
 		return c->spec->clock->kind == IPCB_CLOCK_TSC ? throughput_b_lossy_tsc(c)
 							      : throughput_b_lossy_mono(c);
@@ -709,6 +911,8 @@ child_main(const struct ipcb_rep_spec *spec, const struct ipcb_mech *m, void *st
 		.page = page,
 		.peer = &sh->slot[k].side[!side],
 		.hist = hist_of(ar, k),
+		.xh = { hist_extra(ar, k, 1), hist_extra(ar, k, 2), hist_extra(ar, k, 3) },
+		.hdr = spec->cfg.test == IPCB_TEST_ONEWAY ? IPCB_OW_STAMPS_BYTES : 0,
 		.len = spec->cfg.msg_size_bytes,
 		.check = !(spec->mech->flags & IPCB_MECH_NO_DATA),
 		.lossy = (spec->mech->flags & IPCB_MECH_LOSSY) != 0,
@@ -720,8 +924,10 @@ child_main(const struct ipcb_rep_spec *spec, const struct ipcb_mech *m, void *st
 	close(wake_fd[0]);
 	/* The shared page and this pair's histogram: no page fault mid-loop. */
 	ipcb_prefault(sh, sizeof *sh);
-	if (side == IPCB_SIDE_A)
+	if (side == IPCB_SIDE_A && spec->cfg.test != IPCB_TEST_ONEWAY)
 		ipcb_prefault(c.hist, ar->hist_bytes);
+	else if (spec->cfg.test == IPCB_TEST_ONEWAY && side != spec->cfg.sender)
+		oneway_prefault(&c, ar->hist_bytes);
 	rc = child_prepare(&c, k, side, parent, sh);
 	if (rc == 0) {
 		atomic_store_explicit(&page->state, SIDE_READY, memory_order_release);
@@ -1005,8 +1211,9 @@ static void reset_shared(struct ipcb_arena *ar, unsigned pairs)
 {
 	memset(ar->sh, 0, sizeof *ar->sh);
 	for (unsigned k = 0; k < pairs; k++) {
-		ipcb_hist_init(hist_of(ar, k), ar->hist_bytes, ar->hc.lowest_ns, ar->hc.highest_ns,
-			       ar->hc.sig_figs);
+		for (unsigned j = 0; j < IPCB_ARENA_HISTS; j++)
+			ipcb_hist_init(hist_of(ar, j * ar->pairs + k), ar->hist_bytes,
+				       ar->hc.lowest_ns, ar->hc.highest_ns, ar->hc.sig_figs);
 		for (int s = 0; s < 2; s++) {
 			struct ipcb_side_obs *o = &ar->sh->slot[k].side[s].obs;
 
@@ -1137,6 +1344,9 @@ int ipcb_rep_run(struct ipcb_arena *ar, const struct ipcb_rep_spec *spec, struct
 			out->pair[k].side[0] = ar->sh->slot[k].side[0].obs;
 			out->pair[k].side[1] = ar->sh->slot[k].side[1].obs;
 			out->pair[k].hist = hist_of(ar, k);
+			out->pair[k].uncorrected = hist_extra(ar, k, 1);
+			out->pair[k].first_quarter = hist_extra(ar, k, 2);
+			out->pair[k].last_quarter = hist_extra(ar, k, 3);
 		}
 	}
 	for (unsigned k = 0; k < spec->pairs; k++) {

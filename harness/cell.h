@@ -50,6 +50,9 @@ struct ipcb_rep_spec {
 	const struct ipcb_clock *clock; /* how the loops tell time */
 	bool counters;                  /* count cycles, instructions, cache misses */
 	bool counters_user_only;        /* ... of user space only */
+	double rate;                    /* IPCB_TEST_ONEWAY: messages per second from the
+					 * sender on a schedule; 0: one at a time, each
+					 * acknowledged through the shared page */
 };
 
 /* What one side observed in the timed part (after the warm-up), copied
@@ -74,6 +77,9 @@ struct ipcb_side_obs {
 	struct ipcb_notes notes;      /* the mechanism's own facts (mech->notes) */
 	uint64_t lost;                /* throughput receiver of an IPCB_MECH_LOSSY mechanism: timed
 				       * messages side A sent that never arrived */
+	uint64_t late;                /* one-way sender at a rate: timed messages that left more
+				       * than IPCB_OW_LATE_NS after their due time */
+	double achieved_per_s;        /* ... and the rate it achieved (ipcb_ow_achieved) */
 };
 
 /* One pair's outcome in a repetition. */
@@ -81,6 +87,11 @@ struct ipcb_pair_out {
 	struct ipcb_side_obs side[2];
 	const struct ipcb_hist *hist; /* latency: side A's round trips; valid
 				       * until the arena is used again */
+	/* One-way: hist holds the receiver's one-way times (from the due time
+	 * at a rate: corrected); at a rate also the uncorrected ones (from the
+	 * send stamp) and the corrected ones of the first and last quarter of
+	 * the timed messages. */
+	const struct ipcb_hist *uncorrected, *first_quarter, *last_quarter;
 };
 
 struct ipcb_rep_out {

@@ -6,6 +6,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "harness/clock.h"
@@ -19,12 +20,13 @@ struct fault_state {
 	uint64_t ops; /* sends and receives so far */
 	uint64_t sends;
 	unsigned char *copy; /* the corrupted message, kept: see send_corrupted */
+	uint64_t next_pause; /* IPCB_FAULT_PAUSE: CLOCK_MONOTONIC; 0 until armed */
 };
 
 const char *ipcb_fault_kind_name(enum ipcb_fault_kind k)
 {
 	static const char *const names[] = { "none",  "kill", "stall", "corrupt",
-					     "delay", "drop", "dup" };
+					     "delay", "drop", "dup",   "pause" };
 
 	return (unsigned)k < sizeof names / sizeof names[0] ? names[k] : "none";
 }
@@ -38,6 +40,20 @@ static int parse_count(const char *s, uint64_t *out)
 	errno = 0;
 	*out = strtoull(s, &end, 10);
 	return errno != 0 || *end != '\0' ? -EINVAL : 0;
+}
+
+/* "NS/PERIOD": a pause shorter than its period, both above 0. */
+static int parse_pause(char *s, struct ipcb_fault *f)
+{
+	char *slash = strchr(s, '/');
+
+	if (slash == NULL)
+		return -EINVAL;
+	*slash = '\0';
+	if (parse_count(s, &f->delay_ns) != 0 || parse_count(slash + 1, &f->period_ns) != 0 ||
+	    f->delay_ns == 0 || f->delay_ns >= f->period_ns)
+		return -EINVAL;
+	return 0;
 }
 
 int ipcb_fault_parse(const char *spec, struct ipcb_fault *f, struct ipcb_err *err)
@@ -91,17 +107,19 @@ int ipcb_fault_parse(const char *spec, struct ipcb_fault *f, struct ipcb_err *er
 		f->kind = IPCB_FAULT_DUP;
 	else if (strncmp(kind, "delay=", 6) == 0 && parse_count(kind + 6, &f->delay_ns) == 0)
 		f->kind = IPCB_FAULT_DELAY;
+	else if (strncmp(kind, "pause=", 6) == 0 && parse_pause(kind + 6, f) == 0)
+		f->kind = IPCB_FAULT_PAUSE;
 	else
 		goto bad;
-	/* a delay starts at the first message unless @N says otherwise */
-	if (f->kind == IPCB_FAULT_DELAY && at == NULL)
+	/* a delay or pauses start at the first message unless @N says otherwise */
+	if ((f->kind == IPCB_FAULT_DELAY || f->kind == IPCB_FAULT_PAUSE) && at == NULL)
 		f->at = 0;
 	return 0;
 bad:
 	return ipcb_err_set(
 		err, EINVAL,
-		"fault '%s' not understood (MECH:kill|stall|corrupt|drop|dup[-a|-b][@N][#R] or "
-		"MECH:delay=NS[-a|-b][@N][#R])",
+		"fault '%s' not understood (MECH:kill|stall|corrupt|drop|dup[-a|-b][@N][#R], "
+		"MECH:delay=NS[-a|-b][@N][#R] or MECH:pause=NS/PERIOD_NS[-a|-b][@N][#R])",
 		spec);
 }
 
@@ -125,12 +143,35 @@ static int fault_attach(void *state, const struct ipcb_peer *self, struct ipcb_e
 	return fs->real->attach(fs->inner, self, err);
 }
 
+/* A pause of delay_ns (asleep, as a preempted or page-faulting process
+ * would be) once every period_ns, the first one period after arming. */
+static void maybe_pause(struct fault_state *fs)
+{
+	uint64_t now = ipcb_clock_now_ns();
+	struct timespec ts = { .tv_sec = (time_t)(fs->f.delay_ns / 1000000000u),
+			       .tv_nsec = (long)(fs->f.delay_ns % 1000000000u) };
+
+	if (fs->next_pause == 0) {
+		fs->next_pause = now + fs->f.period_ns;
+		return;
+	}
+	if (now < fs->next_pause)
+		return;
+	while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
+		;
+	fs->next_pause += fs->f.period_ns;
+	if (fs->next_pause <= now)
+		fs->next_pause = now + fs->f.period_ns;
+}
+
 /* Kill and stall fire at the at-th send or receive of the faulty side, so
  * they hit a receive-only side (B in the throughput test) too. */
 static void maybe_die(struct fault_state *fs)
 {
 	uint64_t n = fs->ops++;
 
+	if (fs->armed && fs->f.kind == IPCB_FAULT_PAUSE && n >= fs->f.at)
+		maybe_pause(fs);
 	if (!fs->armed || n != fs->f.at)
 		return;
 	if (fs->f.kind == IPCB_FAULT_KILL)

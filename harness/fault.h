@@ -16,20 +16,24 @@ enum ipcb_fault_kind {
 	IPCB_FAULT_DELAY,   /* the side busy-waits delay_ns before every send */
 	IPCB_FAULT_DROP,    /* the side does not send its at-th message (a loss) */
 	IPCB_FAULT_DUP,     /* the side sends its at-th message twice */
+	IPCB_FAULT_PAUSE,   /* the side sleeps delay_ns once every period_ns */
 };
 
 struct ipcb_fault {
 	enum ipcb_fault_kind kind;
 	enum ipcb_side side;
-	uint64_t at;       /* 0-based count at which the fault fires */
-	uint64_t delay_ns; /* IPCB_FAULT_DELAY only */
+	uint64_t at;        /* 0-based count at which the fault fires */
+	uint64_t delay_ns;  /* IPCB_FAULT_DELAY; IPCB_FAULT_PAUSE: the pause */
+	uint64_t period_ns; /* IPCB_FAULT_PAUSE: from one pause to the next */
 	unsigned rep;  /* only in this repetition (1-based, pilots excluded); 0 = every run of the
 			  cell */
 	char mech[32]; /* only cells of this mechanism; "" = every mechanism */
 };
 
 /* Parse "MECH:KIND[-SIDE][@N][#R]" (KIND kill|stall|corrupt|drop|dup, SIDE
- * a|b, default b, N default 100) or "MECH:delay=NS[-SIDE][@N][#R]". MECH may
+ * a|b, default b, N default 100), "MECH:delay=NS[-SIDE][@N][#R]" or
+ * "MECH:pause=NS/PERIOD[-SIDE][@N][#R]" (a pause of NS ns every PERIOD ns,
+ * the first PERIOD after operation N, default 0). MECH may
  * be "*". #R: only in repetition R (1-based), never in a pilot. 0, or -EINVAL
  * with the reason in err. */
 int ipcb_fault_parse(const char *spec, struct ipcb_fault *f, struct ipcb_err *err);

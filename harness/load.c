@@ -39,8 +39,12 @@ static int check_cell(const json_t *c, const char *name, long i, struct ipcb_err
 			return bad(err, name, "cell %ld: \"%s\" is missing or not a string", i,
 				   strings[k]);
 	if (strcmp(json_string_value(json_object_get(c, "test")), "latency") != 0 &&
-	    strcmp(json_string_value(json_object_get(c, "test")), "throughput") != 0)
-		return bad(err, name, "cell %ld: test is not latency or throughput", i);
+	    strcmp(json_string_value(json_object_get(c, "test")), "throughput") != 0 &&
+	    strcmp(json_string_value(json_object_get(c, "test")), "oneway") != 0)
+		return bad(err, name, "cell %ld: test is not latency, throughput or oneway", i);
+	if (strcmp(json_string_value(json_object_get(c, "test")), "oneway") == 0 &&
+	    !json_is_string(json_object_get(c, "direction")))
+		return bad(err, name, "cell %ld: a oneway cell without a direction", i);
 	if (!json_is_integer(json_object_get(c, "msg_size_bytes")) ||
 	    json_integer_value(json_object_get(c, "msg_size_bytes")) < 1)
 		return bad(err, name,

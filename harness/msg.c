@@ -42,15 +42,15 @@ static uint64_t mix(uint64_t h, uint64_t w)
 	return h ^ (h >> 29);
 }
 
-uint64_t ipcb_msg_checksum(const void *buf, size_t len)
+/* The checksum of [0, 8) and [payload, len). */
+static uint64_t checksum_from(const unsigned char *p, size_t len, size_t payload)
 {
-	const unsigned char *p = buf;
 	uint64_t h = 0xCBF29CE484222325u ^ len, w;
 	size_t off;
 
 	memcpy(&w, p, 8);
 	h = mix(h, w);
-	for (off = PAYLOAD_OFFSET; off + 8 <= len; off += 8) {
+	for (off = payload; off + 8 <= len; off += 8) {
 		memcpy(&w, p + off, 8);
 		h = mix(h, w);
 	}
@@ -62,19 +62,29 @@ uint64_t ipcb_msg_checksum(const void *buf, size_t len)
 	return h;
 }
 
-void ipcb_msg_fill(void *buf, size_t len, uint64_t seq)
+uint64_t ipcb_msg_checksum(const void *buf, size_t len)
+{
+	return checksum_from(buf, len, PAYLOAD_OFFSET);
+}
+
+void ipcb_msg_fill_hdr(void *buf, size_t len, uint64_t seq, size_t hdr)
 {
 	unsigned char *p = buf;
 
 	ipcb_msg_stamp(p, len, seq);
-	if (len <= 8)
+	if (len <= CSUM_OFFSET + hdr)
 		return;
-	fill_pattern(p, CSUM_OFFSET, len, seq);
-	if (len >= PAYLOAD_OFFSET) {
-		uint64_t c = htole64(ipcb_msg_checksum(p, len));
+	fill_pattern(p, CSUM_OFFSET + hdr, len, seq);
+	if (len >= PAYLOAD_OFFSET + hdr) {
+		uint64_t c = htole64(checksum_from(p, len, PAYLOAD_OFFSET + hdr));
 
-		memcpy(p + CSUM_OFFSET, &c, 8);
+		memcpy(p + CSUM_OFFSET + hdr, &c, 8);
 	}
+}
+
+void ipcb_msg_fill(void *buf, size_t len, uint64_t seq)
+{
+	ipcb_msg_fill_hdr(buf, len, seq, 0);
 }
 
 /* How far the carried sequence number is from the expected one, as a
@@ -132,18 +142,20 @@ int ipcb_msg_check_seq(const void *buf, size_t len, uint64_t seq, char *why, siz
 	return -1;
 }
 
-int ipcb_msg_verify(const void *buf, size_t len, uint64_t seq, char *why, size_t whylen)
+int ipcb_msg_verify_hdr(const void *buf, size_t len, uint64_t seq, size_t hdr, char *why,
+			size_t whylen)
 {
 	const unsigned char *p = buf;
+	const size_t csum = CSUM_OFFSET + hdr, payload = PAYLOAD_OFFSET + hdr;
 
 	if (ipcb_msg_check_seq(buf, len, seq, why, whylen) != 0)
 		return -1;
-	if (len <= 8)
+	if (len <= csum)
 		return 0;
-	if (len >= PAYLOAD_OFFSET) {
-		uint64_t stored, actual = ipcb_msg_checksum(p, len);
+	if (len >= payload) {
+		uint64_t stored, actual = checksum_from(p, len, payload);
 
-		memcpy(&stored, p + CSUM_OFFSET, 8);
+		memcpy(&stored, p + csum, 8);
 		stored = le64toh(stored);
 		if (stored == actual)
 			return 0;
@@ -154,14 +166,19 @@ int ipcb_msg_verify(const void *buf, size_t len, uint64_t seq, char *why, size_t
 		return -1;
 	}
 	{
-		unsigned char expect[PAYLOAD_OFFSET];
+		unsigned char expect[PAYLOAD_OFFSET + IPCB_MSG_HDR_MAX];
 
-		fill_pattern(expect, CSUM_OFFSET, len, seq);
-		if (memcmp(p + CSUM_OFFSET, expect + CSUM_OFFSET, len - CSUM_OFFSET) == 0)
+		fill_pattern(expect, csum, len, seq);
+		if (memcmp(p + csum, expect + csum, len - csum) == 0)
 			return 0;
 	}
 	snprintf(why, whylen,
 		 "message %" PRIu64 " (%zu bytes): payload bytes differ from what was sent", seq,
 		 len);
 	return -1;
+}
+
+int ipcb_msg_verify(const void *buf, size_t len, uint64_t seq, char *why, size_t whylen)
+{
+	return ipcb_msg_verify_hdr(buf, len, seq, 0, why, whylen);
 }

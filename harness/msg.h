@@ -68,6 +68,19 @@ static inline int ipcb_msg_seq_forward(uint64_t expected, uint64_t got, size_t b
 /* Verify mode: stamp seq, fill the pattern and store the checksum. */
 void ipcb_msg_fill(void *buf, size_t len, uint64_t seq);
 
+/* Most bytes a header between the sequence number and the checksum may
+ * take (the one-way test's stamps: harness/oneway.h). */
+#define IPCB_MSG_HDR_MAX 32
+
+/* ipcb_msg_fill and ipcb_msg_verify with hdr bytes (a multiple of 8, at
+ * most IPCB_MSG_HDR_MAX) left after the sequence number for a header the
+ * caller writes (the one-way test's send stamp): the checksum moves to
+ * [8 + hdr, 16 + hdr) and covers [0, 8) and [16 + hdr, len); the header
+ * is neither filled nor checked. hdr 0 is the layout above. */
+void ipcb_msg_fill_hdr(void *buf, size_t len, uint64_t seq, size_t hdr);
+int ipcb_msg_verify_hdr(const void *buf, size_t len, uint64_t seq, size_t hdr, char *why,
+			size_t whylen);
+
 /* Verify mode: check the sequence number and every other byte (through the
  * checksum, or directly below 16 bytes). Returns 0, or -1 with a one-line
  * description of the mismatch in why. */

@@ -13,6 +13,7 @@
 #include "harness/jsonout.h"
 #include "harness/pin.h"
 #include "harness/reg.h"
+#include "harness/oneway.h"
 #include "harness/result.h"
 #include "harness/stats.h"
 
@@ -350,6 +351,8 @@ static json_t *params_json(const struct ipcb_params *p)
 		json_array_append_new(tests, json_string("latency"));
 	if (p->throughput)
 		json_array_append_new(tests, json_string("throughput"));
+	if (p->oneway)
+		json_array_append_new(tests, json_string("oneway"));
 	/* clang-format off */
 	if (p->fault.kind != IPCB_FAULT_NONE)
 		fault = json_pack("{s:s, s:s, s:s, s:o}",
@@ -379,6 +382,22 @@ static json_t *params_json(const struct ipcb_params *p)
 			 "clock", ipcb_clock_name(p->clock.kind),
 			 "counters", p->counters);
 	/* clang-format on */
+}
+
+/* The one-way test's parameters, added to params when it runs. */
+static void put_oneway_params(json_t *params, const struct ipcb_params *p)
+{
+	json_t *dirs = json_array();
+
+	if (!p->oneway)
+		return;
+	if (p->directions & IPCB_DIR_AB)
+		json_array_append_new(dirs, json_string("ab"));
+	if (p->directions & IPCB_DIR_BA)
+		json_array_append_new(dirs, json_string("ba"));
+	json_object_set_new(params, "directions", dirs);
+	json_object_set_new(params, "rate_msgs_per_s",
+			    p->rate > 0 ? json_real(p->rate) : json_null());
 }
 
 /* Sparse histogram: one [lowest_ns, highest_ns, count] per non-empty counter. */
@@ -412,44 +431,50 @@ static json_t *hist_json(const struct ipcb_hist *h)
 
 /* The percentiles of a summary estimated from too few round trips
  * (ipcb_stats_percentile_reliable), by their keys. */
-static json_t *unreliable_json(const struct ipcb_lat_summary *s)
+static json_t *unreliable_json(const struct ipcb_lat_summary *s, const char *pre)
 {
 	static const struct {
 		const char *key;
 		double q;
 	} pct[] = {
-		{ "rtt_p50_ns", 50.0 },  { "rtt_p90_ns", 90.0 },    { "rtt_p99_ns", 99.0 },
-		{ "rtt_p999_ns", 99.9 }, { "rtt_p9999_ns", 99.99 },
+		{ "p50_ns", 50.0 },  { "p90_ns", 90.0 },    { "p99_ns", 99.0 },
+		{ "p999_ns", 99.9 }, { "p9999_ns", 99.99 },
 	};
 	json_t *a = json_array();
 
 	for (size_t i = 0; i < sizeof pct / sizeof pct[0]; i++)
 		if (!ipcb_stats_percentile_reliable(s->count, pct[i].q))
-			json_array_append_new(a, json_string(pct[i].key));
+			json_array_append_new(a, json_sprintf("%s_%s", pre, pct[i].key));
 	return a;
+}
+
+/* Add the PRE_* fields of a summary to obj: rtt_* (round trips), ow_*
+ * (one-way). */
+static void put_summary(json_t *obj, const struct ipcb_lat_summary *s, const char *pre)
+{
+	static const char *const keys[] = { "count",  "min_ns",  "p50_ns",   "p90_ns",
+					    "p99_ns", "p999_ns", "p9999_ns", "max_ns" };
+	const uint64_t v[] = { s->count,  s->min_ns,  s->p50_ns,   s->p90_ns,
+			       s->p99_ns, s->p999_ns, s->p9999_ns, s->max_ns };
+	char key[32];
+
+	json_object_set_new(obj, "overflow_count", json_integer((json_int_t)s->overflow));
+	for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
+		snprintf(key, sizeof key, "%s_%s", pre, keys[i]);
+		json_object_set_new(obj, key, json_integer((json_int_t)v[i]));
+	}
+	snprintf(key, sizeof key, "%s_mean_ns", pre);
+	json_object_set_new(obj, key, json_real(s->mean_ns));
+	snprintf(key, sizeof key, "%s_stddev_ns", pre);
+	json_object_set_new(obj, key, json_real(s->stddev_ns));
+	snprintf(key, sizeof key, "%s_unreliable_percentiles", pre);
+	json_object_set_new(obj, key, unreliable_json(s, pre));
 }
 
 /* Add the rtt_* fields of a summary to obj. */
 static void put_lat(json_t *obj, const struct ipcb_lat_summary *s)
 {
-	/* clang-format off */
-	json_t *add = json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:f, s:f}",
-				"rtt_count", (json_int_t)s->count,
-				"overflow_count", (json_int_t)s->overflow,
-				"rtt_min_ns", (json_int_t)s->min_ns,
-				"rtt_p50_ns", (json_int_t)s->p50_ns,
-				"rtt_p90_ns", (json_int_t)s->p90_ns,
-				"rtt_p99_ns", (json_int_t)s->p99_ns,
-				"rtt_p999_ns", (json_int_t)s->p999_ns,
-				"rtt_p9999_ns", (json_int_t)s->p9999_ns,
-				"rtt_max_ns", (json_int_t)s->max_ns,
-				"rtt_mean_ns", s->mean_ns,
-				"rtt_stddev_ns", s->stddev_ns);
-	/* clang-format on */
-
-	json_object_set_new(add, "rtt_unreliable_percentiles", unreliable_json(s));
-	json_object_update(obj, add);
-	json_decref(add);
+	put_summary(obj, s, "rtt");
 }
 
 static json_t *num_or_null(double v)
@@ -525,10 +550,14 @@ static json_t *rep_pairs_json(const struct ipcb_cell *c, const struct ipcb_rep *
 				      (json_int_t)rp->start_ns, "end_ns", (json_int_t)rp->end_ns,
 				      "elapsed_ns", (json_int_t)rp->elapsed_ns);
 
-		if (c->test == IPCB_TEST_LATENCY)
-			json_object_update_new(o, json_pack("{s:I, s:I}", "rtt_count",
-							    (json_int_t)rp->ops, "rtt_p50_ns",
-							    (json_int_t)rp->p50_ns));
+		if (ipcb_cell_timed_by_hist(c))
+			json_object_update_new(
+				o,
+				json_pack("{s:I, s:I}",
+					  c->test == IPCB_TEST_LATENCY ? "rtt_count" : "ow_count",
+					  (json_int_t)rp->ops,
+					  c->test == IPCB_TEST_LATENCY ? "rtt_p50_ns" : "ow_p50_ns",
+					  (json_int_t)rp->p50_ns));
 		else
 			json_object_update_new(o,
 					       json_pack("{s:I, s:f}", "msgs", (json_int_t)rp->ops,
@@ -536,6 +565,27 @@ static json_t *rep_pairs_json(const struct ipcb_cell *c, const struct ipcb_rep *
 		json_array_append_new(a, o);
 	}
 	return a;
+}
+
+/* A one-way repetition: its one-way times (ow_*), and at a rate the
+ * uncorrected ones, the late messages, the achieved rate and the quarters. */
+static void put_oneway_rep(json_t *o, const struct ipcb_cell *c, const struct ipcb_rep *r)
+{
+	json_t *u;
+
+	put_summary(o, &r->lat, "ow");
+	if (c->merged_uncorrected == NULL)
+		return;
+	u = json_object();
+	put_summary(u, &r->lat_uncorrected, "ow");
+	/* clang-format off */
+	json_object_update_new(o, json_pack("{s:o, s:I, s:f, s:I, s:I}",
+					    "uncorrected", u,
+					    "late", (json_int_t)r->late,
+					    "achieved_msgs_per_s", r->achieved_per_s,
+					    "first_quarter_p50_ns", (json_int_t)r->first_quarter_p50_ns,
+					    "last_quarter_p50_ns", (json_int_t)r->last_quarter_p50_ns));
+	/* clang-format on */
 }
 
 static json_t *rep_json(const struct ipcb_cell *c, unsigned i)
@@ -558,6 +608,8 @@ static json_t *rep_json(const struct ipcb_cell *c, unsigned i)
 	/* clang-format off */
 	if (c->test == IPCB_TEST_LATENCY)
 		put_lat(o, &r->lat);
+	else if (c->test == IPCB_TEST_ONEWAY)
+		put_oneway_rep(o, c, r);
 	else
 		json_object_update_new(o, json_pack("{s:I, s:f, s:o}",
 						    "msgs", (json_int_t)r->msgs,
@@ -609,13 +661,16 @@ static json_t *statistics_json(const struct ipcb_cell *c)
 	for (unsigned i = 0; i < n; i++) {
 		const struct ipcb_rep *r = &c->reps[i];
 
-		a[i] = c->test == IPCB_TEST_LATENCY ? (double)r->lat.p50_ns : r->msgs_per_s;
-		b[i] = c->test == IPCB_TEST_LATENCY ? (double)r->lat.p99_ns : r->bytes_per_s;
+		a[i] = ipcb_cell_timed_by_hist(c) ? (double)r->lat.p50_ns : r->msgs_per_s;
+		b[i] = ipcb_cell_timed_by_hist(c) ? (double)r->lat.p99_ns : r->bytes_per_s;
 		d[i] = (double)r->lat.p999_ns;
 	}
 	if (c->test == IPCB_TEST_LATENCY)
 		return json_pack("{s:o, s:o, s:o}", "rtt_p50_ns", spread_json(a, n), "rtt_p99_ns",
 				 spread_json(b, n), "rtt_p999_ns", spread_json(d, n));
+	if (c->test == IPCB_TEST_ONEWAY)
+		return json_pack("{s:o, s:o, s:o}", "ow_p50_ns", spread_json(a, n), "ow_p99_ns",
+				 spread_json(b, n), "ow_p999_ns", spread_json(d, n));
 	return json_pack("{s:o, s:o}", "msgs_per_s", spread_json(a, n), "bytes_per_s",
 			 c->mech->flags & IPCB_MECH_NO_DATA ? json_null() : spread_json(b, n));
 }
@@ -635,8 +690,8 @@ static json_t *pairs_json(const struct ipcb_run *run, const struct ipcb_cell *c)
 				      cpuset_array(&pc->seen[0]), cpuset_array(&pc->seen[1]),
 				      "mismatch", pc->cpu_mismatch);
 
-		if (c->test == IPCB_TEST_LATENCY && ipcb_cell_has_figures(c)) {
-			put_lat(o, &pc->lat);
+		if (ipcb_cell_timed_by_hist(c) && ipcb_cell_has_figures(c)) {
+			put_summary(o, &pc->lat, c->test == IPCB_TEST_LATENCY ? "rtt" : "ow");
 			json_object_set_new(o, "histogram", hist_json(pc->merged));
 		} else if (ipcb_cell_has_figures(c))
 			json_object_set_new(o, "msgs_per_s", json_real(pc->median_msgs_per_s));
@@ -657,6 +712,50 @@ static json_t *latency_json(const struct ipcb_cell *c)
 			    json_pack("{s:f, s:f}", "rtt_p50_ns", c->median_p50_ns, "rtt_p99_ns",
 				      c->median_p99_ns));
 	json_object_set_new(o, "histogram", hist_json(c->merged));
+	return o;
+}
+
+/* At a rate: target, achieved, late messages, the quarters, the verdict
+ * and the uncorrected figures. */
+static json_t *rate_json(const struct ipcb_cell *c, double target)
+{
+	json_t *u = json_object();
+
+	put_summary(u, &c->lat_uncorrected, "ow");
+	json_object_set_new(u, "histogram", hist_json(c->merged_uncorrected));
+	/* clang-format off */
+	return json_pack("{s:f, s:f, s:I, s:I, s:i, s:f, s:f, s:b, s:o, s:o}",
+			 "target_msgs_per_s", target,
+			 "achieved_msgs_per_s", c->median_achieved_per_s,
+			 "late", (json_int_t)c->late,
+			 "sent", (json_int_t)(c->iterations * c->reps_done * c->pairs),
+			 "late_threshold_ns", (int)IPCB_OW_LATE_NS,
+			 "first_quarter_p50_ns", c->median_first_quarter_p50_ns,
+			 "last_quarter_p50_ns", c->median_last_quarter_p50_ns,
+			 "saturated", c->saturated != NULL,
+			 "saturation_reason", str_or_null(c->saturated),
+			 "uncorrected", u);
+	/* clang-format on */
+}
+
+/* A one-way cell: the receiver's one-way times (from the due times at a
+ * rate), per direction. */
+static json_t *oneway_json(const struct ipcb_run *run, const struct ipcb_cell *c)
+{
+	json_t *o = json_object();
+	const bool paced = c->merged_uncorrected != NULL;
+
+	json_object_set_new(o, "sender", json_string(c->sender == IPCB_SIDE_A ? "a" : "b"));
+	json_object_set_new(o, "mode", json_string(paced ? "rate" : "one_at_a_time"));
+	json_object_set_new(o, "measured_from",
+			    json_string(paced ? "due time (corrected for coordinated omission)"
+					      : "send stamp"));
+	put_summary(o, &c->lat, "ow");
+	json_object_set_new(o, "median_of_repetitions",
+			    json_pack("{s:f, s:f}", "ow_p50_ns", c->median_p50_ns, "ow_p99_ns",
+				      c->median_p99_ns));
+	json_object_set_new(o, "histogram", hist_json(c->merged));
+	json_object_set_new(o, "rate", paced ? rate_json(c, run->p.rate) : json_null());
 	return o;
 }
 
@@ -696,6 +795,21 @@ static json_t *throughput_json(const struct ipcb_cell *c)
 	return o;
 }
 
+/* A one-way cell's own fields: direction, rate, figures, and its sizing at
+ * a rate (no pilot). */
+static void put_oneway_cell(json_t *o, const struct ipcb_run *run, const struct ipcb_cell *c,
+			    bool has_data, bool known)
+{
+	json_object_set_new(o, "direction", json_string(ipcb_dir_name(c->sender)));
+	json_object_set_new(o, "rate_msgs_per_s",
+			    run->p.rate > 0 ? json_real(run->p.rate) : json_null());
+	json_object_set_new(o, "one_way", has_data ? oneway_json(run, c) : json_null());
+	if (known && run->p.rate > 0)
+		json_object_set_new(
+			o, "sizing",
+			json_pack("{s:s, s:f}", "method", "rate", "rate_msgs_per_s", run->p.rate));
+}
+
 static json_t *cell_json(const struct ipcb_run *run, const struct ipcb_cell *c)
 {
 	json_t *reps = json_array(), *sizing = json_null(), *o, *notes;
@@ -717,7 +831,7 @@ static json_t *cell_json(const struct ipcb_run *run, const struct ipcb_cell *c)
 			 "mechanism", c->mech->name,
 			 "variant", c->var->label,
 			 "options", opts_json(&c->var->opts),
-			 "test", c->test == IPCB_TEST_LATENCY ? "latency" : "throughput",
+			 "test", ipcb_test_name(c->test),
 			 "msg_size_bytes", (json_int_t)c->size,
 			 "placement", run->p.placement_class,
 			 "cpus", "requested", run->p.cpu[0], run->p.cpu[1],
@@ -747,6 +861,8 @@ static json_t *cell_json(const struct ipcb_run *run, const struct ipcb_cell *c)
 	/* clang-format on */
 	if (o != NULL && has_data && (notes = cell_notes_json(c)) != NULL)
 		json_object_set_new(o, "mech_notes", notes);
+	if (o != NULL && c->test == IPCB_TEST_ONEWAY)
+		put_oneway_cell(o, run, c, has_data, known);
 	return o;
 }
 
@@ -836,12 +952,37 @@ static json_t *copy_floor_json(const struct ipcb_run *run)
 	return o;
 }
 
+/* The clock check of each pair, before the one-way cells. */
+static json_t *clock_check_json(const struct ipcb_params *p)
+{
+	json_t *a = json_array();
+
+	for (unsigned i = 0; i < p->n_clock_checks; i++) {
+		const struct ipcb_clockcheck *cc = &p->clock_checks[i];
+
+		/* clang-format off */
+		json_array_append_new(a, json_pack("{s:[i, i], s:i, s:I, s:I, s:f, s:b}",
+						   "cpus", cc->cpu[0], cc->cpu[1],
+						   "samples", (int)cc->samples,
+						   "min_a_to_b_ns", (json_int_t)cc->min_ab_ns,
+						   "min_b_to_a_ns", (json_int_t)cc->min_ba_ns,
+						   "tolerance_ns", cc->tolerance_ns,
+						   "consistent", cc->consistent));
+		/* clang-format on */
+	}
+	return a;
+}
+
 /* One placement: its CPUs, class, and the floors measured on them. */
 static json_t *placement_json(const struct ipcb_run *run)
 {
-	return json_pack("{s:s, s:s, s:[i, i], s:o, s:o}", "requested", run->p.placement, "class",
-			 run->p.placement_class, "cpus", run->p.cpu[0], run->p.cpu[1], "floor",
-			 floor_json(run), "copy_floor", copy_floor_json(run));
+	json_t *o = json_pack("{s:s, s:s, s:[i, i], s:o, s:o}", "requested", run->p.placement,
+			      "class", run->p.placement_class, "cpus", run->p.cpu[0], run->p.cpu[1],
+			      "floor", floor_json(run), "copy_floor", copy_floor_json(run));
+
+	if (o != NULL && run->p.oneway)
+		json_object_set_new(o, "clock_check", clock_check_json(&run->p));
+	return o;
 }
 
 json_t *ipcb_result_build(const struct ipcb_run *const *runs, size_t n_runs,
@@ -874,6 +1015,7 @@ json_t *ipcb_result_build(const struct ipcb_run *const *runs, size_t n_runs,
 	 * buffer option changes the largest datagram, a queue depth the
 	 * budget needed). */
 	params = params_json(&first->p);
+	put_oneway_params(params, &first->p);
 	variants = json_object_get(params, "variants");
 	for (size_t i = 0; i < first->p.n_variants && i < json_array_size(variants); i++) {
 		json_t *v = json_array_get(variants, i);

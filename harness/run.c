@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "harness/oneway.h"
 #include "harness/run.h"
 #include "harness/stats.h"
 
@@ -109,6 +110,41 @@ void ipcb_mech_query(const struct ipcb_variant *v, struct ipcb_mech_info *mi)
 		mi->supported = v->mech->limits(&v->opts, &mi->limits, &mi->why);
 }
 
+const char *ipcb_test_name(enum ipcb_test t)
+{
+	return t == IPCB_TEST_LATENCY ? "latency" : t == IPCB_TEST_ONEWAY ? "oneway" : "throughput";
+}
+
+const char *ipcb_dir_name(enum ipcb_side sender)
+{
+	return sender == IPCB_SIDE_B ? "ba" : "ab";
+}
+
+bool ipcb_cell_timed_by_hist(const struct ipcb_cell *c)
+{
+	return c->test == IPCB_TEST_LATENCY || c->test == IPCB_TEST_ONEWAY;
+}
+
+/* What the one-way test cannot carry: no bytes, no room for its header,
+ * a rate over a single message. 0, or -1 with the reason in c->why. */
+static int oneway_plan(const struct ipcb_run *run, struct ipcb_cell *c)
+{
+	if (c->mech->flags & IPCB_MECH_NO_DATA)
+		return ipcb_err_set(&c->why, 0,
+				    "carries no bytes, so no send stamp: one-way "
+				    "latency does not apply"),
+		       -1;
+	if (c->size < IPCB_OW_HDR_BYTES)
+		return ipcb_err_set(&c->why, 0,
+				    "a one-way message carries a %d-byte header (sequence number, "
+				    "send stamp, due time): %d bytes at least",
+				    IPCB_OW_HDR_BYTES, IPCB_OW_HDR_BYTES),
+		       -1;
+	if (run->p.rate > 0 && c->iterations < 2)
+		return ipcb_err_set(&c->why, 0, "an achieved rate needs at least 2 messages"), -1;
+	return 0;
+}
+
 /* Decide up front whether a cell can run; skipped cells keep the reason. */
 static void plan_cell(struct ipcb_run *run, struct ipcb_cell *c, const struct ipcb_mech_info *mi)
 {
@@ -117,6 +153,7 @@ static void plan_cell(struct ipcb_run *run, struct ipcb_cell *c, const struct ip
 		.test = c->test,
 		.cpu = { run->p.cpu[0], run->p.cpu[1] },
 		.opts = &c->var->opts,
+		.sender = c->sender,
 	};
 
 	if (mi->supported != 0) {
@@ -125,6 +162,10 @@ static void plan_cell(struct ipcb_run *run, struct ipcb_cell *c, const struct ip
 		return;
 	}
 	if (mi->mech->check != NULL && mi->mech->check(&cfg, &c->why) != 0) {
+		c->status = IPCB_SKIPPED;
+		return;
+	}
+	if (c->test == IPCB_TEST_ONEWAY && oneway_plan(run, c) != 0) {
 		c->status = IPCB_SKIPPED;
 		return;
 	}
@@ -148,6 +189,14 @@ static int init_cell(struct ipcb_run *run, struct ipcb_cell *c, const struct ipc
 	c->size = size;
 	/* Until a pilot has sized the cell, the first pilot's count. */
 	c->iterations = p->iterations ? p->iterations : IPCB_PILOT_FIRST;
+	/* At a rate, no pilot: the cell time at that rate. */
+	if (test == IPCB_TEST_ONEWAY && p->rate > 0) {
+		if (p->iterations == 0)
+			c->iterations = clamp_u64((uint64_t)(p->rate * (double)p->cell_time_ns /
+							     1e9 / p->repetitions),
+						  2, 100000000);
+		c->sized = true;
+	}
 	c->warmup = warmup_for(p, c->iterations);
 	c->pairs = pairs;
 	c->reps = calloc(p->repetitions, sizeof *c->reps);
@@ -159,9 +208,13 @@ static int init_cell(struct ipcb_run *run, struct ipcb_cell *c, const struct ipc
 		if (c->pair == NULL)
 			return -ENOMEM;
 	}
-	if (c->test == IPCB_TEST_LATENCY && c->status == IPCB_PENDING) {
+	if (ipcb_cell_timed_by_hist(c) && c->status == IPCB_PENDING) {
 		c->merged = ipcb_hist_new(p->hist.lowest_ns, p->hist.highest_ns, p->hist.sig_figs);
 		if (c->merged == NULL)
+			return -ENOMEM;
+		if (test == IPCB_TEST_ONEWAY && p->rate > 0 &&
+		    (c->merged_uncorrected = ipcb_hist_new(p->hist.lowest_ns, p->hist.highest_ns,
+							   p->hist.sig_figs)) == NULL)
 			return -ENOMEM;
 		for (unsigned k = 0; c->pair != NULL && k < c->pairs; k++) {
 			c->pair[k].merged = ipcb_hist_new(p->hist.lowest_ns, p->hist.highest_ns,
@@ -216,9 +269,32 @@ static int plan_copy_floor(struct ipcb_run *run, struct ipcb_err *err)
 	return run->copy != NULL ? 0 : -ENOMEM;
 }
 
+/* The one-way cells of a variant and size, one per direction. */
+static int init_oneway_cells(struct ipcb_run *run, size_t m, size_t s, size_t *k)
+{
+	const struct ipcb_params *p = &run->p;
+
+	for (int d = 0; p->oneway && d < 2; d++) {
+		struct ipcb_cell *c = &run->cells[*k];
+
+		if (!(p->directions & (d == 0 ? IPCB_DIR_AB : IPCB_DIR_BA)))
+			continue;
+		c->sender = d == 0 ? IPCB_SIDE_A : IPCB_SIDE_B;
+		(*k)++;
+		if (init_cell(run, c, &p->variants[m], &run->mechs[m], p->sizes[s],
+			      IPCB_TEST_ONEWAY, run->p.pairs) != 0)
+			return -ENOMEM;
+	}
+	return 0;
+}
+
 int ipcb_run_new(const struct ipcb_params *p, struct ipcb_run **out, struct ipcb_err *err)
 {
-	size_t tests = (size_t)p->latency + (size_t)p->throughput, k = 0;
+	size_t tests = (size_t)p->latency + (size_t)p->throughput +
+		       (p->oneway ? (size_t) !!(p->directions & IPCB_DIR_AB) +
+					    (size_t) !!(p->directions & IPCB_DIR_BA)
+				  : 0),
+	       k = 0;
 	struct ipcb_run *run = calloc(1, sizeof *run);
 
 	*out = NULL;
@@ -249,6 +325,8 @@ int ipcb_run_new(const struct ipcb_params *p, struct ipcb_run **out, struct ipcb
 					      run->p.pairs) != 0)
 					goto nomem;
 			}
+			if (init_oneway_cells(run, m, s, &k) != 0)
+				goto nomem;
 		}
 	}
 	run->arena = ipcb_arena_new(&p->hist, run->p.pairs, err);
@@ -276,6 +354,7 @@ void ipcb_run_free(struct ipcb_run *run)
 		free(c->pair);
 		free(c->reps);
 		free(c->merged);
+		free(c->merged_uncorrected);
 	}
 	ipcb_copy_floor_free(run->copy);
 	free(run->scratch);
@@ -408,7 +487,9 @@ static void note_cpus(const struct ipcb_side_obs *o, int cpu, cpu_set_t *seen, b
 static void record_pairs(const struct ipcb_cell *c, const struct ipcb_rep_out *out,
 			 struct ipcb_rep *r)
 {
-	const int timed = c->test == IPCB_TEST_LATENCY ? IPCB_SIDE_A : IPCB_SIDE_B;
+	const int timed = c->test == IPCB_TEST_LATENCY  ? IPCB_SIDE_A
+			  : c->test == IPCB_TEST_ONEWAY ? !c->sender
+							: IPCB_SIDE_B;
 	uint64_t first = UINT64_MAX, last = 0, last_start = 0, first_end = UINT64_MAX;
 
 	for (unsigned k = 0; k < out->pairs; k++) {
@@ -457,6 +538,37 @@ void ipcb_notes_merge(struct ipcb_notes *into, const struct ipcb_notes *add)
 	}
 }
 
+/* A one-way repetition at a rate: the uncorrected times, the late
+ * messages, the achieved rate and the quarters' p50 (the first pair's
+ * quarters; every pair's messages and late ones). */
+static void record_rate(struct ipcb_run *run, struct ipcb_cell *c, const struct ipcb_rep_out *out,
+			struct ipcb_rep *r)
+{
+	const struct ipcb_hist *h = out->pair[0].uncorrected;
+	double rates[IPCB_PAIRS_MAX] = { 0 };
+
+	if (out->pairs > 1) {
+		ipcb_hist_reset(run->scratch);
+		for (unsigned k = 0; k < out->pairs; k++)
+			ipcb_hist_merge(run->scratch, out->pair[k].uncorrected);
+		h = run->scratch;
+	}
+	ipcb_lat_summarize(h, &r->lat_uncorrected);
+	ipcb_hist_merge(c->merged_uncorrected, h);
+	r->late = 0;
+	for (unsigned k = 0; k < out->pairs; k++) {
+		r->late += out->pair[k].side[c->sender].late;
+		rates[k] = out->pair[k].side[c->sender].achieved_per_s;
+	}
+	c->late += r->late;
+	/* The slowest pair's: each was to keep the rate. */
+	r->achieved_per_s = rates[0];
+	for (unsigned k = 1; k < out->pairs; k++)
+		r->achieved_per_s = rates[k] < r->achieved_per_s ? rates[k] : r->achieved_per_s;
+	r->first_quarter_p50_ns = ipcb_hist_percentile(out->pair[0].first_quarter, 50.0);
+	r->last_quarter_p50_ns = ipcb_hist_percentile(out->pair[0].last_quarter, 50.0);
+}
+
 /* Keep one finished repetition's summary and fold it into the cell. */
 static void record_rep(struct ipcb_run *run, struct ipcb_cell *c, const struct ipcb_rep_out *out)
 {
@@ -479,10 +591,13 @@ static void record_rep(struct ipcb_run *run, struct ipcb_cell *c, const struct i
 			note_cpus(&out->pair[k].side[s], run->p.pair_cpus[k][s],
 				  &c->pair[k].seen[s], &c->pair[k].cpu_mismatch);
 	}
-	if (c->test == IPCB_TEST_LATENCY) {
+	if (ipcb_cell_timed_by_hist(c)) {
 		const struct ipcb_hist *h = out->pair[0].hist;
 
-		r->elapsed_ns = out->pair[0].side[0].elapsed_ns;
+		r->elapsed_ns =
+			out->pair[0].side[c->test == IPCB_TEST_ONEWAY ? !c->sender : 0].elapsed_ns;
+		if (c->merged_uncorrected != NULL)
+			record_rate(run, c, out, r);
 		if (out->pairs > 1) {
 			ipcb_hist_reset(run->scratch);
 			for (unsigned k = 0; k < out->pairs; k++) {
@@ -523,9 +638,30 @@ static double median_cost(const struct ipcb_cell *c, int side, size_t offset)
 	return ipcb_stats_median(v, c->reps_done);
 }
 
+/* A one-way cell at a rate: the uncorrected percentiles, the medians of
+ * the achieved rate and of the quarters' p50, and the verdict. */
+static void finish_rate(struct ipcb_cell *c, double target)
+{
+	double a[IPCB_REPS_MAX], q1[IPCB_REPS_MAX], q4[IPCB_REPS_MAX];
+	unsigned n = c->reps_done;
+
+	ipcb_lat_summarize(c->merged_uncorrected, &c->lat_uncorrected);
+	for (unsigned i = 0; i < n; i++) {
+		a[i] = c->reps[i].achieved_per_s;
+		q1[i] = (double)c->reps[i].first_quarter_p50_ns;
+		q4[i] = (double)c->reps[i].last_quarter_p50_ns;
+	}
+	c->median_achieved_per_s = ipcb_stats_median(a, n);
+	c->median_first_quarter_p50_ns = ipcb_stats_median(q1, n);
+	c->median_last_quarter_p50_ns = ipcb_stats_median(q4, n);
+	c->saturated = ipcb_ow_saturation(target, c->median_achieved_per_s,
+					  (uint64_t)c->median_first_quarter_p50_ns,
+					  (uint64_t)c->median_last_quarter_p50_ns);
+}
+
 /* Aggregates over the repetitions completed so far; none for a cell that
  * failed (its earlier repetitions may be as wrong as the last). */
-static void finish_cell(struct ipcb_cell *c)
+static void finish_cell(struct ipcb_cell *c, double rate)
 {
 	double a[IPCB_REPS_MAX], b[IPCB_REPS_MAX];
 	unsigned n = c->reps_done;
@@ -536,7 +672,7 @@ static void finish_cell(struct ipcb_cell *c)
 		for (size_t off = 0; off < sizeof(struct ipcb_cost); off += sizeof(double))
 			*(double *)((char *)&c->cost[side] + off) = median_cost(c, side, off);
 	for (unsigned k = 0; c->pair != NULL && k < c->pairs; k++) {
-		if (c->test == IPCB_TEST_LATENCY) {
+		if (ipcb_cell_timed_by_hist(c)) {
 			ipcb_lat_summarize(c->pair[k].merged, &c->pair[k].lat);
 		} else {
 			for (unsigned i = 0; i < n; i++)
@@ -544,7 +680,9 @@ static void finish_cell(struct ipcb_cell *c)
 			c->pair[k].median_msgs_per_s = ipcb_stats_median(a, n);
 		}
 	}
-	if (c->test == IPCB_TEST_LATENCY) {
+	if (c->merged_uncorrected != NULL)
+		finish_rate(c, rate);
+	if (ipcb_cell_timed_by_hist(c)) {
 		ipcb_lat_summarize(c->merged, &c->lat);
 		for (unsigned i = 0; i < n; i++) {
 			a[i] = (double)c->reps[i].lat.p50_ns;
@@ -571,6 +709,17 @@ static size_t runnable_steps(const struct ipcb_run *run)
 	return n * run->p.repetitions;
 }
 
+/* At a rate, a repetition should take its messages over the rate; but a
+ * rate above what the mechanism carries (saturated, which the cell is to
+ * report) takes longer, so no deadline: the stall timeout still catches a
+ * side that stops. */
+static void rate_deadline(struct ipcb_rep_spec *spec)
+{
+	spec->expected_ns =
+		(uint64_t)((double)(spec->iterations + spec->warmup) * 1e9 / spec->rate);
+	spec->deadline_ns = 0;
+}
+
 /* The spec of repetition rep (0-based) of a cell, or of a pilot (rep -1). */
 static void rep_spec(const struct ipcb_run *run, const struct ipcb_cell *c, int rep,
 		     struct ipcb_rep_spec *spec)
@@ -580,6 +729,8 @@ static void rep_spec(const struct ipcb_run *run, const struct ipcb_cell *c, int 
 	spec->mech = c->mech;
 	spec->cfg.msg_size_bytes = c->size;
 	spec->cfg.test = c->test;
+	spec->cfg.sender = c->sender;
+	spec->rate = c->test == IPCB_TEST_ONEWAY ? run->p.rate : 0;
 	spec->cfg.cpu[0] = run->p.cpu[0];
 	spec->cfg.cpu[1] = run->p.cpu[1];
 	spec->pairs = c->pairs;
@@ -600,6 +751,8 @@ static void rep_spec(const struct ipcb_run *run, const struct ipcb_cell *c, int 
 		if (spec->deadline_ns < spec->expected_ns + spec->stall_timeout_ns)
 			spec->deadline_ns = spec->expected_ns + spec->stall_timeout_ns;
 	}
+	if (spec->rate > 0)
+		rate_deadline(spec);
 	spec->fault = &run->p.fault;
 	spec->clock = &run->p.clock;
 	spec->counters = run->p.counters;
@@ -627,6 +780,9 @@ static int run_pilot(void *arg, uint64_t n, uint64_t *ns)
 {
 	struct pilot_arg *pa = arg;
 	const bool lat = pa->c->test == IPCB_TEST_LATENCY;
+	const int timed = lat                               ? IPCB_SIDE_A
+			  : pa->c->test == IPCB_TEST_ONEWAY ? !pa->c->sender
+							    : IPCB_SIDE_B;
 	struct ipcb_rep_spec spec;
 	struct ipcb_rep_out out;
 	const struct ipcb_side_obs *o;
@@ -641,7 +797,7 @@ static int run_pilot(void *arg, uint64_t n, uint64_t *ns)
 		return -1;
 	/* Latency: side A's n round trips; throughput: side B's timed messages
 	 * (one fewer than n), scaled to n. */
-	o = &out.pair[0].side[lat ? IPCB_SIDE_A : IPCB_SIDE_B];
+	o = &out.pair[0].side[timed];
 	*ns = o->ops > 0 ? (uint64_t)((double)o->elapsed_ns * (double)n / (double)o->ops)
 			 : o->elapsed_ns;
 	return 0;
@@ -651,7 +807,7 @@ static int run_pilot(void *arg, uint64_t n, uint64_t *ns)
  * as many warm-up iterations as timed ones. */
 static int size_cell(struct ipcb_run *run, struct ipcb_cell *c)
 {
-	const bool lat = c->test == IPCB_TEST_LATENCY;
+	const bool lat = ipcb_cell_timed_by_hist(c);
 	struct ipcb_autosize a = {
 		.target_ns = run->p.cell_time_ns / run->p.repetitions,
 		.min_n = lat ? (run->p.quick ? 100 : 200) : 64,
@@ -727,7 +883,7 @@ int ipcb_run_execute(struct ipcb_run *run, ipcb_progress_fn progress, void *arg)
 			ipcb_err_set(&c->why, 0, "interrupted after %u of %u repetitions",
 				     c->reps_done, run->p.repetitions);
 		}
-		finish_cell(c);
+		finish_cell(c, run->p.rate);
 	}
 	ipcb_copy_floor_finish(run->copy);
 	if (rc == -EINTR)

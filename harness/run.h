@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #include "harness/cell.h"
+#include "harness/clockcheck.h"
 #include "harness/copyfloor.h"
 #include "harness/counters.h"
 #include "harness/err.h"
@@ -62,7 +63,24 @@ struct ipcb_params {
 	 * B's CPU, at the start of every round, when the run has throughput
 	 * cells. */
 	bool copy_floor;
+	/* The one-way test (--test oneway): its directions (IPCB_DIR_*), its
+	 * rate (messages per second; 0: one at a time, acknowledged) and the
+	 * clock check of each pair of the placement. */
+	bool oneway;
+	unsigned directions;
+	double rate;
+	unsigned n_clock_checks;
+	struct ipcb_clockcheck clock_checks[IPCB_PAIRS_MAX];
 };
+
+#define IPCB_DIR_AB (1u << 0) /* side A sends, side B receives */
+#define IPCB_DIR_BA (1u << 1) /* side B sends, side A receives */
+
+/* "latency", "throughput", "oneway". */
+const char *ipcb_test_name(enum ipcb_test t);
+
+/* A one-way cell's direction: "ab" or "ba". */
+const char *ipcb_dir_name(enum ipcb_side sender);
 
 /* Message size of the reference cells (they carry no payload). */
 #define IPCB_REFERENCE_SIZE 8
@@ -120,6 +138,13 @@ struct ipcb_rep {
 	uint64_t window_ns;
 	double overlap;
 	struct ipcb_rep_pair pair[IPCB_PAIRS_MAX];
+	/* One-way at a rate: lat is corrected (from the due times); the
+	 * uncorrected figures (from the send stamps), the messages that left
+	 * late, the rate the sender achieved and the quarters' p50. */
+	struct ipcb_lat_summary lat_uncorrected;
+	uint64_t late;
+	double achieved_per_s;
+	uint64_t first_quarter_p50_ns, last_quarter_p50_ns;
 };
 
 /* One of several pairs of a cell (--pairs), over its repetitions. */
@@ -155,7 +180,23 @@ struct ipcb_cell {
 	unsigned pairs;                               /* pairs at once (references: 1) */
 	struct ipcb_pair_cell *pair;                  /* per pair, when pairs > 1 */
 	cpu_set_t seen[2];                            /* CPUs the first pair's sides were seen on */
+	/* One-way: the side that sends; the cell's merged histogram and lat
+	 * are the receiver's one-way times. At a rate (IPCB_OW_*): the
+	 * uncorrected ones too, the late messages (all repetitions), the
+	 * medians over repetitions of the achieved rate and of the quarters'
+	 * p50, and the saturation verdict (NULL: the rate held). */
+	enum ipcb_side sender;
+	struct ipcb_hist *merged_uncorrected;
+	struct ipcb_lat_summary lat_uncorrected;
+	uint64_t late;
+	double median_achieved_per_s;
+	double median_first_quarter_p50_ns, median_last_quarter_p50_ns;
+	const char *saturated;
 };
+
+/* Whether a cell's figures are times of single messages or round trips
+ * (latency, one-way), not rates. */
+bool ipcb_cell_timed_by_hist(const struct ipcb_cell *c);
 
 /* What a variant's mechanism says about this system. */
 struct ipcb_mech_info {

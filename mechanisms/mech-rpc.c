@@ -209,12 +209,20 @@ static int rpc_check(const struct ipcb_cell_cfg *cfg, struct ipcb_err *err)
 	enum transport tp = (enum transport)ipcb_opt_num(cfg->opts, "transport");
 	u_long max = tp == TP_UDP ? udp_max_msg() : IPCB_RPC_MSG_MAX;
 
-	if (tp == TP_UDP && cfg->test == IPCB_TEST_THROUGHPUT) {
+	if (tp == TP_UDP && cfg->test != IPCB_TEST_LATENCY) {
 		ipcb_err_set(err, 0,
 			     "rpc over udp has no streaming: ONC RPC batches calls over "
 			     "connections only, and one-way datagrams that overrun side B's "
 			     "socket buffer are dropped with no trace in the RPC layer");
-		ipcb_err_hint(err, "use -o transport=tcp or unix for the throughput test");
+		ipcb_err_hint(err, "use -o transport=tcp or unix for the throughput and one-way "
+				   "tests");
+		return -ENOTSUP;
+	}
+	/* One-way cells are one-way calls, as in the throughput test. */
+	if (cfg->test == IPCB_TEST_ONEWAY && cfg->sender == IPCB_SIDE_B) {
+		ipcb_err_set(err, 0,
+			     "rpc's side B is the server: it answers calls and has no way to send "
+			     "side A a message of its own, so there is no B to A direction");
 		return -ENOTSUP;
 	}
 	if (cfg->msg_size_bytes > max) {

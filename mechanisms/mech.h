@@ -26,7 +26,10 @@ struct ipcb_mech;
 
 enum ipcb_side { IPCB_SIDE_A = 0, IPCB_SIDE_B = 1 };
 
-enum ipcb_test { IPCB_TEST_LATENCY = 0, IPCB_TEST_THROUGHPUT = 1 };
+/* ONEWAY: messages from one side (the sender, side A unless the run asks
+ * for B to A) to the other, one at a time or at a rate: unidirectional
+ * data, as in the throughput test. */
+enum ipcb_test { IPCB_TEST_LATENCY = 0, IPCB_TEST_THROUGHPUT = 1, IPCB_TEST_ONEWAY = 2 };
 
 /* The mechanism moves no bytes (null): integrity checks do not apply. */
 #define IPCB_MECH_NO_DATA (1u << 0)
@@ -92,6 +95,8 @@ struct ipcb_cell_cfg {
 	uint64_t stall_timeout_ns;       /* the watchdog's stall timeout (0: unknown): a
 					  * mechanism that can bound its own waits keeps
 					  * them shorter, to say why it is stuck */
+	enum ipcb_side sender;           /* IPCB_TEST_ONEWAY: the side that sends (A unless the
+					  * run asks for B to A); the other only receives */
 };
 
 /* The value of an option in a set; 0 for a name the set lacks. */

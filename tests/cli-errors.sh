@@ -48,6 +48,13 @@ expect_usage "'x'" --warmup x
 expect_usage "'0'" --timeout 0
 expect_usage "'abc'" --timeout abc
 expect_usage "'latencyy' (did you mean 'latency'?)" --test latencyy
+expect_usage "'oneway,oneway' names a test twice" --test oneway,oneway
+expect_usage "--rate applies to --test oneway" --test latency --rate 1000
+expect_usage "--direction applies to --test oneway" --direction ba
+expect_usage "'xy'" --test oneway --direction ab,xy
+expect_usage "'ab,ab' names a direction twice" --test oneway --direction ab,ab
+expect_usage "'0' is out of range" --test oneway --rate 0
+expect_usage "--rate 1: at least 2 messages per --timeout" --test oneway --rate 1 --timeout 1
 expect_usage "/proc/ipcbench-test.json" --json /proc/ipcbench-test.json
 expect_usage "/nonexistent-ipcbench-dir/x.json" --json /nonexistent-ipcbench-dir/x.json
 expect_usage "'$T'" --json "$T"

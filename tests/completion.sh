@@ -104,11 +104,12 @@ ok $? "ipcbench list --json gives mechanisms, -o keys, and the values of wait an
 	expect "--mech=: the value after the '='" "ipcbench run --mech=pi" pipe
 	expect "-m, the short option" "ipcbench run -m sysv" sysv-msg
 	expect "matrix --mech: one mechanism" "ipcbench matrix --mech c" cacheline
-	expect "--test" "ipcbench run --test " latency throughput both
-	expect "--test: items not given yet" "ipcbench run --test latency," latency,throughput latency,both
+	expect "--test" "ipcbench run --test " latency throughput both oneway
+	expect "--test: items not given yet" "ipcbench run --test latency," latency,throughput latency,both latency,oneway
 	expect "--placement" "ipcbench run --placement " auto all same-cpu smt same-l2 same-l3 same-node \
 		cross-l3 cross-numa
 	expect "--clock" "ipcbench run --clock " monotonic tsc
+	expect "--direction" "ipcbench run --direction " ab ba
 	expect "-o: the keys of every mechanism" "ipcbench run -o " $keys
 	expect "-o: the keys of the mechanisms of --mech" "ipcbench run --mech tcp -o " $tcp_keys
 	expect "-o KEY=: its values" "ipcbench run -o wait=" $waits

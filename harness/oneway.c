@@ -1,0 +1,29 @@
+/* The one-way test's schedule, correction and saturation verdict. */
+#include "config.h"
+
+#include "harness/oneway.h"
+
+uint64_t ipcb_ow_due_ns(uint64_t k, double rate)
+{
+	/* From k alone, not by adding intervals: no error accumulates. */
+	return rate > 0 ? (uint64_t)((double)k * 1e9 / rate + 0.5) : 0;
+}
+
+double ipcb_ow_achieved(uint64_t n, uint64_t first_due_ns, uint64_t last_sent_ns)
+{
+	if (n < 2 || last_sent_ns <= first_due_ns)
+		return 0.0;
+	return (double)(n - 1) * 1e9 / (double)(last_sent_ns - first_due_ns);
+}
+
+const char *ipcb_ow_saturation(double target, double achieved, uint64_t first_quarter_p50_ns,
+			       uint64_t last_quarter_p50_ns)
+{
+	if (achieved < IPCB_OW_RATE_MIN * target)
+		return "achieved rate below 97% of the target";
+	if ((double)last_quarter_p50_ns > IPCB_OW_GROWTH * (double)first_quarter_p50_ns &&
+	    last_quarter_p50_ns - first_quarter_p50_ns > IPCB_OW_GROWTH_NS)
+		return "latency grows through the run (last quarter's p50 over twice the "
+		       "first's)";
+	return NULL;
+}

@@ -1,0 +1,76 @@
+#!/bin/sh
+# The one-way test: on pipe, the one-way p50 lies between 0.3 and 0.7 of
+# the RTT p50 of the same run (a stamp in the wrong place fails it); and
+# coordinated omission: with side B pausing 50 ms once a second, a
+# fixed-rate run's corrected p99 is far above its uncorrected p99, while a
+# closed-loop latency run, which saw the pause too, keeps its p99 far
+# below it.
+. "${top_srcdir:-$(dirname "$0")/..}/tests/lib.sh"
+serialize
+
+q() { json_query "$1" "$2"; }
+
+run_ipcbench --mech pipe --sizes 16,64 --test latency,oneway --direction ab,ba --cell-time 1 \
+	--repetitions 3 --json "$T/ow.json"
+ok $rc "latency and one-way on pipe: exit 0 (got $rc)" || diag <"$T/stderr"
+ok_schema "$T/ow.json" "the results validate"
+lat=$(q "$T/ow.json" "[c for c in d['cells'] if c['test'] == 'latency' and c['msg_size_bytes'] == 64][0]['latency']['rtt_p50_ns']")
+for dir in ab ba; do
+	ow=$(q "$T/ow.json" "[c for c in d['cells'] if c['test'] == 'oneway' and c['msg_size_bytes'] == 64 and c['direction'] == '$dir'][0]['one_way']['ow_p50_ns']")
+	r=$("$PYTHON3" -c "print(round($ow / $lat, 3))")
+	"$PYTHON3" -c "import sys; sys.exit(not 0.3 <= $r <= 0.7)"
+	ok $? "pipe 64 B $dir: one-way p50 $ow ns is $r of the RTT p50 $lat ns (0.3 to 0.7)"
+done
+[ "$(q "$T/ow.json" "[c['status'] for c in d['cells'] if c['test'] == 'oneway' and c['msg_size_bytes'] == 16]")" = "['skipped', 'skipped']" ] &&
+	q "$T/ow.json" "[c for c in d['cells'] if c['test'] == 'oneway'][0]['reason']" | grep -q "24-byte header"
+ok $? "16 B one-way cells are skipped: the header needs 24 bytes"
+[ "$(q "$T/ow.json" "[c['consistent'] for c in d['placements'][0]['clock_check']]")" = "[True]" ]
+ok $? "the clock check is recorded, consistent"
+grep -q "^One-way latency, one message at a time" "$T/stdout" && grep -q "B->A" "$T/stdout"
+ok $? "the table shows the one-way cells under their own heading, with the direction"
+assert_clean "one-way run"
+
+# Coordinated omission. Side B pauses 50 ms each second; a pipe of one
+# page (64 messages of 64 B) soon holds side A back, so the messages due
+# during the pause leave late: only the correction sees their wait.
+pause=50000000
+IPCBENCH_FAULT="pipe:pause=$pause/1000000000-b" run_ipcbench --mech pipe -o capacity=4096 \
+	--sizes 64 --test oneway --rate 10000 --cell-time 4 --repetitions 2 --json "$T/rate.json"
+ok $rc "fixed rate with a pausing side B: exit 0 (got $rc)" || diag <"$T/stderr"
+ok_schema "$T/rate.json" "the results validate"
+cor=$(q "$T/rate.json" "d['cells'][0]['one_way']['ow_p99_ns']")
+unc=$(q "$T/rate.json" "d['cells'][0]['one_way']['rate']['uncorrected']['ow_p99_ns']")
+late=$(q "$T/rate.json" "d['cells'][0]['one_way']['rate']['late']")
+diag <<EOF2
+corrected p99 $cor ns, uncorrected p99 $unc ns, $late messages late
+EOF2
+"$PYTHON3" -c "import sys; sys.exit(not ($cor > 5 * $unc and $cor > 0.3 * $pause))"
+ok $? "corrected p99 ($cor ns) over 5 times the uncorrected ($unc ns) and near the pause"
+[ "$late" -gt 0 ]
+ok $? "messages left late ($late)"
+IPCBENCH_FAULT="pipe:pause=$pause/1000000000-b" run_ipcbench --mech pipe -o capacity=4096 \
+	--sizes 64 --test latency --cell-time 4 --repetitions 2 --json "$T/closed.json"
+ok $rc "closed loop with the same pause: exit 0 (got $rc)" || diag <"$T/stderr"
+max=$(q "$T/closed.json" "d['cells'][0]['latency']['rtt_max_ns']")
+p99=$(q "$T/closed.json" "d['cells'][0]['latency']['rtt_p99_ns']")
+diag <<EOF2
+closed loop: RTT p99 $p99 ns, max $max ns
+EOF2
+"$PYTHON3" -c "import sys; sys.exit(not ($max >= $pause and $p99 < $pause / 10 and $cor > 5 * $p99))"
+ok $? "the closed loop saw the pause (max $max ns) in one sample: p99 $p99 ns stays far below it"
+assert_clean "fixed-rate runs"
+
+# Failures: a receiver killed while the sender waits for its
+# acknowledgement, a receiver that stops while the sender keeps its rate.
+IPCBENCH_FAULT=pipe:kill-b@50 run_ipcbench --mech pipe --sizes 64 --test oneway --iterations 500 \
+	--repetitions 1 --json "$T/kill.json"
+[ $rc -eq 1 ] && q "$T/kill.json" "d['cells'][0]['reason']" | grep -q "side B was killed by signal 9"
+ok $? "one at a time, receiver killed: exit 1 (got $rc), the reason names it"
+assert_clean "killed receiver"
+IPCBENCH_FAULT=pipe:stall-b@50 run_ipcbench --mech pipe --sizes 64 --test oneway --rate 2000 \
+	--iterations 2000 --repetitions 1 --timeout 1 --json "$T/stall.json"
+[ $rc -eq 1 ] && q "$T/stall.json" "d['cells'][0]['reason']" | grep -q "watchdog: no progress"
+ok $? "at a rate, receiver stalled: the watchdog ends the cell (exit $rc)"
+assert_clean "stalled receiver"
+
+done_testing
