@@ -3,6 +3,7 @@
 
 #include <getopt.h>
 #include <stddef.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "bench/budget.h"
@@ -24,11 +25,15 @@ const char ipcb_cli_run_usage[] =
 	"                         between); default 1,64,512,4K,64K,1M\n"
 	"                         (--quick: 64,4K,64K)\n"
 	"  -t, --test LIST        latency, throughput, or both (default: both), and\n"
-	"                         oneway: one-way latency, stamped by the sender\n"
+	"                         oneway: one-way latency, stamped by the sender, and\n"
+	"                         load: throughput, then one-way latency at fractions\n"
+	"                         of the rate it measured (latency against load)\n"
 	"      --direction LIST   one-way cells: ab (side A sends; default), ba, or ab,ba\n"
 	"      --rate N           one-way cells: N messages per second on a schedule,\n"
 	"                         latency from each one's due time (default: one at a\n"
 	"                         time, each acknowledged)\n"
+	"      --load-points LIST load cells: percentages of the measured maximum rate\n"
+	"                         (default 10,25,50,75,90,95,99)\n"
 	"  -c, --cpus A,B         CPU of side A and side B (default: --placement auto;\n"
 	"                         overrides --placement)\n"
 	"      --placement CLASS  pick the CPU pair by topology: same-cpu, smt, same-l2,\n"
@@ -120,17 +125,24 @@ static int list_copy(const char *opt, const char *what, const char *arg, char *b
 static int take_tests(void *opts, const char *arg)
 {
 	struct ipcb_cli_run_opts *o = opts;
-	static const char *const names[] = { "latency", "throughput", "both", "oneway" };
-	static const struct ipcb_cli_names tests = { "test", names, 4, true, NULL };
+	static const char *const names[] = { "latency", "throughput", "both", "oneway", "load" };
+	static const struct ipcb_cli_names tests = { "test", names, 5, true, NULL };
 	char buf[256], *save = NULL;
 	int rc;
 
 	if ((rc = list_copy("--test", "test", arg, buf, sizeof buf)) != 0)
 		return rc;
-	o->latency = o->throughput = o->oneway = false;
+	o->latency = o->throughput = o->oneway = o->load = false;
 	for (char *t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
 		bool lat = strcmp(t, "latency") == 0, thr = strcmp(t, "throughput") == 0;
 
+		if (strcmp(t, "load") == 0) {
+			if (o->load)
+				return ipcb_cli_usage_error("--test: '%.60s' names a test twice",
+							    arg);
+			o->load = true;
+			continue;
+		}
 		if (strcmp(t, "oneway") == 0) {
 			if (o->oneway)
 				return ipcb_cli_usage_error("--test: '%.60s' names a test twice",
@@ -149,6 +161,45 @@ static int take_tests(void *opts, const char *arg)
 			return ipcb_cli_unknown("--test", t, &tests);
 		}
 	}
+	return 0;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* --load-points: percentages, each in (0, 100], once; kept as fractions,
+ * ascending. */
+static int take_load_points(void *opts, const char *arg)
+{
+	struct ipcb_cli_run_opts *o = opts;
+	char buf[512], *save = NULL;
+	int rc;
+
+	if ((rc = list_copy("--load-points", "percentage", arg, buf, sizeof buf)) != 0)
+		return rc;
+	o->n_load_points = 0;
+	for (char *t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+		char *end;
+		double v = strtod(t, &end);
+
+		if (end == t || *end != '\0' || !(v > 0 && v <= 100))
+			return ipcb_cli_usage_error("--load-points: '%.30s' is not a percentage "
+						    "in (0, 100]",
+						    t);
+		if (o->n_load_points == IPCB_LOAD_POINTS_MAX)
+			return ipcb_cli_usage_error("--load-points: at most %d points",
+						    IPCB_LOAD_POINTS_MAX);
+		for (size_t i = 0; i < o->n_load_points; i++)
+			if (o->load_points[i] == v / 100.0)
+				return ipcb_cli_usage_error("--load-points: '%.30s' is given twice",
+							    t);
+		o->load_points[o->n_load_points++] = v / 100.0;
+	}
+	qsort(o->load_points, o->n_load_points, sizeof *o->load_points, cmp_double);
 	return 0;
 }
 
@@ -240,6 +291,7 @@ static const struct ipcb_cli_opt run_options[] = {
 	{ "test", 't', IPCB_CLI_CALL, 0, 0, 0, take_tests },
 	{ "direction", 0, IPCB_CLI_CALL, 0, 0, 0, take_direction },
 	{ "rate", 0, IPCB_CLI_U64, AT(rate), 1, 100000000, NULL },
+	{ "load-points", 0, IPCB_CLI_CALL, 0, 0, 0, take_load_points },
 	{ "cpus", 'c', IPCB_CLI_CALL, 0, 0, 0, take_cpus },
 	{ "placement", 0, IPCB_CLI_CALL, 0, 0, 0, take_placement },
 	{ "pairs", 0, IPCB_CLI_U64, AT(pairs), 1, IPCB_PAIRS_MAX, NULL },
@@ -262,6 +314,21 @@ static const struct ipcb_cli_opt run_options[] = {
 
 #undef AT
 
+/* --test load: the throughput cells it measures its maximum in, and the
+ * default load points (10, 25, 50, 75, 90, 95, 99 %). */
+static void defaults_load(struct ipcb_cli_run_opts *o)
+{
+	static const double points[] = { 0.10, 0.25, 0.50, 0.75, 0.90, 0.95, 0.99 };
+
+	if (!o->load)
+		return;
+	o->throughput = true;
+	if (o->n_load_points == 0) {
+		memcpy(o->load_points, points, sizeof points);
+		o->n_load_points = sizeof points / sizeof points[0];
+	}
+}
+
 /* What was not given: every mechanism but the references, the sizes of
  * the sweep (or of --quick), both tests. */
 static void defaults(struct ipcb_cli_run_opts *o)
@@ -279,8 +346,9 @@ static void defaults(struct ipcb_cli_run_opts *o)
 		memcpy(o->sizes, v, n * sizeof *v);
 		o->n_sizes = n;
 	}
-	if (!o->latency && !o->throughput && !o->oneway)
+	if (!o->latency && !o->throughput && !o->oneway && !o->load)
 		o->latency = o->throughput = true;
+	defaults_load(o);
 	if (o->directions == 0)
 		o->directions = IPCB_DIR_AB;
 }
@@ -293,6 +361,8 @@ static int check_oneway(const struct ipcb_cli_run_opts *o)
 		return ipcb_cli_usage_error("--direction applies to --test oneway");
 	if (o->rate != 0 && !o->oneway)
 		return ipcb_cli_usage_error("--rate applies to --test oneway");
+	if (o->n_load_points != 0 && !o->load)
+		return ipcb_cli_usage_error("--load-points applies to --test load");
 	if (o->rate != 0 && (double)o->rate * o->timeout_s < 2.0)
 		return ipcb_cli_usage_error("--rate %llu: at least 2 messages per --timeout (%.1f "
 					    "s), or the watchdog takes the wait for a stall",

@@ -151,6 +151,9 @@ static void fill_params(const struct ipcb_cli_run_opts *o, struct ipcb_params *p
 	p->oneway = o->oneway;
 	p->directions = o->directions;
 	p->rate = (double)o->rate;
+	p->load = o->load;
+	p->n_load_points = o->n_load_points;
+	memcpy(p->load_points, o->load_points, sizeof p->load_points);
 	p->iterations = o->budget.iterations;
 	p->cell_time_ns = (uint64_t)(o->budget.cell_time_s * 1e9);
 	p->warmup = o->warmup;
@@ -256,7 +259,7 @@ static int check_clocks(const struct ipcb_cli_run_opts *o, const struct ipcb_clo
 	struct timespec res = { 0, 1 };
 	double tol;
 
-	if (!o->oneway)
+	if (!o->oneway && !o->load)
 		return 0;
 	clock_getres(CLOCK_MONOTONIC, &res);
 	tol = clk->kind == IPCB_CLOCK_TSC ? 1.0 / clk->tsc.ticks_per_ns

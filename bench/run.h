@@ -33,9 +33,12 @@ struct ipcb_cli_run_opts {
 	uint64_t sizes[IPCB_SIZES_MAX];
 	size_t n_sizes;
 	bool latency, throughput;
-	bool oneway;         /* --test oneway */
-	unsigned directions; /* --direction: IPCB_DIR_* (0 until defaults) */
-	uint64_t rate;       /* --rate, 0: none */
+	bool oneway;          /* --test oneway */
+	unsigned directions;  /* --direction: IPCB_DIR_* (0 until defaults) */
+	uint64_t rate;        /* --rate, 0: none */
+	bool load;            /* --test load */
+	size_t n_load_points; /* --load-points, as fractions, ascending */
+	double load_points[IPCB_LOAD_POINTS_MAX];
 	bool cpus_given;
 	int cpu[2];
 	const char *placement;         /* --placement as given, or NULL */

@@ -542,7 +542,7 @@ static void print_oneway(FILE *f, const struct ipcb_run *run, int w, struct note
 	for (size_t i = 0; i < run->n_cells; i++) {
 		const struct ipcb_cell *c = &run->cells[i];
 
-		if (c->test != IPCB_TEST_ONEWAY)
+		if (c->test != IPCB_TEST_ONEWAY || c->load_of != NULL)
 			continue;
 		print_oneway_row(f, nt, run, w, c);
 		saturated |= ipcb_cell_has_figures(c) && c->saturated != NULL;

@@ -27,3 +27,22 @@ const char *ipcb_ow_saturation(double target, double achieved, uint64_t first_qu
 		       "first's)";
 	return NULL;
 }
+
+int ipcb_load_rate(double max_msgs_per_s, double fraction, unsigned pairs, double min_rate,
+		   double *rate)
+{
+	*rate = max_msgs_per_s > 0 ? max_msgs_per_s * fraction / (pairs ? pairs : 1) : 0.0;
+	return *rate > 0 && *rate >= min_rate ? 0 : -1;
+}
+
+int ipcb_load_knee(const double *p99_ns, const bool *saturated, size_t n, double factor)
+{
+	int knee = -1;
+
+	for (size_t i = 0; i < n; i++) {
+		if (saturated[i] || p99_ns[i] <= 0 || p99_ns[i] > factor * p99_ns[0])
+			break;
+		knee = (int)i;
+	}
+	return knee;
+}

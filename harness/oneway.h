@@ -78,4 +78,25 @@ double ipcb_ow_achieved(uint64_t n, uint64_t first_due_ns, uint64_t last_sent_ns
 const char *ipcb_ow_saturation(double target, double achieved, uint64_t first_quarter_p50_ns,
 			       uint64_t last_quarter_p50_ns);
 
+/* Latency against offered load (--test load): one-way cells at fractions
+ * of the rate a throughput cell of the same run measured. */
+
+/* The knee: the last point of a curve (its points by ascending load)
+ * before the first one that is saturated, has no figures (p99 0), or has a
+ * corrected p99 above IPCB_LOAD_KNEE_FACTOR times the lowest load point's. */
+#define IPCB_LOAD_KNEE_FACTOR 2.0
+
+/* The rate of one sender at fraction (0 to 1] of max_msgs_per_s, the
+ * messages per second that `pairs` pairs carried together, into *rate.
+ * 0; or -1 with *rate still computed when no maximum was measured (0 or
+ * less) or the rate is below min_rate (the watchdog needs messages more
+ * often than its stall timeout). */
+int ipcb_load_rate(double max_msgs_per_s, double fraction, unsigned pairs, double min_rate,
+		   double *rate);
+
+/* The knee of a curve of n points by ascending load: the index of the
+ * knee, or -1 when the lowest point itself does not qualify (saturated or
+ * without figures) or n is 0. */
+int ipcb_load_knee(const double *p99_ns, const bool *saturated, size_t n, double factor);
+
 #endif

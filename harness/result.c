@@ -353,6 +353,8 @@ static json_t *params_json(const struct ipcb_params *p)
 		json_array_append_new(tests, json_string("throughput"));
 	if (p->oneway)
 		json_array_append_new(tests, json_string("oneway"));
+	if (p->load)
+		json_array_append_new(tests, json_string("load"));
 	/* clang-format off */
 	if (p->fault.kind != IPCB_FAULT_NONE)
 		fault = json_pack("{s:s, s:s, s:s, s:o}",
@@ -398,6 +400,19 @@ static void put_oneway_params(json_t *params, const struct ipcb_params *p)
 	json_object_set_new(params, "directions", dirs);
 	json_object_set_new(params, "rate_msgs_per_s",
 			    p->rate > 0 ? json_real(p->rate) : json_null());
+}
+
+/* --test load's points (fractions of the measured maximum), when it runs. */
+static void put_load_params(json_t *params, const struct ipcb_params *p)
+{
+	json_t *points = json_array();
+
+	for (size_t i = 0; i < p->n_load_points; i++)
+		json_array_append_new(points, json_real(p->load_points[i]));
+	if (p->load)
+		json_object_set_new(params, "load_points", points);
+	else
+		json_decref(points);
 }
 
 /* Sparse histogram: one [lowest_ns, highest_ns, count] per non-empty counter. */
@@ -755,7 +770,8 @@ static json_t *oneway_json(const struct ipcb_run *run, const struct ipcb_cell *c
 			    json_pack("{s:f, s:f}", "ow_p50_ns", c->median_p50_ns, "ow_p99_ns",
 				      c->median_p99_ns));
 	json_object_set_new(o, "histogram", hist_json(c->merged));
-	json_object_set_new(o, "rate", paced ? rate_json(c, run->p.rate) : json_null());
+	(void)run;
+	json_object_set_new(o, "rate", paced ? rate_json(c, c->rate) : json_null());
 	return o;
 }
 
@@ -795,19 +811,53 @@ static json_t *throughput_json(const struct ipcb_cell *c)
 	return o;
 }
 
+/* A cell's key among the cells of its run, as readers match cells:
+ * variant, test, size and placement class. */
+static json_t *cell_key_json(const struct ipcb_run *run, const struct ipcb_cell *c)
+{
+	return json_pack("{s:s, s:s, s:I, s:s}", "variant", c->var->label, "test",
+			 ipcb_test_name(c->test), "msg_size_bytes", (json_int_t)c->size,
+			 "placement", run->p.placement_class);
+}
+
+/* A point of a load curve: its fraction of the maximum, the maximum (the
+ * throughput cell's median msgs/s, all pairs), that cell's key, and the
+ * curve's knee. */
+static json_t *load_json(const struct ipcb_run *run, const struct ipcb_cell *c)
+{
+	const struct ipcb_cell *pts[IPCB_LOAD_POINTS_MAX];
+	int knee = ipcb_run_load_knee(run, c->load_of);
+	bool measured = c->load_max_msgs_per_s > 0;
+
+	/* clang-format off */
+	return json_pack("{s:f, s:o, s:o, s:o, s:f, s:o}",
+			 "fraction", c->load_fraction,
+			 "max_msgs_per_s", measured ? json_real(c->load_max_msgs_per_s) : json_null(),
+			 "offered_msgs_per_s", c->rate > 0 ? json_real(c->rate * c->pairs)
+							   : json_null(),
+			 "of", cell_key_json(run, c->load_of),
+			 "knee_factor", IPCB_LOAD_KNEE_FACTOR,
+			 "knee_fraction",
+			 knee >= 0 && (size_t)knee < ipcb_run_load_points(run, c->load_of, pts)
+				 ? json_real(pts[knee]->load_fraction)
+				 : json_null());
+	/* clang-format on */
+}
+
 /* A one-way cell's own fields: direction, rate, figures, and its sizing at
  * a rate (no pilot). */
 static void put_oneway_cell(json_t *o, const struct ipcb_run *run, const struct ipcb_cell *c,
 			    bool has_data, bool known)
 {
 	json_object_set_new(o, "direction", json_string(ipcb_dir_name(c->sender)));
-	json_object_set_new(o, "rate_msgs_per_s",
-			    run->p.rate > 0 ? json_real(run->p.rate) : json_null());
+	json_object_set_new(o, "rate_msgs_per_s", c->rate > 0 ? json_real(c->rate) : json_null());
 	json_object_set_new(o, "one_way", has_data ? oneway_json(run, c) : json_null());
-	if (known && run->p.rate > 0)
+	if (known && c->rate > 0)
 		json_object_set_new(
 			o, "sizing",
-			json_pack("{s:s, s:f}", "method", "rate", "rate_msgs_per_s", run->p.rate));
+			json_pack("{s:s, s:f}", "method", "rate", "rate_msgs_per_s", c->rate));
+	if (c->load_of != NULL)
+		json_object_set_new(o, "load", load_json(run, c));
 }
 
 static json_t *cell_json(const struct ipcb_run *run, const struct ipcb_cell *c)
@@ -980,7 +1030,7 @@ static json_t *placement_json(const struct ipcb_run *run)
 			      "class", run->p.placement_class, "cpus", run->p.cpu[0], run->p.cpu[1],
 			      "floor", floor_json(run), "copy_floor", copy_floor_json(run));
 
-	if (o != NULL && run->p.oneway)
+	if (o != NULL && (run->p.oneway || run->p.load))
 		json_object_set_new(o, "clock_check", clock_check_json(&run->p));
 	return o;
 }
@@ -1016,6 +1066,7 @@ json_t *ipcb_result_build(const struct ipcb_run *const *runs, size_t n_runs,
 	 * budget needed). */
 	params = params_json(&first->p);
 	put_oneway_params(params, &first->p);
+	put_load_params(params, &first->p);
 	variants = json_object_get(params, "variants");
 	for (size_t i = 0; i < first->p.n_variants && i < json_array_size(variants); i++) {
 		json_t *v = json_array_get(variants, i);

@@ -84,6 +84,17 @@ static uint64_t warmup_for(const struct ipcb_params *p, uint64_t iterations)
 	return clamp_u64(iterations / 10, 1, 1000);
 }
 
+/* A cell at a rate needs no pilot: the cell time at that rate, or
+ * --iterations. */
+static void size_at_rate(const struct ipcb_params *p, struct ipcb_cell *c)
+{
+	if (p->iterations == 0)
+		c->iterations = clamp_u64(
+			(uint64_t)(c->rate * (double)p->cell_time_ns / 1e9 / p->repetitions), 2,
+			100000000);
+	c->sized = true;
+}
+
 void ipcb_lat_summarize(const struct ipcb_hist *h, struct ipcb_lat_summary *s)
 {
 	s->count = ipcb_hist_count(h);
@@ -127,7 +138,7 @@ bool ipcb_cell_timed_by_hist(const struct ipcb_cell *c)
 
 /* What the one-way test cannot carry: no bytes, no room for its header,
  * a rate over a single message. 0, or -1 with the reason in c->why. */
-static int oneway_plan(const struct ipcb_run *run, struct ipcb_cell *c)
+static int oneway_plan(struct ipcb_cell *c)
 {
 	if (c->mech->flags & IPCB_MECH_NO_DATA)
 		return ipcb_err_set(&c->why, 0,
@@ -140,8 +151,12 @@ static int oneway_plan(const struct ipcb_run *run, struct ipcb_cell *c)
 				    "send stamp, due time): %d bytes at least",
 				    IPCB_OW_HDR_BYTES, IPCB_OW_HDR_BYTES),
 		       -1;
-	if (run->p.rate > 0 && c->iterations < 2)
+	if (c->rate > 0 && c->iterations < 2)
 		return ipcb_err_set(&c->why, 0, "an achieved rate needs at least 2 messages"), -1;
+	if (c->load_of != NULL && c->load_of->status == IPCB_SKIPPED)
+		return ipcb_err_set(&c->why, 0, "its throughput cell is skipped: %s",
+				    c->load_of->why.msg),
+		       -1;
 	return 0;
 }
 
@@ -165,7 +180,7 @@ static void plan_cell(struct ipcb_run *run, struct ipcb_cell *c, const struct ip
 		c->status = IPCB_SKIPPED;
 		return;
 	}
-	if (c->test == IPCB_TEST_ONEWAY && oneway_plan(run, c) != 0) {
+	if (c->test == IPCB_TEST_ONEWAY && oneway_plan(c) != 0) {
 		c->status = IPCB_SKIPPED;
 		return;
 	}
@@ -189,14 +204,12 @@ static int init_cell(struct ipcb_run *run, struct ipcb_cell *c, const struct ipc
 	c->size = size;
 	/* Until a pilot has sized the cell, the first pilot's count. */
 	c->iterations = p->iterations ? p->iterations : IPCB_PILOT_FIRST;
-	/* At a rate, no pilot: the cell time at that rate. */
-	if (test == IPCB_TEST_ONEWAY && p->rate > 0) {
-		if (p->iterations == 0)
-			c->iterations = clamp_u64((uint64_t)(p->rate * (double)p->cell_time_ns /
-							     1e9 / p->repetitions),
-						  2, 100000000);
-		c->sized = true;
-	}
+	/* At a rate, no pilot: the cell time at that rate (a load point's
+	 * once its rate is known, ipcb_load_start). */
+	if (test == IPCB_TEST_ONEWAY && c->load_of == NULL)
+		c->rate = p->rate;
+	if (c->rate > 0)
+		size_at_rate(p, c);
 	c->warmup = warmup_for(p, c->iterations);
 	c->pairs = pairs;
 	c->reps = calloc(p->repetitions, sizeof *c->reps);
@@ -212,7 +225,7 @@ static int init_cell(struct ipcb_run *run, struct ipcb_cell *c, const struct ipc
 		c->merged = ipcb_hist_new(p->hist.lowest_ns, p->hist.highest_ns, p->hist.sig_figs);
 		if (c->merged == NULL)
 			return -ENOMEM;
-		if (test == IPCB_TEST_ONEWAY && p->rate > 0 &&
+		if (test == IPCB_TEST_ONEWAY && (c->rate > 0 || c->load_of != NULL) &&
 		    (c->merged_uncorrected = ipcb_hist_new(p->hist.lowest_ns, p->hist.highest_ns,
 							   p->hist.sig_figs)) == NULL)
 			return -ENOMEM;
@@ -288,6 +301,26 @@ static int init_oneway_cells(struct ipcb_run *run, size_t m, size_t s, size_t *k
 	return 0;
 }
 
+/* The points of the load curve of a variant and size, after its cells:
+ * one-way cells A->B, each tied to the throughput cell thr. */
+static int init_load_cells(struct ipcb_run *run, size_t m, size_t s, size_t *k,
+			   const struct ipcb_cell *thr)
+{
+	const struct ipcb_params *p = &run->p;
+
+	for (size_t i = 0; p->load && thr != NULL && i < p->n_load_points; i++) {
+		struct ipcb_cell *c = &run->cells[(*k)++];
+
+		c->sender = IPCB_SIDE_A;
+		c->load_of = thr;
+		c->load_fraction = p->load_points[i];
+		if (init_cell(run, c, &p->variants[m], &run->mechs[m], p->sizes[s],
+			      IPCB_TEST_ONEWAY, run->p.pairs) != 0)
+			return -ENOMEM;
+	}
+	return 0;
+}
+
 int ipcb_run_new(const struct ipcb_params *p, struct ipcb_run **out, struct ipcb_err *err)
 {
 	size_t tests = (size_t)p->latency + (size_t)p->throughput +
@@ -308,6 +341,8 @@ int ipcb_run_new(const struct ipcb_params *p, struct ipcb_run **out, struct ipcb
 	}
 	run->n_cells = p->n_variants * p->n_sizes * tests + (p->floor_mech != NULL) +
 		       (p->harness_mech != NULL);
+	if (p->load && p->throughput)
+		run->n_cells += p->n_variants * p->n_sizes * p->n_load_points;
 	run->mechs = calloc(p->n_variants ? p->n_variants : 1, sizeof *run->mechs);
 	run->cells = calloc(run->n_cells ? run->n_cells : 1, sizeof *run->cells);
 	if (run->mechs == NULL || run->cells == NULL || init_references(run, &k) != 0)
@@ -316,16 +351,21 @@ int ipcb_run_new(const struct ipcb_params *p, struct ipcb_run **out, struct ipcb
 		ipcb_mech_query(&p->variants[v], &run->mechs[v]);
 	for (size_t m = 0; m < p->n_variants; m++) {
 		for (size_t s = 0; s < p->n_sizes; s++) {
+			const struct ipcb_cell *thr = NULL;
+
 			for (int t = IPCB_TEST_LATENCY; t <= IPCB_TEST_THROUGHPUT; t++) {
 				if ((t == IPCB_TEST_LATENCY && !p->latency) ||
 				    (t == IPCB_TEST_THROUGHPUT && !p->throughput))
 					continue;
+				if (t == IPCB_TEST_THROUGHPUT)
+					thr = &run->cells[k];
 				if (init_cell(run, &run->cells[k++], &p->variants[m],
 					      &run->mechs[m], p->sizes[s], (enum ipcb_test)t,
 					      run->p.pairs) != 0)
 					goto nomem;
 			}
-			if (init_oneway_cells(run, m, s, &k) != 0)
+			if (init_oneway_cells(run, m, s, &k) != 0 ||
+			    init_load_cells(run, m, s, &k, thr) != 0)
 				goto nomem;
 		}
 	}
@@ -407,6 +447,32 @@ double ipcb_run_x_copy_floor(const struct ipcb_run *run, const struct ipcb_cell 
 	    (c->mech->flags & IPCB_MECH_NO_DATA))
 		return 0.0;
 	return c->median_bytes_per_s / floor;
+}
+
+size_t ipcb_run_load_points(const struct ipcb_run *run, const struct ipcb_cell *thr,
+			    const struct ipcb_cell **pts)
+{
+	size_t n = 0;
+
+	/* Laid out in the order of the load points, which are ascending. */
+	for (size_t i = 0; i < run->n_cells && n < IPCB_LOAD_POINTS_MAX; i++)
+		if (thr != NULL && run->cells[i].load_of == thr)
+			pts[n++] = &run->cells[i];
+	return n;
+}
+
+int ipcb_run_load_knee(const struct ipcb_run *run, const struct ipcb_cell *thr)
+{
+	const struct ipcb_cell *pts[IPCB_LOAD_POINTS_MAX];
+	double p99[IPCB_LOAD_POINTS_MAX];
+	bool sat[IPCB_LOAD_POINTS_MAX];
+	size_t n = ipcb_run_load_points(run, thr, pts);
+
+	for (size_t i = 0; i < n; i++) {
+		p99[i] = ipcb_cell_has_figures(pts[i]) ? (double)pts[i]->lat.p99_ns : 0.0;
+		sat[i] = pts[i]->saturated != NULL;
+	}
+	return ipcb_load_knee(p99, sat, n, IPCB_LOAD_KNEE_FACTOR);
 }
 
 static bool side_moved(const struct ipcb_side_obs *o, int cpu)
@@ -730,7 +796,7 @@ static void rep_spec(const struct ipcb_run *run, const struct ipcb_cell *c, int 
 	spec->cfg.msg_size_bytes = c->size;
 	spec->cfg.test = c->test;
 	spec->cfg.sender = c->sender;
-	spec->rate = c->test == IPCB_TEST_ONEWAY ? run->p.rate : 0;
+	spec->rate = c->test == IPCB_TEST_ONEWAY ? c->rate : 0;
 	spec->cfg.cpu[0] = run->p.cpu[0];
 	spec->cfg.cpu[1] = run->p.cpu[1];
 	spec->pairs = c->pairs;
@@ -855,26 +921,76 @@ static void run_one(struct ipcb_run *run, struct ipcb_cell *c, int *rc)
 		c->status = IPCB_OK;
 }
 
-int ipcb_run_execute(struct ipcb_run *run, ipcb_progress_fn progress, void *arg)
+/* A load point's rate from its throughput cell's median msgs/s, measured
+ * in this run: skipped, with the reason, when that cell has no figures or
+ * the rate is too low for the watchdog. */
+static void load_start(struct ipcb_run *run, struct ipcb_cell *c)
 {
-	size_t steps = runnable_steps(run), step = 0;
+	const struct ipcb_cell *t = c->load_of;
+	double min_rate = 2e9 / (double)(run->p.stall_timeout_ns ? run->p.stall_timeout_ns : 1);
+
+	c->status = IPCB_SKIPPED;
+	if (t->status != IPCB_OK || !ipcb_cell_has_figures(t)) {
+		ipcb_err_set(&c->why, 0, "its throughput cell %s: %s", ipcb_status_name(t->status),
+			     t->why.msg[0] ? t->why.msg : "no figures");
+		return;
+	}
+	c->load_max_msgs_per_s = t->median_msgs_per_s;
+	if (ipcb_load_rate(t->median_msgs_per_s, c->load_fraction, c->pairs, min_rate, &c->rate) !=
+	    0) {
+		ipcb_err_set(&c->why, 0,
+			     "%.0f%% of %.1f msgs/s is %.2f msgs/s, under the watchdog's 2 "
+			     "messages per --timeout",
+			     c->load_fraction * 100.0, t->median_msgs_per_s, c->rate);
+		return;
+	}
+	c->status = IPCB_PENDING;
+	size_at_rate(&run->p, c);
+	c->warmup = warmup_for(&run->p, c->iterations);
+}
+
+/* Every repetition of the pending cells of one phase: the load points
+ * (load) or the others. */
+static int run_phase(struct ipcb_run *run, bool load, ipcb_progress_fn progress, void *arg,
+		     size_t *step, size_t steps)
+{
 	int rc = 0;
 
 	for (unsigned rep = 0; rep < run->p.repetitions && rc == 0; rep++) {
 		/* The copy floor first: interleaved with the cells like them. */
-		if (run->copy != NULL && ipcb_harness_stop_signal() == 0)
+		if (!load && run->copy != NULL && ipcb_harness_stop_signal() == 0)
 			ipcb_copy_floor_round(run->copy);
 		for (size_t i = 0; i < run->n_cells && rc == 0; i++) {
 			struct ipcb_cell *c = &run->cells[i];
 
-			if (c->status != IPCB_PENDING)
+			if (c->status != IPCB_PENDING || (c->load_of != NULL) != load)
 				continue;
-			step++;
+			(*step)++;
 			if (progress != NULL)
-				progress(arg, c, rep, step, steps);
+				progress(arg, c, rep, *step, steps);
 			run_one(run, c, &rc);
 		}
 	}
+	return rc;
+}
+
+int ipcb_run_execute(struct ipcb_run *run, ipcb_progress_fn progress, void *arg)
+{
+	size_t steps = runnable_steps(run), step = 0;
+	int rc = run_phase(run, false, progress, arg, &step, steps);
+
+	/* The load points once their throughput cells are done: their rates
+	 * are fractions of what those measured. */
+	for (size_t i = 0; rc == 0 && i < run->n_cells; i++) {
+		struct ipcb_cell *c = &run->cells[i];
+
+		if (c->test == IPCB_TEST_THROUGHPUT && !c->reference)
+			finish_cell(c, 0);
+		else if (c->load_of != NULL && c->status == IPCB_PENDING)
+			load_start(run, c);
+	}
+	if (rc == 0)
+		rc = run_phase(run, true, progress, arg, &step, steps);
 	for (size_t i = 0; i < run->n_cells; i++) {
 		struct ipcb_cell *c = &run->cells[i];
 
@@ -883,7 +999,7 @@ int ipcb_run_execute(struct ipcb_run *run, ipcb_progress_fn progress, void *arg)
 			ipcb_err_set(&c->why, 0, "interrupted after %u of %u repetitions",
 				     c->reps_done, run->p.repetitions);
 		}
-		finish_cell(c, run->p.rate);
+		finish_cell(c, c->rate);
 	}
 	ipcb_copy_floor_finish(run->copy);
 	if (rc == -EINTR)

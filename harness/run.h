@@ -22,6 +22,7 @@
 #define IPCB_WARMUP_AUTO UINT64_MAX
 
 #define IPCB_VARIANTS_MAX 64
+#define IPCB_LOAD_POINTS_MAX 32
 
 /* A mechanism with one resolved set of options: the unit that cells are
  * made of. Several variants of one mechanism compare its options. */
@@ -71,6 +72,12 @@ struct ipcb_params {
 	double rate;
 	unsigned n_clock_checks;
 	struct ipcb_clockcheck clock_checks[IPCB_PAIRS_MAX];
+	/* Latency against offered load (--test load): after each throughput
+	 * cell, one-way cells A->B at these fractions of its measured rate
+	 * (ascending, each in (0, 1]), run once every other cell is done. */
+	bool load;
+	size_t n_load_points;
+	double load_points[IPCB_LOAD_POINTS_MAX];
 };
 
 #define IPCB_DIR_AB (1u << 0) /* side A sends, side B receives */
@@ -192,6 +199,14 @@ struct ipcb_cell {
 	double median_achieved_per_s;
 	double median_first_quarter_p50_ns, median_last_quarter_p50_ns;
 	const char *saturated;
+	/* One-way: each sender's rate (messages per second; 0: one at a time,
+	 * acknowledged). A point of a load curve (--test load) has its
+	 * throughput cell, its fraction of that cell's median msgs/s, and that
+	 * median (all pairs together) once measured; its rate is set then. */
+	double rate;
+	const struct ipcb_cell *load_of;
+	double load_fraction;
+	double load_max_msgs_per_s;
 };
 
 /* Whether a cell's figures are times of single messages or round trips
@@ -304,6 +319,15 @@ size_t ipcb_run_count(const struct ipcb_run *run, enum ipcb_status s);
 /* Fold add into into: counters added by name, a word kept while every
  * set agrees on it, else "mixed"; a name into lacks is appended. */
 void ipcb_notes_merge(struct ipcb_notes *into, const struct ipcb_notes *add);
+
+/* The points of the load curve of throughput cell thr (--test load), by
+ * ascending load, into pts (IPCB_LOAD_POINTS_MAX slots): their count. */
+size_t ipcb_run_load_points(const struct ipcb_run *run, const struct ipcb_cell *thr,
+			    const struct ipcb_cell **pts);
+
+/* The knee of that curve (ipcb_load_knee over the points' corrected p99
+ * and saturation): the index of its point, or -1. */
+int ipcb_run_load_knee(const struct ipcb_run *run, const struct ipcb_cell *thr);
 
 /* Query a variant's mechanism: supported() and limits(). */
 void ipcb_mech_query(const struct ipcb_variant *v, struct ipcb_mech_info *mi);
