@@ -613,6 +613,7 @@ void ipcb_table_print(FILE *f, const struct ipcb_run *run, const struct ipcb_sys
 		print_legend(f, run, &nt, mismatch);
 	}
 	print_oneway(f, run, w, &nt);
+	ipcb_table_print_load(f, run);
 	if (run->p.pairs > 1)
 		print_overlap(f, run);
 	print_lost(f, run);

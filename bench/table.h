@@ -25,4 +25,8 @@ struct ipcb_table_opts {
 void ipcb_table_print(FILE *f, const struct ipcb_run *run, const struct ipcb_sysinfo *si,
 		      const struct ipcb_table_opts *opts);
 
+/* The block of --test load (bench/table-load.c): per mechanism variant and
+ * size, the load curve's points and its knee. Nothing without load cells. */
+void ipcb_table_print_load(FILE *f, const struct ipcb_run *run);
+
 #endif
