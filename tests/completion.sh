@@ -104,8 +104,9 @@ ok $? "ipcbench list --json gives mechanisms, -o keys, and the values of wait an
 	expect "--mech=: the value after the '='" "ipcbench run --mech=pi" pipe
 	expect "-m, the short option" "ipcbench run -m sysv" sysv-msg
 	expect "matrix --mech: one mechanism" "ipcbench matrix --mech c" cacheline
-	expect "--test" "ipcbench run --test " latency throughput both oneway
-	expect "--test: items not given yet" "ipcbench run --test latency," latency,throughput latency,both latency,oneway
+	expect "--test" "ipcbench run --test " latency throughput both oneway load
+	expect "--test: items not given yet" "ipcbench run --test latency," latency,throughput latency,both latency,oneway latency,load
+	expect "--load-points: nothing to offer" "ipcbench run --load-points "
 	expect "--placement" "ipcbench run --placement " auto all same-cpu smt same-l2 same-l3 same-node \
 		cross-l3 cross-numa
 	expect "--clock" "ipcbench run --clock " monotonic tsc
