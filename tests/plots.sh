@@ -91,6 +91,9 @@ def expected(fixture):
             if any(c["test"] == "latency" and c["msg_size_bytes"] == size and c["mechanism"] not in REFS
                    and cpu_both(c) for c in ok):
                 names.append("cost-%s%s" % (fmt_size(size), sfx))
+        for size in sorted(set(c["msg_size_bytes"] for c in cs if c.get("load"))):
+            if any(c.get("load") and c["msg_size_bytes"] == size for c in ok):
+                names.append("load-%s%s" % (fmt_size(size), sfx))
     if len(classes) > 1:
         names.append("placements")
     return names
@@ -537,6 +540,52 @@ print("same table and figure" if before == after else "a oneway cell changed the
 sys.exit(0 if before == after else 1)
 PY
 ok $? "a cell of another test (oneway) is left out of the cost figure and table ($(cat "$T/check"))"
+
+# Latency against offered load: a synthetic run, all.json with load
+# points added to pipe's and shm-futex's 64 B throughput cells (pipe's
+# flat up to 90%, then saturated; shm-futex's bending at 50%, its 90%
+# skipped): the load-64B figure, each curve in the legend with its maximum
+# and knee, the saturated points marked, the skipped one in the note, and
+# the figure in the report.
+"$PYTHON3" - "$fx/all.json" "$T/load.json" <<'PY'
+import copy, json, sys
+d = json.load(open(sys.argv[1]))
+curves = {"pipe": [(0.1, 3000, 9000, False), (0.5, 3200, 9500, False), (0.9, 4000, 15000, False),
+                   (0.99, 90000, 900000, True)],
+          "shm-futex": [(0.1, 200, 1000, False), (0.5, 900, 5000, False), (0.9, None, None, False)]}
+for c in list(d["cells"]):
+    if c["test"] != "throughput" or c["msg_size_bytes"] != 64 or c["variant"] not in curves:
+        continue
+    mx = c["throughput"]["msgs_per_s"]
+    for frac, p50, p99, sat in curves[c["variant"]]:
+        p = copy.deepcopy(c)
+        p.update(test="oneway", direction="ab", throughput=None, rate_msgs_per_s=frac * mx)
+        p["load"] = {"fraction": frac, "max_msgs_per_s": mx, "offered_msgs_per_s": frac * mx,
+                     "of": {"variant": c["variant"], "test": "throughput", "msg_size_bytes": 64,
+                            "placement": c["placement"]},
+                     "knee_factor": 2.0, "knee_fraction": 0.9 if c["variant"] == "pipe" else 0.1}
+        if p50 is None:
+            p.update(status="skipped", reason="an invented reason to skip", one_way=None)
+        else:
+            p["one_way"] = {"ow_p50_ns": p50, "ow_p99_ns": p99,
+                            "rate": {"saturated": sat, "achieved_msgs_per_s": frac * mx * (0.8 if sat else 1)}}
+        d["cells"].append(p)
+json.dump(d, open(sys.argv[2], "w"))
+PY
+run_plot --report "$T/load.html" "$T/load.json" -o "$T/load"
+[ $rc -eq 0 ] && check_py figures "$T/load" "$T/load.json"
+ok $? "load points: exit 0 (got $rc), every expected figure and load-64B among them ($(cat "$T/check"))"
+svg="$T/load/load-64B.svg"
+grep -q ">pipe: max [0-9.]* [kMG]* *msg/s, knee 90%<" "$svg" && grep -q ">shm-futex: max [0-9.]* [kMG]* *msg/s, knee 10%<" "$svg" &&
+	grep -q ">p50 (solid)<" "$svg" && grep -q ">p99 (dashed)<" "$svg" &&
+	grep -q ">saturated: rate not held<" "$svg" && grep -q "shm-futex at 90%: skipped (an invented reason to skip)" "$svg" &&
+	grep -q "% of each mechanism's own maximum" "$svg"
+ok $? "load-64B: the curves with their maximum and knee, the line styles, the saturated mark, the skipped point"
+grep -q 'id="fig-load-64B"' "$T/load.html" && grep -q "Latency against offered load" "$T/load.html"
+ok $? "the report shows the load figure with its caption"
+grep -c ">saturated: rate not held<" "$T/all/latency.svg" "$T/load/latency.svg" | grep -q ":0$" &&
+	[ ! -e "$T/all/load-64B.svg" ] && cmp -s "$T/all/latency.svg" "$T/load/latency.svg"
+ok $? "the load points change no other figure; a file without them has no load figure"
 
 # Each figure is closed once rendered: however many figures a run makes,
 # one is open at a time, and none is left.
