@@ -157,8 +157,14 @@ static void cell_key(const json_t *cell, char *key, size_t len)
 			 (long long)ipcb_cli_get_int(cell, "cpus.requested.1"),
 			 (long long)(json_is_integer(pairs) ? json_integer_value(pairs) : 1));
 
-	/* One-way cells: their direction and rate (0: one at a time) too. */
-	if (json_is_string(json_object_get(cell, "direction")) && n > 0 && (size_t)n < len)
+	/* One-way cells: their direction and rate (0: one at a time) too; a
+	 * point of a load curve, its fraction of the maximum instead (each
+	 * run measures its own maximum, so the rates differ). */
+	if (json_is_object(json_object_get(cell, "load")) && n > 0 && (size_t)n < len)
+		snprintf(key + n, len - (size_t)n, "|%s|load %g",
+			 ipcb_cli_get_str(cell, "direction"),
+			 ipcb_cli_get_num(cell, "load.fraction"));
+	else if (json_is_string(json_object_get(cell, "direction")) && n > 0 && (size_t)n < len)
 		snprintf(key + n, len - (size_t)n, "|%s|%g", ipcb_cli_get_str(cell, "direction"),
 			 json_number_value(json_object_get(cell, "rate_msgs_per_s")));
 	free(opts);
@@ -184,6 +190,9 @@ static void read_side(const json_t *cell, enum metric m, struct side *s)
 			 ? ipcb_cli_get_str(cell, "direction")
 			 : "",
 		 sz, ipcb_cli_get_str(cell, "placement"));
+	if (json_is_object(json_object_get(cell, "load")))
+		snprintf(s->label + strlen(s->label), sizeof s->label - strlen(s->label),
+			 " at %g%% load", ipcb_cli_get_num(cell, "load.fraction") * 100.0);
 	ipcb_utf8_trim(s->label);
 	s->unit = s->latency ? "ns" : "bytes/s";
 	for (size_t i = 0; i < json_array_size(reps) && s->n < IPCB_REPS_MAX; i++) {

@@ -38,6 +38,21 @@ grep -q "^Latency against offered load" "$T/stdout" && grep -q "^pipe 64 B: maxi
 ok $? "the table shows the curve in a block of its own"
 assert_clean "load run"
 
+# compare pairs the points of two runs by their fraction: each run
+# measures its own maximum, so their rates differ.
+"$PYTHON3" - "$T/load.json" "$T/load2.json" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+for c in d["cells"]:
+    if c.get("load"):
+        c["rate_msgs_per_s"] *= 1.1
+        c["load"]["max_msgs_per_s"] *= 1.1
+json.dump(d, open(sys.argv[2], "w"))
+PY
+"$IPCBENCH" compare "$T/load.json" "$T/load2.json" >"$T/cmp" 2>&1
+grep -q "0 only in BASE, 0 only in NEW" "$T/cmp" && grep -q "^pipe oneway ab 64 B .* at 50% load " "$T/cmp"
+ok $? "compare pairs the load points of two runs by their fraction" || diag <"$T/cmp"
+
 # A size the throughput cell carries but a one-way message cannot (its
 # header takes 24 bytes): the throughput cell runs, its load point is
 # skipped with the reason.
