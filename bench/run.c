@@ -149,6 +149,7 @@ static void fill_params(const struct ipcb_cli_run_opts *o, struct ipcb_params *p
 	p->n_sizes = o->n_sizes;
 	p->latency = o->latency;
 	p->throughput = o->throughput;
+	memcpy(p->modes, o->modes, sizeof p->modes);
 	p->iterations = o->budget.iterations;
 	p->cell_time_ns = (uint64_t)(o->budget.cell_time_s * 1e9);
 	p->warmup = o->warmup;

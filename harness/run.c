@@ -124,6 +124,11 @@ static void plan_cell(struct ipcb_run *run, struct ipcb_cell *c, const struct ip
 		c->why = mi->why;
 		return;
 	}
+	if (c->mode == IPCB_MODE_THREADS && mi->mech->no_threads != NULL) {
+		c->status = IPCB_SKIPPED;
+		ipcb_err_set(&c->why, 0, "not between threads: %s", mi->mech->no_threads);
+		return;
+	}
 	if (mi->mech->check != NULL && mi->mech->check(&cfg, &c->why) != 0) {
 		c->status = IPCB_SKIPPED;
 		return;
@@ -145,6 +150,7 @@ static int init_cell(struct ipcb_run *run, struct ipcb_cell *c, const struct ipc
 	c->var = v;
 	c->mech = v->mech;
 	c->test = test;
+	c->mode = run->planning_mode;
 	c->size = size;
 	/* Until a pilot has sized the cell, the first pilot's count. */
 	c->iterations = p->iterations ? p->iterations : IPCB_PILOT_FIRST;
@@ -203,6 +209,20 @@ static int init_references(struct ipcb_run *run, size_t *k)
 	return 0;
 }
 
+/* One cell per mode of the run, side by side. 0 or -ENOMEM. */
+static int init_modes(struct ipcb_run *run, size_t *k, const struct ipcb_variant *v,
+		      const struct ipcb_mech_info *mi, uint64_t size, enum ipcb_test test)
+{
+	for (int md = 0; md < IPCB_MODE_N; md++) {
+		if (!run->p.modes[md])
+			continue;
+		run->planning_mode = (enum ipcb_mode)md;
+		if (init_cell(run, &run->cells[(*k)++], v, mi, size, test, run->p.pairs) != 0)
+			return -ENOMEM;
+	}
+	return 0;
+}
+
 /* The copy floor, in a run with throughput cells. 0 or -ENOMEM. */
 static int plan_copy_floor(struct ipcb_run *run, struct ipcb_err *err)
 {
@@ -219,6 +239,7 @@ static int plan_copy_floor(struct ipcb_run *run, struct ipcb_err *err)
 int ipcb_run_new(const struct ipcb_params *p, struct ipcb_run **out, struct ipcb_err *err)
 {
 	size_t tests = (size_t)p->latency + (size_t)p->throughput, k = 0;
+	size_t modes = (size_t)p->modes[0] + (size_t)p->modes[1];
 	struct ipcb_run *run = calloc(1, sizeof *run);
 
 	*out = NULL;
@@ -230,7 +251,14 @@ int ipcb_run_new(const struct ipcb_params *p, struct ipcb_run **out, struct ipcb
 		run->p.pair_cpus[0][0] = p->cpu[0];
 		run->p.pair_cpus[0][1] = p->cpu[1];
 	}
-	run->n_cells = p->n_variants * p->n_sizes * tests + (p->floor_mech != NULL) +
+	if (modes == 0) {
+		run->p.modes[IPCB_MODE_PROCESSES] = true;
+		modes = 1;
+	}
+	/* The references run in the run's first mode. */
+	run->planning_mode =
+		run->p.modes[IPCB_MODE_PROCESSES] ? IPCB_MODE_PROCESSES : IPCB_MODE_THREADS;
+	run->n_cells = p->n_variants * p->n_sizes * tests * modes + (p->floor_mech != NULL) +
 		       (p->harness_mech != NULL);
 	run->mechs = calloc(p->n_variants ? p->n_variants : 1, sizeof *run->mechs);
 	run->cells = calloc(run->n_cells ? run->n_cells : 1, sizeof *run->cells);
@@ -244,9 +272,8 @@ int ipcb_run_new(const struct ipcb_params *p, struct ipcb_run **out, struct ipcb
 				if ((t == IPCB_TEST_LATENCY && !p->latency) ||
 				    (t == IPCB_TEST_THROUGHPUT && !p->throughput))
 					continue;
-				if (init_cell(run, &run->cells[k++], &p->variants[m],
-					      &run->mechs[m], p->sizes[s], (enum ipcb_test)t,
-					      run->p.pairs) != 0)
+				if (init_modes(run, &k, &p->variants[m], &run->mechs[m],
+					       p->sizes[s], (enum ipcb_test)t) != 0)
 					goto nomem;
 			}
 		}
@@ -580,6 +607,7 @@ static void rep_spec(const struct ipcb_run *run, const struct ipcb_cell *c, int 
 	spec->mech = c->mech;
 	spec->cfg.msg_size_bytes = c->size;
 	spec->cfg.test = c->test;
+	spec->mode = c->mode;
 	spec->cfg.cpu[0] = run->p.cpu[0];
 	spec->cfg.cpu[1] = run->p.cpu[1];
 	spec->pairs = c->pairs;

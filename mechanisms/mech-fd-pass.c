@@ -206,7 +206,7 @@ static int fdp_attach(void *state, const struct ipcb_peer *self, struct ipcb_err
 
 	st->sock = st->sv[self->side];
 	st->sv[self->side] = -1;
-	ipcb_io_close(&st->sv[!self->side]);
+	ipcb_io_drop(self, &st->sv[!self->side]);
 	st->tx_what = a ? "sendmsg(fd-pass A->B)" : "sendmsg(fd-pass B->A)";
 	st->rx_what = a ? "recvmsg(fd-pass B->A)" : "recvmsg(fd-pass A->B)";
 	if (st->memfd == MEMFD_POOL)
@@ -503,4 +503,5 @@ const struct ipcb_mech ipcb_mech_fd_pass = {
 	.recv = fdp_recv,
 	.notes = fdp_notes,
 	.teardown = fdp_teardown,
+	.state_size = sizeof(struct fdp_state),
 };
