@@ -42,7 +42,7 @@ const char ipcb_cli_export_usage[] =
 	"  -h, --help             show this help\n"
 	"\n"
 	"Cells are named VARIANT/TEST/SIZE/PLACEMENT/CPU_A-CPU_B (with /xN for N pairs at\n"
-	"once), spaces in the variant becoming ':':\n"
+	"once, /threads for --mode threads), spaces in the variant becoming ':':\n"
 	"shm-futex:wait=spin/latency/64/same-node/0-1.\n";
 
 enum format { F_GBENCH, F_GAB_LAT, F_GAB_TPUT, F_BMF, F_HGRM, F_CSV };
@@ -140,7 +140,7 @@ static bool is_latency(const json_t *c)
 	return strcmp(ipcb_cli_get_str(c, "test"), "latency") == 0;
 }
 
-/* VARIANT/TEST/SIZE/PLACEMENT/A-B[/xN] */
+/* VARIANT/TEST/SIZE/PLACEMENT/A-B[/xN][/threads] */
 static void cell_name(const json_t *c, char *buf, size_t len)
 {
 	const json_t *pairs = json_object_get(c, "pairs_at_once");
@@ -158,7 +158,10 @@ static void cell_name(const json_t *c, char *buf, size_t len)
 		     (long long)ipcb_cli_get_int(c, "cpus.requested.0"),
 		     (long long)ipcb_cli_get_int(c, "cpus.requested.1"));
 	if (json_is_integer(pairs) && json_integer_value(pairs) > 1 && n > 0 && (size_t)n < len)
-		snprintf(buf + n, len - (size_t)n, "/x%lld", (long long)json_integer_value(pairs));
+		n += snprintf(buf + n, len - (size_t)n, "/x%lld",
+			      (long long)json_integer_value(pairs));
+	if (strcmp(ipcb_results_cell_mode(c), "threads") == 0 && n > 0 && (size_t)n < len)
+		snprintf(buf + n, len - (size_t)n, "/threads");
 	ipcb_utf8_trim(buf);
 }
 
