@@ -958,21 +958,24 @@ static void describe_failure(const struct shared *sh, const struct brood *b, uns
 {
 	const struct side_page *page;
 	const struct kid *k = &b->kid[i];
+	bool threads = b->kid[i].thread || b->kid[i ^ 1].thread;
 	uint64_t at;
-	char who[48];
+	char who[64], pair[24] = "";
 
 	/* Two threads of one process: the side that failed ended it. */
-	if ((b->kid[i].thread || b->kid[i ^ 1].thread) &&
-	    atomic_load(&page_of(sh, i)->state) != SIDE_FAILED &&
+	if (threads && atomic_load(&page_of(sh, i)->state) != SIDE_FAILED &&
 	    atomic_load(&page_of(sh, i ^ 1)->state) == SIDE_FAILED)
 		i ^= 1;
 	page = page_of(sh, i);
 	at = atomic_load(&page->progress);
 
 	if (b->n > 2)
-		snprintf(who, sizeof who, "pair %u, side %c", i / 2 + 1, side_name((int)(i % 2)));
+		snprintf(pair, sizeof pair, "pair %u, ", i / 2 + 1);
+	/* Neither thread said why: their process ended under them. */
+	if (threads && atomic_load(&page->state) != SIDE_FAILED)
+		snprintf(who, sizeof who, "%sthe process of sides A and B", pair);
 	else
-		snprintf(who, sizeof who, "side %c", side_name((int)(i % 2)));
+		snprintf(who, sizeof who, "%sside %c", pair, side_name((int)(i % 2)));
 	if (atomic_load(&page->state) == SIDE_FAILED && page->err.msg[0] != '\0') {
 		ipcb_err_set(err, 0, "%s: %s", who, page->err.msg);
 		if (page->err.hint[0] != '\0')
