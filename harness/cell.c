@@ -781,8 +781,9 @@ static void side_ends(struct child *c, int rc)
 	atomic_store_explicit(&page->state, SIDE_DONE, memory_order_release);
 }
 
-/* The shared page and this pair's histogram: no page fault mid-loop. */
-static void child_prefault(struct ipcb_arena *ar, unsigned k)
+/* In a new child: the wake-up pipe is the parent's to read; the shared page
+ * and this pair's histogram mapped now, so no page fault comes mid-loop. */
+static void child_begins(struct ipcb_arena *ar, unsigned k)
 {
 	close(wake_fd[0]);
 	ipcb_prefault(ar->sh, sizeof *ar->sh);
@@ -798,7 +799,7 @@ child_main(const struct ipcb_rep_spec *spec, const struct ipcb_mech *m, void *st
 	int rc;
 
 	child_init(&c, spec, m, st, ar, k, side);
-	child_prefault(ar, k);
+	child_begins(ar, k);
 	snprintf(who, sizeof who, "side %c", side == IPCB_SIDE_A ? 'A' : 'B');
 	rc = child_process_init(parent, who, c.err);
 	if (rc == 0)
@@ -856,7 +857,7 @@ pair_main(const struct ipcb_rep_spec *spec, void *st, bool wrap, struct ipcb_are
 
 	child_init(&c[0], spec, m, NULL, ar, k, IPCB_SIDE_A);
 	child_init(&c[1], spec, m, NULL, ar, k, IPCB_SIDE_B);
-	child_prefault(ar, k);
+	child_begins(ar, k);
 	rc = child_process_init(parent, "the pair", c[0].err);
 	for (int s = 0; s < 2 && rc == 0; s++)
 		rc = side_state(spec, st, wrap, &copy[s], c[0].err);

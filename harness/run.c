@@ -117,6 +117,7 @@ static void plan_cell(struct ipcb_run *run, struct ipcb_cell *c, const struct ip
 		.test = c->test,
 		.cpu = { run->p.cpu[0], run->p.cpu[1] },
 		.opts = &c->var->opts,
+		.mode = c->mode,
 	};
 
 	if (mi->supported != 0) {
@@ -607,7 +608,7 @@ static void rep_spec(const struct ipcb_run *run, const struct ipcb_cell *c, int 
 	spec->mech = c->mech;
 	spec->cfg.msg_size_bytes = c->size;
 	spec->cfg.test = c->test;
-	spec->mode = c->mode;
+	spec->mode = spec->cfg.mode = c->mode;
 	spec->cfg.cpu[0] = run->p.cpu[0];
 	spec->cfg.cpu[1] = run->p.cpu[1];
 	spec->pairs = c->pairs;

@@ -111,6 +111,7 @@ struct ipcb_cell_cfg {
 	uint64_t stall_timeout_ns;       /* the watchdog's stall timeout (0: unknown): a
 					  * mechanism that can bound its own waits keeps
 					  * them shorter, to say why it is stuck */
+	enum ipcb_mode mode;             /* two processes, or two threads of one */
 };
 
 /* The value of an option in a set; 0 for a name the set lacks. */

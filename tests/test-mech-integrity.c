@@ -332,6 +332,7 @@ static void run_part(const struct ipcb_mech *m, const struct ipcb_opt_set *opts,
 	/* A test the mechanism skips even for the smallest message (rpc over
 	 * udp has no streaming) is skipped here too, with its reason. */
 	cfg.msg_size_bytes = 1;
+	cfg.mode = threads ? IPCB_MODE_THREADS : IPCB_MODE_PROCESSES;
 	if (m->check != NULL && m->check(&cfg, &err) != 0) {
 		printf("ok %d - %s: %s # SKIP %s\n", ++tap_n, label, part, err.msg);
 		return;
