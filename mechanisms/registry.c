@@ -109,8 +109,3 @@ void ipcb_notes_word(struct ipcb_notes *nt, const char *name, const char *text)
 	if (n != NULL)
 		strncpy(n->text, text, sizeof n->text - 1);
 }
-
-const char *ipcb_mode_name(enum ipcb_mode mode)
-{
-	return mode == IPCB_MODE_THREADS ? "threads" : "processes";
-}
