@@ -252,7 +252,7 @@ static void progress(const struct child *c, uint64_t n)
 
 /* The CPU time of the side: its process's, or in threads mode its
  * thread's (the process holds both sides). */
-static uint64_t process_cpu_ns(const struct child *c)
+static uint64_t side_cpu_ns(const struct child *c)
 {
 	struct timespec ts;
 
@@ -271,7 +271,7 @@ static void timed_part_begins(struct child *c)
 {
 	c->page->obs.cpu_start = sched_getcpu();
 	getrusage(c->threads ? RUSAGE_THREAD : RUSAGE_SELF, &c->ru0);
-	c->cpu0_ns = process_cpu_ns(c);
+	c->cpu0_ns = side_cpu_ns(c);
 	ipcb_counters_start(&c->ctr);
 	/* Last, so the window compared across pairs is the loop's. */
 	c->page->obs.mono_start_ns = ipcb_clock_now_ns();
@@ -284,7 +284,7 @@ static void timed_part_ends(struct child *c, uint64_t ops)
 
 	o->mono_end_ns = ipcb_clock_now_ns();
 	ipcb_counters_stop(&c->ctr);
-	o->cpu_ns = process_cpu_ns(c) - c->cpu0_ns;
+	o->cpu_ns = side_cpu_ns(c) - c->cpu0_ns;
 	getrusage(c->threads ? RUSAGE_THREAD : RUSAGE_SELF, &ru);
 	o->utime_ns = tv_ns(&ru.ru_utime) - tv_ns(&c->ru0.ru_utime);
 	o->stime_ns = tv_ns(&ru.ru_stime) - tv_ns(&c->ru0.ru_stime);
