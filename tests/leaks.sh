@@ -363,7 +363,9 @@ if [ -n "$thr_list" ]; then
 	[ $rc -eq 1 ] && [ "$(q "sorted(set(c['status'] for c in d['cells']))")" = "['failed']" ]
 	ok $? "threads mode: side B killed (its process with it): every cell failed, exit 1"
 	assert_snapshot "$T/before" "threads mode, killed sides"
-	IPCBENCH_FAULT='*:stall-a@5' run_ipcbench $mode_opt --mech "$thr_list" \
+	# (no mark: nobody waits for this stall, and kill_mid_cell below
+	# must not find it)
+	IPCBENCH_FAULT_MARK='' IPCBENCH_FAULT='*:stall-a@5' run_ipcbench $mode_opt --mech "$thr_list" \
 		${thr_opt:+-o $thr_opt} --sizes "$size" --test latency --iterations 300 \
 		--repetitions 1 --timeout 0.3 --json "$T/out.json"
 	[ $rc -eq 1 ] && [ "$(q "all(c['status'] == 'failed' and (c['reason'].startswith('watchdog: ')
