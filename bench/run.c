@@ -151,6 +151,7 @@ static void fill_params(const struct ipcb_cli_run_opts *o, struct ipcb_params *p
 	p->oneway = o->oneway;
 	p->directions = o->directions;
 	p->rate = (double)o->rate;
+	memcpy(p->modes, o->modes, sizeof p->modes);
 	p->iterations = o->budget.iterations;
 	p->cell_time_ns = (uint64_t)(o->budget.cell_time_s * 1e9);
 	p->warmup = o->warmup;
