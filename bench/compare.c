@@ -19,9 +19,9 @@
 const char ipcb_cli_compare_usage[] =
 	"Usage: ipcbench compare [OPTION]... BASE.json NEW.json\n"
 	"Pair the cells of two results files by mechanism and options, test, message\n"
-	"size, placement, CPUs and pairs; for each give the change of the metric and a\n"
-	"verdict: 'slower' or 'faster' only when the medians differ by at least the\n"
-	"threshold, the confidence intervals of the two medians (order statistics;\n"
+	"size, placement, CPUs, pairs and mode; for each give the change of the metric\n"
+	"and a verdict: 'slower' or 'faster' only when the medians differ by at least\n"
+	"the threshold, the confidence intervals of the two medians (order statistics;\n"
 	"[min, max] for 5 repetitions) are apart by at least the threshold too, and\n"
 	"the repetitions differ significantly (two-sided Mann-Whitney U test, exact\n"
 	"for small samples); 'same' otherwise.\n"
@@ -142,20 +142,22 @@ static const char *cell_metric_key(const json_t *cell, enum metric m, char *buf,
 }
 
 /* What pairs two cells: mechanism and options, test, size, placement,
- * CPUs and pairs at once, and a one-way cell's direction and rate. */
+ * CPUs, pairs at once, mode (processes or threads), and a one-way cell's
+ * direction and rate. */
 static void cell_key(const json_t *cell, char *key, size_t len)
 {
 	char *opts = json_dumps(json_object_get(cell, "options"), JSON_SORT_KEYS | JSON_COMPACT);
 	const json_t *pairs = json_object_get(cell, "pairs_at_once");
 
-	int n = snprintf(key, len, "%s|%s|%s|%lld|%s|%lld,%lld|%lld",
+	int n = snprintf(key, len, "%s|%s|%s|%lld|%s|%lld,%lld|%lld|%s",
 			 ipcb_cli_get_str(cell, "mechanism"), opts ? opts : "{}",
 			 ipcb_cli_get_str(cell, "test"),
 			 (long long)ipcb_cli_get_int(cell, "msg_size_bytes"),
 			 ipcb_cli_get_str(cell, "placement"),
 			 (long long)ipcb_cli_get_int(cell, "cpus.requested.0"),
 			 (long long)ipcb_cli_get_int(cell, "cpus.requested.1"),
-			 (long long)(json_is_integer(pairs) ? json_integer_value(pairs) : 1));
+			 (long long)(json_is_integer(pairs) ? json_integer_value(pairs) : 1),
+			 ipcb_results_cell_mode(cell));
 
 	/* One-way cells: their direction and rate (0: one at a time) too; a
 	 * point of a load curve, its fraction of the maximum instead (each
@@ -193,6 +195,8 @@ static void read_side(const json_t *cell, enum metric m, struct side *s)
 	if (json_is_object(json_object_get(cell, "load")))
 		snprintf(s->label + strlen(s->label), sizeof s->label - strlen(s->label),
 			 " at %g%% load", ipcb_cli_get_num(cell, "load.fraction") * 100.0);
+	if (strcmp(ipcb_results_cell_mode(cell), "threads") == 0)
+		strncat(s->label, " threads", sizeof s->label - strlen(s->label) - 1);
 	ipcb_utf8_trim(s->label);
 	s->unit = s->latency ? "ns" : "bytes/s";
 	for (size_t i = 0; i < json_array_size(reps) && s->n < IPCB_REPS_MAX; i++) {
@@ -605,10 +609,11 @@ int ipcb_cli_cmd_compare(int argc, char **argv)
 	/* clang-format on */
 	rc = run_compare(&o, base, new, out);
 	if (rc == -2) {
-		rc = ipcb_cli_error(EXIT_USAGE,
-				    "compare: %s and %s have no cell in common (mechanism, "
-				    "options, test, size, placement, CPUs and pairs must match)",
-				    o.base, o.new);
+		rc = ipcb_cli_error(
+			EXIT_USAGE,
+			"compare: %s and %s have no cell in common (mechanism, "
+			"options, test, size, placement, CPUs, pairs and mode must match)",
+			o.base, o.new);
 	} else if (rc < 0) {
 		rc = ipcb_cli_error(EXIT_USAGE, "compare: out of memory");
 	} else if (o.json != NULL && ipcb_result_write(out, o.json, &err) != 0) {

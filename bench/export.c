@@ -42,7 +42,7 @@ const char ipcb_cli_export_usage[] =
 	"  -h, --help             show this help\n"
 	"\n"
 	"Cells are named VARIANT/TEST/SIZE/PLACEMENT/CPU_A-CPU_B (with /xN for N pairs at\n"
-	"once), spaces in the variant becoming ':':\n"
+	"once, /threads for --mode threads), spaces in the variant becoming ':':\n"
 	"shm-futex:wait=spin/latency/64/same-node/0-1.\n";
 
 enum format { F_GBENCH, F_GAB_LAT, F_GAB_TPUT, F_BMF, F_HGRM, F_CSV };
@@ -148,7 +148,7 @@ static bool exported(const json_t *c)
 	return ipcb_cli_cell_has_figures(c) && strcmp(ipcb_cli_get_str(c, "test"), "oneway") != 0;
 }
 
-/* VARIANT/TEST/SIZE/PLACEMENT/A-B[/xN] */
+/* VARIANT/TEST/SIZE/PLACEMENT/A-B[/xN][/DIRECTION][@RATE][/threads] */
 static void cell_name(const json_t *c, char *buf, size_t len)
 {
 	const json_t *pairs = json_object_get(c, "pairs_at_once");
@@ -172,8 +172,10 @@ static void cell_name(const json_t *c, char *buf, size_t len)
 	if (json_is_string(json_object_get(c, "direction")) && n > 0 && (size_t)n < len)
 		n += snprintf(buf + n, len - (size_t)n, "/%s", ipcb_cli_get_str(c, "direction"));
 	if (json_is_number(json_object_get(c, "rate_msgs_per_s")) && n > 0 && (size_t)n < len)
-		snprintf(buf + n, len - (size_t)n, "@%g",
-			 json_number_value(json_object_get(c, "rate_msgs_per_s")));
+		n += snprintf(buf + n, len - (size_t)n, "@%g",
+			      json_number_value(json_object_get(c, "rate_msgs_per_s")));
+	if (strcmp(ipcb_results_cell_mode(c), "threads") == 0 && n > 0 && (size_t)n < len)
+		snprintf(buf + n, len - (size_t)n, "/threads");
 	ipcb_utf8_trim(buf);
 }
 

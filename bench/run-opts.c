@@ -34,6 +34,8 @@ const char ipcb_cli_run_usage[] =
 	"                         time, each acknowledged)\n"
 	"      --load-points LIST load cells: percentages of the measured maximum rate\n"
 	"                         (default 10,25,50,75,90,95,99)\n"
+	"      --mode LIST        processes (default), threads (the two sides as two\n"
+	"                         threads of one process), or both: processes,threads\n"
 	"  -c, --cpus A,B         CPU of side A and side B (default: --placement auto;\n"
 	"                         overrides --placement)\n"
 	"      --placement CLASS  pick the CPU pair by topology: same-cpu, smt, same-l2,\n"
@@ -230,6 +232,31 @@ static int take_direction(void *opts, const char *arg)
 	return 0;
 }
 
+/* --mode processes,threads: each mode a cell of its own. */
+static int take_modes(void *opts, const char *arg)
+{
+	struct ipcb_cli_run_opts *o = opts;
+	static const char *const names[] = { "processes", "threads" };
+	static const struct ipcb_cli_names modes = { "mode", names, 2, false, NULL };
+	char buf[64], *save = NULL;
+	size_t n = strlen(arg);
+	int i, rc;
+
+	if (n == 0 || n >= sizeof buf || arg[0] == ',' || arg[n - 1] == ',' ||
+	    strstr(arg, ",,") != NULL)
+		return ipcb_cli_usage_error("--mode: invalid mode list '%.60s'", arg);
+	strcpy(buf, arg);
+	memset(o->modes, 0, sizeof o->modes);
+	for (char *t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+		if ((rc = ipcb_cli_choose("--mode", t, &modes, &i)) != 0)
+			return rc;
+		if (o->modes[i])
+			return ipcb_cli_usage_error("--mode: '%.60s' names a mode twice", arg);
+		o->modes[i] = true;
+	}
+	return 0;
+}
+
 static int take_clock(void *opts, const char *arg)
 {
 	struct ipcb_cli_run_opts *o = opts;
@@ -292,6 +319,7 @@ static const struct ipcb_cli_opt run_options[] = {
 	{ "direction", 0, IPCB_CLI_CALL, 0, 0, 0, take_direction },
 	{ "rate", 0, IPCB_CLI_U64, AT(rate), 1, 100000000, NULL },
 	{ "load-points", 0, IPCB_CLI_CALL, 0, 0, 0, take_load_points },
+	{ "mode", 0, IPCB_CLI_CALL, 0, 0, 0, take_modes },
 	{ "cpus", 'c', IPCB_CLI_CALL, 0, 0, 0, take_cpus },
 	{ "placement", 0, IPCB_CLI_CALL, 0, 0, 0, take_placement },
 	{ "pairs", 0, IPCB_CLI_U64, AT(pairs), 1, IPCB_PAIRS_MAX, NULL },
@@ -351,6 +379,8 @@ static void defaults(struct ipcb_cli_run_opts *o)
 	defaults_load(o);
 	if (o->directions == 0)
 		o->directions = IPCB_DIR_AB;
+	if (!o->modes[IPCB_MODE_PROCESSES] && !o->modes[IPCB_MODE_THREADS])
+		o->modes[IPCB_MODE_PROCESSES] = true;
 }
 
 /* --direction and --rate apply to one-way cells; a rate must move the

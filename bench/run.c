@@ -154,6 +154,7 @@ static void fill_params(const struct ipcb_cli_run_opts *o, struct ipcb_params *p
 	p->load = o->load;
 	p->n_load_points = o->n_load_points;
 	memcpy(p->load_points, o->load_points, sizeof p->load_points);
+	memcpy(p->modes, o->modes, sizeof p->modes);
 	p->iterations = o->budget.iterations;
 	p->cell_time_ns = (uint64_t)(o->budget.cell_time_s * 1e9);
 	p->warmup = o->warmup;

@@ -51,6 +51,7 @@ struct ipcb_cli_run_opts {
 	enum ipcb_clock_kind clock;
 	bool cost, counters, strict;
 	const char *json;
+	bool modes[IPCB_MODE_N]; /* --mode: processes, threads (default processes) */
 };
 
 /* Parse run's command line into o: IPCB_CLI_GO_ON with every variant to

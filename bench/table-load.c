@@ -43,16 +43,17 @@ static void print_curve(FILE *f, const struct ipcb_run *run, const struct ipcb_c
 	const struct ipcb_cell *pts[IPCB_LOAD_POINTS_MAX];
 	size_t n = ipcb_run_load_points(run, thr, pts);
 	int knee = ipcb_run_load_knee(run, thr);
+	const char *mode = thr->mode == IPCB_MODE_THREADS ? " threads" : "";
 	char size[32], max[32];
 
 	ipcb_fmt_size(thr->size, size, sizeof size);
 	fmt_rate(thr->median_msgs_per_s, max, sizeof max);
 	if (ipcb_cell_has_figures(thr))
-		fprintf(f, "\n%s %s: maximum %s msgs/s (its throughput cell), knee %s",
-			thr->var->label, size, max, knee < 0 ? "none" : "");
+		fprintf(f, "\n%s%s %s: maximum %s msgs/s (its throughput cell), knee %s",
+			thr->var->label, mode, size, max, knee < 0 ? "none" : "");
 	else
-		fprintf(f, "\n%s %s: no maximum (its throughput cell %s)", thr->var->label, size,
-			ipcb_status_name(thr->status));
+		fprintf(f, "\n%s%s %s: no maximum (its throughput cell %s)", thr->var->label, mode,
+			size, ipcb_status_name(thr->status));
 	if (knee >= 0)
 		fprintf(f, "%.0f%%", pts[knee]->load_fraction * 100.0);
 	fprintf(f, "\n  %6s %10s %10s %10s %10s %8s  %s\n", "load", "offered", "achieved",

@@ -49,15 +49,30 @@ static void fmt_count(double v, char *buf, size_t len)
 }
 
 static const struct ipcb_cell *find_cell(const struct ipcb_run *run, const struct ipcb_variant *v,
-					 uint64_t size, enum ipcb_test t)
+					 uint64_t size, enum ipcb_test t, enum ipcb_mode mode)
 {
 	for (size_t i = 0; i < run->n_cells; i++) {
 		const struct ipcb_cell *c = &run->cells[i];
 
-		if (c->var == v && c->size == size && c->test == t)
+		if (c->var == v && c->size == size && c->test == t && c->mode == mode)
 			return c;
 	}
 	return NULL;
+}
+
+/* The run measured both modes: rows and costs say which is which. */
+static bool both_modes(const struct ipcb_run *run)
+{
+	return run->p.modes[IPCB_MODE_PROCESSES] && run->p.modes[IPCB_MODE_THREADS];
+}
+
+/* A row's name: the variant's label, and "threads" for a threads cell in a
+ * run of both modes. */
+static void row_label(const struct ipcb_run *run, const struct ipcb_variant *v, enum ipcb_mode mode,
+		      char *buf, size_t len)
+{
+	snprintf(buf, len, "%s%s", v->label,
+		 both_modes(run) && mode == IPCB_MODE_THREADS ? " threads" : "");
 }
 
 struct notes {
@@ -324,7 +339,8 @@ static void print_notes(FILE *f, const struct notes *nt)
 		char size[32];
 
 		ipcb_fmt_size(c->size, size, sizeof size);
-		fprintf(f, "[%d] %s %s %s %s: %s", i + 1, c->var->label, size,
+		fprintf(f, "[%d] %s%s %s %s %s: %s", i + 1, c->var->label,
+			c->mode == IPCB_MODE_THREADS ? " threads" : "", size,
 			nt->both[i] ? "latency and throughput" : ipcb_test_name(c->test),
 			ipcb_status_name(c->status),
 			c->why.msg[0] ? c->why.msg : "no reason recorded");
@@ -369,17 +385,18 @@ static void print_cost(FILE *f, const struct ipcb_run *run, int w)
 		"test", "per", "A CPU", "B CPU", "A vcsw", "B vcsw", "A cycles", "A instr");
 	for (size_t i = 0; i < run->n_cells; i++) {
 		const struct ipcb_cell *c = &run->cells[i];
-		char size[32], a[32], b[32], cyc[32], ins[32];
+		char size[32], a[32], b[32], cyc[32], ins[32], label[96];
 
 		if (c->reference || !ipcb_cell_has_figures(c))
 			continue;
+		row_label(run, c->var, c->mode, label, sizeof label);
 		ipcb_fmt_size(c->size, size, sizeof size);
 		ipcb_fmt_ns(c->cost[0].cpu_ns, a, sizeof a);
 		ipcb_fmt_ns(c->cost[1].cpu_ns, b, sizeof b);
 		fmt_count_or_dash(c->cost[0].counters[IPCB_CTR_CYCLES], cyc, sizeof cyc);
 		fmt_count_or_dash(c->cost[0].counters[IPCB_CTR_INSTRUCTIONS], ins, sizeof ins);
-		fprintf(f, "%-*s %8s %-10s %-10s %10s %10s %9.2f %9.2f %9s %9s\n", w, c->var->label,
-			size, ipcb_test_name(c->test),
+		fprintf(f, "%-*s %8s %-10s %-10s %10s %10s %9.2f %9.2f %9s %9s\n", w, label, size,
+			ipcb_test_name(c->test),
 			c->test == IPCB_TEST_LATENCY ? "round trip" : "message", a, b,
 			c->cost[0].vcsw + c->cost[0].ivcsw, c->cost[1].vcsw + c->cost[1].ivcsw, cyc,
 			ins);
@@ -391,6 +408,9 @@ static void print_cost(FILE *f, const struct ipcb_run *run, int w)
 		   "split is in the JSON (tick-sampled, given only from 100 ms of CPU time per "
 		   "side).\n"
 		   "vcsw: context switches (voluntary + involuntary).\n");
+	if (run->p.modes[IPCB_MODE_THREADS])
+		fprintf(f, "threads mode: a side's CPU time, context switches and counters are "
+			   "its thread's\n(CLOCK_THREAD_CPUTIME_ID, RUSAGE_THREAD).\n");
 }
 
 /* The widest variant label, and at least "mechanism" and a little. */
@@ -401,7 +421,7 @@ static int label_width(const struct ipcb_run *run)
 	for (size_t v = 0; v < run->p.n_variants; v++)
 		if ((int)strlen(run->p.variants[v].label) > w)
 			w = (int)strlen(run->p.variants[v].label);
-	return w;
+	return both_modes(run) ? w + 8 : w;
 }
 
 /* The CPUs, repetitions and clock; the pairs at once; the references. */
@@ -417,6 +437,11 @@ static void print_header(FILE *f, const struct ipcb_run *run, const struct ipcb_
 		strcmp(req, cls) ? req : "", run->p.repetitions, run->p.repetitions == 1 ? "" : "s",
 		si->clock_info.name, si->clock_info.source[0] ? si->clock_info.source : "unknown",
 		si->clock_info.overhead_ns);
+	if (run->p.modes[IPCB_MODE_THREADS])
+		fprintf(f,
+			"mode: %s (threads: side A and side B as two pinned threads of one "
+			"process per pair)\n",
+			both_modes(run) ? "processes and threads" : "threads");
 	if (run->p.pairs > 1) {
 		fprintf(f, "pairs at once: %u on CPUs", run->p.pairs);
 		for (unsigned k = 0; k < run->p.pairs; k++)
@@ -431,8 +456,27 @@ static void print_header(FILE *f, const struct ipcb_run *run, const struct ipcb_
 	print_references(f, run);
 }
 
-/* The column heads and one row per variant and size; true when a side was
- * seen off its CPU. */
+/* The row of one variant, size and mode; true when a side was seen off
+ * its CPU. */
+static bool print_size_row(FILE *f, const struct ipcb_run *run, int w, struct notes *nt,
+			   const struct ipcb_variant *var, uint64_t sz, enum ipcb_mode mode)
+{
+	const struct ipcb_cell *lc = find_cell(run, var, sz, IPCB_TEST_LATENCY, mode);
+	const struct ipcb_cell *tc = find_cell(run, var, sz, IPCB_TEST_THROUGHPUT, mode);
+	char size[32], lat[7][32], tput[3][32], label[96];
+
+	row_label(run, var, mode, label, sizeof label);
+	ipcb_fmt_size(sz, size, sizeof size);
+	latency_cols(nt, run, lc, lat);
+	throughput_cols(nt, run, tc, tput);
+	print_row(f, w,
+		  (const char *const[12]){ label, size, lat[0], lat[1], lat[2], lat[3], lat[4],
+					   lat[5], tput[0], tput[1], tput[2], lat[6] });
+	return (lc && lc->cpu_mismatch) || (tc && tc->cpu_mismatch);
+}
+
+/* The column heads and one row per variant, size and mode; true when a
+ * side was seen off its CPU. */
 static bool print_rows(FILE *f, const struct ipcb_run *run, int w, struct notes *nt)
 {
 	static const char *const head[] = { "mechanism", "size",  "RTT p50",      "x floor",
@@ -441,25 +485,13 @@ static bool print_rows(FILE *f, const struct ipcb_run *run, int w, struct notes 
 	bool mismatch = false;
 
 	print_row(f, w, head);
-	for (size_t m = 0; m < run->p.n_variants; m++) {
-		for (size_t s = 0; s < run->p.n_sizes; s++) {
-			const struct ipcb_variant *var = &run->p.variants[m];
-			const struct ipcb_cell *lc =
-				find_cell(run, var, run->p.sizes[s], IPCB_TEST_LATENCY);
-			const struct ipcb_cell *tc =
-				find_cell(run, var, run->p.sizes[s], IPCB_TEST_THROUGHPUT);
-			char size[32], lat[7][32], tput[3][32];
-
-			ipcb_fmt_size(run->p.sizes[s], size, sizeof size);
-			latency_cols(nt, run, lc, lat);
-			throughput_cols(nt, run, tc, tput);
-			print_row(f, w,
-				  (const char *const[12]){ var->label, size, lat[0], lat[1], lat[2],
-							   lat[3], lat[4], lat[5], tput[0], tput[1],
-							   tput[2], lat[6] });
-			mismatch |= (lc && lc->cpu_mismatch) || (tc && tc->cpu_mismatch);
-		}
-	}
+	for (size_t m = 0; m < run->p.n_variants; m++)
+		for (size_t s = 0; s < run->p.n_sizes; s++)
+			for (int md = 0; md < IPCB_MODE_N; md++)
+				if (run->p.modes[md])
+					mismatch |=
+						print_size_row(f, run, w, nt, &run->p.variants[m],
+							       run->p.sizes[s], (enum ipcb_mode)md);
 	return mismatch;
 }
 
@@ -467,7 +499,7 @@ static bool print_rows(FILE *f, const struct ipcb_run *run, int w, struct notes 
 static void half_rtt_text(const struct ipcb_run *run, const struct ipcb_cell *c, char *buf,
 			  size_t len)
 {
-	const struct ipcb_cell *lc = find_cell(run, c->var, c->size, IPCB_TEST_LATENCY);
+	const struct ipcb_cell *lc = find_cell(run, c->var, c->size, IPCB_TEST_LATENCY, c->mode);
 
 	if (lc == NULL || !ipcb_cell_has_figures(lc))
 		snprintf(buf, len, "-");
@@ -493,8 +525,9 @@ static void rate_cols(const struct ipcb_cell *c, char col[10][32])
 static void print_oneway_row(FILE *f, struct notes *nt, const struct ipcb_run *run, int w,
 			     const struct ipcb_cell *c)
 {
-	char col[10][32];
+	char col[10][32], label[96];
 
+	row_label(run, c->var, c->mode, label, sizeof label);
 	for (int i = 0; i < 10; i++)
 		snprintf(col[i], 32, "-");
 	ipcb_fmt_size(c->size, col[0], 32);
@@ -510,8 +543,8 @@ static void print_oneway_row(FILE *f, struct notes *nt, const struct ipcb_run *r
 		if (c->merged_uncorrected != NULL)
 			rate_cols(c, col);
 	}
-	fprintf(f, "%-*s %8s %5s %10s %10s %10s %10s %10s", w, c->var->label, col[0], col[1],
-		col[2], col[3], col[4], col[5], col[6]);
+	fprintf(f, "%-*s %8s %5s %10s %10s %10s %10s %10s", w, label, col[0], col[1], col[2],
+		col[3], col[4], col[5], col[6]);
 	if (run->p.rate > 0)
 		fprintf(f, " %10s %8s", col[7], col[8]);
 	fputc('\n', f);

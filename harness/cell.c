@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -15,6 +16,7 @@
 #include <time.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -43,9 +45,11 @@ struct side_page {
 	_Alignas(64) _Atomic uint32_t ack;
 };
 
-/* One pair's part of the shared region. */
+/* One pair's part of the shared region. tid: each side's thread id,
+ * published to its peer (futex) in threads mode. */
 struct slot {
 	pid_t pid[2];
+	_Atomic uint32_t tid[2];
 	struct side_page side[2];
 };
 
@@ -219,8 +223,11 @@ struct child {
 				       * checksum: the one-way stamps */
 	unsigned char *tx, *rx;
 	size_t len;
-	bool check; /* the mechanism carries data: check every message */
-	bool lossy; /* IPCB_MECH_LOSSY */
+	bool check;   /* the mechanism carries data: check every message */
+	bool lossy;   /* IPCB_MECH_LOSSY */
+	bool threads; /* the two sides are threads of one process */
+	unsigned k;   /* the pair */
+	enum ipcb_side side;
 	struct ipcb_err *err;
 	struct ipcb_counters ctr;
 	struct rusage ru0;
@@ -261,11 +268,13 @@ static void progress(const struct child *c, uint64_t n)
 	}
 }
 
-static uint64_t process_cpu_ns(void)
+/* The CPU time of the side: its process's, or in threads mode its
+ * thread's (the process holds both sides). */
+static uint64_t side_cpu_ns(const struct child *c)
 {
 	struct timespec ts;
 
-	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+	clock_gettime(c->threads ? CLOCK_THREAD_CPUTIME_ID : CLOCK_PROCESS_CPUTIME_ID, &ts);
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
@@ -279,8 +288,8 @@ static uint64_t tv_ns(const struct timeval *tv)
 static void timed_part_begins(struct child *c)
 {
 	c->page->obs.cpu_start = sched_getcpu();
-	getrusage(RUSAGE_SELF, &c->ru0);
-	c->cpu0_ns = process_cpu_ns();
+	getrusage(c->threads ? RUSAGE_THREAD : RUSAGE_SELF, &c->ru0);
+	c->cpu0_ns = side_cpu_ns(c);
 	ipcb_counters_start(&c->ctr);
 	/* Last, so the window compared across pairs is the loop's. */
 	c->page->obs.mono_start_ns = ipcb_clock_now_ns();
@@ -293,8 +302,8 @@ static void timed_part_ends(struct child *c, uint64_t ops)
 
 	o->mono_end_ns = ipcb_clock_now_ns();
 	ipcb_counters_stop(&c->ctr);
-	o->cpu_ns = process_cpu_ns() - c->cpu0_ns;
-	getrusage(RUSAGE_SELF, &ru);
+	o->cpu_ns = side_cpu_ns(c) - c->cpu0_ns;
+	getrusage(c->threads ? RUSAGE_THREAD : RUSAGE_SELF, &ru);
 	o->utime_ns = tv_ns(&ru.ru_utime) - tv_ns(&c->ru0.ru_utime);
 	o->stime_ns = tv_ns(&ru.ru_stime) - tv_ns(&c->ru0.ru_stime);
 	o->nvcsw = (uint64_t)(ru.ru_nvcsw - c->ru0.ru_nvcsw);
@@ -642,7 +651,8 @@ static inline __attribute__((always_inline)) uint64_t clk_raw(const struct child
 	return k == IPCB_CLOCK_TSC ? (uint64_t)((double)ns * c->spec->clock->tsc.ticks_per_ns) : ns;
 }
 
-/* The one-way receiver touches the histograms it records into. */
+/* The histograms a side may record into: the pair's, and at a rate the
+ * one-way receiver's extra ones. */
 static void oneway_prefault(struct child *c, size_t bytes)
 {
 	ipcb_prefault(c->hist, bytes);
@@ -862,20 +872,47 @@ static void child_signals(void)
 	sigprocmask(SIG_SETMASK, &none, NULL);
 }
 
-static int child_prepare(struct child *c, unsigned k, enum ipcb_side side, pid_t parent,
-			 struct shared *sh)
+/* Process-wide part of a child: it dies with the parent and leaves Ctrl-C
+ * to it. who names the side (or the pair) in the error. */
+static int child_process_init(pid_t parent, const char *who, struct ipcb_err *err)
+{
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0)
+		return ipcb_err_set(err, errno, "prctl(PR_SET_PDEATHSIG)");
+	if (getppid() != parent)
+		return ipcb_err_set(err, ESRCH, "parent exited before %s started", who);
+	child_signals();
+	return 0;
+}
+
+/* Who this side and its peer are. In threads mode each side publishes its
+ * thread id in the slot and waits for the other's. */
+static void peer_ids(const struct child *c, struct ipcb_peer *self)
+{
+	struct slot *sl = &c->sh->slot[c->k];
+
+	self->side = c->side;
+	self->pid = getpid();
+	self->peer_pid = sl->pid[!c->side];
+	self->cpu = c->spec->cpus[c->k][c->side];
+	self->mode = c->threads ? IPCB_MODE_THREADS : IPCB_MODE_PROCESSES;
+	self->tid = self->pid;
+	self->peer_tid = self->peer_pid;
+	if (!c->threads)
+		return;
+	self->tid = (pid_t)syscall(SYS_gettid);
+	ipcb_futex_set_wake(&sl->tid[c->side], (uint32_t)self->tid);
+	ipcb_futex_wait_nonzero(&sl->tid[!c->side]);
+	self->peer_tid = (pid_t)atomic_load(&sl->tid[!c->side]);
+}
+
+/* This side's own part: pinned, its buffers and counters, attached. */
+static int child_prepare(struct child *c)
 {
 	const struct ipcb_rep_spec *spec = c->spec;
 	struct ipcb_peer self;
 	int rc;
 
-	if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0)
-		return ipcb_err_set(c->err, errno, "prctl(PR_SET_PDEATHSIG)");
-	if (getppid() != parent)
-		return ipcb_err_set(c->err, ESRCH, "parent exited before side %c started",
-				    side == IPCB_SIDE_A ? 'A' : 'B');
-	child_signals();
-	if ((rc = ipcb_pin_self(spec->cpus[k][side], c->err)) != 0)
+	if ((rc = ipcb_pin_self(spec->cpus[c->k][c->side], c->err)) != 0)
 		return rc;
 	c->tx = alloc_buffer(c->len, c->err);
 	c->rx = alloc_buffer(c->len, c->err);
@@ -886,29 +923,25 @@ static int child_prepare(struct child *c, unsigned k, enum ipcb_side side, pid_t
 	if (spec->counters &&
 	    (rc = ipcb_counters_open(&c->ctr, spec->counters_user_only, c->err)) != 0)
 		return rc;
-	ipcb_futex_wait_nonzero(&sh->pids_published);
-	self.side = side;
-	self.pid = getpid();
-	self.peer_pid = sh->slot[k].pid[!side];
-	self.cpu = spec->cpus[k][side];
+	ipcb_futex_wait_nonzero(&c->sh->pids_published);
+	peer_ids(c, &self);
 	if ((rc = c->m->attach(c->st, &self, c->err)) != 0)
 		return rc;
 	c->page->obs.cpu_attach = sched_getcpu();
 	return 0;
 }
 
-static void __attribute__((noreturn))
-child_main(const struct ipcb_rep_spec *spec, const struct ipcb_mech *m, void *st,
-	   struct ipcb_arena *ar, unsigned k, enum ipcb_side side, pid_t parent)
+static void child_init(struct child *c, const struct ipcb_rep_spec *spec, const struct ipcb_mech *m,
+		       void *st, struct ipcb_arena *ar, unsigned k, enum ipcb_side side)
 {
 	struct shared *sh = ar->sh;
-	struct side_page *page = &sh->slot[k].side[side];
-	struct child c = {
+
+	*c = (struct child){
 		.m = m,
 		.st = st,
 		.spec = spec,
 		.sh = sh,
-		.page = page,
+		.page = &sh->slot[k].side[side],
 		.peer = &sh->slot[k].side[!side],
 		.hist = hist_of(ar, k),
 		.xh = { hist_extra(ar, k, 1), hist_extra(ar, k, 2), hist_extra(ar, k, 3) },
@@ -916,32 +949,132 @@ child_main(const struct ipcb_rep_spec *spec, const struct ipcb_mech *m, void *st
 		.len = spec->cfg.msg_size_bytes,
 		.check = !(spec->mech->flags & IPCB_MECH_NO_DATA),
 		.lossy = (spec->mech->flags & IPCB_MECH_LOSSY) != 0,
-		.err = &page->err,
+		.threads = spec->mode == IPCB_MODE_THREADS,
+		.k = k,
+		.side = side,
+		.err = &sh->slot[k].side[side].err,
 		.ctr = { .fd = { -1, -1, -1 } },
 	};
-	int rc;
+}
 
-	close(wake_fd[0]);
-	/* The shared page and this pair's histogram: no page fault mid-loop. */
-	ipcb_prefault(sh, sizeof *sh);
-	if (side == IPCB_SIDE_A && spec->cfg.test != IPCB_TEST_ONEWAY)
-		ipcb_prefault(c.hist, ar->hist_bytes);
-	else if (spec->cfg.test == IPCB_TEST_ONEWAY && side != spec->cfg.sender)
-		oneway_prefault(&c, ar->hist_bytes);
-	rc = child_prepare(&c, k, side, parent, sh);
+/* A side from pinning to the end of its loops: 0 or -errno. */
+static int side_run(struct child *c)
+{
+	int rc = child_prepare(c);
+
 	if (rc == 0) {
-		atomic_store_explicit(&page->state, SIDE_READY, memory_order_release);
+		atomic_store_explicit(&c->page->state, SIDE_READY, memory_order_release);
 		wake_up();
-		ipcb_futex_wait_nonzero(&sh->go);
-		rc = run_loop(&c, side);
+		ipcb_futex_wait_nonzero(&c->sh->go);
+		rc = run_loop(c, c->side);
 	}
+	return rc;
+}
+
+/* Record how the side ended. A failure ends the process at once: in
+ * threads mode it takes the peer thread with it, the pair having failed. */
+static void side_ends(struct child *c, int rc)
+{
+	struct side_page *page = c->page;
+
 	if (rc != 0) {
 		if (page->err.msg[0] == '\0')
-			ipcb_err_set(&page->err, rc, "side %c", side == IPCB_SIDE_A ? 'A' : 'B');
+			ipcb_err_set(&page->err, rc, "side %c", c->side == IPCB_SIDE_A ? 'A' : 'B');
 		atomic_store_explicit(&page->state, SIDE_FAILED, memory_order_release);
 		_exit(1);
 	}
 	atomic_store_explicit(&page->state, SIDE_DONE, memory_order_release);
+}
+
+/* In a new child: the wake-up pipe is the parent's to read; the shared page
+ * and this pair's histograms (a one-way receiver's extra ones at a rate)
+ * mapped now, so no page fault comes mid-loop. */
+static void child_begins(struct ipcb_arena *ar, struct child *c)
+{
+	close(wake_fd[0]);
+	ipcb_prefault(ar->sh, sizeof *ar->sh);
+	oneway_prefault(c, ar->hist_bytes);
+}
+
+static void __attribute__((noreturn))
+child_main(const struct ipcb_rep_spec *spec, const struct ipcb_mech *m, void *st,
+	   struct ipcb_arena *ar, unsigned k, enum ipcb_side side, pid_t parent)
+{
+	struct child c;
+	char who[16];
+	int rc;
+
+	child_init(&c, spec, m, st, ar, k, side);
+	child_begins(ar, &c);
+	snprintf(who, sizeof who, "side %c", side == IPCB_SIDE_A ? 'A' : 'B');
+	rc = child_process_init(parent, who, c.err);
+	if (rc == 0)
+		rc = side_run(&c);
+	side_ends(&c, rc);
+	_exit(0);
+}
+
+/* ---- threads mode: one process per pair ------------------------------ */
+
+/* Side s's own copy of the mechanism's state (as fork would have made
+ * it), wrapped for fault injection when the run injects one. */
+static int side_state(const struct ipcb_rep_spec *spec, void *st, bool wrap, void **out,
+		      struct ipcb_err *err)
+{
+	void *copy = NULL;
+
+	if (st != NULL) {
+		if (spec->mech->state_size == 0)
+			return ipcb_err_set(err, EINVAL,
+					    "%s keeps a state without saying its size "
+					    "(state_size)",
+					    spec->mech->name);
+		copy = malloc(spec->mech->state_size);
+		if (copy == NULL)
+			return ipcb_err_set(err, ENOMEM, "a side's copy of the state");
+		memcpy(copy, st, spec->mech->state_size);
+	}
+	*out = copy;
+	if (wrap && (*out = ipcb_fault_wrap(spec->mech, copy, spec->fault)) == NULL)
+		return ipcb_err_set(err, ENOMEM, "fault wrapper");
+	return 0;
+}
+
+static void *side_b_thread(void *arg)
+{
+	struct child *c = arg;
+
+	side_ends(c, side_run(c));
+	return NULL;
+}
+
+/* Pair k as two threads of this (forked) process: side A on the main
+ * thread, side B on a second one. Exits 0 once both are done, 1 as soon as
+ * either fails. */
+static void __attribute__((noreturn))
+pair_main(const struct ipcb_rep_spec *spec, void *st, bool wrap, struct ipcb_arena *ar, unsigned k,
+	  pid_t parent)
+{
+	const struct ipcb_mech *m = wrap ? &ipcb_fault_mech : spec->mech;
+	struct child c[2];
+	void *copy[2] = { NULL, NULL };
+	pthread_t tb;
+	int rc;
+
+	child_init(&c[0], spec, m, NULL, ar, k, IPCB_SIDE_A);
+	child_init(&c[1], spec, m, NULL, ar, k, IPCB_SIDE_B);
+	child_begins(ar, &c[0]);
+	rc = child_process_init(parent, "the pair", c[0].err);
+	for (int s = 0; s < 2 && rc == 0; s++)
+		rc = side_state(spec, st, wrap, &copy[s], c[0].err);
+	if (rc != 0)
+		side_ends(&c[0], rc);
+	c[0].st = copy[0];
+	c[1].st = copy[1];
+	if ((rc = pthread_create(&tb, NULL, side_b_thread, &c[1])) != 0)
+		side_ends(&c[0], ipcb_err_set(c[0].err, rc, "pthread_create(side B)"));
+	side_ends(&c[0], side_run(&c[0]));
+	pthread_join(tb, NULL);
 	_exit(0);
 }
 
@@ -951,6 +1084,7 @@ struct kid {
 	pid_t pid;   /* 0 once reaped */
 	int status;  /* wait status once reaped */
 	bool killed; /* we sent SIGKILL */
+	bool thread; /* threads mode, side B: a thread of the previous kid's process */
 };
 
 static void kill_kid(struct kid *k)
@@ -984,12 +1118,27 @@ struct brood {
 	unsigned n; /* 2 * pairs */
 };
 
+/* Reap kid i; a side B thread (threads mode) is gone with its process,
+ * side A's kid, reaped just before it, and ends as that process did. */
+static bool reap_at(struct brood *b, unsigned i, bool block)
+{
+	struct kid *k = &b->kid[i];
+
+	if (!k->thread)
+		return reap_kid(k, block);
+	if (!reap_kid(&b->kid[i - 1], block))
+		return false;
+	k->status = b->kid[i - 1].status;
+	k->killed = b->kid[i - 1].killed;
+	return true;
+}
+
 static void kill_and_reap(struct brood *b)
 {
 	for (unsigned i = 0; i < b->n; i++)
 		kill_kid(&b->kid[i]);
 	for (unsigned i = 0; i < b->n; i++)
-		reap_kid(&b->kid[i], true);
+		reap_at(b, i, true);
 }
 
 static void drain_wake_pipe(void)
@@ -1014,15 +1163,26 @@ static const struct side_page *page_of(const struct shared *sh, unsigned i)
 static void describe_failure(const struct shared *sh, const struct brood *b, unsigned i,
 			     struct ipcb_err *err)
 {
-	const struct side_page *page = page_of(sh, i);
+	const struct side_page *page;
 	const struct kid *k = &b->kid[i];
-	uint64_t at = atomic_load(&page->progress);
-	char who[48];
+	bool threads = b->kid[i].thread || b->kid[i ^ 1].thread;
+	uint64_t at;
+	char who[64], pair[24] = "";
+
+	/* Two threads of one process: the side that failed ended it. */
+	if (threads && atomic_load(&page_of(sh, i)->state) != SIDE_FAILED &&
+	    atomic_load(&page_of(sh, i ^ 1)->state) == SIDE_FAILED)
+		i ^= 1;
+	page = page_of(sh, i);
+	at = atomic_load(&page->progress);
 
 	if (b->n > 2)
-		snprintf(who, sizeof who, "pair %u, side %c", i / 2 + 1, side_name((int)(i % 2)));
+		snprintf(pair, sizeof pair, "pair %u, ", i / 2 + 1);
+	/* Neither thread said why: their process ended under them. */
+	if (threads && atomic_load(&page->state) != SIDE_FAILED)
+		snprintf(who, sizeof who, "%sthe process of sides A and B", pair);
 	else
-		snprintf(who, sizeof who, "side %c", side_name((int)(i % 2)));
+		snprintf(who, sizeof who, "%sside %c", pair, side_name((int)(i % 2)));
 	if (atomic_load(&page->state) == SIDE_FAILED && page->err.msg[0] != '\0') {
 		ipcb_err_set(err, 0, "%s: %s", who, page->err.msg);
 		if (page->err.hint[0] != '\0')
@@ -1167,7 +1327,7 @@ static int supervise(struct shared *sh, struct brood *b, const struct ipcb_rep_s
 			return -EINTR;
 		}
 		for (unsigned i = 0; i < b->n; i++) {
-			if (!reap_kid(&b->kid[i], false))
+			if (!reap_at(b, i, false))
 				continue;
 			done++;
 			if (!kid_ok(sh, b, i) && !b->kid[i].killed) {
@@ -1253,6 +1413,34 @@ _Noreturn void ipcb_harness_abort(int signo)
 	_exit(128 + signo);
 }
 
+/* Threads mode: fork one process per pair, which runs both sides (its
+ * side B kid is a thread of it). On failure no child is left. */
+static int spawn_pairs(struct ipcb_arena *ar, const struct ipcb_rep_spec *spec, void *const *st,
+		       bool wrap, struct brood *b, struct ipcb_rep_out *out)
+{
+	pid_t parent = getpid();
+
+	fflush(NULL);
+	for (unsigned k = 0; k < spec->pairs; k++) {
+		pid_t pid = fork();
+
+		if (pid == 0)
+			pair_main(spec, st[k], wrap, ar, k, parent);
+		if (pid < 0) {
+			int e = errno;
+
+			kill_and_reap(b);
+			ipcb_err_set(&out->err, e, "fork(pair %u)", k + 1);
+			return -e;
+		}
+		b->kid[2 * k].pid = pid;
+		b->kid[2 * k + 1].thread = true;
+		ar->sh->slot[k].pid[0] = ar->sh->slot[k].pid[1] = pid;
+	}
+	ipcb_futex_set_wake(&ar->sh->pids_published, 1);
+	return 0;
+}
+
 /* Fork every side of every pair. On failure no child is left. */
 static int spawn(struct ipcb_arena *ar, const struct ipcb_rep_spec *spec, const struct ipcb_mech *m,
 		 void *const *st, struct brood *b, struct ipcb_rep_out *out)
@@ -1326,6 +1514,11 @@ int ipcb_rep_run(struct ipcb_arena *ar, const struct ipcb_rep_spec *spec, struct
 		ipcb_err_set(&out->err, EINVAL, "%u pairs, room for %u", spec->pairs, ar->pairs);
 		return 0;
 	}
+	if (spec->mode == IPCB_MODE_THREADS && spec->mech->no_threads != NULL) {
+		out->status = IPCB_SKIPPED;
+		ipcb_err_set(&out->err, 0, "%s", spec->mech->no_threads);
+		return 0;
+	}
 	out->pairs = spec->pairs;
 	b.n = 2 * spec->pairs;
 	reset_shared(ar, spec->pairs);
@@ -1333,8 +1526,11 @@ int ipcb_rep_run(struct ipcb_arena *ar, const struct ipcb_rep_spec *spec, struct
 	if (rc == 0) {
 		drain_wake_pipe();
 		live_brood = &b;
-		rc = spawn(ar, spec, wrapped[0] ? &ipcb_fault_mech : spec->mech,
-			   wrapped[0] ? wrapped : st, &b, out);
+		if (spec->mode == IPCB_MODE_THREADS)
+			rc = spawn_pairs(ar, spec, st, wrapped[0] != NULL, &b, out);
+		else
+			rc = spawn(ar, spec, wrapped[0] ? &ipcb_fault_mech : spec->mech,
+				   wrapped[0] ? wrapped : st, &b, out);
 		if (rc != 0)
 			out->status = IPCB_FAILED;
 		else

@@ -53,6 +53,7 @@ struct ipcb_rep_spec {
 	double rate;                    /* IPCB_TEST_ONEWAY: messages per second from the
 					 * sender on a schedule; 0: one at a time, each
 					 * acknowledged through the shared page */
+	enum ipcb_mode mode;            /* two processes, or two threads of one per pair */
 };
 
 /* What one side observed in the timed part (after the warm-up), copied
@@ -66,11 +67,12 @@ struct ipcb_side_obs {
 			      * the receiver's clock starts at its first message,
 			      * so it times one fewer than it receives */
 	uint64_t elapsed_ns; /* wall time, by the run's clock */
-	uint64_t utime_ns;   /* getrusage(RUSAGE_SELF) differences */
+	uint64_t utime_ns;   /* getrusage(RUSAGE_SELF; RUSAGE_THREAD in threads mode) differences */
 	uint64_t stime_ns;
 	uint64_t nvcsw;  /* voluntary context switches */
 	uint64_t nivcsw; /* involuntary context switches */
-	uint64_t cpu_ns; /* CLOCK_PROCESS_CPUTIME_ID difference (exact, unlike the split above) */
+	uint64_t cpu_ns; /* CLOCK_PROCESS_CPUTIME_ID difference (exact, unlike the split above);
+			  * CLOCK_THREAD_CPUTIME_ID in threads mode */
 	int64_t counters[IPCB_CTR_N]; /* -1 when not counted */
 	uint64_t mono_start_ns;       /* CLOCK_MONOTONIC at the start and end of the */
 	uint64_t mono_end_ns;         /* timed part, comparable across pairs */

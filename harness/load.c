@@ -25,6 +25,24 @@ static int bad(struct ipcb_err *err, const char *name, const char *fmt, ...)
 	return -EINVAL;
 }
 
+const char *ipcb_results_cell_mode(const json_t *cell)
+{
+	const json_t *m = json_object_get(cell, "mode");
+
+	return json_is_string(m) ? json_string_value(m) : "processes";
+}
+
+/* A cell's mode, when it has one: processes or threads. */
+static int check_mode(const json_t *c, const char *name, long i, struct ipcb_err *err)
+{
+	const json_t *m = json_object_get(c, "mode");
+
+	if (m == NULL || (json_is_string(m) && (strcmp(json_string_value(m), "processes") == 0 ||
+						strcmp(json_string_value(m), "threads") == 0)))
+		return 0;
+	return bad(err, name, "cell %ld: mode is not processes or threads", i);
+}
+
 /* One cell: the fields readers use, of the types they expect. */
 static int check_cell(const json_t *c, const char *name, long i, struct ipcb_err *err)
 {
@@ -62,7 +80,7 @@ static int check_cell(const json_t *c, const char *name, long i, struct ipcb_err
 	for (size_t r = 0; r < json_array_size(reps); r++)
 		if (!json_is_object(json_array_get(reps, r)))
 			return bad(err, name, "cell %ld: a repetition is not an object", i);
-	return 0;
+	return check_mode(c, name, i, err);
 }
 
 int ipcb_results_check(const json_t *doc, const char *name, struct ipcb_err *err)

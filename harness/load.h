@@ -16,6 +16,10 @@
  * problem. */
 int ipcb_results_load(const char *path, json_t **doc, struct ipcb_err *err);
 
+/* A checked cell's mode: "processes" or "threads" ("processes" in files
+ * written before --mode). */
+const char *ipcb_results_cell_mode(const json_t *cell);
+
 /* The same checks on a document already parsed (what the fuzz target
  * drives). */
 int ipcb_results_check(const json_t *doc, const char *name, struct ipcb_err *err);

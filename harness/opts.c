@@ -180,3 +180,8 @@ void ipcb_opt_describe(const struct ipcb_opt_def *def, char *buf, size_t len)
 	}
 	buf[0] = '\0';
 }
+
+const char *ipcb_mode_name(enum ipcb_mode mode)
+{
+	return mode == IPCB_MODE_THREADS ? "threads" : "processes";
+}

@@ -331,6 +331,17 @@ json_t *ipcb_result_mech(const struct ipcb_mech_info *mi)
 	/* clang-format on */
 }
 
+/* The modes the run measured (--mode), in their order. */
+static json_t *modes_json(const struct ipcb_params *p)
+{
+	json_t *a = json_array();
+
+	for (int m = 0; m < IPCB_MODE_N; m++)
+		if (p->modes[m])
+			json_array_append_new(a, json_string(ipcb_mode_name((enum ipcb_mode)m)));
+	return a;
+}
+
 static json_t *params_json(const struct ipcb_params *p)
 {
 	json_t *mechs = json_array(), *sizes = json_array(), *tests = json_array();
@@ -812,12 +823,12 @@ static json_t *throughput_json(const struct ipcb_cell *c)
 }
 
 /* A cell's key among the cells of its run, as readers match cells:
- * variant, test, size and placement class. */
+ * variant, test, size, placement class and mode. */
 static json_t *cell_key_json(const struct ipcb_run *run, const struct ipcb_cell *c)
 {
-	return json_pack("{s:s, s:s, s:I, s:s}", "variant", c->var->label, "test",
+	return json_pack("{s:s, s:s, s:I, s:s, s:s}", "variant", c->var->label, "test",
 			 ipcb_test_name(c->test), "msg_size_bytes", (json_int_t)c->size,
-			 "placement", run->p.placement_class);
+			 "placement", run->p.placement_class, "mode", ipcb_mode_name(c->mode));
 }
 
 /* A point of a load curve: its fraction of the maximum, the maximum (the
@@ -913,6 +924,8 @@ static json_t *cell_json(const struct ipcb_run *run, const struct ipcb_cell *c)
 		json_object_set_new(o, "mech_notes", notes);
 	if (o != NULL && c->test == IPCB_TEST_ONEWAY)
 		put_oneway_cell(o, run, c, has_data, known);
+	if (o != NULL)
+		json_object_set_new(o, "mode", json_string(ipcb_mode_name(c->mode)));
 	return o;
 }
 
@@ -1067,6 +1080,7 @@ json_t *ipcb_result_build(const struct ipcb_run *const *runs, size_t n_runs,
 	params = params_json(&first->p);
 	put_oneway_params(params, &first->p);
 	put_load_params(params, &first->p);
+	json_object_set_new(params, "modes", modes_json(&first->p));
 	variants = json_object_get(params, "variants");
 	for (size_t i = 0; i < first->p.n_variants && i < json_array_size(variants); i++) {
 		json_t *v = json_array_get(variants, i);

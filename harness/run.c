@@ -169,11 +169,17 @@ static void plan_cell(struct ipcb_run *run, struct ipcb_cell *c, const struct ip
 		.cpu = { run->p.cpu[0], run->p.cpu[1] },
 		.opts = &c->var->opts,
 		.sender = c->sender,
+		.mode = c->mode,
 	};
 
 	if (mi->supported != 0) {
 		c->status = IPCB_SKIPPED;
 		c->why = mi->why;
+		return;
+	}
+	if (c->mode == IPCB_MODE_THREADS && mi->mech->no_threads != NULL) {
+		c->status = IPCB_SKIPPED;
+		ipcb_err_set(&c->why, 0, "not between threads: %s", mi->mech->no_threads);
 		return;
 	}
 	if (mi->mech->check != NULL && mi->mech->check(&cfg, &c->why) != 0) {
@@ -201,6 +207,7 @@ static int init_cell(struct ipcb_run *run, struct ipcb_cell *c, const struct ipc
 	c->var = v;
 	c->mech = v->mech;
 	c->test = test;
+	c->mode = run->planning_mode;
 	c->size = size;
 	/* Until a pilot has sized the cell, the first pilot's count. */
 	c->iterations = p->iterations ? p->iterations : IPCB_PILOT_FIRST;
@@ -269,6 +276,20 @@ static int init_references(struct ipcb_run *run, size_t *k)
 	return 0;
 }
 
+/* One cell per mode of the run, side by side. 0 or -ENOMEM. */
+static int init_modes(struct ipcb_run *run, size_t *k, const struct ipcb_variant *v,
+		      const struct ipcb_mech_info *mi, uint64_t size, enum ipcb_test test)
+{
+	for (int md = 0; md < IPCB_MODE_N; md++) {
+		if (!run->p.modes[md])
+			continue;
+		run->planning_mode = (enum ipcb_mode)md;
+		if (init_cell(run, &run->cells[(*k)++], v, mi, size, test, run->p.pairs) != 0)
+			return -ENOMEM;
+	}
+	return 0;
+}
+
 /* The copy floor, in a run with throughput cells. 0 or -ENOMEM. */
 static int plan_copy_floor(struct ipcb_run *run, struct ipcb_err *err)
 {
@@ -288,35 +309,48 @@ static int init_oneway_cells(struct ipcb_run *run, size_t m, size_t s, size_t *k
 	const struct ipcb_params *p = &run->p;
 
 	for (int d = 0; p->oneway && d < 2; d++) {
-		struct ipcb_cell *c = &run->cells[*k];
-
 		if (!(p->directions & (d == 0 ? IPCB_DIR_AB : IPCB_DIR_BA)))
 			continue;
-		c->sender = d == 0 ? IPCB_SIDE_A : IPCB_SIDE_B;
-		(*k)++;
-		if (init_cell(run, c, &p->variants[m], &run->mechs[m], p->sizes[s],
-			      IPCB_TEST_ONEWAY, run->p.pairs) != 0)
-			return -ENOMEM;
+		for (int md = 0; md < IPCB_MODE_N; md++) {
+			struct ipcb_cell *c = &run->cells[*k];
+
+			if (!p->modes[md])
+				continue;
+			run->planning_mode = (enum ipcb_mode)md;
+			c->sender = d == 0 ? IPCB_SIDE_A : IPCB_SIDE_B;
+			(*k)++;
+			if (init_cell(run, c, &p->variants[m], &run->mechs[m], p->sizes[s],
+				      IPCB_TEST_ONEWAY, run->p.pairs) != 0)
+				return -ENOMEM;
+		}
 	}
 	return 0;
 }
 
-/* The points of the load curve of a variant and size, after its cells:
- * one-way cells A->B, each tied to the throughput cell thr. */
-static int init_load_cells(struct ipcb_run *run, size_t m, size_t s, size_t *k,
-			   const struct ipcb_cell *thr)
+/* The points of the load curves of a variant and size, after its cells
+ * (from first on): per throughput cell among them (one per mode), one-way
+ * cells A->B in its mode, each tied to it. */
+static int init_load_cells(struct ipcb_run *run, size_t m, size_t s, size_t *k, size_t first)
 {
 	const struct ipcb_params *p = &run->p;
+	const size_t end = *k;
 
-	for (size_t i = 0; p->load && thr != NULL && i < p->n_load_points; i++) {
-		struct ipcb_cell *c = &run->cells[(*k)++];
+	for (size_t t = first; p->load && t < end; t++) {
+		const struct ipcb_cell *thr = &run->cells[t];
 
-		c->sender = IPCB_SIDE_A;
-		c->load_of = thr;
-		c->load_fraction = p->load_points[i];
-		if (init_cell(run, c, &p->variants[m], &run->mechs[m], p->sizes[s],
-			      IPCB_TEST_ONEWAY, run->p.pairs) != 0)
-			return -ENOMEM;
+		if (thr->test != IPCB_TEST_THROUGHPUT)
+			continue;
+		run->planning_mode = thr->mode;
+		for (size_t i = 0; i < p->n_load_points; i++) {
+			struct ipcb_cell *c = &run->cells[(*k)++];
+
+			c->sender = IPCB_SIDE_A;
+			c->load_of = thr;
+			c->load_fraction = p->load_points[i];
+			if (init_cell(run, c, &p->variants[m], &run->mechs[m], p->sizes[s],
+				      IPCB_TEST_ONEWAY, run->p.pairs) != 0)
+				return -ENOMEM;
+		}
 	}
 	return 0;
 }
@@ -328,6 +362,7 @@ int ipcb_run_new(const struct ipcb_params *p, struct ipcb_run **out, struct ipcb
 					    (size_t) !!(p->directions & IPCB_DIR_BA)
 				  : 0),
 	       k = 0;
+	size_t modes = (size_t)p->modes[0] + (size_t)p->modes[1];
 	struct ipcb_run *run = calloc(1, sizeof *run);
 
 	*out = NULL;
@@ -339,10 +374,17 @@ int ipcb_run_new(const struct ipcb_params *p, struct ipcb_run **out, struct ipcb
 		run->p.pair_cpus[0][0] = p->cpu[0];
 		run->p.pair_cpus[0][1] = p->cpu[1];
 	}
-	run->n_cells = p->n_variants * p->n_sizes * tests + (p->floor_mech != NULL) +
+	if (modes == 0) {
+		run->p.modes[IPCB_MODE_PROCESSES] = true;
+		modes = 1;
+	}
+	/* The references run in the run's first mode. */
+	run->planning_mode =
+		run->p.modes[IPCB_MODE_PROCESSES] ? IPCB_MODE_PROCESSES : IPCB_MODE_THREADS;
+	run->n_cells = p->n_variants * p->n_sizes * tests * modes + (p->floor_mech != NULL) +
 		       (p->harness_mech != NULL);
 	if (p->load && p->throughput)
-		run->n_cells += p->n_variants * p->n_sizes * p->n_load_points;
+		run->n_cells += p->n_variants * p->n_sizes * p->n_load_points * modes;
 	run->mechs = calloc(p->n_variants ? p->n_variants : 1, sizeof *run->mechs);
 	run->cells = calloc(run->n_cells ? run->n_cells : 1, sizeof *run->cells);
 	if (run->mechs == NULL || run->cells == NULL || init_references(run, &k) != 0)
@@ -351,21 +393,18 @@ int ipcb_run_new(const struct ipcb_params *p, struct ipcb_run **out, struct ipcb
 		ipcb_mech_query(&p->variants[v], &run->mechs[v]);
 	for (size_t m = 0; m < p->n_variants; m++) {
 		for (size_t s = 0; s < p->n_sizes; s++) {
-			const struct ipcb_cell *thr = NULL;
+			const size_t first = k;
 
 			for (int t = IPCB_TEST_LATENCY; t <= IPCB_TEST_THROUGHPUT; t++) {
 				if ((t == IPCB_TEST_LATENCY && !p->latency) ||
 				    (t == IPCB_TEST_THROUGHPUT && !p->throughput))
 					continue;
-				if (t == IPCB_TEST_THROUGHPUT)
-					thr = &run->cells[k];
-				if (init_cell(run, &run->cells[k++], &p->variants[m],
-					      &run->mechs[m], p->sizes[s], (enum ipcb_test)t,
-					      run->p.pairs) != 0)
+				if (init_modes(run, &k, &p->variants[m], &run->mechs[m],
+					       p->sizes[s], (enum ipcb_test)t) != 0)
 					goto nomem;
 			}
 			if (init_oneway_cells(run, m, s, &k) != 0 ||
-			    init_load_cells(run, m, s, &k, thr) != 0)
+			    init_load_cells(run, m, s, &k, first) != 0)
 				goto nomem;
 		}
 	}
@@ -797,6 +836,7 @@ static void rep_spec(const struct ipcb_run *run, const struct ipcb_cell *c, int 
 	spec->cfg.test = c->test;
 	spec->cfg.sender = c->sender;
 	spec->rate = c->test == IPCB_TEST_ONEWAY ? c->rate : 0;
+	spec->mode = spec->cfg.mode = c->mode;
 	spec->cfg.cpu[0] = run->p.cpu[0];
 	spec->cfg.cpu[1] = run->p.cpu[1];
 	spec->pairs = c->pairs;

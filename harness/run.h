@@ -38,6 +38,7 @@ struct ipcb_params {
 	const uint64_t *sizes; /* message sizes in bytes, ascending */
 	size_t n_sizes;
 	bool latency, throughput;         /* tests to run */
+	bool modes[IPCB_MODE_N];          /* modes to run (none: processes) */
 	int cpu[2];                       /* CPU of side A and side B (the first pair) */
 	unsigned pairs;                   /* pairs running at once (--pairs), 1 = one */
 	int pair_cpus[IPCB_PAIRS_MAX][2]; /* each pair's CPUs; [0] = cpu */
@@ -167,6 +168,7 @@ struct ipcb_cell {
 	const struct ipcb_variant *var;
 	const struct ipcb_mech *mech; /* var->mech */
 	enum ipcb_test test;
+	enum ipcb_mode mode; /* two processes, or two threads of one */
 	uint64_t size;
 	uint64_t iterations, warmup; /* per repetition */
 	bool sized;                  /* iterations were chosen from a pilot */
@@ -234,7 +236,8 @@ struct ipcb_run {
 	struct ipcb_copy_floor *copy;    /* the copy floor, or NULL: not measured */
 	int stop_signal;                 /* set when the run was interrupted */
 	struct ipcb_arena *arena;
-	struct ipcb_hist *scratch; /* merging one repetition's pairs */
+	struct ipcb_hist *scratch;    /* merging one repetition's pairs */
+	enum ipcb_mode planning_mode; /* the mode of the cells being laid out */
 };
 
 /* Called before each repetition: step counts from 1 to steps. */

@@ -81,11 +81,21 @@ int ipcb_fd_link_recv(void *state, void *buf, size_t len, struct ipcb_err *err)
 	return ipcb_io_read_full(l->rx, buf, len, l->rx_what, err);
 }
 
-void ipcb_fd_link_keep_end(struct ipcb_fd_link *l, int fd[2], int side,
+void ipcb_io_drop(const struct ipcb_peer *self, int *fd)
+{
+	if (self->mode == IPCB_MODE_THREADS)
+		*fd = -1;
+	else
+		ipcb_io_close(fd);
+}
+
+void ipcb_fd_link_keep_end(struct ipcb_fd_link *l, int fd[2], const struct ipcb_peer *self,
 			   const char *const what[2][2])
 {
+	int side = self->side;
+
 	l->tx = l->rx = fd[side];
-	ipcb_io_close(&fd[!side]);
+	ipcb_io_drop(self, &fd[!side]);
 	l->tx_what = what[side][0];
 	l->rx_what = what[side][1];
 }

@@ -7,6 +7,7 @@
 #include <sys/types.h>
 
 #include "harness/err.h"
+#include "mechanisms/mech.h"
 
 /* Write all len bytes. `what` names the call for the error message, e.g.
  * "write(pipe A->B)". 0 or -errno. */
@@ -31,9 +32,9 @@ struct ipcb_fd_link {
 };
 
 /* Attach l to a socket both sides share before the fork (fd[0] A's end,
- * fd[1] B's): keep this side's end for both directions and close the
- * other's. what[side] holds this side's {tx_what, rx_what}. */
-void ipcb_fd_link_keep_end(struct ipcb_fd_link *l, int fd[2], int side,
+ * fd[1] B's): keep this side's end for both directions and drop the
+ * other's (ipcb_io_drop). what[side] holds this side's {tx_what, rx_what}. */
+void ipcb_fd_link_keep_end(struct ipcb_fd_link *l, int fd[2], const struct ipcb_peer *self,
 			   const char *const what[2][2]);
 
 int ipcb_fd_link_send(void *state, const void *buf, size_t len, struct ipcb_err *err);
@@ -41,5 +42,11 @@ int ipcb_fd_link_recv(void *state, void *buf, size_t len, struct ipcb_err *err);
 
 /* close() fd when it is >= 0 and set it to -1. */
 void ipcb_io_close(int *fd);
+
+/* In attach(): a descriptor this side does not use. Processes mode closes
+ * it; threads mode only forgets it (-1 in this side's copy of the state):
+ * the peer thread may still use it, and it closes when the pair's process
+ * exits. */
+void ipcb_io_drop(const struct ipcb_peer *self, int *fd);
 
 #endif

@@ -116,4 +116,5 @@ const struct ipcb_mech ipcb_mech_cacheline = {
 	.send = cl_send,
 	.recv = cl_recv,
 	.teardown = cl_teardown,
+	.state_size = sizeof(struct cl_state),
 };

@@ -97,6 +97,24 @@ static int fdp_supported(struct ipcb_err *err)
 #endif
 }
 
+/* RLIMIT_NOFILE holds need descriptors: FDS_NEEDED per side, both sides'
+ * in one process in threads mode. 0, or -EMFILE with the reason. */
+static int enough_fds(int need, struct ipcb_err *err)
+{
+	struct rlimit nofile;
+
+	if (getrlimit(RLIMIT_NOFILE, &nofile) != 0 || nofile.rlim_cur == RLIM_INFINITY ||
+	    nofile.rlim_cur >= (rlim_t)need)
+		return 0;
+	ipcb_err_set(err, 0,
+		     "RLIMIT_NOFILE is %llu; fd-pass needs %d descriptors per side (a window of %d "
+		     "in flight each way, a pool of %d)%s",
+		     (unsigned long long)nofile.rlim_cur, FDS_NEEDED, IPCB_FDP_WINDOW,
+		     IPCB_FDP_WINDOW, need > FDS_NEEDED ? ", both sides in one process" : "");
+	ipcb_err_hint(err, "raise it: ulimit -n %d", need);
+	return -EMFILE;
+}
+
 static int fdp_limits(const struct ipcb_opt_set *opts, struct ipcb_limits *lim,
 		      struct ipcb_err *err)
 {
@@ -127,16 +145,7 @@ static int fdp_limits(const struct ipcb_opt_set *opts, struct ipcb_limits *lim,
 		close(sv[0]);
 		close(sv[1]);
 	}
-	if (nofile.rlim_cur != RLIM_INFINITY && nofile.rlim_cur < FDS_NEEDED) {
-		ipcb_err_set(err, 0,
-			     "RLIMIT_NOFILE is %llu; fd-pass needs %d descriptors per side (a "
-			     "window of %d in flight each way, a pool of %d)",
-			     (unsigned long long)nofile.rlim_cur, FDS_NEEDED, IPCB_FDP_WINDOW,
-			     IPCB_FDP_WINDOW);
-		ipcb_err_hint(err, "raise it: ulimit -n %d", FDS_NEEDED);
-		return -EMFILE;
-	}
-	return 0;
+	return enough_fds(FDS_NEEDED, err);
 }
 
 static int fdp_check(const struct ipcb_cell_cfg *cfg, struct ipcb_err *err)
@@ -154,6 +163,8 @@ static int fdp_check(const struct ipcb_cell_cfg *cfg, struct ipcb_err *err)
 		ipcb_err_hint(err, "raise it: ulimit -f unlimited");
 		return -EMSGSIZE;
 	}
+	if (cfg->mode == IPCB_MODE_THREADS && enough_fds(2 * FDS_NEEDED, err) != 0)
+		return -EMFILE;
 	if (avail >= 0 && cfg->msg_size_bytes > max) {
 		ipcb_err_set(
 			err, 0,
@@ -206,7 +217,7 @@ static int fdp_attach(void *state, const struct ipcb_peer *self, struct ipcb_err
 
 	st->sock = st->sv[self->side];
 	st->sv[self->side] = -1;
-	ipcb_io_close(&st->sv[!self->side]);
+	ipcb_io_drop(self, &st->sv[!self->side]);
 	st->tx_what = a ? "sendmsg(fd-pass A->B)" : "sendmsg(fd-pass B->A)";
 	st->rx_what = a ? "recvmsg(fd-pass B->A)" : "recvmsg(fd-pass A->B)";
 	if (st->memfd == MEMFD_POOL)
@@ -503,4 +514,5 @@ const struct ipcb_mech ipcb_mech_fd_pass = {
 	.recv = fdp_recv,
 	.notes = fdp_notes,
 	.teardown = fdp_teardown,
+	.state_size = sizeof(struct fdp_state),
 };

@@ -122,4 +122,5 @@ const struct ipcb_mech ipcb_mech_fifo = {
 	.recv = ipcb_fd_link_recv,
 	.notes = ipcb_pipe_link_notes,
 	.teardown = fifo_teardown,
+	.state_size = sizeof(struct fifo_state),
 };

@@ -489,4 +489,5 @@ const struct ipcb_mech ipcb_mech_file = {
 	.recv = file_recv,
 	.notes = file_notes,
 	.teardown = file_teardown,
+	.state_size = sizeof(struct file_state),
 };

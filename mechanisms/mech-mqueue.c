@@ -362,6 +362,7 @@ const struct ipcb_mech ipcb_mech_mqueue = {
 	.send = mq_send_msg,
 	.recv = mq_recv_msg,
 	.teardown = mq_teardown,
+	.state_size = sizeof(struct mq_state),
 #else
 	.supported = mq_unbuilt,
 #endif

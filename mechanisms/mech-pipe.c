@@ -42,8 +42,8 @@ static int pipe_attach(void *state, const struct ipcb_peer *self, struct ipcb_er
 
 	st->link.fd.tx = out[1];
 	st->link.fd.rx = in[0];
-	ipcb_io_close(&out[0]);
-	ipcb_io_close(&in[1]);
+	ipcb_io_drop(self, &out[0]);
+	ipcb_io_drop(self, &in[1]);
 	st->link.fd.tx_what = a ? "write(pipe A->B)" : "write(pipe B->A)";
 	st->link.fd.rx_what = a ? "read(pipe B->A)" : "read(pipe A->B)";
 	return ipcb_pipe_link_attach(&st->link, err);
@@ -74,4 +74,5 @@ const struct ipcb_mech ipcb_mech_pipe = {
 	.recv = ipcb_fd_link_recv,
 	.notes = ipcb_pipe_link_notes,
 	.teardown = pipe_teardown,
+	.state_size = sizeof(struct pipe_state),
 };

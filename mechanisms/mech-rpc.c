@@ -389,11 +389,11 @@ static int set_nodelay(const struct rpc_state *st, int fd, struct ipcb_err *err)
 	return 0;
 }
 
-static int attach_b(struct rpc_state *st, pid_t side_a, struct ipcb_err *err)
+static int attach_b(struct rpc_state *st, const struct ipcb_peer *self, struct ipcb_err *err)
 {
 	int fd, rc;
 
-	ipcb_io_close(&st->cli_fd);
+	ipcb_io_drop(self, &st->cli_fd);
 	if (st->tp == TP_UDP) {
 		st->xprt = svc_dg_create(st->srv_fd, RPC_BUF_BYTES, RPC_BUF_BYTES);
 		if (st->xprt == NULL)
@@ -401,9 +401,9 @@ static int attach_b(struct rpc_state *st, pid_t side_a, struct ipcb_err *err)
 		st->srv_fd = -1; /* the transport's now */
 		return 0;
 	}
-	if ((fd = accept_side_a(st, side_a, err)) < 0)
+	if ((fd = accept_side_a(st, self->peer_pid, err)) < 0)
 		return fd;
-	ipcb_io_close(&st->srv_fd);
+	ipcb_io_drop(self, &st->srv_fd);
 	if (st->tp == TP_UNIX)
 		rpc_unlink(st); /* connected: the name has done its job */
 	if ((rc = set_nodelay(st, fd, err)) != 0) {
@@ -418,12 +418,12 @@ static int attach_b(struct rpc_state *st, pid_t side_a, struct ipcb_err *err)
 	return 0;
 }
 
-static int attach_a(struct rpc_state *st, struct ipcb_err *err)
+static int attach_a(struct rpc_state *st, const struct ipcb_peer *self, struct ipcb_err *err)
 {
 	struct netbuf nb = { .maxlen = st->srv_len, .len = st->srv_len, .buf = &st->srv_addr };
 	int rc;
 
-	ipcb_io_close(&st->srv_fd);
+	ipcb_io_drop(self, &st->srv_fd);
 	if (st->tp == TP_UNIX) {
 		st->cli_fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 		if (st->cli_fd < 0)
@@ -455,7 +455,7 @@ static int rpc_attach(void *state, const struct ipcb_peer *self, struct ipcb_err
 {
 	struct rpc_state *st = state;
 
-	return self->side == IPCB_SIDE_B ? attach_b(st, self->peer_pid, err) : attach_a(st, err);
+	return self->side == IPCB_SIDE_B ? attach_b(st, self, err) : attach_a(st, self, err);
 }
 
 /* A failed clnt_call as an error: -EPIPE when side B has gone. */
@@ -640,6 +640,7 @@ const struct ipcb_mech ipcb_mech_rpc = {
 	.send = rpc_send,
 	.recv = rpc_recv,
 	.teardown = rpc_teardown,
+	.state_size = sizeof(struct rpc_state),
 };
 
 #else /* !HAVE_LIBTIRPC */

@@ -146,6 +146,8 @@ static int shm_attach(void *state, const struct ipcb_peer *self, struct ipcb_err
 	const struct ipcb_ring_waker *waker;
 	int rc;
 
+	if (self->mode == IPCB_MODE_THREADS)
+		ipcb_shm_region_forget_inherited(&st->region);
 	if ((rc = ipcb_shm_region_attach(&st->region, err)) != 0)
 		return rc;
 	place_rings(st, self->side);
@@ -273,7 +275,8 @@ static const struct ipcb_opt_def shm_futex_opts[] = {
 #ifndef SHM_MISSING
 #define SHM_OPS                                                                             \
 	.limits = shm_limits, .check = shm_check, .setup = shm_setup, .attach = shm_attach, \
-	.send = shm_send, .recv = shm_recv, .notes = shm_notes, .teardown = shm_teardown
+	.send = shm_send, .recv = shm_recv, .notes = shm_notes, .teardown = shm_teardown,   \
+	.state_size = sizeof(struct shm_state)
 #else
 #define SHM_OPS .supported = shm_unbuilt
 #endif

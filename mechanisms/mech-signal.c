@@ -21,16 +21,24 @@
  *
  * A lost signal in the latency test would leave both sides waiting: each
  * wait is bounded (below the watchdog's stall timeout) and ends the cell
- * with the message that did not come. */
+ * with the message that did not come.
+ *
+ * Threads mode: sigqueue() to the process could be taken by either thread,
+ * so a side queues the signal to its peer's thread (rt_tgsigqueueinfo, as
+ * pthread_sigqueue does, with the same si_code, pid and value), and each
+ * thread blocks the signal for itself (pthread_sigmask). */
 #include "config.h"
 
 #include <endian.h>
 #include <errno.h>
 #include <sched.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #include "harness/msg.h"
 #include "mechanisms/mech.h"
@@ -41,6 +49,7 @@
 struct sig_state {
 	int signo;
 	pid_t peer;
+	pid_t peer_tid; /* threads mode: the peer's thread; 0 in processes mode */
 	sigset_t set;
 	uint64_t wait_ns;        /* longest wait for one signal */
 	uint64_t sent, received; /* signals so far, each way (counts the spare bytes carry) */
@@ -103,9 +112,12 @@ static int sig_attach(void *state, const struct ipcb_peer *self, struct ipcb_err
 {
 	struct sig_state *st = state;
 
-	if (sigprocmask(SIG_BLOCK, &st->set, NULL) != 0)
-		return ipcb_err_set(err, errno, "sigprocmask(SIG_BLOCK)");
+	int rc = pthread_sigmask(SIG_BLOCK, &st->set, NULL);
+
+	if (rc != 0)
+		return ipcb_err_set(err, rc, "pthread_sigmask(SIG_BLOCK)");
 	st->peer = self->peer_pid;
+	st->peer_tid = self->mode == IPCB_MODE_THREADS ? self->peer_tid : 0;
 	if (st->peer <= 0)
 		return ipcb_err_set(err, ESRCH, "no peer pid");
 	return 0;
@@ -128,6 +140,22 @@ static uint64_t get_count(const union sigval *v, size_t len)
 	return le64toh(le);
 }
 
+/* Queue the signal to the peer: its process, or its thread. */
+static int queue_to_peer(const struct sig_state *st, union sigval v)
+{
+	siginfo_t si;
+
+	if (st->peer_tid == 0)
+		return sigqueue(st->peer, st->signo, v);
+	memset(&si, 0, sizeof si);
+	si.si_signo = st->signo;
+	si.si_code = SI_QUEUE;
+	si.si_pid = getpid();
+	si.si_uid = getuid();
+	si.si_value = v;
+	return (int)syscall(SYS_rt_tgsigqueueinfo, st->peer, st->peer_tid, st->signo, &si);
+}
+
 static int sig_send(void *state, const void *buf, size_t len, struct ipcb_err *err)
 {
 	struct sig_state *st = state;
@@ -139,9 +167,11 @@ static int sig_send(void *state, const void *buf, size_t len, struct ipcb_err *e
 		put_count(&v, len, st->sent);
 	/* A full queue of pending signals (RLIMIT_SIGPENDING) is this
 	 * mechanism's flow control: give the receiver the CPU and retry. */
-	while (sigqueue(st->peer, st->signo, v) != 0) {
+	while (queue_to_peer(st, v) != 0) {
 		if (errno != EAGAIN && errno != EINTR)
-			return ipcb_err_set(err, errno, "sigqueue(pid %ld)", (long)st->peer);
+			return ipcb_err_set(err, errno, "%s(pid %ld, tid %ld)",
+					    st->peer_tid ? "rt_tgsigqueueinfo" : "sigqueue",
+					    (long)st->peer, (long)st->peer_tid);
 		st->full_retries++;
 		sched_yield();
 	}
@@ -231,4 +261,5 @@ const struct ipcb_mech ipcb_mech_signal = {
 	.recv = sig_recv,
 	.notes = sig_notes,
 	.teardown = sig_teardown,
+	.state_size = sizeof(struct sig_state),
 };

@@ -101,7 +101,7 @@ static int sp_attach(void *state, const struct ipcb_peer *self, struct ipcb_err 
 	struct sp_state *st = state;
 
 	(void)err;
-	ipcb_fd_link_keep_end(&st->link, st->fd, self->side, type_what[st->type]);
+	ipcb_fd_link_keep_end(&st->link, st->fd, self, type_what[st->type]);
 	return 0;
 }
 
@@ -165,4 +165,5 @@ const struct ipcb_mech ipcb_mech_socketpair = {
 	.send = sp_send,
 	.recv = sp_recv,
 	.teardown = sp_teardown,
+	.state_size = sizeof(struct sp_state),
 };

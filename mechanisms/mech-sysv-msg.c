@@ -240,6 +240,7 @@ const struct ipcb_mech ipcb_mech_sysv_msg = {
 	.send = sysv_send,
 	.recv = sysv_recv,
 	.teardown = sysv_teardown,
+	.state_size = sizeof(struct sysv_state),
 #else
 	.supported = sysv_unbuilt,
 #endif

@@ -229,7 +229,7 @@ static int tcp_attach(void *state, const struct ipcb_peer *self, struct ipcb_err
 	int mine = st->fd[self->side], rc;
 
 	st->side = self->side;
-	ipcb_io_close(&st->fd[!self->side]);
+	ipcb_io_drop(self, &st->fd[!self->side]);
 	if ((rc = set_nodelay(mine, st->nodelay, err)) != 0)
 		return rc;
 	st->link.tx = st->link.rx = mine;
@@ -279,4 +279,5 @@ const struct ipcb_mech ipcb_mech_tcp = {
 	.recv = ipcb_fd_link_recv,
 	.notes = tcp_notes,
 	.teardown = tcp_teardown,
+	.state_size = sizeof(struct tcp_state),
 };

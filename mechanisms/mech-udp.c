@@ -273,7 +273,7 @@ static int udp_attach(void *state, const struct ipcb_peer *self, struct ipcb_err
 
 	st->side = self->side;
 	st->link.tx = st->link.rx = st->fd[self->side];
-	ipcb_io_close(&st->fd[!self->side]);
+	ipcb_io_drop(self, &st->fd[!self->side]);
 	st->link.tx_what = self->side == IPCB_SIDE_A ? "send(udp A->B)" : "send(udp B->A)";
 	st->link.rx_what = self->side == IPCB_SIDE_A ? "recv(udp B->A)" : "recv(udp A->B)";
 	/* The bounded wait of recv(): EAGAIN once it has passed. */
@@ -345,4 +345,5 @@ const struct ipcb_mech ipcb_mech_udp = {
 	.recv = udp_recv,
 	.notes = udp_notes,
 	.teardown = udp_teardown,
+	.state_size = sizeof(struct udp_state),
 };

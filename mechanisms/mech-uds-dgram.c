@@ -116,7 +116,7 @@ static int dgram_attach(void *state, const struct ipcb_peer *self, struct ipcb_e
 	};
 
 	(void)err;
-	ipcb_fd_link_keep_end(&st->link, st->fd, self->side, what);
+	ipcb_fd_link_keep_end(&st->link, st->fd, self, what);
 	return 0;
 }
 
@@ -151,4 +151,5 @@ const struct ipcb_mech ipcb_mech_uds_dgram = {
 	.send = ipcb_sock_msg_send,
 	.recv = ipcb_sock_msg_recv,
 	.teardown = dgram_teardown,
+	.state_size = sizeof(struct dgram_state),
 };

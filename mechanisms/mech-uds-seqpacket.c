@@ -104,4 +104,5 @@ const struct ipcb_mech ipcb_mech_uds_seqpacket = {
 	.send = ipcb_sock_msg_send,
 	.recv = ipcb_sock_msg_recv,
 	.teardown = seqpacket_teardown,
+	.state_size = sizeof(struct seqpacket_state),
 };

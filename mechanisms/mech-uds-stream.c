@@ -92,4 +92,5 @@ const struct ipcb_mech ipcb_mech_uds_stream = {
 	.send = ipcb_fd_link_send,
 	.recv = ipcb_fd_link_recv,
 	.teardown = uds_teardown,
+	.state_size = sizeof(struct uds_state),
 };

@@ -1,7 +1,8 @@
 /* The interface every IPC mechanism implements, and the registry.
  *
  * A mechanism is a duplex link between side A and side B, two processes
- * forked by the harness. The harness owns the loops, the clock and the
+ * forked by the harness (--mode processes), or two threads of one forked
+ * process (--mode threads). The harness owns the loops, the clock and the
  * integrity checks; a mechanism only creates its kernel objects and moves
  * whole messages. Call order for one cell repetition:
  *
@@ -12,7 +13,17 @@
  * interrupt), also after a failed setup() with whatever *state setup() had
  * stored by then (NULL if nothing), and must be idempotent. Children never
  * call teardown(); they _exit and the kernel drops their descriptors and
- * mappings. */
+ * mappings.
+ *
+ * Threads mode: the harness forks one process per pair, which runs side A
+ * and side B as two threads. Before attach() it gives each side its own
+ * copy of *state (state_size bytes, copied as fork would copy them: a
+ * shallow copy; pointers in it still lead to what setup() made), so that
+ * per-side fields stay apart. attach() is told the mode (self->mode): the
+ * two sides now share one descriptor table and one address space, so a
+ * side must not close, unmap or remove what its peer still uses; what a
+ * side would have dropped stays open until the pair's process exits. A
+ * mechanism that cannot run between threads says why in no_threads. */
 #ifndef IPCB_MECH_H
 #define IPCB_MECH_H
 
@@ -30,6 +41,14 @@ enum ipcb_side { IPCB_SIDE_A = 0, IPCB_SIDE_B = 1 };
  * for B to A) to the other, one at a time or at a rate: unidirectional
  * data, as in the throughput test. */
 enum ipcb_test { IPCB_TEST_LATENCY = 0, IPCB_TEST_THROUGHPUT = 1, IPCB_TEST_ONEWAY = 2 };
+
+/* How the two sides run: two processes, or two threads of one process. */
+enum ipcb_mode { IPCB_MODE_PROCESSES = 0, IPCB_MODE_THREADS = 1 };
+
+#define IPCB_MODE_N 2
+
+/* "processes", "threads" */
+const char *ipcb_mode_name(enum ipcb_mode mode);
 
 /* The mechanism moves no bytes (null): integrity checks do not apply. */
 #define IPCB_MECH_NO_DATA (1u << 0)
@@ -97,6 +116,7 @@ struct ipcb_cell_cfg {
 					  * them shorter, to say why it is stuck */
 	enum ipcb_side sender;           /* IPCB_TEST_ONEWAY: the side that sends (A unless the
 					  * run asks for B to A); the other only receives */
+	enum ipcb_mode mode;             /* two processes, or two threads of one */
 };
 
 /* The value of an option in a set; 0 for a name the set lacks. */
@@ -117,12 +137,17 @@ int ipcb_opt_defaults(const struct ipcb_mech *m, struct ipcb_opt_set *set);
 /* "choice: spin|futex|hybrid", "size: 4K..1G", "bool", for help texts. */
 void ipcb_opt_describe(const struct ipcb_opt_def *def, char *buf, size_t len);
 
-/* Who a child is, handed to attach(). */
+/* Who a side is, handed to attach(). In threads mode pid == peer_pid
+ * (one process) and the thread ids tell the sides apart; in processes
+ * mode tid == pid and peer_tid == peer_pid. */
 struct ipcb_peer {
 	enum ipcb_side side;
 	pid_t pid;
 	pid_t peer_pid;
 	int cpu;
+	enum ipcb_mode mode;
+	pid_t tid;      /* this side's thread (gettid) */
+	pid_t peer_tid; /* the other side's thread */
 };
 
 #define IPCB_HEADROOM_MAX 64
@@ -198,8 +223,9 @@ struct ipcb_mech {
 	 * *state is owned by the mechanism until teardown(). 0 or -errno. */
 	int (*setup)(const struct ipcb_cell_cfg *cfg, void **state, struct ipcb_err *err);
 
-	/* Child, after pinning: open this side's ends and drop the peer's.
-	 * The child has its own copy of *state from here on. 0 or -errno. */
+	/* Child, after pinning: open this side's ends and drop the peer's
+	 * (in processes mode only: see threads mode above). The side has its
+	 * own copy of *state from here on. 0 or -errno. */
 	int (*attach)(void *state, const struct ipcb_peer *self, struct ipcb_err *err);
 
 	/* Child: send one whole message of len bytes. 0 or -errno. The
@@ -220,6 +246,12 @@ struct ipcb_mech {
 	/* Parent: release everything setup() made; idempotent; state may be
 	 * NULL. Frees state. */
 	void (*teardown)(void *state);
+
+	/* Threads mode: the bytes of *state each side gets a copy of (0 when
+	 * setup() stores NULL), and why the mechanism cannot run between two
+	 * threads (NULL: it can). Its cells are then skipped with this reason. */
+	size_t state_size;
+	const char *no_threads;
 };
 
 /* The registry, in `ipcbench list` order. */

@@ -714,6 +714,12 @@ static void unmap_inherited(struct ipcb_shm_region *r)
 	r->addr = NULL;
 }
 
+void ipcb_shm_region_forget_inherited(struct ipcb_shm_region *r)
+{
+	if (r->backing != IPCB_SHM_MEMFD)
+		r->addr = NULL;
+}
+
 int ipcb_shm_region_attach(struct ipcb_shm_region *r, struct ipcb_err *err)
 {
 	switch (r->backing) {

@@ -63,6 +63,13 @@ int ipcb_shm_region_create(struct ipcb_shm_region *r, enum ipcb_shm_backing back
  * r->addr is the new mapping afterwards. 0 or -errno. */
 int ipcb_shm_region_attach(struct ipcb_shm_region *r, struct ipcb_err *err);
 
+/* Threads mode, before ipcb_shm_region_attach: the mapping inherited over
+ * fork is the peer thread's too, so this side forgets it rather than
+ * unmapping it (it goes when the pair's process exits) and maps the
+ * region anew by name like a process would. A memfd region, which has no
+ * name, keeps it. */
+void ipcb_shm_region_forget_inherited(struct ipcb_shm_region *r);
+
 /* Parent: unmap and remove what is left; idempotent; r may be zeroed. */
 void ipcb_shm_region_destroy(struct ipcb_shm_region *r);
 

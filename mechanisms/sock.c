@@ -546,7 +546,7 @@ int ipcb_uds_conn_attach(struct ipcb_uds_conn *c, const struct ipcb_peer *self, 
 		if (rc != 0)
 			return rc;
 	}
-	ipcb_io_close(&c->listen_fd);
+	ipcb_io_drop(self, &c->listen_fd);
 	/* B's socket was made by A's connect(): set its buffer now. */
 	return self->side == IPCB_SIDE_B ? ipcb_sock_set_sndbuf(c->fd, sndbuf, err) : 0;
 }

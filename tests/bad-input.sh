@@ -280,6 +280,11 @@ the file name is longer than 255 bytes	run $Q --json "$T/$NAME300.json"
 'latency,'	run $Q --test latency,
 'bogus'	run $Q --clock bogus
 --clock: unknown clock ''	run $Q --clock ''
+--mode: unknown mode 'bogus'	run $Q --mode bogus
+--mode: unknown mode 'process'	run $Q --mode process
+--mode: invalid mode list ''	run $Q --mode ''
+'threads,'	run $Q --mode threads,
+'threads,threads' names a mode twice	run $Q --mode threads,threads
 '--strict=1' (did you mean '--strict'?)	run $Q --strict=1
 '--verify=yes' (did you mean '--verify'?)	run $Q --verify=yes
 # matrix

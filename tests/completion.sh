@@ -111,6 +111,8 @@ ok $? "ipcbench list --json gives mechanisms, -o keys, and the values of wait an
 		cross-l3 cross-numa
 	expect "--clock" "ipcbench run --clock " monotonic tsc
 	expect "--direction" "ipcbench run --direction " ab ba
+	expect "--mode" "ipcbench run --mode " processes threads
+	expect "--mode: the mode not given yet" "ipcbench run --mode processes," processes,threads
 	expect "-o: the keys of every mechanism" "ipcbench run -o " $keys
 	expect "-o: the keys of the mechanisms of --mech" "ipcbench run --mech tcp -o " $tcp_keys
 	expect "-o KEY=: its values" "ipcbench run -o wait=" $waits
@@ -130,7 +132,8 @@ ok $? "ipcbench list --json gives mechanisms, -o keys, and the values of wait an
 }
 
 # The fixed lists must be those the help names.
-for word in same-cpu smt same-l2 same-l3 same-node cross-l3 cross-numa auto monotonic tsc; do
+for word in same-cpu smt same-l2 same-l3 same-node cross-l3 cross-numa auto monotonic tsc \
+	processes threads; do
 	"$IPCBENCH" help run | grep -q -- "$word" || echo "$word"
 done >"$T/unnamed"
 for word in gbench gab-latency gab-throughput bmf hgrm csv ns us ms; do
@@ -140,7 +143,7 @@ for word in p50 p99 p999 throughput; do
 	"$IPCBENCH" help compare | grep -q -- "$word" || echo "$word"
 done >>"$T/unnamed"
 [ ! -s "$T/unnamed" ]
-ok $? "every class, clock, format, unit and metric offered is one the help names"
+ok $? "every class, clock, mode, format, unit and metric offered is one the help names"
 diag <"$T/unnamed"
 
 # Files: any file for --json, -o and --csv, results files (*.json) and

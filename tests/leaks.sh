@@ -206,7 +206,7 @@ next_mech() {
 # variant that cannot run here is skipped, and never stalls).
 # kill_mid_cell MECH NEXT [OPT=V1,V2,...]
 kill_mid_cell() {
-	IPCBENCH_FAULT="$1:stall-b@100" TMPDIR="$T/tmp" "$IPCBENCH" --mech "$1,$2" \
+	IPCBENCH_FAULT="$1:stall-b@100" TMPDIR="$T/tmp" "$IPCBENCH" $mode_opt --mech "$1,$2" \
 		${3:+-o "$3"} --sizes "$size" --test latency --iterations 3000 --repetitions 1 \
 		--timeout 30 --json "$T/out.json" >/dev/null 2>&1 </dev/null &
 	pid=$!
@@ -257,8 +257,8 @@ skipped_here() {
 # second_signal MECH [OPT=V]
 second_signal() {
 	rm -f "$T/out.json"
-	IPCBENCH_FAULT="$1:stall-b@1000" TMPDIR="$T/tmp" "$IPCBENCH" --mech "$1" ${2:+-o "$2"} \
-		--sizes $size --test latency --iterations 10000 --repetitions 1 --timeout 30 \
+	IPCBENCH_FAULT="$1:stall-b@1000" TMPDIR="$T/tmp" "$IPCBENCH" $mode_opt --mech "$1" \
+		${2:+-o "$2"} --sizes $size --test latency --iterations 10000 --repetitions 1 --timeout 30 \
 		--json "$T/out.json" >/dev/null 2>"$T/stderr" </dev/null &
 	pid=$!
 	if ! wait_stalled $pid && skipped_here $pid 2 "$1${2:+ -o $2}"; then
@@ -298,8 +298,8 @@ wait_no_process() {
 # sigkill_cleanup MECH [OPT=V]
 sigkill_cleanup() {
 	rm -f "$T/out.json"
-	IPCBENCH_FAULT="$1:stall-b@1000" TMPDIR="$T/tmp" "$IPCBENCH" --mech "$1" ${2:+-o "$2"} \
-		--sizes $size --test latency --iterations 10000 --repetitions 1 --timeout 30 \
+	IPCBENCH_FAULT="$1:stall-b@1000" TMPDIR="$T/tmp" "$IPCBENCH" $mode_opt --mech "$1" \
+		${2:+-o "$2"} --sizes $size --test latency --iterations 10000 --repetitions 1 --timeout 30 \
 		--json "$T/out.json" >/dev/null 2>&1 </dev/null &
 	pid=$!
 	if wait_stalled $pid; then
@@ -326,6 +326,68 @@ while read -r m o; do
 done <<EOF
 $choice_values
 EOF
+
+# Threads mode (--mode threads: each pair one process, its two sides two
+# threads of it) over a representative set, shm on a System V segment:
+# the same ends as above, from a full run to SIGKILL of ipcbench and
+# cleanup. And thousands of repetitions within 64 descriptors: what a side
+# no longer uses stays open until its pair's process exits, never longer.
+thr_mechs=""
+for m in pipe uds-stream shm signal tcp; do
+	available $m && thr_mechs="$thr_mechs $m"
+done
+thr_list=$(echo $thr_mechs | tr ' ' ',')
+thr_opt=""
+available shm && thr_opt="backing=sysv"
+if [ -n "$thr_list" ]; then
+	mode_opt="--mode threads"
+	run_ipcbench $mode_opt --mech "$thr_list" ${thr_opt:+-o $thr_opt} --sizes "$size" \
+		--iterations 300 --repetitions 2 --json "$T/out.json"
+	[ $rc -eq 0 ] && [ "$(q "all(c['mode'] == 'threads' and (c['status'] == 'ok' or
+		(c['status'] == 'skipped' and c['reason'])) for c in d['cells'])")" = True ]
+	ok $? "threads mode, $thr_list: every cell is ok, or skipped with a reason"
+	assert_snapshot "$T/before" "threads mode, full run"
+	TMPDIR="$T/tmp" sh -c 'ulimit -n 64 && exec "$@"' sh "$IPCBENCH" $mode_opt \
+		--mech "$thr_list" ${thr_opt:+-o $thr_opt} --sizes 1-8 --test latency \
+		--iterations 20 --warmup 1 --repetitions 100 --json "$T/out.json" \
+		>/dev/null 2>"$T/stderr" </dev/null
+	rc=$?
+	[ $rc -eq 0 ] && [ "$(q "all(c['status'] == 'ok' and c['repetitions_done'] == 100
+		for c in d['cells'])")" = True ]
+	ok $? "threads mode: $(q "sum(c['repetitions_done'] for c in d['cells'])") repetitions" \
+		"within 64 descriptors (exit $rc)"
+	assert_snapshot "$T/before" "threads mode, thousands of repetitions"
+	IPCBENCH_FAULT='*:kill-b@30' run_ipcbench $mode_opt --mech "$thr_list" \
+		${thr_opt:+-o $thr_opt} --sizes "$size" --iterations 300 --repetitions 1 \
+		--json "$T/out.json"
+	[ $rc -eq 1 ] && [ "$(q "sorted(set(c['status'] for c in d['cells']))")" = "['failed']" ]
+	ok $? "threads mode: side B killed (its process with it): every cell failed, exit 1"
+	assert_snapshot "$T/before" "threads mode, killed sides"
+	# (no mark: nobody waits for this stall, and kill_mid_cell below
+	# must not find it)
+	IPCBENCH_FAULT_MARK='' IPCBENCH_FAULT='*:stall-a@5' run_ipcbench $mode_opt --mech "$thr_list" \
+		${thr_opt:+-o $thr_opt} --sizes "$size" --test latency --iterations 300 \
+		--repetitions 1 --timeout 0.3 --json "$T/out.json"
+	[ $rc -eq 1 ] && [ "$(q "all(c['status'] == 'failed' and (c['reason'].startswith('watchdog: ')
+		or '--timeout' in (c['hint'] or '')) for c in d['cells'])")" = True ]
+	ok $? "threads mode: stalled side A: every cell fails on the stall timeout"
+	assert_snapshot "$T/before" "threads mode, watchdog"
+	for j in 1 2 3 4 5; do
+		interrupt $((i + j)) "threads mode: " $mode_opt --mech "$thr_list" \
+			${thr_opt:+-o $thr_opt} --iterations 20000
+	done
+	for mech in $thr_mechs; do
+		kill_mid_cell "$mech" "$(next_mech "$mech")"
+		second_signal "$mech"
+		sigkill_cleanup "$mech"
+	done
+	if available shm; then
+		kill_mid_cell shm null "$thr_opt"
+		second_signal shm "$thr_opt"
+		sigkill_cleanup shm "$thr_opt"
+	fi
+	mode_opt=""
+fi
 
 # Two SIGINTs more than a second apart are two requests: the second, while
 # the first is still handled, exits at once. ipcbench's standard output is

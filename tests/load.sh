@@ -27,7 +27,8 @@ l = c['load']
 sys.exit(not (abs($rate - $frac * $max) <= 1e-6 * $max and l['max_msgs_per_s'] == $max
               and c['direction'] == 'ab' and c['one_way']['rate']['target_msgs_per_s'] == $rate
               and l['of'] == {'variant': 'pipe', 'test': 'throughput', 'msg_size_bytes': 64,
-                              'placement': json.load(open('$T/load.json'))['cells'][0]['placement']}
+                              'placement': json.load(open('$T/load.json'))['cells'][0]['placement'],
+                              'mode': 'processes'}
               and isinstance(c['one_way']['rate']['saturated'], bool)))"
 	ok $? "point $i: rate $rate msgs/s is $frac of the throughput cell's $max msgs/s, tied to it"
 done

@@ -8,9 +8,11 @@
  * then one-way calls).
  *
  * Usage: test-mech-integrity [SPEC...]
- *   SPEC is a mechanism name with options: "shm-futex:wait=spin,ring=4096".
+ *   SPEC is a mechanism name with options: "shm-futex:wait=spin,ring=4096",
+ *   and "@threads" at its end to run the two sides as two threads of one
+ *   process (--mode threads): "pipe@threads", "shm:wait=spin@threads".
  *   Default: every mechanism with its default options, plus the variants
- *   in extra_specs.
+ *   in extra_specs, each between processes and then between threads.
  *
  * Under the sanitizers (IPCB_SANITIZED_SUITE set, by scripts/test
  * --sanitize) a tenth as many messages: that run looks for memory errors on
@@ -19,8 +21,12 @@
 
 #include <errno.h>
 #include <stdio.h>
+#include <pthread.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -43,8 +49,9 @@ static int stream_n = 100000;
  * one. The harness's throughput test is where losses are counted.) */
 #define WINDOW 16
 
-/* Same sequence of sizes in both processes: xorshift from a fixed seed. */
-static uint64_t rng = 0x9E3779B97F4A7C15u;
+/* Same sequence of sizes on both sides: xorshift from a fixed seed, one
+ * state per thread (each side its own, as with two processes). */
+static _Thread_local uint64_t rng = 0x9E3779B97F4A7C15u;
 
 static uint64_t next_rand(void)
 {
@@ -110,10 +117,11 @@ static int barrier(int ready_fd, int go_fd)
 	return 0;
 }
 
-static int side_main(const struct ipcb_mech *m, void *st, enum ipcb_test test, enum ipcb_side side,
-		     size_t max, int pid_fd, int ready_fd, int go_fd)
+/* This side's messages of one part, once attached. 0, or 1 with the
+ * reason printed. */
+static int side_loop(const struct ipcb_mech *m, void *st, enum ipcb_test test, enum ipcb_side side,
+		     size_t max)
 {
-	struct ipcb_peer self = { .side = side, .pid = getpid() };
 	/* A buffer to send from and one to receive into, as the harness has:
 	 * a side's send() may leave its message there until its next recv()
 	 * (rpc's side A makes the call then). */
@@ -123,18 +131,8 @@ static int side_main(const struct ipcb_mech *m, void *st, enum ipcb_test test, e
 	struct ipcb_err err = { { 0 }, { 0 } };
 	uint64_t seq = 0;
 
-	alarm(120);
-	/* The parent sends each side its peer's pid once both exist. */
-	if (read(pid_fd, &self.peer_pid, sizeof self.peer_pid) != sizeof self.peer_pid) {
-		printf("# no peer pid\n");
-		return 1;
-	}
-	if (block == NULL || m->attach(st, &self, &err) != 0)
-		return fail_child("attach", &err);
-	if (barrier(ready_fd, go_fd) != 0) {
-		printf("# barrier failed\n");
-		return 1;
-	}
+	if (block == NULL)
+		abort();
 	for (int i = 0; test == IPCB_TEST_LATENCY && i < pingpong_n; i++) {
 		size_t out = rand_size(max), back = rand_size(max);
 
@@ -171,35 +169,100 @@ static int side_main(const struct ipcb_mech *m, void *st, enum ipcb_test test, e
 	return 0;
 }
 
-/* One part (test) of a mechanism's run: setup() for that test, both sides
- * forked, reaped, teardown(). */
-static void run_part(const struct ipcb_mech *m, const struct ipcb_opt_set *opts, const char *label,
-		     size_t max, enum ipcb_test test)
+static int side_main(const struct ipcb_mech *m, void *st, enum ipcb_test test, enum ipcb_side side,
+		     size_t max, int pid_fd, int ready_fd, int go_fd)
 {
-	struct ipcb_cell_cfg cfg = {
-		.msg_size_bytes = max, .test = test, .cpu = { 0, 1 }, .opts = opts
-	};
-	const char *part = test == IPCB_TEST_LATENCY ? "latency" : "throughput";
+	struct ipcb_peer self = { .side = side, .pid = getpid(), .tid = getpid() };
 	struct ipcb_err err = { { 0 }, { 0 } };
-	void *st = NULL;
-	pid_t pid[2];
-	int status[2] = { 0, 0 }, rc, pids[2][2], ready[2], go[2];
 
-	/* A test the mechanism skips even for the smallest message (rpc over
-	 * udp has no streaming) is skipped here too, with its reason. */
-	cfg.msg_size_bytes = 1;
-	if (m->check != NULL && m->check(&cfg, &err) != 0) {
-		printf("ok %d - %s: %s # SKIP %s\n", ++tap_n, label, part, err.msg);
-		return;
+	alarm(120);
+	/* The parent sends each side its peer's pid once both exist. */
+	if (read(pid_fd, &self.peer_pid, sizeof self.peer_pid) != sizeof self.peer_pid) {
+		printf("# no peer pid\n");
+		return 1;
 	}
-	cfg.msg_size_bytes = max;
-	rc = m->setup(&cfg, &st, &err);
-	if (!ok(rc == 0, "%s: setup for messages up to %zu bytes (%s)", label, max, part)) {
-		printf("# %s\n", err.msg);
-		m->teardown(st);
-		return;
+	self.peer_tid = self.peer_pid;
+	if (m->attach(st, &self, &err) != 0)
+		return fail_child("attach", &err);
+	if (barrier(ready_fd, go_fd) != 0) {
+		printf("# barrier failed\n");
+		return 1;
 	}
-	fflush(stdout);
+	return side_loop(m, st, test, side, max);
+}
+
+/* ---- threads mode: both sides in one forked process ------------------ */
+
+struct thread_side {
+	const struct ipcb_mech *m;
+	void *st; /* this side's own copy of the state */
+	enum ipcb_test test;
+	enum ipcb_side side;
+	size_t max;
+	pthread_barrier_t *bar;
+	_Atomic pid_t *tid; /* both sides' thread ids */
+};
+
+/* A side as a thread: its id to the peer, attach, wait for the peer to
+ * attach too, then the messages. A failure ends the process (the pair). */
+static void *thread_side(void *arg)
+{
+	struct thread_side *t = arg;
+	struct ipcb_peer self = {
+		.side = t->side, .pid = getpid(), .peer_pid = getpid(), .mode = IPCB_MODE_THREADS
+	};
+	struct ipcb_err err = { { 0 }, { 0 } };
+
+	self.tid = (pid_t)syscall(SYS_gettid);
+	t->tid[t->side] = self.tid;
+	pthread_barrier_wait(t->bar);
+	self.peer_tid = t->tid[!t->side];
+	if (t->m->attach(t->st, &self, &err) != 0)
+		_exit(fail_child("attach", &err));
+	pthread_barrier_wait(t->bar);
+	if (side_loop(t->m, t->st, t->test, t->side, t->max) != 0)
+		_exit(1);
+	return NULL;
+}
+
+/* The pair's process: each side its own copy of the state (as the harness
+ * makes them), side A on this thread, side B on another. */
+static int pair_main(const struct ipcb_mech *m, void *st, enum ipcb_test test, size_t max)
+{
+	struct thread_side t[2];
+	pthread_barrier_t bar;
+	_Atomic pid_t tid[2] = { 0, 0 };
+	pthread_t tb;
+
+	alarm(120);
+	if (pthread_barrier_init(&bar, NULL, 2) != 0)
+		return 1;
+	for (int s = 0; s < 2; s++) {
+		t[s] = (struct thread_side){ .m = m,
+					     .test = test,
+					     .side = (enum ipcb_side)s,
+					     .max = max,
+					     .bar = &bar,
+					     .tid = tid };
+		if (st != NULL && (t[s].st = malloc(m->state_size)) == NULL)
+			return 1;
+		if (st != NULL)
+			memcpy(t[s].st, st, m->state_size);
+	}
+	if (pthread_create(&tb, NULL, thread_side, &t[1]) != 0)
+		return 1;
+	thread_side(&t[0]);
+	pthread_join(tb, NULL);
+	return 0;
+}
+
+/* Both sides as two forked processes; their wait statuses in status. */
+static void run_processes(const struct ipcb_mech *m, void *st, enum ipcb_test test, size_t max,
+			  int status[2])
+{
+	pid_t pid[2];
+	int pids[2][2], ready[2], go[2];
+
 	if (pipe(ready) != 0 || pipe(go) != 0)
 		abort();
 	for (int s = 0; s < 2; s++) {
@@ -238,6 +301,55 @@ static void run_part(const struct ipcb_mech *m, const struct ipcb_opt_set *opts,
 		if (!(WIFEXITED(wst) && WEXITSTATUS(wst) == 0))
 			kill(pid[!s], SIGKILL);
 	}
+}
+
+/* Both sides as two threads of one forked process: its status for both. */
+static void run_threads(const struct ipcb_mech *m, void *st, enum ipcb_test test, size_t max,
+			int status[2])
+{
+	pid_t pid = fork();
+
+	if (pid == 0)
+		_exit(pair_main(m, st, test, max));
+	if (pid < 0 || waitpid(pid, &status[0], 0) != pid)
+		abort();
+	status[1] = status[0];
+}
+
+/* One part (test) of a mechanism's run: setup() for that test, both sides
+ * forked (or one process with both as threads), reaped, teardown(). */
+static void run_part(const struct ipcb_mech *m, const struct ipcb_opt_set *opts, const char *label,
+		     size_t max, enum ipcb_test test, bool threads)
+{
+	struct ipcb_cell_cfg cfg = {
+		.msg_size_bytes = max, .test = test, .cpu = { 0, 1 }, .opts = opts
+	};
+	const char *part = test == IPCB_TEST_LATENCY ? "latency" : "throughput";
+	struct ipcb_err err = { { 0 }, { 0 } };
+	void *st = NULL;
+	int status[2] = { 0, 0 }, rc;
+
+	/* A test the mechanism skips even for the smallest message (rpc over
+	 * udp has no streaming) is skipped here too, with its reason. */
+	cfg.msg_size_bytes = 1;
+	cfg.mode = threads ? IPCB_MODE_THREADS : IPCB_MODE_PROCESSES;
+	if (m->check != NULL && m->check(&cfg, &err) != 0) {
+		printf("ok %d - %s: %s # SKIP %s\n", ++tap_n, label, part, err.msg);
+		return;
+	}
+	cfg.msg_size_bytes = max;
+	rc = m->setup(&cfg, &st, &err);
+	if (!ok(rc == 0, "%s: setup for messages up to %zu bytes (%s)", label, max, part) ||
+	    !ok(!threads || st == NULL || m->state_size > 0, "%s: says its state's size", label)) {
+		printf("# %s\n", err.msg);
+		m->teardown(st);
+		return;
+	}
+	fflush(stdout);
+	if (threads)
+		run_threads(m, st, test, max, status);
+	else
+		run_processes(m, st, test, max, status);
 	m->teardown(st);
 	if (test == IPCB_TEST_LATENCY)
 		ok(WIFEXITED(status[0]) && WEXITSTATUS(status[0]) == 0 && WIFEXITED(status[1]) &&
@@ -252,7 +364,8 @@ static void run_part(const struct ipcb_mech *m, const struct ipcb_opt_set *opts,
 		   max < STREAM_MAX ? max : STREAM_MAX);
 }
 
-static void run_mech(const struct ipcb_mech *m, const struct ipcb_opt_set *opts, const char *label)
+static void run_mech(const struct ipcb_mech *m, const struct ipcb_opt_set *opts, const char *label,
+		     bool threads)
 {
 	struct ipcb_limits lim = { 0 };
 	struct ipcb_err err = { { 0 }, { 0 } };
@@ -269,21 +382,34 @@ static void run_mech(const struct ipcb_mech *m, const struct ipcb_opt_set *opts,
 		       err.msg);
 		return;
 	}
+	if (threads && m->no_threads != NULL) {
+		printf("ok %d - %s # SKIP not between threads: %s\n", ++tap_n, label,
+		       m->no_threads);
+		return;
+	}
 	max = lim.max_msg_bytes ? (size_t)lim.max_msg_bytes : STREAM_CAP;
 	if (max > STREAM_CAP)
 		max = STREAM_CAP;
-	run_part(m, opts, label, max, IPCB_TEST_LATENCY);
-	run_part(m, opts, label, max, IPCB_TEST_THROUGHPUT);
+	run_part(m, opts, label, max, IPCB_TEST_LATENCY, threads);
+	run_part(m, opts, label, max, IPCB_TEST_THROUGHPUT, threads);
 }
 
 /* Run the mechanism and options that SPEC names. */
 static void run_spec(const char *spec)
 {
-	char buf[256], *opts, *save = NULL;
+	char buf[256], *opts, *save = NULL, *at;
 	const struct ipcb_mech *m;
 	struct ipcb_opt_set set;
+	bool threads = false;
 
 	snprintf(buf, sizeof buf, "%s", spec);
+	if ((at = strrchr(buf, '@')) != NULL) {
+		if (!ok(strcmp(at, "@threads") == 0 || strcmp(at, "@processes") == 0,
+			"%s: mode %s is processes or threads", spec, at + 1))
+			return;
+		threads = strcmp(at, "@threads") == 0;
+		*at = '\0';
+	}
 	opts = strchr(buf, ':');
 	if (opts != NULL)
 		*opts++ = '\0';
@@ -305,7 +431,17 @@ static void run_spec(const char *spec)
 			"%s: option %s=%s", buf, kv, eq + 1))
 			return;
 	}
-	run_mech(m, &set, spec);
+	run_mech(m, &set, spec, threads);
+}
+
+/* SPEC, then SPEC@threads. */
+static void run_both_modes(const char *spec)
+{
+	char buf[256];
+
+	run_spec(spec);
+	snprintf(buf, sizeof buf, "%s@threads", spec);
+	run_spec(buf);
 }
 
 /* Variants worth their own run: every wait strategy of the ring, with a
@@ -372,9 +508,9 @@ int main(int argc, char **argv)
 			run_spec(argv[i]);
 	} else {
 		for (size_t i = 0; i < ipcb_mech_count; i++)
-			run_spec(ipcb_mechs[i]->name);
+			run_both_modes(ipcb_mechs[i]->name);
 		for (size_t i = 0; i < sizeof extra_specs / sizeof extra_specs[0]; i++)
-			run_spec(extra_specs[i]);
+			run_both_modes(extra_specs[i]);
 	}
 	return tap_done();
 }
