@@ -1,7 +1,7 @@
-/* Every data-carrying mechanism carries messages of random sizes intact and
- * in order, in both directions, between two real processes: 100,000
- * messages in ping-pong (50,000 each way), then 100,000 streamed from A to
- * B. Each message is a full pattern with a checksum (ipcb_msg_fill) that the
+/* Every data-carrying mechanism carries 100,000 messages of random sizes
+ * intact and in order, in both directions, between two real processes (and
+ * again between two threads of one): 50,000 in ping-pong (25,000 each way),
+ * then 50,000 streamed from A to B. Each message is a full pattern with a checksum (ipcb_msg_fill) that the
  * receiver verifies byte for byte. As in the harness, each part has its own
  * setup() for its test (latency for the ping-pong, throughput for the
  * stream): a mechanism may carry the two differently (rpc: calls answered,
@@ -36,8 +36,8 @@
 
 /* Round trips of the ping-pong and messages streamed (main() divides both
  * by 10 under the sanitizers). */
-static int pingpong_n = 50000;
-static int stream_n = 100000;
+static int pingpong_n = 25000;
+static int stream_n = 50000;
 #define STREAM_MAX 4096
 #define STREAM_CAP 262144 /* largest ping-pong message for unbounded mechanisms */
 /* A mechanism the kernel may drop messages of (IPCB_MECH_LOSSY: udp)
