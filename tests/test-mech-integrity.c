@@ -1,11 +1,10 @@
 /* Every data-carrying mechanism carries 100,000 messages of random sizes
  * intact and in order, in both directions, between two real processes (and
  * again between two threads of one): 50,000 in ping-pong (25,000 each way),
- * then 50,000 streamed from A to B. Each message is a full pattern with a checksum (ipcb_msg_fill) that the
- * receiver verifies byte for byte. As in the harness, each part has its own
- * setup() for its test (latency for the ping-pong, throughput for the
- * stream): a mechanism may carry the two differently (rpc: calls answered,
- * then one-way calls).
+ * then 50,000 streamed from A to B. Each message is a full pattern with a checksum (ipcb_msg_fill)
+ * that the receiver verifies byte for byte. As in the harness, each part has its own setup() for
+ * its test (latency for the ping-pong, throughput for the stream): a mechanism may carry the two
+ * differently (rpc: calls answered, then one-way calls).
  *
  * Usage: test-mech-integrity [SPEC...]
  *   SPEC is a mechanism name with options: "shm-futex:wait=spin,ring=4096",
