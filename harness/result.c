@@ -400,10 +400,11 @@ static json_t *params_json(const struct ipcb_params *p)
 /* The one-way test's parameters, added to params when it runs. */
 static void put_oneway_params(json_t *params, const struct ipcb_params *p)
 {
-	json_t *dirs = json_array();
+	json_t *dirs;
 
 	if (!p->oneway)
 		return;
+	dirs = json_array();
 	if (p->directions & IPCB_DIR_AB)
 		json_array_append_new(dirs, json_string("ab"));
 	if (p->directions & IPCB_DIR_BA)
