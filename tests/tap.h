@@ -61,9 +61,11 @@ __attribute__((format(printf, 3, 4))) static inline int is_str(const char *got, 
 	return same;
 }
 
-/* Take the lock the shell tests take (tests/lib.sh: serialize) while this
- * test creates IPC objects, so their leak snapshots never see ours. */
-static inline void tap_serialize(void)
+/* The lock the shell tests take (tests/lib.sh: serialize) while a test
+ * creates IPC objects, so that their leak snapshots never see another
+ * test's: op is LOCK_EX, or LOCK_SH for tests that may run beside each
+ * other but never beside a snapshot. */
+static inline void tap_lock(int op)
 {
 	const char *dir = getenv("top_builddir");
 	char path[4096];
@@ -72,7 +74,12 @@ static inline void tap_serialize(void)
 	snprintf(path, sizeof path, "%s/tests/ipc-objects.lock", dir ? dir : ".");
 	fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
 	if (fd >= 0)
-		(void)flock(fd, LOCK_EX);
+		(void)flock(fd, op);
+}
+
+static inline void tap_serialize(void)
+{
+	tap_lock(LOCK_EX);
 }
 
 /* Print the plan at the end (TAP allows it last) and return the exit

@@ -6,12 +6,13 @@
  * its test (latency for the ping-pong, throughput for the stream): a mechanism may carry the two
  * differently (rpc: calls answered, then one-way calls).
  *
- * Usage: test-mech-integrity [SPEC...]
+ * Usage: test-mech-integrity [--processes | --threads | SPEC...]
  *   SPEC is a mechanism name with options: "shm-futex:wait=spin,ring=4096",
  *   and "@threads" at its end to run the two sides as two threads of one
  *   process (--mode threads): "pipe@threads", "shm:wait=spin@threads".
  *   Default: every mechanism with its default options, plus the variants
- *   in extra_specs, each between processes and then between threads.
+ *   in extra_specs, each between processes and then between threads;
+ *   --processes or --threads: all of them in that mode only.
  *
  * Under the sanitizers (IPCB_SANITIZED_SUITE set, by scripts/test
  * --sanitize) a tenth as many messages: that run looks for memory errors on
@@ -493,23 +494,46 @@ static const char *const extra_specs[] = {
 	"file:sync=fdatasync,dir=/dev/shm",
 };
 
+/* Every mechanism with its default options, then extra_specs, in one mode
+ * ("" for processes, "@threads") or, mode NULL, in both. */
+static void run_all(const char *mode)
+{
+	char buf[256];
+
+	for (size_t i = 0; i < ipcb_mech_count + sizeof extra_specs / sizeof extra_specs[0]; i++) {
+		const char *spec = i < ipcb_mech_count ? ipcb_mechs[i]->name
+						       : extra_specs[i - ipcb_mech_count];
+
+		if (mode == NULL) {
+			run_both_modes(spec);
+		} else {
+			snprintf(buf, sizeof buf, "%s%s", spec, mode);
+			run_spec(buf);
+		}
+	}
+}
+
 int main(int argc, char **argv)
 {
 	tap_init();
-	tap_serialize();
+	/* The two modes' halves (--processes, --threads: make check runs
+	 * each as a test of its own) may run side by side; never beside a
+	 * shell test's leak snapshot. */
+	tap_lock(LOCK_SH);
 	if (getenv("IPCB_SANITIZED_SUITE") != NULL) {
 		pingpong_n /= 10;
 		stream_n /= 10;
 	}
 	signal(SIGPIPE, SIG_IGN);
-	if (argc > 1) {
+	if (argc == 2 && strcmp(argv[1], "--processes") == 0) {
+		run_all("");
+	} else if (argc == 2 && strcmp(argv[1], "--threads") == 0) {
+		run_all("@threads");
+	} else if (argc > 1) {
 		for (int i = 1; i < argc; i++)
 			run_spec(argv[i]);
 	} else {
-		for (size_t i = 0; i < ipcb_mech_count; i++)
-			run_both_modes(ipcb_mechs[i]->name);
-		for (size_t i = 0; i < sizeof extra_specs / sizeof extra_specs[0]; i++)
-			run_both_modes(extra_specs[i]);
+		run_all(NULL);
 	}
 	return tap_done();
 }
