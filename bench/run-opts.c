@@ -205,31 +205,36 @@ static int take_load_points(void *opts, const char *arg)
 	return 0;
 }
 
-/* --direction ab, ba or ab,ba. */
+/* A list of distinct names of v, as bits (1 << index): --direction and
+ * --mode. */
+static int name_set(const char *opt, const struct ipcb_cli_names *v, const char *arg,
+		    unsigned *bits)
+{
+	char buf[64], *save = NULL;
+	int i, rc;
+
+	if ((rc = list_copy(opt, v->what, arg, buf, sizeof buf)) != 0)
+		return rc;
+	*bits = 0;
+	for (char *t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+		if ((rc = ipcb_cli_choose(opt, t, v, &i)) != 0)
+			return rc;
+		if (*bits & (1u << i))
+			return ipcb_cli_usage_error("%s: '%.60s' names a %s twice", opt, arg,
+						    v->what);
+		*bits |= 1u << i;
+	}
+	return 0;
+}
+
+/* --direction ab, ba or ab,ba (names in the order of IPCB_DIR_AB, _BA). */
 static int take_direction(void *opts, const char *arg)
 {
 	struct ipcb_cli_run_opts *o = opts;
 	static const char *const names[] = { "ab", "ba" };
 	static const struct ipcb_cli_names dirs = { "direction", names, 2, false, NULL };
-	char buf[64], *save = NULL;
-	int rc;
 
-	if ((rc = list_copy("--direction", "direction", arg, buf, sizeof buf)) != 0)
-		return rc;
-	o->directions = 0;
-	for (char *d = strtok_r(buf, ",", &save); d; d = strtok_r(NULL, ",", &save)) {
-		unsigned bit = strcmp(d, "ab") == 0   ? IPCB_DIR_AB
-			       : strcmp(d, "ba") == 0 ? IPCB_DIR_BA
-						      : 0;
-
-		if (bit == 0)
-			return ipcb_cli_unknown("--direction", d, &dirs);
-		if (o->directions & bit)
-			return ipcb_cli_usage_error("--direction: '%.60s' names a direction twice",
-						    arg);
-		o->directions |= bit;
-	}
-	return 0;
+	return name_set("--direction", &dirs, arg, &o->directions);
 }
 
 /* --mode processes,threads: each mode a cell of its own. */
@@ -238,23 +243,12 @@ static int take_modes(void *opts, const char *arg)
 	struct ipcb_cli_run_opts *o = opts;
 	static const char *const names[] = { "processes", "threads" };
 	static const struct ipcb_cli_names modes = { "mode", names, 2, false, NULL };
-	char buf[64], *save = NULL;
-	size_t n = strlen(arg);
-	int i, rc;
+	unsigned bits;
+	int rc = name_set("--mode", &modes, arg, &bits);
 
-	if (n == 0 || n >= sizeof buf || arg[0] == ',' || arg[n - 1] == ',' ||
-	    strstr(arg, ",,") != NULL)
-		return ipcb_cli_usage_error("--mode: invalid mode list '%.60s'", arg);
-	strcpy(buf, arg);
-	memset(o->modes, 0, sizeof o->modes);
-	for (char *t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
-		if ((rc = ipcb_cli_choose("--mode", t, &modes, &i)) != 0)
-			return rc;
-		if (o->modes[i])
-			return ipcb_cli_usage_error("--mode: '%.60s' names a mode twice", arg);
-		o->modes[i] = true;
-	}
-	return 0;
+	for (int i = 0; rc == 0 && i < 2; i++)
+		o->modes[i] = (bits >> i) & 1u;
+	return rc;
 }
 
 static int take_clock(void *opts, const char *arg)
