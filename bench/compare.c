@@ -142,8 +142,8 @@ static const char *cell_metric_key(const json_t *cell, enum metric m, char *buf,
 }
 
 /* What pairs two cells: mechanism and options, test, size, placement,
- * CPUs, pairs at once, mode (processes or threads), and a one-way cell's
- * direction and rate. */
+ * CPUs, pairs at once, mode (processes or threads), a one-way cell's
+ * direction and rate, and a latency cell's rate. */
 static void cell_key(const json_t *cell, char *key, size_t len)
 {
 	char *opts = json_dumps(json_object_get(cell, "options"), JSON_SORT_KEYS | JSON_COMPACT);
@@ -168,6 +168,11 @@ static void cell_key(const json_t *cell, char *key, size_t len)
 			 ipcb_cli_get_num(cell, "load.fraction"));
 	else if (json_is_string(json_object_get(cell, "direction")) && n > 0 && (size_t)n < len)
 		snprintf(key + n, len - (size_t)n, "|%s|%g", ipcb_cli_get_str(cell, "direction"),
+			 json_number_value(json_object_get(cell, "rate_msgs_per_s")));
+	else if (json_is_number(json_object_get(cell, "rate_msgs_per_s")) && n > 0 &&
+		 (size_t)n < len)
+		/* Round trips at a rate: apart from those one at a time. */
+		snprintf(key + n, len - (size_t)n, "|rate %g",
 			 json_number_value(json_object_get(cell, "rate_msgs_per_s")));
 	free(opts);
 	ipcb_utf8_trim(key);
@@ -612,7 +617,7 @@ int ipcb_cli_cmd_compare(int argc, char **argv)
 		rc = ipcb_cli_error(
 			EXIT_USAGE,
 			"compare: %s and %s have no cell in common (mechanism, "
-			"options, test, size, placement, CPUs, pairs and mode must match)",
+			"options, test, size, placement, CPUs, pairs, mode and rate must match)",
 			o.base, o.new);
 	} else if (rc < 0) {
 		rc = ipcb_cli_error(EXIT_USAGE, "compare: out of memory");

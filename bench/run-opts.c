@@ -29,9 +29,10 @@ const char ipcb_cli_run_usage[] =
 	"                         load: throughput, then one-way latency at fractions\n"
 	"                         of the rate it measured (latency against load)\n"
 	"      --direction LIST   one-way cells: ab (side A sends; default), ba, or ab,ba\n"
-	"      --rate N           one-way cells: N messages per second on a schedule,\n"
-	"                         latency from each one's due time (default: one at a\n"
-	"                         time, each acknowledged)\n"
+	"      --rate N           latency and one-way cells: N messages per second on a\n"
+	"                         schedule, latency from each one's due time (default:\n"
+	"                         one at a time: a round trip, or a one-way message\n"
+	"                         acknowledged)\n"
 	"      --load-points LIST load cells: percentages of the measured maximum rate\n"
 	"                         (default 10,25,50,75,90,95,99)\n"
 	"      --mode LIST        processes (default), threads (the two sides as two\n"
@@ -377,14 +378,15 @@ static void defaults(struct ipcb_cli_run_opts *o)
 		o->modes[IPCB_MODE_PROCESSES] = true;
 }
 
-/* --direction and --rate apply to one-way cells; a rate must move the
+/* --direction applies to one-way cells, --rate to latency and one-way
+ * cells; a rate must move the
  * watchdog's progress more often than its stall timeout. */
 static int check_oneway(const struct ipcb_cli_run_opts *o)
 {
 	if (o->directions != 0 && !o->oneway)
 		return ipcb_cli_usage_error("--direction applies to --test oneway");
-	if (o->rate != 0 && !o->oneway)
-		return ipcb_cli_usage_error("--rate applies to --test oneway");
+	if (o->rate != 0 && !o->oneway && !o->latency)
+		return ipcb_cli_usage_error("--rate applies to --test latency and --test oneway");
 	if (o->n_load_points != 0 && !o->load)
 		return ipcb_cli_usage_error("--load-points applies to --test load");
 	if (o->rate != 0 && (double)o->rate * o->timeout_s < 2.0)

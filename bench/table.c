@@ -89,10 +89,18 @@ static bool same_reason(const struct ipcb_cell *a, const struct ipcb_cell *b)
 }
 
 /* A cell without figures: its status and a note number. A throughput cell
- * that ended like the latency cell of its row shares that cell's note. */
+ * that ended like the latency cell of its row shares that cell's note, and
+ * a cell shown twice has one. */
 static void status_text(struct notes *nt, const struct ipcb_cell *c, char *buf, size_t len)
 {
 	int k = nt->n;
+
+	/* A cell in two tables (a latency cell at a rate) keeps its note. */
+	for (int i = 0; i < k; i++)
+		if (nt->cell[i] == c) {
+			snprintf(buf, len, "%s [%d]", ipcb_status_name(c->status), i + 1);
+			return;
+		}
 
 	if (c->test == IPCB_TEST_THROUGHPUT && k > 0 && nt->cell[k - 1]->var == c->var &&
 	    nt->cell[k - 1]->size == c->size && same_reason(nt->cell[k - 1], c)) {
@@ -164,6 +172,10 @@ static void latency_cols(struct notes *nt, const struct ipcb_run *run, const str
 		return;
 	if (!ipcb_cell_has_figures(c)) {
 		status_text(nt, c, col[0], 32);
+		return;
+	}
+	if (c->saturated != NULL) {
+		snprintf(col[0], 32, "saturated");
 		return;
 	}
 	pct_text(nt, c->lat.p50_ns, c->lat.count, 50.0, col[0], 32);
@@ -521,9 +533,10 @@ static void rate_cols(const struct ipcb_cell *c, char col[10][32])
 	}
 }
 
-/* One row of the one-way table. */
-static void print_oneway_row(FILE *f, struct notes *nt, const struct ipcb_run *run, int w,
-			     const struct ipcb_cell *c)
+/* One row of the one-way table, or of the table of round trips at a
+ * rate. */
+static void print_timed_row(FILE *f, struct notes *nt, const struct ipcb_run *run, int w,
+			    const struct ipcb_cell *c)
 {
 	char col[10][32], label[96];
 
@@ -531,7 +544,10 @@ static void print_oneway_row(FILE *f, struct notes *nt, const struct ipcb_run *r
 	for (int i = 0; i < 10; i++)
 		snprintf(col[i], 32, "-");
 	ipcb_fmt_size(c->size, col[0], 32);
-	snprintf(col[1], 32, "%s", c->sender == IPCB_SIDE_A ? "A->B" : "B->A");
+	snprintf(col[1], 32, "%s",
+		 c->test == IPCB_TEST_LATENCY ? "A-B-A"
+		 : c->sender == IPCB_SIDE_A   ? "A->B"
+					      : "B->A");
 	if (!ipcb_cell_has_figures(c)) {
 		status_text(nt, c, col[2], 32);
 	} else {
@@ -550,16 +566,19 @@ static void print_oneway_row(FILE *f, struct notes *nt, const struct ipcb_run *r
 	fputc('\n', f);
 }
 
-/* The one-way cells, in a table of their own: one-way times, not round
- * trips. */
-static void print_oneway(FILE *f, const struct ipcb_run *run, int w, struct notes *nt)
+/* The title and column heads of the one-way table (test oneway) or of
+ * the round trips at a rate (test latency). */
+static void print_timed_head(FILE *f, const struct ipcb_run *run, int w, enum ipcb_test test)
 {
 	const bool paced = run->p.rate > 0;
-	bool saturated = false;
 
-	if (!run->p.oneway)
-		return;
-	if (paced)
+	if (test == IPCB_TEST_LATENCY)
+		fprintf(f,
+			"\nRound trips at %.0f msgs/s, from each message's due time (corrected "
+			"for coordinated omission);\nside A sends on schedule, a second thread "
+			"of its process takes the echoes:\n",
+			run->p.rate);
+	else if (paced)
 		fprintf(f,
 			"\nOne-way latency at %.0f msgs/s, from each message's due time "
 			"(corrected for coordinated omission):\n",
@@ -568,16 +587,30 @@ static void print_oneway(FILE *f, const struct ipcb_run *run, int w, struct note
 		fprintf(f, "\nOne-way latency, one message at a time (from the send stamp to the "
 			   "arrival):\n");
 	fprintf(f, "%-*s %8s %5s %10s %10s %10s %10s %10s", w, "mechanism", "size", "dir",
-		"1-way p50", "p99", "p99.9", "max", paced ? "uncorr p99" : "RTT p50/2");
+		test == IPCB_TEST_LATENCY ? "RTT p50" : "1-way p50", "p99", "p99.9", "max",
+		paced ? "uncorr p99" : "RTT p50/2");
 	if (paced)
 		fprintf(f, " %10s %8s", "achieved", "late");
 	fputc('\n', f);
+}
+
+/* The one-way cells (test oneway), or the latency cells at a rate (test
+ * latency), in a table of their own. */
+static void print_timed(FILE *f, const struct ipcb_run *run, int w, struct notes *nt,
+			enum ipcb_test test)
+{
+	const bool paced = run->p.rate > 0;
+	bool saturated = false;
+
+	if (test == IPCB_TEST_ONEWAY ? !run->p.oneway : !(run->p.latency && paced))
+		return;
+	print_timed_head(f, run, w, test);
 	for (size_t i = 0; i < run->n_cells; i++) {
 		const struct ipcb_cell *c = &run->cells[i];
 
-		if (c->test != IPCB_TEST_ONEWAY || c->load_of != NULL)
+		if (c->test != test || c->load_of != NULL || c->reference)
 			continue;
-		print_oneway_row(f, nt, run, w, c);
+		print_timed_row(f, nt, run, w, c);
 		saturated |= ipcb_cell_has_figures(c) && c->saturated != NULL;
 	}
 	if (!paced)
@@ -604,8 +637,13 @@ static void print_oneway(FILE *f, const struct ipcb_run *run, int w, struct note
 static void print_legend(FILE *f, const struct ipcb_run *run, const struct notes *nt, bool mismatch)
 {
 	fprintf(f, "\nRTT: round trip, full message both ways; percentiles over all repetitions "
-		   "pooled.\n"
-		   "x floor: RTT p50 over the floor's, measured in this run on the same CPUs.\n"
+		   "pooled.\n");
+	if (run->p.latency && run->p.rate > 0)
+		fprintf(f,
+			"RTT at %.0f msgs/s: from each message's due time, the sender never "
+			"waiting for an echo\n(the table of round trips at a rate below).\n",
+			run->p.rate);
+	fprintf(f, "x floor: RTT p50 over the floor's, measured in this run on the same CPUs.\n"
 		   "p50 spread: half the range of the repetitions' p50, relative to their median.\n"
 		   "msgs/s, MB/s (10^6 bytes/s): streaming, measured at the receiver from its "
 		   "first message\n"
@@ -645,7 +683,8 @@ void ipcb_table_print(FILE *f, const struct ipcb_run *run, const struct ipcb_sys
 		mismatch = print_rows(f, run, w, &nt);
 		print_legend(f, run, &nt, mismatch);
 	}
-	print_oneway(f, run, w, &nt);
+	print_timed(f, run, w, &nt, IPCB_TEST_LATENCY);
+	print_timed(f, run, w, &nt, IPCB_TEST_ONEWAY);
 	ipcb_table_print_load(f, run);
 	if (run->p.pairs > 1)
 		print_overlap(f, run);

@@ -673,9 +673,11 @@ static void await_ack(const struct child *c, uint64_t i)
 }
 
 /* The paced sender: until raw time due, asleep while far from it, then
- * spinning. */
+ * spinning; politely (yielding the CPU at each turn) when a thread of its
+ * own process may need that CPU to take the echoes. */
 static inline __attribute__((always_inline)) void wait_until(const struct child *c,
-							     enum ipcb_clock_kind k, uint64_t due)
+							     enum ipcb_clock_kind k, uint64_t due,
+							     bool polite)
 {
 	uint64_t now = clk_read(k), ahead;
 
@@ -691,56 +693,95 @@ static inline __attribute__((always_inline)) void wait_until(const struct child 
 			;
 	}
 	while (clk_read(k) < due)
-		;
+		if (polite)
+			sched_yield();
 }
 
-/* The sender: message i stamped just before send(); at a rate, message i
- * of each phase (warm-up, timed part) due at the phase's start + i / rate,
- * sent then however late the ones before it came back; one at a time,
+/* A sender's schedule: message i of each phase (warm-up, timed part) due
+ * at the phase's start + i / rate (all at once without a rate); the late
+ * timed messages and when the last one left (ns from the timed start). */
+struct pace {
+	uint64_t origin, base, t0, late, last_sent;
+};
+
+/* Message i's raw due time, into *due_ns from its phase's start; the
+ * timed part begins at message warmup. */
+static inline __attribute__((always_inline)) uint64_t pace_due(struct child *c,
+							       enum ipcb_clock_kind k,
+							       struct pace *p, uint64_t i,
+							       uint64_t *due_ns)
+{
+	if (i == c->spec->warmup) {
+		warmed_up(c);
+		timed_part_begins(c);
+		p->t0 = p->origin = clk_read(k);
+		p->base = c->spec->warmup;
+	}
+	*due_ns = ipcb_ow_due_ns(i - p->base, c->spec->rate);
+	return p->origin + clk_raw(c, k, *due_ns);
+}
+
+/* Message i, due at due_ns, was stamped at raw time stamp and sent. */
+static inline __attribute__((always_inline)) void pace_sent(const struct child *c,
+							    enum ipcb_clock_kind k, struct pace *p,
+							    uint64_t i, uint64_t stamp,
+							    uint64_t due_ns)
+{
+	if (c->spec->rate > 0 && i >= c->spec->warmup) {
+		p->last_sent = clk_ns(c, k, stamp - p->origin);
+		p->late += ipcb_ow_late(p->last_sent, due_ns);
+	}
+}
+
+/* The sender's late messages and achieved rate, for the parent. */
+static void pace_ends(struct child *c, const struct pace *p)
+{
+	c->page->obs.late = p->late;
+	c->page->obs.achieved_per_s = ipcb_ow_achieved(c->spec->iterations, 0, p->last_sent);
+}
+
+/* Message i stamped (send time, due time) and sent, once it is due. */
+static inline __attribute__((always_inline)) int stamped_send(struct child *c,
+							      enum ipcb_clock_kind k,
+							      struct pace *p, uint64_t i,
+							      bool polite)
+{
+	uint64_t due_ns, due = pace_due(c, k, p, i, &due_ns), stamp;
+	int rc;
+
+	put_seq(c, i);
+	if (c->spec->rate > 0)
+		wait_until(c, k, due, polite);
+	stamp = clk_read(k);
+	ipcb_ow_put(c->tx, stamp, c->spec->rate > 0 ? due : stamp);
+	if ((rc = c->m->send(c->st, c->tx, c->len, c->err)) == 0)
+		pace_sent(c, k, p, i, stamp, due_ns);
+	return rc;
+}
+
+/* The one-way sender: message i stamped just before send(); at a rate,
+ * sent when due however late the ones before it arrived; one at a time,
  * sent once the previous one was acknowledged. */
 static inline __attribute__((always_inline)) int oneway_send(struct child *c,
 							     enum ipcb_clock_kind k)
 {
-	const uint64_t warmup = c->spec->warmup, total = warmup + c->spec->iterations;
-	const double rate = c->spec->rate;
-	uint64_t i, origin = 0, base = 0, t0 = 0, late = 0, last_sent = 0;
+	const uint64_t total = c->spec->warmup + c->spec->iterations;
+	struct pace p = { 0 };
 	int rc;
 
-	if (rate > 0) {
+	if (c->spec->rate > 0)
 		prctl(PR_SET_TIMERSLACK, 1UL);
-		origin = clk_read(k);
-	}
-	for (i = 0; i < total; i++) {
-		uint64_t due_ns = ipcb_ow_due_ns(i - base, rate),
-			 due = origin + clk_raw(c, k, due_ns), stamp;
-
-		if (i == warmup) {
-			warmed_up(c);
-			timed_part_begins(c);
-			t0 = origin = clk_read(k);
-			base = warmup;
-			due_ns = 0;
-			due = origin;
-		}
-		put_seq(c, i);
-		if (rate > 0)
-			wait_until(c, k, due);
-		stamp = clk_read(k);
-		ipcb_ow_put(c->tx, stamp, rate > 0 ? due : stamp);
-		if ((rc = c->m->send(c->st, c->tx, c->len, c->err)) != 0)
+	p.origin = clk_read(k);
+	for (uint64_t i = 0; i < total; i++) {
+		if ((rc = stamped_send(c, k, &p, i, false)) != 0)
 			return rc;
 		progress(c, i + 1);
-		if (rate > 0 && i >= warmup) {
-			last_sent = clk_ns(c, k, stamp - origin);
-			late += ipcb_ow_late(last_sent, due_ns);
-		}
-		if (rate <= 0)
+		if (c->spec->rate <= 0)
 			await_ack(c, i);
 	}
-	c->page->obs.elapsed_ns = clk_ns(c, k, clk_read(k) - t0);
+	c->page->obs.elapsed_ns = clk_ns(c, k, clk_read(k) - p.t0);
 	timed_part_ends(c, c->spec->iterations);
-	c->page->obs.late = late;
-	c->page->obs.achieved_per_s = ipcb_ow_achieved(c->spec->iterations, 0, last_sent);
+	pace_ends(c, &p);
 	return 0;
 }
 
@@ -767,6 +808,24 @@ static int oneway_recv_one(const struct child *c, uint64_t i)
 	}
 }
 
+/* Timed message j of n arrived at raw time t, stamped (stamp, due): arrival
+ * - due time (the send stamp, one at a time) into the side's histogram; at
+ * a rate also arrival - send stamp (uncorrected) and the quarters. */
+static inline __attribute__((always_inline)) void record_stamped(const struct child *c,
+								 enum ipcb_clock_kind k, uint64_t j,
+								 uint64_t t, uint64_t stamp,
+								 uint64_t due)
+{
+	uint64_t q = j * 4 / c->spec->iterations;
+
+	ipcb_hist_record(c->hist, clk_ns(c, k, ipcb_ow_since(t, due)));
+	if (c->spec->rate <= 0)
+		return;
+	ipcb_hist_record(c->xh[0], clk_ns(c, k, ipcb_ow_since(t, stamp)));
+	if (q == 0 || q == 3)
+		ipcb_hist_record(c->xh[q == 0 ? 1 : 2], clk_ns(c, k, ipcb_ow_since(t, due)));
+}
+
 /* The receiver: the clock read once recv() has returned the whole message;
  * arrival - due time (the send stamp, one at a time) into its histogram;
  * at a rate also arrival - send stamp (uncorrected) and the quarters. */
@@ -779,7 +838,7 @@ static inline __attribute__((always_inline)) int oneway_recv(struct child *c,
 	int rc;
 
 	for (i = 0; i < total; i++) {
-		uint64_t t, stamp, due, q;
+		uint64_t t, stamp, due;
 
 		if (i == warmup) {
 			warmed_up(c);
@@ -790,15 +849,8 @@ static inline __attribute__((always_inline)) int oneway_recv(struct child *c,
 			return rc;
 		t = clk_read(k);
 		ipcb_ow_get(c->rx, &stamp, &due);
-		if (i >= warmup) {
-			ipcb_hist_record(c->hist, clk_ns(c, k, ipcb_ow_since(t, due)));
-			q = (i - warmup) * 4 / n;
-			if (paced)
-				ipcb_hist_record(c->xh[0], clk_ns(c, k, ipcb_ow_since(t, stamp)));
-			if (paced && (q == 0 || q == 3))
-				ipcb_hist_record(c->xh[q == 0 ? 1 : 2],
-						 clk_ns(c, k, ipcb_ow_since(t, due)));
-		}
+		if (i >= warmup)
+			record_stamped(c, k, i - warmup, t, stamp, due);
 		progress(c, i + 1);
 		if (!paced) {
 			atomic_store_explicit(&c->page->ack, (uint32_t)(i + 1),
@@ -815,6 +867,126 @@ static inline __attribute__((always_inline)) int oneway_recv(struct child *c,
 
 PER_CLOCK(oneway_send)
 PER_CLOCK(oneway_recv)
+
+/* ---- round trips at a rate ----------------------------------------- */
+
+static void side_ends(struct child *c, int rc);
+
+/* Side A at a rate: its main thread sends on the schedule while a second
+ * thread of its process (on the same CPU) takes side B's echoes, each of
+ * which carries back its stamps, so both times are read on A's clock. */
+struct echoes {
+	struct child c; /* a copy of side A's, with an error of its own */
+	struct ipcb_err err;
+	_Atomic uint64_t sent;     /* messages the sender has sent */
+	uint64_t end;              /* raw clock at the last echo */
+	struct rusage ru0, ru1;    /* threads mode: this thread's usage and CPU */
+	uint64_t cpu0_ns, cpu1_ns; /* over the timed part */
+};
+
+/* The echo of message i; over a lossy mechanism a bounded wait that came
+ * back empty after the sender had sent it is a loss: the cell fails. */
+static int echo_recv(struct echoes *e, uint64_t i)
+{
+	struct child *c = &e->c;
+	int rc;
+
+	while ((rc = c->m->recv(c->st, c->rx, c->len, c->err)) == -ETIMEDOUT && c->lossy &&
+	       atomic_load_explicit(&e->sent, memory_order_acquire) <= i)
+		;
+	return reply_lost(c, i, rc);
+}
+
+static void echoes_usage(const struct echoes *e, struct rusage *ru, uint64_t *cpu_ns)
+{
+	if (!e->c.threads)
+		return;
+	getrusage(RUSAGE_THREAD, ru);
+	*cpu_ns = side_cpu_ns(&e->c);
+}
+
+/* The echo taker's loop: arrival - due time (corrected) and arrival - send
+ * stamp into side A's histograms, and the watchdog's progress. A failure
+ * ends the process, the pair having failed. */
+static void *take_echoes(void *arg)
+{
+	struct echoes *e = arg;
+	struct child *c = &e->c;
+	const enum ipcb_clock_kind k = c->spec->clock->kind;
+	const uint64_t warmup = c->spec->warmup, total = warmup + c->spec->iterations;
+	int rc = 0;
+
+	for (uint64_t i = 0; i < total && rc == 0; i++) {
+		uint64_t t, stamp, due;
+
+		if (i == warmup)
+			echoes_usage(e, &e->ru0, &e->cpu0_ns);
+		if ((rc = echo_recv(e, i)) != 0)
+			break;
+		t = clk_read(k);
+		ipcb_ow_get(c->rx, &stamp, &due);
+		if (i >= warmup)
+			record_stamped(c, k, i - warmup, t, stamp, due);
+		progress(c, i + 1);
+		rc = check_msg(c, c->rx, i);
+	}
+	e->end = clk_read(k);
+	echoes_usage(e, &e->ru1, &e->cpu1_ns);
+	if (rc != 0) {
+		c->page->err = e->err;
+		side_ends(c, rc);
+	}
+	return NULL;
+}
+
+/* Threads mode: the usage counted per thread, the echo taker's added to
+ * the sender's. */
+static void add_echoes_usage(struct child *c, const struct echoes *e)
+{
+	struct ipcb_side_obs *o = &c->page->obs;
+
+	if (!c->threads)
+		return;
+	o->cpu_ns += e->cpu1_ns - e->cpu0_ns;
+	o->utime_ns += tv_ns(&e->ru1.ru_utime) - tv_ns(&e->ru0.ru_utime);
+	o->stime_ns += tv_ns(&e->ru1.ru_stime) - tv_ns(&e->ru0.ru_stime);
+	o->nvcsw += (uint64_t)(e->ru1.ru_nvcsw - e->ru0.ru_nvcsw);
+	o->nivcsw += (uint64_t)(e->ru1.ru_nivcsw - e->ru0.ru_nivcsw);
+}
+
+/* Side A at a rate: never waits for an echo to send the next message. The
+ * timed part ends at the last echo. On a failure the process ends, the
+ * echo taker with it (so e is not freed then). */
+static int paced_latency_a(struct child *c)
+{
+	const enum ipcb_clock_kind k = c->spec->clock->kind;
+	const uint64_t total = c->spec->warmup + c->spec->iterations;
+	struct echoes *e = calloc(1, sizeof *e);
+	struct pace p = { 0 };
+	pthread_t th;
+	int rc;
+
+	if (e == NULL)
+		return ipcb_err_set(c->err, ENOMEM, "the echo taker's state");
+	e->c = *c;
+	e->c.err = &e->err;
+	if ((rc = pthread_create(&th, NULL, take_echoes, e)) != 0)
+		return ipcb_err_set(c->err, rc, "pthread_create(echo taker)");
+	prctl(PR_SET_TIMERSLACK, 1UL);
+	p.origin = clk_read(k);
+	for (uint64_t i = 0; i < total; i++) {
+		if ((rc = stamped_send(c, k, &p, i, true)) != 0)
+			return rc;
+		atomic_store_explicit(&e->sent, i + 1, memory_order_release);
+	}
+	pthread_join(th, NULL);
+	c->page->obs.elapsed_ns = clk_ns(c, k, e->end - p.t0);
+	timed_part_ends(c, c->spec->iterations);
+	add_echoes_usage(c, e);
+	pace_ends(c, &p);
+	free(e);
+	return 0;
+}
 
 static int oneway_loop(struct child *c, enum ipcb_side side)
 {
@@ -836,6 +1008,8 @@ static int run_loop(struct child *c, enum ipcb_side side)
 
 	if (c->spec->cfg.test == IPCB_TEST_ONEWAY)
 		return oneway_loop(c, side);
+	if (c->spec->rate > 0 && side == IPCB_SIDE_A)
+		return paced_latency_a(c);
 	if (c->lossy && c->spec->cfg.test == IPCB_TEST_THROUGHPUT && side == IPCB_SIDE_B)
 		return c->spec->clock->kind == IPCB_CLOCK_TSC ? throughput_b_lossy_tsc(c)
 							      : throughput_b_lossy_mono(c);
@@ -945,7 +1119,8 @@ static void child_init(struct child *c, const struct ipcb_rep_spec *spec, const 
 		.peer = &sh->slot[k].side[!side],
 		.hist = hist_of(ar, k),
 		.xh = { hist_extra(ar, k, 1), hist_extra(ar, k, 2), hist_extra(ar, k, 3) },
-		.hdr = spec->cfg.test == IPCB_TEST_ONEWAY ? IPCB_OW_STAMPS_BYTES : 0,
+		.hdr = spec->cfg.test == IPCB_TEST_ONEWAY || spec->rate > 0 ? IPCB_OW_STAMPS_BYTES
+									    : 0,
 		.len = spec->cfg.msg_size_bytes,
 		.check = !(spec->mech->flags & IPCB_MECH_NO_DATA),
 		.lossy = (spec->mech->flags & IPCB_MECH_LOSSY) != 0,

@@ -50,9 +50,10 @@ struct ipcb_rep_spec {
 	const struct ipcb_clock *clock; /* how the loops tell time */
 	bool counters;                  /* count cycles, instructions, cache misses */
 	bool counters_user_only;        /* ... of user space only */
-	double rate;                    /* IPCB_TEST_ONEWAY: messages per second from the
-					 * sender on a schedule; 0: one at a time, each
-					 * acknowledged through the shared page */
+	double rate;                    /* latency and one-way: messages per second from
+					 * the sender on a schedule; 0: one at a time (a
+					 * round trip; a one-way message acknowledged
+					 * through the shared page) */
 	enum ipcb_mode mode;            /* two processes, or two threads of one per pair */
 };
 

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -16,8 +17,12 @@ struct fault_state {
 	const struct ipcb_mech *real;
 	void *inner;
 	struct ipcb_fault f;
-	int armed;    /* this process is the faulty side */
-	uint64_t ops; /* sends and receives so far */
+	int armed; /* this process is the faulty side */
+	/* Sends and receives so far. Side A at a rate sends on one thread and
+	 * receives on another: the count is atomic, and one thread at a time
+	 * pauses (the other goes on, as a second thread would). */
+	_Atomic uint64_t ops;
+	atomic_flag pausing;
 	uint64_t sends;
 	unsigned char *copy; /* the corrupted message, kept: see send_corrupted */
 	uint64_t next_pause; /* IPCB_FAULT_PAUSE: CLOCK_MONOTONIC; 0 until armed */
@@ -168,10 +173,13 @@ static void maybe_pause(struct fault_state *fs)
  * they hit a receive-only side (B in the throughput test) too. */
 static void maybe_die(struct fault_state *fs)
 {
-	uint64_t n = fs->ops++;
+	uint64_t n = atomic_fetch_add_explicit(&fs->ops, 1, memory_order_relaxed);
 
-	if (fs->armed && fs->f.kind == IPCB_FAULT_PAUSE && n >= fs->f.at)
+	if (fs->armed && fs->f.kind == IPCB_FAULT_PAUSE && n >= fs->f.at &&
+	    !atomic_flag_test_and_set_explicit(&fs->pausing, memory_order_acquire)) {
 		maybe_pause(fs);
+		atomic_flag_clear_explicit(&fs->pausing, memory_order_release);
+	}
 	if (!fs->armed || n != fs->f.at)
 		return;
 	if (fs->f.kind == IPCB_FAULT_KILL)

@@ -397,11 +397,15 @@ static json_t *params_json(const struct ipcb_params *p)
 	/* clang-format on */
 }
 
-/* The one-way test's parameters, added to params when it runs. */
+/* The one-way test's parameters, added to params when it runs; the rate
+ * also when latency cells run at one. */
 static void put_oneway_params(json_t *params, const struct ipcb_params *p)
 {
 	json_t *dirs;
 
+	/* --rate applies to latency cells too. */
+	if (p->rate > 0 && !p->oneway)
+		json_object_set_new(params, "rate_msgs_per_s", json_real(p->rate));
 	if (!p->oneway)
 		return;
 	dirs = json_array();
@@ -594,17 +598,19 @@ static json_t *rep_pairs_json(const struct ipcb_cell *c, const struct ipcb_rep *
 	return a;
 }
 
-/* A one-way repetition: its one-way times (ow_*), and at a rate the
- * uncorrected ones, the late messages, the achieved rate and the quarters. */
-static void put_oneway_rep(json_t *o, const struct ipcb_cell *c, const struct ipcb_rep *r)
+/* A latency or one-way repetition: its times (rtt_*, ow_*), and at a rate
+ * the uncorrected ones, the late messages, the achieved rate and the
+ * quarters. */
+static void put_timed_rep(json_t *o, const struct ipcb_cell *c, const struct ipcb_rep *r)
 {
+	const char *prefix = c->test == IPCB_TEST_LATENCY ? "rtt" : "ow";
 	json_t *u;
 
-	put_summary(o, &r->lat, "ow");
+	put_summary(o, &r->lat, prefix);
 	if (c->merged_uncorrected == NULL)
 		return;
 	u = json_object();
-	put_summary(u, &r->lat_uncorrected, "ow");
+	put_summary(u, &r->lat_uncorrected, prefix);
 	/* clang-format off */
 	json_object_update_new(o, json_pack("{s:o, s:I, s:f, s:I, s:I}",
 					    "uncorrected", u,
@@ -633,10 +639,8 @@ static json_t *rep_json(const struct ipcb_cell *c, unsigned i)
 				    json_pack("{s:o, s:o}", "a", notes_json(&r->side[0].notes), "b",
 					      notes_json(&r->side[1].notes)));
 	/* clang-format off */
-	if (c->test == IPCB_TEST_LATENCY)
-		put_lat(o, &r->lat);
-	else if (c->test == IPCB_TEST_ONEWAY)
-		put_oneway_rep(o, c, r);
+	if (ipcb_cell_timed_by_hist(c))
+		put_timed_rep(o, c, r);
 	else
 		json_object_update_new(o, json_pack("{s:I, s:f, s:o}",
 						    "msgs", (json_int_t)r->msgs,
@@ -727,28 +731,35 @@ static json_t *pairs_json(const struct ipcb_run *run, const struct ipcb_cell *c)
 	return a;
 }
 
+static json_t *rate_json(const struct ipcb_cell *c, double target, const char *prefix);
+
+/* Round trips, one at a time or at a rate (from the due times: rate). */
 static json_t *latency_json(const struct ipcb_cell *c)
 {
+	const bool paced = c->merged_uncorrected != NULL;
 	json_t *o = json_object();
 
 	put_lat(o, &c->lat);
-	/* rtt/2, an estimate (the schema says so), not a measurement. */
+	/* rtt/2, an estimate (the schema says so), not a measurement; none at
+	 * a rate, where the round trip includes the queue. */
 	json_object_set_new(o, "one_way_estimate",
-			    json_pack("{s:f}", "p50_ns", (double)c->lat.p50_ns / 2.0));
+			    paced ? json_null()
+				  : json_pack("{s:f}", "p50_ns", (double)c->lat.p50_ns / 2.0));
 	json_object_set_new(o, "median_of_repetitions",
 			    json_pack("{s:f, s:f}", "rtt_p50_ns", c->median_p50_ns, "rtt_p99_ns",
 				      c->median_p99_ns));
 	json_object_set_new(o, "histogram", hist_json(c->merged));
+	json_object_set_new(o, "rate", paced ? rate_json(c, c->rate, "rtt") : json_null());
 	return o;
 }
 
 /* At a rate: target, achieved, late messages, the quarters, the verdict
  * and the uncorrected figures. */
-static json_t *rate_json(const struct ipcb_cell *c, double target)
+static json_t *rate_json(const struct ipcb_cell *c, double target, const char *prefix)
 {
 	json_t *u = json_object();
 
-	put_summary(u, &c->lat_uncorrected, "ow");
+	put_summary(u, &c->lat_uncorrected, prefix);
 	json_object_set_new(u, "histogram", hist_json(c->merged_uncorrected));
 	/* clang-format off */
 	return json_pack("{s:f, s:f, s:I, s:I, s:i, s:f, s:f, s:b, s:o, s:o}",
@@ -783,7 +794,7 @@ static json_t *oneway_json(const struct ipcb_run *run, const struct ipcb_cell *c
 				      c->median_p99_ns));
 	json_object_set_new(o, "histogram", hist_json(c->merged));
 	(void)run;
-	json_object_set_new(o, "rate", paced ? rate_json(c, c->rate) : json_null());
+	json_object_set_new(o, "rate", paced ? rate_json(c, c->rate, "ow") : json_null());
 	return o;
 }
 
@@ -856,18 +867,24 @@ static json_t *load_json(const struct ipcb_run *run, const struct ipcb_cell *c)
 	/* clang-format on */
 }
 
-/* A one-way cell's own fields: direction, rate, figures, and its sizing at
- * a rate (no pilot). */
-static void put_oneway_cell(json_t *o, const struct ipcb_run *run, const struct ipcb_cell *c,
-			    bool has_data, bool known)
+/* A latency or one-way cell's rate (null: one at a time), and its sizing
+ * at a rate (no pilot). */
+static void put_rate_cell(json_t *o, const struct ipcb_cell *c, bool known)
 {
-	json_object_set_new(o, "direction", json_string(ipcb_dir_name(c->sender)));
 	json_object_set_new(o, "rate_msgs_per_s", c->rate > 0 ? json_real(c->rate) : json_null());
-	json_object_set_new(o, "one_way", has_data ? oneway_json(run, c) : json_null());
 	if (known && c->rate > 0)
 		json_object_set_new(
 			o, "sizing",
 			json_pack("{s:s, s:f}", "method", "rate", "rate_msgs_per_s", c->rate));
+}
+
+/* A one-way cell's own fields: direction, rate, figures, sizing. */
+static void put_oneway_cell(json_t *o, const struct ipcb_run *run, const struct ipcb_cell *c,
+			    bool has_data, bool known)
+{
+	json_object_set_new(o, "direction", json_string(ipcb_dir_name(c->sender)));
+	json_object_set_new(o, "one_way", has_data ? oneway_json(run, c) : json_null());
+	put_rate_cell(o, c, known);
 	if (c->load_of != NULL)
 		json_object_set_new(o, "load", load_json(run, c));
 }
@@ -925,6 +942,8 @@ static json_t *cell_json(const struct ipcb_run *run, const struct ipcb_cell *c)
 		json_object_set_new(o, "mech_notes", notes);
 	if (o != NULL && c->test == IPCB_TEST_ONEWAY)
 		put_oneway_cell(o, run, c, has_data, known);
+	else if (o != NULL && c->test == IPCB_TEST_LATENCY && !c->reference)
+		put_rate_cell(o, c, known);
 	if (o != NULL)
 		json_object_set_new(o, "mode", json_string(ipcb_mode_name(c->mode)));
 	return o;

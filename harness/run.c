@@ -131,32 +131,58 @@ const char *ipcb_dir_name(enum ipcb_side sender)
 	return sender == IPCB_SIDE_B ? "ba" : "ab";
 }
 
+bool ipcb_test_paceable(enum ipcb_test t)
+{
+	return t == IPCB_TEST_LATENCY || t == IPCB_TEST_ONEWAY;
+}
+
 bool ipcb_cell_timed_by_hist(const struct ipcb_cell *c)
 {
 	return c->test == IPCB_TEST_LATENCY || c->test == IPCB_TEST_ONEWAY;
 }
 
-/* What the one-way test cannot carry: no bytes, no room for its header,
- * a rate over a single message. 0, or -1 with the reason in c->why. */
-static int oneway_plan(struct ipcb_cell *c)
+/* What a cell whose messages carry stamps (one-way, round trips at a
+ * rate) cannot carry, `what` naming the test: no bytes, no room for the
+ * stamps, a rate over a single message. 0, or -1 with the reason in
+ * c->why. */
+static int stamped_plan(struct ipcb_cell *c, const char *what)
 {
 	if (c->mech->flags & IPCB_MECH_NO_DATA)
 		return ipcb_err_set(&c->why, 0,
-				    "carries no bytes, so no send stamp: one-way "
-				    "latency does not apply"),
+				    "carries no bytes, so no send stamp: %s does not apply", what),
 		       -1;
 	if (c->size < IPCB_OW_HDR_BYTES)
 		return ipcb_err_set(&c->why, 0,
-				    "a one-way message carries a %d-byte header (sequence number, "
+				    "each message of %s carries a %d-byte header (sequence number, "
 				    "send stamp, due time): %d bytes at least",
-				    IPCB_OW_HDR_BYTES, IPCB_OW_HDR_BYTES),
+				    what, IPCB_OW_HDR_BYTES, IPCB_OW_HDR_BYTES),
 		       -1;
 	if (c->rate > 0 && c->iterations < 2)
 		return ipcb_err_set(&c->why, 0, "an achieved rate needs at least 2 messages"), -1;
+	return 0;
+}
+
+/* What the one-way test cannot carry; a load point's throughput cell
+ * skipped. */
+static int oneway_plan(struct ipcb_cell *c)
+{
+	if (stamped_plan(c, "one-way latency") != 0)
+		return -1;
 	if (c->load_of != NULL && c->load_of->status == IPCB_SKIPPED)
 		return ipcb_err_set(&c->why, 0, "its throughput cell is skipped: %s",
 				    c->load_of->why.msg),
 		       -1;
+	return 0;
+}
+
+/* Round trips at a rate: side A sends while a second thread of its
+ * process receives the echoes, which a mechanism may not allow. */
+static int paced_plan(struct ipcb_cell *c)
+{
+	if (stamped_plan(c, "latency at a rate") != 0)
+		return -1;
+	if (c->mech->no_pipelining != NULL)
+		return ipcb_err_set(&c->why, 0, "not at a rate: %s", c->mech->no_pipelining), -1;
 	return 0;
 }
 
@@ -170,6 +196,7 @@ static void plan_cell(struct ipcb_run *run, struct ipcb_cell *c, const struct ip
 		.opts = &c->var->opts,
 		.sender = c->sender,
 		.mode = c->mode,
+		.paced = c->test == IPCB_TEST_LATENCY && c->rate > 0,
 	};
 
 	if (mi->supported != 0) {
@@ -187,6 +214,10 @@ static void plan_cell(struct ipcb_run *run, struct ipcb_cell *c, const struct ip
 		return;
 	}
 	if (c->test == IPCB_TEST_ONEWAY && oneway_plan(c) != 0) {
+		c->status = IPCB_SKIPPED;
+		return;
+	}
+	if (c->test == IPCB_TEST_LATENCY && c->rate > 0 && paced_plan(c) != 0) {
 		c->status = IPCB_SKIPPED;
 		return;
 	}
@@ -213,7 +244,8 @@ static int init_cell(struct ipcb_run *run, struct ipcb_cell *c, const struct ipc
 	c->iterations = p->iterations ? p->iterations : IPCB_PILOT_FIRST;
 	/* At a rate, no pilot: the cell time at that rate (a load point's
 	 * once its rate is known, ipcb_load_start). */
-	if (test == IPCB_TEST_ONEWAY && c->load_of == NULL)
+	if (ipcb_test_paceable(test) && c->load_of == NULL &&
+	    !(v->mech->flags & IPCB_MECH_REFERENCE))
 		c->rate = p->rate;
 	if (c->rate > 0)
 		size_at_rate(p, c);
@@ -232,7 +264,7 @@ static int init_cell(struct ipcb_run *run, struct ipcb_cell *c, const struct ipc
 		c->merged = ipcb_hist_new(p->hist.lowest_ns, p->hist.highest_ns, p->hist.sig_figs);
 		if (c->merged == NULL)
 			return -ENOMEM;
-		if (test == IPCB_TEST_ONEWAY && (c->rate > 0 || c->load_of != NULL) &&
+		if ((c->rate > 0 || c->load_of != NULL) &&
 		    (c->merged_uncorrected = ipcb_hist_new(p->hist.lowest_ns, p->hist.highest_ns,
 							   p->hist.sig_figs)) == NULL)
 			return -ENOMEM;
@@ -835,7 +867,8 @@ static void rep_spec(const struct ipcb_run *run, const struct ipcb_cell *c, int 
 	spec->cfg.msg_size_bytes = c->size;
 	spec->cfg.test = c->test;
 	spec->cfg.sender = c->sender;
-	spec->rate = c->test == IPCB_TEST_ONEWAY ? c->rate : 0;
+	spec->rate = ipcb_test_paceable(c->test) ? c->rate : 0;
+	spec->cfg.paced = c->test == IPCB_TEST_LATENCY && spec->rate > 0;
 	spec->mode = spec->cfg.mode = c->mode;
 	spec->cfg.cpu[0] = run->p.cpu[0];
 	spec->cfg.cpu[1] = run->p.cpu[1];

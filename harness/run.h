@@ -65,9 +65,10 @@ struct ipcb_params {
 	 * B's CPU, at the start of every round, when the run has throughput
 	 * cells. */
 	bool copy_floor;
-	/* The one-way test (--test oneway): its directions (IPCB_DIR_*), its
-	 * rate (messages per second; 0: one at a time, acknowledged) and the
-	 * clock check of each pair of the placement. */
+	/* The one-way test (--test oneway): its directions (IPCB_DIR_*) and the
+	 * clock check of each pair of the placement. The rate of latency and
+	 * one-way cells (messages per second; 0: one at a time, a round trip
+	 * or an acknowledged one-way message). */
 	bool oneway;
 	unsigned directions;
 	double rate;
@@ -86,6 +87,9 @@ struct ipcb_params {
 
 /* "latency", "throughput", "oneway". */
 const char *ipcb_test_name(enum ipcb_test t);
+
+/* Whether cells of test t can run at a rate (--rate): latency, one-way. */
+bool ipcb_test_paceable(enum ipcb_test t);
 
 /* A one-way cell's direction: "ab" or "ba". */
 const char *ipcb_dir_name(enum ipcb_side sender);

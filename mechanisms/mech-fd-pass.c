@@ -515,4 +515,6 @@ const struct ipcb_mech ipcb_mech_fd_pass = {
 	.notes = fdp_notes,
 	.teardown = fdp_teardown,
 	.state_size = sizeof(struct fdp_state),
+	.no_pipelining = "its sender takes the peer's acknowledgements from the socket the "
+			 "echoes arrive on, so a second thread receiving there would race it",
 };

@@ -490,4 +490,6 @@ const struct ipcb_mech ipcb_mech_file = {
 	.notes = file_notes,
 	.teardown = file_teardown,
 	.state_size = sizeof(struct file_state),
+	.no_pipelining = "its send and its receive both rewrite the side's header in the file "
+			 "and share one inotify descriptor, so they cannot run on two threads",
 };

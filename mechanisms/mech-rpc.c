@@ -641,6 +641,8 @@ const struct ipcb_mech ipcb_mech_rpc = {
 	.recv = rpc_recv,
 	.teardown = rpc_teardown,
 	.state_size = sizeof(struct rpc_state),
+	.no_pipelining = "a round trip is one synchronous call (clnt_call): a second message "
+			 "cannot leave before the first one's reply is back",
 };
 
 #else /* !HAVE_LIBTIRPC */

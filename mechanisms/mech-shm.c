@@ -79,6 +79,13 @@ static int shm_limits(const struct ipcb_opt_set *opts, struct ipcb_limits *lim,
 
 static int shm_check(const struct ipcb_cell_cfg *cfg, struct ipcb_err *err)
 {
+	if (ipcb_opt_num(cfg->opts, "wait") == IPCB_WAKE_SPIN && cfg->paced) {
+		ipcb_err_set(err, 0,
+			     "wait=spin at a rate: side A's echo taker would spin on the CPU its "
+			     "sender needs, measuring the scheduler's time slice");
+		ipcb_err_hint(err, "use another -o wait");
+		return -EMSGSIZE;
+	}
 	if (ipcb_opt_num(cfg->opts, "wait") == IPCB_WAKE_SPIN && cfg->cpu[0] == cfg->cpu[1]) {
 		ipcb_err_set(err, 0,
 			     "wait=spin with both sides on CPU %d would measure the scheduler's "
@@ -127,10 +134,11 @@ static int shm_setup(const struct ipcb_cell_cfg *cfg, void **state, struct ipcb_
 	ipcb_ring_init(st->rx.ctl, c.cap);
 	st->kind = c.kind;
 	/* Like an adaptive mutex, hybrid spins only while the peer can run:
-	 * with both sides on one CPU the peer waits for the spinner's CPU.
-	 * With spin_us=0 it is futex by definition. */
+	 * with both sides on one CPU the peer waits for the spinner's CPU, and
+	 * at a rate side A's sender shares its CPU with the echo taker. With
+	 * spin_us=0 it is futex by definition. */
 	if (st->kind == IPCB_WAKE_HYBRID &&
-	    (cfg->cpu[0] == cfg->cpu[1] || ipcb_opt_num(cfg->opts, "spin_us") == 0))
+	    (cfg->cpu[0] == cfg->cpu[1] || cfg->paced || ipcb_opt_num(cfg->opts, "spin_us") == 0))
 		st->kind = IPCB_WAKE_FUTEX;
 	wait = st->kind == IPCB_WAKE_SPIN     ? IPCB_RING_SPIN
 	       : st->kind == IPCB_WAKE_HYBRID ? IPCB_RING_HYBRID

@@ -27,6 +27,7 @@
 #ifndef IPCB_MECH_H
 #define IPCB_MECH_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -117,6 +118,9 @@ struct ipcb_cell_cfg {
 	enum ipcb_side sender;           /* IPCB_TEST_ONEWAY: the side that sends (A unless the
 					  * run asks for B to A); the other only receives */
 	enum ipcb_mode mode;             /* two processes, or two threads of one */
+	bool paced;                      /* IPCB_TEST_LATENCY at a rate (--rate): side A
+					  * sends on one thread while a second thread of its
+					  * process receives the echoes, on side A's CPU */
 };
 
 /* The value of an option in a set; 0 for a name the set lacks. */
@@ -252,6 +256,12 @@ struct ipcb_mech {
 	 * threads (NULL: it can). Its cells are then skipped with this reason. */
 	size_t state_size;
 	const char *no_threads;
+
+	/* Latency at a rate (--rate): side A's send() runs on one thread while
+	 * a second thread of its process blocks in recv() on the same state
+	 * for the echoes. Why the mechanism cannot do that (NULL: it can).
+	 * Its latency cells at a rate are then skipped with this reason. */
+	const char *no_pipelining;
 };
 
 /* The registry, in `ipcbench list` order. */

@@ -49,7 +49,7 @@ expect_usage "'0'" --timeout 0
 expect_usage "'abc'" --timeout abc
 expect_usage "'latencyy' (did you mean 'latency'?)" --test latencyy
 expect_usage "'oneway,oneway' names a test twice" --test oneway,oneway
-expect_usage "--rate applies to --test oneway" --test latency --rate 1000
+expect_usage "--rate applies to --test latency and --test oneway" --test throughput --rate 1000
 expect_usage "--direction applies to --test oneway" --direction ba
 expect_usage "'xy'" --test oneway --direction ab,xy
 expect_usage "'ab,ab' names a direction twice" --test oneway --direction ab,ab

@@ -10,17 +10,38 @@ serialize
 
 q() { json_query "$1" "$2"; }
 
+# The ratios of FILE's 64 B one-way p50 (each direction) to its RTT p50,
+# into $ratios; true when both lie in [0.3, 0.7].
+ratios_in_range() {
+	lat=$(q "$1" "[c for c in d['cells'] if c['test'] == 'latency' and c['msg_size_bytes'] == 64][0]['latency']['rtt_p50_ns']")
+	ratios=
+	in=0
+	for dir in ab ba; do
+		ow=$(q "$1" "[c for c in d['cells'] if c['test'] == 'oneway' and c['msg_size_bytes'] == 64 and c['direction'] == '$dir'][0]['one_way']['ow_p50_ns']")
+		r=$("$PYTHON3" -c "print(round($ow / $lat, 3))")
+		ratios="$ratios $dir $r (one-way $ow ns, RTT $lat ns)"
+		"$PYTHON3" -c "import sys; sys.exit(not 0.3 <= $r <= 0.7)" || in=1
+	done
+	return $in
+}
+
 run_ipcbench --mech pipe --sizes 16,64 --test latency,oneway --direction ab,ba --cell-time 1 \
 	--repetitions 3 --json "$T/ow.json"
 ok $rc "latency and one-way on pipe: exit 0 (got $rc)" || diag <"$T/stderr"
 ok_schema "$T/ow.json" "the results validate"
-lat=$(q "$T/ow.json" "[c for c in d['cells'] if c['test'] == 'latency' and c['msg_size_bytes'] == 64][0]['latency']['rtt_p50_ns']")
-for dir in ab ba; do
-	ow=$(q "$T/ow.json" "[c for c in d['cells'] if c['test'] == 'oneway' and c['msg_size_bytes'] == 64 and c['direction'] == '$dir'][0]['one_way']['ow_p50_ns']")
-	r=$("$PYTHON3" -c "print(round($ow / $lat, 3))")
-	"$PYTHON3" -c "import sys; sys.exit(not 0.3 <= $r <= 0.7)"
-	ok $? "pipe 64 B $dir: one-way p50 $ow ns is $r of the RTT p50 $lat ns (0.3 to 0.7)"
+# A stamp in the wrong place is off in every run, a noisy neighbour (this
+# suite runs tests side by side) in one: up to three runs.
+try=1
+f="$T/ow.json"
+until ratios_in_range "$f" || [ $try -eq 3 ]; do
+	echo "run $try: ratios out of range:$ratios; again" | diag
+	try=$((try + 1))
+	f="$T/ow-$try.json"
+	run_ipcbench --mech pipe --sizes 64 --test latency,oneway --direction ab,ba --cell-time 1 \
+		--repetitions 3 --json "$f"
 done
+ratios_in_range "$f"
+ok $? "pipe 64 B: one-way p50 over RTT p50 in [0.3, 0.7] each way (run $try of at most 3):$ratios"
 [ "$(q "$T/ow.json" "[c['status'] for c in d['cells'] if c['test'] == 'oneway' and c['msg_size_bytes'] == 16]")" = "['skipped', 'skipped']" ] &&
 	q "$T/ow.json" "[c for c in d['cells'] if c['test'] == 'oneway'][0]['reason']" | grep -q "24-byte header"
 ok $? "16 B one-way cells are skipped: the header needs 24 bytes"
@@ -34,28 +55,39 @@ assert_clean "one-way run"
 # page (64 messages of 64 B) soon holds side A back, so the messages due
 # during the pause leave late: only the correction sees their wait.
 pause=50000000
-IPCBENCH_FAULT="pipe:pause=$pause/1000000000-b" run_ipcbench --mech pipe -o capacity=4096 \
-	--sizes 64 --test oneway --rate 10000 --cell-time 4 --repetitions 2 --json "$T/rate.json"
-ok $rc "fixed rate with a pausing side B: exit 0 (got $rc)" || diag <"$T/stderr"
+# One try: the run at a rate and the closed loop, both with the pause, into
+# $T/rate.json and $T/closed.json; their figures into cor, unc, late, p99,
+# max. True when the figures show what coordinated omission hides; a
+# neighbour's burst can blur one try, not three.
+co_try() {
+	IPCBENCH_FAULT="pipe:pause=$pause/1000000000-b" run_ipcbench --mech pipe -o capacity=4096 \
+		--sizes 64 --test oneway --rate 10000 --cell-time 4 --repetitions 2 --json "$T/rate.json"
+	rate_rc=$rc
+	cor=$(q "$T/rate.json" "d['cells'][0]['one_way']['ow_p99_ns']")
+	unc=$(q "$T/rate.json" "d['cells'][0]['one_way']['rate']['uncorrected']['ow_p99_ns']")
+	late=$(q "$T/rate.json" "d['cells'][0]['one_way']['rate']['late']")
+	IPCBENCH_FAULT="pipe:pause=$pause/1000000000-b" run_ipcbench --mech pipe -o capacity=4096 \
+		--sizes 64 --test latency --cell-time 4 --repetitions 2 --json "$T/closed.json"
+	closed_rc=$rc
+	max=$(q "$T/closed.json" "d['cells'][0]['latency']['rtt_max_ns']")
+	p99=$(q "$T/closed.json" "d['cells'][0]['latency']['rtt_p99_ns']")
+	echo "try $co: corrected p99 $cor ns, uncorrected p99 $unc ns, $late messages late;" \
+		"closed loop: RTT p99 $p99 ns, max $max ns" | diag
+	[ $rate_rc -eq 0 ] && [ $closed_rc -eq 0 ] && "$PYTHON3" -c "import sys; sys.exit(not (
+		$cor > 5 * $unc and $cor > 0.3 * $pause and $late > 0 and
+		$max >= $pause and $p99 < $pause / 10 and $cor > 5 * $p99))"
+}
+co=1
+until co_try || [ $co -eq 3 ]; do
+	co=$((co + 1))
+done
+ok $rate_rc "fixed rate with a pausing side B: exit 0 (got $rate_rc)"
 ok_schema "$T/rate.json" "the results validate"
-cor=$(q "$T/rate.json" "d['cells'][0]['one_way']['ow_p99_ns']")
-unc=$(q "$T/rate.json" "d['cells'][0]['one_way']['rate']['uncorrected']['ow_p99_ns']")
-late=$(q "$T/rate.json" "d['cells'][0]['one_way']['rate']['late']")
-diag <<EOF2
-corrected p99 $cor ns, uncorrected p99 $unc ns, $late messages late
-EOF2
 "$PYTHON3" -c "import sys; sys.exit(not ($cor > 5 * $unc and $cor > 0.3 * $pause))"
-ok $? "corrected p99 ($cor ns) over 5 times the uncorrected ($unc ns) and near the pause"
+ok $? "corrected p99 ($cor ns) over 5 times the uncorrected ($unc ns) and near the pause (try $co of at most 3)"
 [ "$late" -gt 0 ]
 ok $? "messages left late ($late)"
-IPCBENCH_FAULT="pipe:pause=$pause/1000000000-b" run_ipcbench --mech pipe -o capacity=4096 \
-	--sizes 64 --test latency --cell-time 4 --repetitions 2 --json "$T/closed.json"
-ok $rc "closed loop with the same pause: exit 0 (got $rc)" || diag <"$T/stderr"
-max=$(q "$T/closed.json" "d['cells'][0]['latency']['rtt_max_ns']")
-p99=$(q "$T/closed.json" "d['cells'][0]['latency']['rtt_p99_ns']")
-diag <<EOF2
-closed loop: RTT p99 $p99 ns, max $max ns
-EOF2
+ok $closed_rc "closed loop with the same pause: exit 0 (got $closed_rc)"
 "$PYTHON3" -c "import sys; sys.exit(not ($max >= $pause and $p99 < $pause / 10 and $cor > 5 * $p99))"
 ok $? "the closed loop saw the pause (max $max ns) in one sample: p99 $p99 ns stays far below it"
 assert_clean "fixed-rate runs"
