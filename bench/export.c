@@ -140,9 +140,9 @@ static bool is_latency(const json_t *c)
 	return strcmp(ipcb_cli_get_str(c, "test"), "latency") == 0;
 }
 
-/* A cell these formats carry: with figures, and a latency or throughput
- * cell (one-way cells, whose figures are ow_*, are not exported: the csv
- * lists them, by name and status). */
+/* A cell gbench, gab-* and bmf carry: with figures, and a latency or
+ * throughput cell (one-way cells, whose figures are ow_*, are left out:
+ * the csv has them, in its appended columns). */
 static bool exported(const json_t *c)
 {
 	return ipcb_cli_cell_has_figures(c) && strcmp(ipcb_cli_get_str(c, "test"), "oneway") != 0;
