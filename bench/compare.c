@@ -324,6 +324,33 @@ static json_t *finite_or_null(double v)
 	return isfinite(v) ? json_real(v) : json_null();
 }
 
+/* A lossy mechanism's throughput cell (udp): the timed messages lost, in
+ * BASE and NEW (null where a side has no count), on a line under its row
+ * and into its JSON. The rates count only what arrived. */
+static json_t *put_lost(const struct cmp_opts *o, const struct side *b, const struct side *n,
+			json_t *row)
+{
+	const json_t *lb = ipcb_cli_get(b->cell, "throughput.lost");
+	const json_t *ln = ipcb_cli_get(n->cell, "throughput.lost");
+	char sb[32] = "-", sn[32] = "-";
+
+	if (row == NULL || (!json_is_integer(lb) && !json_is_integer(ln)))
+		return row;
+	if (json_is_integer(lb))
+		snprintf(sb, sizeof sb, "%lld", (long long)json_integer_value(lb));
+	if (json_is_integer(ln))
+		snprintf(sn, sizeof sn, "%lld", (long long)json_integer_value(ln));
+	fprintf(o->table, "%-44s %14s %14s\n", "  lost messages", sb, sn);
+	json_object_set_new(
+		row, "lost",
+		json_pack("{s:o, s:o}", "base",
+			  json_is_integer(lb) ? json_integer(json_integer_value(lb)) : json_null(),
+			  "new",
+			  json_is_integer(ln) ? json_integer(json_integer_value(ln))
+					      : json_null()));
+	return row;
+}
+
 /* Compare one pair of cells; prints a row, returns its JSON. */
 static json_t *compare_pair(const struct cmp_opts *o, const struct side *b, const struct side *n,
 			    struct verdicts *tally)
@@ -343,7 +370,7 @@ static json_t *compare_pair(const struct cmp_opts *o, const struct side *b, cons
 	tally_add(tally, ch.verdict);
 	fprintf(o->table, "%-44s %14s %14s %8s %8s  %s\n", b->label, bs, ns, cs, ps, ch.verdict);
 	/* clang-format off */
-	return json_pack("{s:s, s:s, s:s, s:s, s:{s:s, s:o}, s:{s:s, s:o}, s:o, s:o, s:o, s:s}",
+	return put_lost(o, b, n, json_pack("{s:s, s:s, s:s, s:s, s:{s:s, s:o}, s:{s:s, s:o}, s:o, s:o, s:o, s:s}",
 			 "cell", b->label,
 			 "key", b->key,
 			 "metric", b->latency ? metric_key(o->metric) : n->unit,
@@ -355,7 +382,7 @@ static json_t *compare_pair(const struct cmp_opts *o, const struct side *b, cons
 			 "ratio", finite_or_null(ch.ratio),
 			 "change", finite_or_null(ch.change),
 			 "p_value", isnan(ch.p) ? json_null() : json_real(ch.p),
-			 "verdict", ch.verdict);
+			 "verdict", ch.verdict));
 	/* clang-format on */
 }
 

@@ -140,9 +140,9 @@ static bool is_latency(const json_t *c)
 	return strcmp(ipcb_cli_get_str(c, "test"), "latency") == 0;
 }
 
-/* A cell these formats carry: with figures, and a latency or throughput
- * cell (one-way cells, whose figures are ow_*, are not exported: the csv
- * lists them, by name and status). */
+/* A cell gbench, gab-* and bmf carry: with figures, and a latency or
+ * throughput cell (one-way cells, whose figures are ow_*, are left out:
+ * the csv has them, in its appended columns). */
 static bool exported(const json_t *c)
 {
 	return ipcb_cli_cell_has_figures(c) && strcmp(ipcb_cli_get_str(c, "test"), "oneway") != 0;
@@ -580,6 +580,44 @@ static int write_hgrm(FILE *f, const json_t *c, double scale)
 	return 0;
 }
 
+/* One-way cells are left out of hgrm (its histograms are round trips'):
+ * say so rather than let them vanish, and refuse --cell naming one. */
+static int hgrm_left_out(const json_t *cells, const struct export_opts *o, unsigned written)
+{
+	unsigned oneway = 0;
+	bool named = false;
+
+	for (size_t i = 0; i < json_array_size(cells); i++) {
+		const json_t *c = json_array_get(cells, i);
+		char name[256];
+
+		if (strcmp(ipcb_cli_get_str(c, "test"), "oneway") != 0 ||
+		    !ipcb_cli_cell_has_figures(c))
+			continue;
+		oneway++;
+		cell_name(c, name, sizeof name);
+		named |= o->cell != NULL && strcmp(o->cell, name) == 0;
+	}
+	if (named)
+		return ipcb_cli_usage_error(
+			"export: '%.200s' is a one-way cell: hgrm writes round-trip "
+			"histograms only (its ow_* figures: --format csv)",
+			o->cell);
+	if (written == 0 && o->cell != NULL)
+		return ipcb_cli_usage_error("export: no latency cell named '%.200s' in %s", o->cell,
+					    o->input);
+	if (written == 0)
+		return ipcb_cli_error(
+			EXIT_FAILED, "export: %s has no latency cell with figures%s", o->input,
+			oneway ? " (one-way cells: hgrm writes round trips only)" : "");
+	if (o->cell == NULL && oneway > 0)
+		ipcb_cli_msg(
+			"export: %u one-way cell%s left out: hgrm writes round-trip histograms "
+			"only (their ow_* figures: --format csv)",
+			oneway, oneway == 1 ? "" : "s");
+	return 0;
+}
+
 static int export_hgrm(const json_t *doc, const struct export_opts *o)
 {
 	const json_t *cells = json_object_get(doc, "cells");
@@ -614,14 +652,7 @@ static int export_hgrm(const json_t *doc, const struct export_opts *o)
 					      o->cell ? o->output : path, strerror(errno));
 		written++;
 	}
-	if (written == 0) {
-		if (o->cell != NULL)
-			return ipcb_cli_usage_error("export: no latency cell named '%.200s' in %s",
-						    o->cell, o->input);
-		return ipcb_cli_error(EXIT_FAILED, "export: %s has no latency cell with figures",
-				      o->input);
-	}
-	return 0;
+	return hgrm_left_out(cells, o, written);
 }
 
 /* ---- CSV --------------------------------------------------------------- */
@@ -653,54 +684,115 @@ static void csv_num(FILE *f, const json_t *v)
 		fputc(',', f);
 }
 
+/* The columns every file has had, in their order: scripts index them. */
+static const char csv_header[] =
+	"name,mechanism,variant,test,msg_size_bytes,placement,cpu_a,cpu_b,pairs_at_once,"
+	"status,repetitions,iterations_per_repetition,rtt_p50_ns,rtt_p90_ns,rtt_p99_ns,"
+	"rtt_p999_ns,rtt_p9999_ns,rtt_min_ns,rtt_max_ns,rtt_mean_ns,rtt_count,x_floor,"
+	"msgs_per_s,bytes_per_s,x_copy_floor,cpu_ns_per_op_a,cpu_ns_per_op_b,reason,"
+	/* appended: one-way cells, points of load curves, lossy mechanisms */
+	"direction,target_msgs_per_s,ow_p50_ns,ow_p90_ns,ow_p99_ns,ow_p999_ns,ow_p9999_ns,"
+	"ow_min_ns,ow_max_ns,ow_mean_ns,ow_count,achieved_msgs_per_s,sent,late,"
+	"uncorrected_ow_p50_ns,uncorrected_ow_p99_ns,saturated,saturation_reason,"
+	"load_fraction,offered_msgs_per_s,load_max_msgs_per_s,load_knee_fraction,lost\n";
+
+/* The percentile columns of a summary: PRE_p50_ns ... PRE_count. */
+static void csv_summary(FILE *f, const json_t *o, const char *pre)
+{
+	static const char *const keys[] = { "p50_ns", "p90_ns", "p99_ns",  "p999_ns", "p9999_ns",
+					    "min_ns", "max_ns", "mean_ns", "count" };
+	char key[32];
+
+	for (size_t k = 0; k < sizeof keys / sizeof keys[0]; k++) {
+		snprintf(key, sizeof key, "%s_%s", pre, keys[k]);
+		csv_num(f, json_object_get(o, key));
+	}
+}
+
+/* true or false, or empty where the cell has no such verdict. */
+static void csv_bool(FILE *f, const json_t *v)
+{
+	fputs(json_is_boolean(v) ? (json_is_true(v) ? "true," : "false,") : ",", f);
+}
+
+/* The columns of the first version: identity, round trips, throughput. */
+static void csv_base(FILE *f, const json_t *c, bool fig)
+{
+	const json_t *tp = fig ? json_object_get(c, "throughput") : NULL;
+	const json_t *req = ipcb_cli_get(c, "cpus.requested");
+	const json_t *cost = fig ? json_object_get(c, "cost") : NULL;
+	char name[256];
+
+	cell_name(c, name, sizeof name);
+	csv_field(f, name, false);
+	csv_field(f, ipcb_cli_get_str(c, "mechanism"), false);
+	csv_field(f, ipcb_cli_get_str(c, "variant"), false);
+	csv_field(f, ipcb_cli_get_str(c, "test"), false);
+	csv_num(f, json_object_get(c, "msg_size_bytes"));
+	csv_field(f, ipcb_cli_get_str(c, "placement"), false);
+	csv_num(f, json_array_get(req, 0));
+	csv_num(f, json_array_get(req, 1));
+	csv_num(f, json_object_get(c, "pairs_at_once"));
+	csv_field(f, ipcb_cli_get_str(c, "status"), false);
+	csv_num(f, json_object_get(c, "repetitions_done"));
+	csv_num(f, json_object_get(c, "iterations"));
+	csv_summary(f, fig ? json_object_get(c, "latency") : NULL, "rtt");
+	csv_num(f, fig ? json_object_get(c, "x_floor") : NULL);
+	csv_num(f, json_object_get(tp, "msgs_per_s"));
+	csv_num(f, json_object_get(tp, "bytes_per_s"));
+	/* absent from files written before the copy floor: empty */
+	csv_num(f, fig ? json_object_get(c, "x_copy_floor") : NULL);
+	csv_num(f, ipcb_cli_get(cost, "a.cpu_ns"));
+	csv_num(f, ipcb_cli_get(cost, "b.cpu_ns"));
+	csv_field(f, ipcb_cli_get_str(c, "reason"), false);
+}
+
+/* The appended columns: a one-way cell's direction, rate and figures (at
+ * a rate: the achieved rate, late messages, uncorrected percentiles and
+ * the verdict), a load point's place on its curve, and a lossy
+ * mechanism's lost messages. Empty where the cell has no such figure. */
+static void csv_appended(FILE *f, const json_t *c, bool fig)
+{
+	const json_t *ow = fig ? json_object_get(c, "one_way") : NULL;
+	const json_t *rate = json_object_get(ow, "rate");
+	const json_t *load = json_object_get(c, "load");
+
+	csv_field(f, ipcb_cli_get_str(c, "direction"), false);
+	csv_num(f, json_object_get(c, "rate_msgs_per_s"));
+	csv_summary(f, ow, "ow");
+	csv_num(f, json_object_get(rate, "achieved_msgs_per_s"));
+	csv_num(f, json_object_get(rate, "sent"));
+	csv_num(f, json_object_get(rate, "late"));
+	csv_num(f, ipcb_cli_get(rate, "uncorrected.ow_p50_ns"));
+	csv_num(f, ipcb_cli_get(rate, "uncorrected.ow_p99_ns"));
+	csv_bool(f, json_object_get(rate, "saturated"));
+	csv_field(f, ipcb_cli_get_str(rate, "saturation_reason"), false);
+	csv_num(f, json_object_get(load, "fraction"));
+	csv_num(f, json_object_get(load, "offered_msgs_per_s"));
+	csv_num(f, json_object_get(load, "max_msgs_per_s"));
+	csv_num(f, json_object_get(load, "knee_fraction"));
+	/* the last column: its number, then the end of the row */
+	if (fig && json_is_integer(ipcb_cli_get(c, "throughput.lost")))
+		fprintf(f, "%lld",
+			(long long)json_integer_value(ipcb_cli_get(c, "throughput.lost")));
+	fputc('\n', f);
+}
+
 static int export_csv(const json_t *doc, const char *out)
 {
-	static const char *const lat_keys[] = { "rtt_p50_ns",  "rtt_p90_ns",   "rtt_p99_ns",
-						"rtt_p999_ns", "rtt_p9999_ns", "rtt_min_ns",
-						"rtt_max_ns",  "rtt_mean_ns",  "rtt_count" };
 	const json_t *cells = json_object_get(doc, "cells");
 	FILE *f = out ? fopen(out, "w") : stdout;
 
 	if (f == NULL)
 		return ipcb_cli_error(EXIT_FAILED, "export: %s: %s", out, strerror(errno));
-	fputs("name,mechanism,variant,test,msg_size_bytes,placement,cpu_a,cpu_b,pairs_at_once,"
-	      "status,repetitions,iterations_per_repetition,rtt_p50_ns,rtt_p90_ns,rtt_p99_ns,"
-	      "rtt_p999_ns,rtt_p9999_ns,rtt_min_ns,rtt_max_ns,rtt_mean_ns,rtt_count,x_floor,"
-	      "msgs_per_s,bytes_per_s,x_copy_floor,cpu_ns_per_op_a,cpu_ns_per_op_b,reason\n",
-	      f);
+	fputs(csv_header, f);
 	for (size_t i = 0; i < json_array_size(cells); i++) {
 		const json_t *c = json_array_get(cells, i);
 		/* A cell without figures keeps its row, with the figures empty. */
 		const bool fig = ipcb_cli_cell_has_figures(c);
-		const json_t *lat = fig ? json_object_get(c, "latency") : NULL;
-		const json_t *tp = fig ? json_object_get(c, "throughput") : NULL;
-		const json_t *req = ipcb_cli_get(c, "cpus.requested");
-		const json_t *cost = fig ? json_object_get(c, "cost") : NULL;
-		char name[256];
 
-		cell_name(c, name, sizeof name);
-		csv_field(f, name, false);
-		csv_field(f, ipcb_cli_get_str(c, "mechanism"), false);
-		csv_field(f, ipcb_cli_get_str(c, "variant"), false);
-		csv_field(f, ipcb_cli_get_str(c, "test"), false);
-		csv_num(f, json_object_get(c, "msg_size_bytes"));
-		csv_field(f, ipcb_cli_get_str(c, "placement"), false);
-		csv_num(f, json_array_get(req, 0));
-		csv_num(f, json_array_get(req, 1));
-		csv_num(f, json_object_get(c, "pairs_at_once"));
-		csv_field(f, ipcb_cli_get_str(c, "status"), false);
-		csv_num(f, json_object_get(c, "repetitions_done"));
-		csv_num(f, json_object_get(c, "iterations"));
-		for (size_t k = 0; k < sizeof lat_keys / sizeof lat_keys[0]; k++)
-			csv_num(f, json_object_get(lat, lat_keys[k]));
-		csv_num(f, fig ? json_object_get(c, "x_floor") : NULL);
-		csv_num(f, json_object_get(tp, "msgs_per_s"));
-		csv_num(f, json_object_get(tp, "bytes_per_s"));
-		/* absent from files written before the copy floor: empty */
-		csv_num(f, fig ? json_object_get(c, "x_copy_floor") : NULL);
-		csv_num(f, ipcb_cli_get(cost, "a.cpu_ns"));
-		csv_num(f, ipcb_cli_get(cost, "b.cpu_ns"));
-		csv_field(f, ipcb_cli_get_str(c, "reason"), true);
+		csv_base(f, c, fig);
+		csv_appended(f, c, fig);
 	}
 	if (f != stdout ? fclose(f) != 0 : fflush(f) != 0)
 		return ipcb_cli_error(EXIT_FAILED, "export: writing %s: %s", out ? out : "stdout",

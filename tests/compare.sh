@@ -1,7 +1,8 @@
 #!/bin/sh
 # ipcbench compare on fixtures: identical files, a clear slowdown, a change
 # within the noise, a speed-up, a newly failed cell, one-sided cells,
-# different machines, bad input; and a run slowed by an injected fault.
+# different machines, bad input; a run slowed by an injected fault; and the
+# lost messages of a lossy mechanism's cells.
 . "${top_srcdir:-$(dirname "$0")/..}/tests/lib.sh"
 
 base="$top_srcdir/tests/fixtures/results/base.json"
@@ -187,5 +188,26 @@ run_ipcbench compare "$base" "$T/slowed.json"
 st=$?
 ok $st "a run slowed by an injected delay: its pipe latency cells are flagged slower (exit 1), the fault is pointed out"
 [ $st -eq 0 ] || diag <"$T/stdout"
+
+# A lossy mechanism's throughput cells (udp) carry lost messages: a line
+# under the row with BASE's and NEW's counts, and "lost" in the JSON; a
+# cell without the count (every other mechanism) has neither.
+derive lossy "
+for c in d['cells']:
+    if c['test'] == 'throughput' and c['repetitions'] and c['msg_size_bytes'] == 64:
+        c['throughput']['lost'] = 3"
+derive lossier "
+for c in d['cells']:
+    if c['test'] == 'throughput' and c['repetitions'] and c['msg_size_bytes'] == 64:
+        c['throughput']['lost'] = 12"
+lossy=$(json_query "$T/lossy.json" "len([c for c in d['cells'] if 'lost' in (c['throughput'] or {})])")
+run_ipcbench compare --json "$T/lost.json" "$T/lossy.json" "$T/lossier.json"
+[ $rc -eq 0 ] && [ "$lossy" -gt 0 ] &&
+	[ "$(grep -c "^  lost messages  *3  *12$" "$T/stdout")" -eq "$lossy" ] &&
+	[ "$(json_query "$T/lost.json" "sorted((c['lost']['base'], c['lost']['new']) for c in d['cells'] if 'lost' in c)")" = "$(json_query "$T/lossy.json" "[(3, 12)] * $lossy")" ]
+ok $? "lost messages: BASE's and NEW's under each lossy cell, and in the JSON"
+run_ipcbench compare "$base" "$base"
+[ $rc -eq 0 ] && ! grep -q "lost" "$T/stdout"
+ok $? "no lost line for cells without the count"
 assert_clean "compare"
 done_testing

@@ -3,7 +3,10 @@
 # fixture, and against the tools that read it: Google Benchmark's
 # compare.py, the shapes that github-action-benchmark and Bencher read, and
 # a CSV parser. (HdrHistogram's own output, in Java, is tests/hgrm-java.sh.)
+# Then real one-way, fixed-rate, load and udp cells: their figures in the
+# CSV's appended columns, and hgrm saying it leaves one-way cells out.
 . "${top_srcdir:-$(dirname "$0")/..}/tests/lib.sh"
+serialize
 
 base="$top_srcdir/tests/fixtures/results/base.json"
 golden="$top_srcdir/tests/golden"
@@ -157,5 +160,103 @@ echo '{"schema_version": 1' >"$T/trunc.json"
 run_ipcbench export --format csv "$T/trunc.json"
 [ $rc -eq 2 ] && [ "$(wc -l <"$T/stderr")" -eq 1 ] && grep -q "trunc.json: not valid JSON" "$T/stderr"
 ok $? "a truncated file: exit 2, one line"
+# Real cells of the kinds the fixtures lack: one at a time (beside a
+# latency cell), at a fixed rate, the points of a load curve, and udp
+# throughput (lossy: lost).
+run_ipcbench --mech pipe --sizes 64 --test latency,oneway --iterations 300 --repetitions 2 \
+	--json "$T/ow.json"
+ow=$rc
+run_ipcbench --mech pipe --sizes 64 --test oneway --rate 5000 --iterations 200 --repetitions 2 \
+	--json "$T/rate.json"
+rate=$rc
+run_ipcbench --mech pipe --sizes 64 --test load --load-points 10,50 --cell-time 0.1 \
+	--repetitions 2 --json "$T/load.json"
+load=$rc
+run_ipcbench --mech udp --sizes 64 --test throughput --iterations 2000 --repetitions 2 \
+	--json "$T/udp.json"
+[ $ow -eq 0 ] && [ $rate -eq 0 ] && [ $load -eq 0 ] && [ $rc -eq 0 ]
+ok $? "one-way, fixed-rate, load and udp runs (exit $ow $rate $load $rc)"
+for r in ow rate load udp; do
+	run_ipcbench export --format csv -o "$T/$r.csv" "$T/$r.json"
+	[ $rc -eq 0 ] || diag <"$T/stderr"
+done
+# Every appended column of every row against the results file, and the
+# first columns unchanged: the header of the golden file is its prefix.
+"$PYTHON3" - "$T" "$golden/export.csv" <<'PY'
+import csv, json, sys
+T = sys.argv[1]
+old = open(sys.argv[2]).readline().rstrip("\n").split(",")
+def g(o, *path):
+    for k in path:
+        o = o.get(k) if isinstance(o, dict) else None
+    return o
+def same(text, v, what):
+    if v is None:
+        assert text == "", what
+    elif isinstance(v, bool):
+        assert text == ("true" if v else "false"), what
+    elif isinstance(v, str):
+        assert text == v, what
+    elif isinstance(v, int):
+        assert int(text) == v, what
+    else:
+        assert abs(float(text) - v) <= 1e-9 * abs(v), what
+pcts = ["p50_ns", "p90_ns", "p99_ns", "p999_ns", "p9999_ns", "min_ns", "max_ns", "mean_ns", "count"]
+kinds = set()
+for run in ("ow", "rate", "load", "udp"):
+    rd = csv.DictReader(open("%s/%s.csv" % (T, run)))
+    assert rd.fieldnames[:len(old)] == old and rd.fieldnames[-1] == "lost", rd.fieldnames
+    rows = list(rd)
+    d = json.load(open("%s/%s.json" % (T, run)))
+    assert len(rows) == len(d["cells"])
+    for r, c in zip(rows, d["cells"]):
+        ow, load = c.get("one_way"), c.get("load")
+        rate = g(ow, "rate")
+        what = (run, r["name"])
+        same(r["direction"], c.get("direction"), what)
+        same(r["target_msgs_per_s"], c.get("rate_msgs_per_s"), what)
+        for k in pcts:
+            same(r["ow_" + k], g(ow, "ow_" + k), (what, k))
+        for col, v in (("achieved_msgs_per_s", g(rate, "achieved_msgs_per_s")),
+                       ("sent", g(rate, "sent")), ("late", g(rate, "late")),
+                       ("uncorrected_ow_p50_ns", g(rate, "uncorrected", "ow_p50_ns")),
+                       ("uncorrected_ow_p99_ns", g(rate, "uncorrected", "ow_p99_ns")),
+                       ("saturated", g(rate, "saturated")),
+                       ("saturation_reason", g(rate, "saturation_reason")),
+                       ("load_fraction", g(load, "fraction")),
+                       ("offered_msgs_per_s", g(load, "offered_msgs_per_s")),
+                       ("load_max_msgs_per_s", g(load, "max_msgs_per_s")),
+                       ("load_knee_fraction", g(load, "knee_fraction")),
+                       ("lost", g(c, "throughput", "lost"))):
+            same(r[col], v, (what, col))
+        if c["test"] == "oneway":
+            assert r["rtt_p50_ns"] == "" and int(r["ow_count"]) > 0 and int(r["ow_p50_ns"]) > 0, what
+            kinds.add("oneway")
+        if rate is not None:
+            assert float(r["achieved_msgs_per_s"]) > 0 and r["saturated"] in ("true", "false"), what
+            assert int(r["sent"]) >= int(r["late"]) >= 0, what
+            kinds.add("rate")
+        if load is not None:
+            assert 0 < float(r["load_fraction"]) < 1 and float(r["offered_msgs_per_s"]) > 0, what
+            kinds.add("load")
+        if c["mechanism"] == "udp":
+            assert int(r["lost"]) >= 0, what
+            kinds.add("lost")
+        else:
+            assert r["lost"] == "", what
+assert kinds == {"oneway", "rate", "load", "lost"}, kinds
+PY
+ok $? "csv: one-way, fixed-rate, load and udp cells export their figures, as the results hold them"
+owcell=$(json_query "$T/ow.json" "'pipe/oneway/64/%s/%d-%d/ab' % (d['cells'][1]['placement'], *d['cells'][1]['cpus']['requested'])")
+run_ipcbench export --format hgrm --cell "$owcell" "$T/ow.json"
+[ $rc -eq 2 ] && grep -q "'$owcell' is a one-way cell: hgrm writes round-trip histograms only" "$T/stderr"
+ok $? "hgrm --cell naming a one-way cell: exit 2, saying why"
+run_ipcbench export --format hgrm -o "$T/owhgrm" "$T/ow.json"
+[ $rc -eq 0 ] && [ "$(ls "$T/owhgrm")" = "$(echo "$owcell" | sed 's,/oneway/,/latency/,; s,/ab$,,; s,/,_,g').hgrm" ] &&
+	grep -q "1 one-way cell left out: hgrm writes round-trip histograms only" "$T/stderr"
+ok $? "hgrm -o DIR: the latency cell's file only, and a line saying the one-way cell is left out"
+run_ipcbench export --format hgrm -o "$T/loadhgrm" "$T/load.json"
+[ $rc -eq 1 ] && grep -q "no latency cell with figures (one-way cells: hgrm writes round trips only)" "$T/stderr"
+ok $? "hgrm -o DIR of a file without latency cells, with one-way ones: exit 1, saying why"
 assert_clean "export"
 done_testing
