@@ -690,10 +690,11 @@ static const char csv_header[] =
 	"status,repetitions,iterations_per_repetition,rtt_p50_ns,rtt_p90_ns,rtt_p99_ns,"
 	"rtt_p999_ns,rtt_p9999_ns,rtt_min_ns,rtt_max_ns,rtt_mean_ns,rtt_count,x_floor,"
 	"msgs_per_s,bytes_per_s,x_copy_floor,cpu_ns_per_op_a,cpu_ns_per_op_b,reason,"
-	/* appended: one-way cells, points of load curves, lossy mechanisms */
+	/* appended: one-way cells, cells at a rate, points of load curves,
+	 * lossy mechanisms */
 	"direction,target_msgs_per_s,ow_p50_ns,ow_p90_ns,ow_p99_ns,ow_p999_ns,ow_p9999_ns,"
 	"ow_min_ns,ow_max_ns,ow_mean_ns,ow_count,achieved_msgs_per_s,sent,late,"
-	"uncorrected_ow_p50_ns,uncorrected_ow_p99_ns,saturated,saturation_reason,"
+	"uncorrected_p50_ns,uncorrected_p99_ns,saturated,saturation_reason,"
 	"load_fraction,offered_msgs_per_s,load_max_msgs_per_s,load_knee_fraction,lost\n";
 
 /* The percentile columns of a summary: PRE_p50_ns ... PRE_count. */
@@ -747,14 +748,19 @@ static void csv_base(FILE *f, const json_t *c, bool fig)
 	csv_field(f, ipcb_cli_get_str(c, "reason"), false);
 }
 
-/* The appended columns: a one-way cell's direction, rate and figures (at
- * a rate: the achieved rate, late messages, uncorrected percentiles and
- * the verdict), a load point's place on its curve, and a lossy
- * mechanism's lost messages. Empty where the cell has no such figure. */
+/* The appended columns: a one-way cell's direction and figures; a latency
+ * or one-way cell's rate, and at a rate the achieved rate, late messages,
+ * uncorrected p50 and p99 (round trips or one-way) and the verdict; a
+ * load point's place on its curve, and a lossy mechanism's lost messages.
+ * Empty where the cell has no such figure. */
 static void csv_appended(FILE *f, const json_t *c, bool fig)
 {
 	const json_t *ow = fig ? json_object_get(c, "one_way") : NULL;
-	const json_t *rate = json_object_get(ow, "rate");
+	const json_t *lat = fig ? json_object_get(c, "latency") : NULL;
+	const json_t *rate = json_is_object(json_object_get(ow, "rate"))
+				     ? json_object_get(ow, "rate")
+				     : json_object_get(lat, "rate");
+	const bool rtt = !json_is_object(json_object_get(ow, "rate"));
 	const json_t *load = json_object_get(c, "load");
 
 	csv_field(f, ipcb_cli_get_str(c, "direction"), false);
@@ -763,8 +769,8 @@ static void csv_appended(FILE *f, const json_t *c, bool fig)
 	csv_num(f, json_object_get(rate, "achieved_msgs_per_s"));
 	csv_num(f, json_object_get(rate, "sent"));
 	csv_num(f, json_object_get(rate, "late"));
-	csv_num(f, ipcb_cli_get(rate, "uncorrected.ow_p50_ns"));
-	csv_num(f, ipcb_cli_get(rate, "uncorrected.ow_p99_ns"));
+	csv_num(f, ipcb_cli_get(rate, rtt ? "uncorrected.rtt_p50_ns" : "uncorrected.ow_p50_ns"));
+	csv_num(f, ipcb_cli_get(rate, rtt ? "uncorrected.rtt_p99_ns" : "uncorrected.ow_p99_ns"));
 	csv_bool(f, json_object_get(rate, "saturated"));
 	csv_field(f, ipcb_cli_get_str(rate, "saturation_reason"), false);
 	csv_num(f, json_object_get(load, "fraction"));

@@ -166,8 +166,8 @@ ok $? "a truncated file: exit 2, one line"
 run_ipcbench --mech pipe --sizes 64 --test latency,oneway --iterations 300 --repetitions 2 \
 	--json "$T/ow.json"
 ow=$rc
-run_ipcbench --mech pipe --sizes 64 --test oneway --rate 5000 --iterations 200 --repetitions 2 \
-	--json "$T/rate.json"
+run_ipcbench --mech pipe --sizes 64 --test latency,oneway --rate 5000 --iterations 200 \
+	--repetitions 2 --json "$T/rate.json"
 rate=$rc
 run_ipcbench --mech pipe --sizes 64 --test load --load-points 10,50 --cell-time 0.1 \
 	--repetitions 2 --json "$T/load.json"
@@ -211,7 +211,8 @@ for run in ("ow", "rate", "load", "udp"):
     assert len(rows) == len(d["cells"])
     for r, c in zip(rows, d["cells"]):
         ow, load = c.get("one_way"), c.get("load")
-        rate = g(ow, "rate")
+        rate = g(ow, "rate") if ow is not None else g(c, "latency", "rate")
+        pre = "ow" if ow is not None else "rtt"
         what = (run, r["name"])
         same(r["direction"], c.get("direction"), what)
         same(r["target_msgs_per_s"], c.get("rate_msgs_per_s"), what)
@@ -219,8 +220,8 @@ for run in ("ow", "rate", "load", "udp"):
             same(r["ow_" + k], g(ow, "ow_" + k), (what, k))
         for col, v in (("achieved_msgs_per_s", g(rate, "achieved_msgs_per_s")),
                        ("sent", g(rate, "sent")), ("late", g(rate, "late")),
-                       ("uncorrected_ow_p50_ns", g(rate, "uncorrected", "ow_p50_ns")),
-                       ("uncorrected_ow_p99_ns", g(rate, "uncorrected", "ow_p99_ns")),
+                       ("uncorrected_p50_ns", g(rate, "uncorrected", pre + "_p50_ns")),
+                       ("uncorrected_p99_ns", g(rate, "uncorrected", pre + "_p99_ns")),
                        ("saturated", g(rate, "saturated")),
                        ("saturation_reason", g(rate, "saturation_reason")),
                        ("load_fraction", g(load, "fraction")),
@@ -235,7 +236,10 @@ for run in ("ow", "rate", "load", "udp"):
         if rate is not None:
             assert float(r["achieved_msgs_per_s"]) > 0 and r["saturated"] in ("true", "false"), what
             assert int(r["sent"]) >= int(r["late"]) >= 0, what
-            kinds.add("rate")
+            assert int(r["uncorrected_p50_ns"]) > 0, what
+            kinds.add("rate" if c["test"] == "oneway" else "latency rate")
+            if c["test"] == "latency":
+                assert int(r["rtt_p50_ns"]) >= int(r["uncorrected_p50_ns"]), what
         if load is not None:
             assert 0 < float(r["load_fraction"]) < 1 and float(r["offered_msgs_per_s"]) > 0, what
             kinds.add("load")
@@ -244,9 +248,9 @@ for run in ("ow", "rate", "load", "udp"):
             kinds.add("lost")
         else:
             assert r["lost"] == "", what
-assert kinds == {"oneway", "rate", "load", "lost"}, kinds
+assert kinds == {"oneway", "rate", "latency rate", "load", "lost"}, kinds
 PY
-ok $? "csv: one-way, fixed-rate, load and udp cells export their figures, as the results hold them"
+ok $? "csv: one-way, fixed-rate (one-way and latency), load and udp cells export their figures, as the results hold them"
 owcell=$(json_query "$T/ow.json" "'pipe/oneway/64/%s/%d-%d/ab' % (d['cells'][1]['placement'], *d['cells'][1]['cpus']['requested'])")
 run_ipcbench export --format hgrm --cell "$owcell" "$T/ow.json"
 [ $rc -eq 2 ] && grep -q "'$owcell' is a one-way cell: hgrm writes round-trip histograms only" "$T/stderr"
