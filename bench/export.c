@@ -148,7 +148,7 @@ static bool exported(const json_t *c)
 	return ipcb_cli_cell_has_figures(c) && strcmp(ipcb_cli_get_str(c, "test"), "oneway") != 0;
 }
 
-/* VARIANT/TEST/SIZE/PLACEMENT/A-B[/xN][/DIRECTION][@RATE][/threads] */
+/* VARIANT/TEST/SIZE/PLACEMENT/A-B[/xN][/DIRECTION][@RATE|@loadPERCENT][/threads] */
 static void cell_name(const json_t *c, char *buf, size_t len)
 {
 	const json_t *pairs = json_object_get(c, "pairs_at_once");
@@ -168,11 +168,15 @@ static void cell_name(const json_t *c, char *buf, size_t len)
 	if (json_is_integer(pairs) && json_integer_value(pairs) > 1 && n > 0 && (size_t)n < len)
 		n += snprintf(buf + n, len - (size_t)n, "/x%lld",
 			      (long long)json_integer_value(pairs));
-	/* One-way cells: /DIRECTION, and @RATE at a rate. */
+	/* One-way cells: /DIRECTION; at a rate @RATE (msgs/s, whole digits),
+	 * a point of a load curve @loadPERCENT (its rate is this run's own). */
 	if (json_is_string(json_object_get(c, "direction")) && n > 0 && (size_t)n < len)
 		n += snprintf(buf + n, len - (size_t)n, "/%s", ipcb_cli_get_str(c, "direction"));
-	if (json_is_number(json_object_get(c, "rate_msgs_per_s")) && n > 0 && (size_t)n < len)
-		n += snprintf(buf + n, len - (size_t)n, "@%g",
+	if (json_is_object(json_object_get(c, "load")) && n > 0 && (size_t)n < len)
+		n += snprintf(buf + n, len - (size_t)n, "@load%g",
+			      100.0 * ipcb_cli_get_num(c, "load.fraction"));
+	else if (json_is_number(json_object_get(c, "rate_msgs_per_s")) && n > 0 && (size_t)n < len)
+		n += snprintf(buf + n, len - (size_t)n, "@%.15g",
 			      json_number_value(json_object_get(c, "rate_msgs_per_s")));
 	if (strcmp(ipcb_results_cell_mode(c), "threads") == 0 && n > 0 && (size_t)n < len)
 		snprintf(buf + n, len - (size_t)n, "/threads");
