@@ -1,10 +1,13 @@
 /* Every data-carrying mechanism carries 100,000 messages of random sizes
  * intact and in order, in both directions, between two real processes (and
  * again between two threads of one): 50,000 in ping-pong (25,000 each way),
- * then 50,000 streamed from A to B. Each message is a full pattern with a checksum (ipcb_msg_fill)
- * that the receiver verifies byte for byte. As in the harness, each part has its own setup() for
- * its test (latency for the ping-pong, throughput for the stream): a mechanism may carry the two
- * differently (rpc: calls answered, then one-way calls).
+ * then 50,000 streamed from A to B; then, where it can send and receive on
+ * two threads at once (latency at a rate), 10,000 more pipelined: side A
+ * sends 5,000 on one thread, up to 4 ahead of the echoes, while a second
+ * thread takes B's 5,000 echoes. Each message is a full
+ * pattern with a checksum (ipcb_msg_fill) that the receiver verifies byte for byte. As in the
+ * harness, each part has its own setup() for its test (latency for the ping-pong, throughput for
+ * the stream): a mechanism may carry the two differently (rpc: calls answered, then one-way calls).
  *
  * Usage: test-mech-integrity [--processes | --threads | SPEC...]
  *   SPEC is a mechanism name with options: "shm-futex:wait=spin,ring=4096",
@@ -22,7 +25,9 @@
 #include <errno.h>
 #include <stdio.h>
 #include <pthread.h>
+#include <sched.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,6 +43,12 @@
  * by 10 under the sanitizers). */
 static int pingpong_n = 25000;
 static int stream_n = 50000;
+static int pipelined_n = 5000;
+
+/* The parts of a mechanism's run: ping-pong and streaming (the latency
+ * and throughput tests), and the ping-pong pipelined (latency at a rate:
+ * side A sends on one thread, a second one takes the echoes). */
+enum part { PART_PINGPONG, PART_STREAM, PART_PIPELINED };
 #define STREAM_MAX 4096
 #define STREAM_CAP 262144 /* largest ping-pong message for unbounded mechanisms */
 /* A mechanism the kernel may drop messages of (IPCB_MECH_LOSSY: udp)
@@ -117,9 +128,69 @@ static int barrier(int ready_fd, int go_fd)
 	return 0;
 }
 
+/* Side A's echo taker in the pipelined part: the echoes in order, each of
+ * the size the ping-pong's sequence gives it (its own copy of the
+ * sequence: the generator's state is per thread). */
+struct echoes {
+	const struct ipcb_mech *m;
+	void *st;
+	unsigned char *rx;
+	size_t max;
+	_Atomic int taken; /* echoes received so far */
+};
+
+/* At most this many messages in flight, as at a rate the schedule bounds
+ * them; over a lossy mechanism one (its receive buffer holds one message
+ * of the largest size, not several, and a loss is a failure here): the
+ * echo taker still blocks in recv() while the sender sends. */
+#define PIPELINE_DEPTH 4
+
+static void *take_echoes(void *arg)
+{
+	const struct echoes *e = arg;
+	struct ipcb_err err = { { 0 }, { 0 } };
+
+	for (int i = 0; i < pipelined_n; i++) {
+		size_t back;
+
+		(void)rand_size(e->max);
+		back = rand_size(e->max);
+		if (recv_one(e->m, e->st, e->rx, back, 2 * (uint64_t)i + 1, &err) != 0)
+			_exit(fail_child("A recv (echo taker)", &err));
+		atomic_store(&e->taken, i + 1);
+	}
+	return NULL;
+}
+
+/* Side A pipelined: every message sent without waiting for its echo; a
+ * failure on either thread ends the process. */
+static int pipelined_a(const struct ipcb_mech *m, void *st, unsigned char *tx, unsigned char *rx,
+		       size_t max)
+{
+	struct echoes e = { .m = m, .st = st, .rx = rx, .max = max, .taken = 0 };
+	struct ipcb_err err = { { 0 }, { 0 } };
+	pthread_t th;
+
+	if (pthread_create(&th, NULL, take_echoes, &e) != 0)
+		abort();
+	for (int i = 0; i < pipelined_n; i++) {
+		size_t out = rand_size(max);
+
+		(void)rand_size(max);
+		while (i - atomic_load(&e.taken) >=
+		       (m->flags & IPCB_MECH_LOSSY ? 1 : PIPELINE_DEPTH))
+			sched_yield();
+		if (send_one(m, st, tx, out, 2 * (uint64_t)i, &err) != 0)
+			_exit(fail_child("A send (pipelined)", &err));
+	}
+	pthread_join(th, NULL);
+	free(tx - IPCB_HEADROOM_MAX);
+	return 0;
+}
+
 /* This side's messages of one part, once attached. 0, or 1 with the
  * reason printed. */
-static int side_loop(const struct ipcb_mech *m, void *st, enum ipcb_test test, enum ipcb_side side,
+static int side_loop(const struct ipcb_mech *m, void *st, enum part part, enum ipcb_side side,
 		     size_t max)
 {
 	/* A buffer to send from and one to receive into, as the harness has:
@@ -133,7 +204,10 @@ static int side_loop(const struct ipcb_mech *m, void *st, enum ipcb_test test, e
 
 	if (block == NULL)
 		abort();
-	for (int i = 0; test == IPCB_TEST_LATENCY && i < pingpong_n; i++) {
+	if (part == PART_PIPELINED && side == IPCB_SIDE_A)
+		return pipelined_a(m, st, tx, rx, max);
+	for (int i = 0;
+	     part != PART_STREAM && i < (part == PART_PINGPONG ? pingpong_n : pipelined_n); i++) {
 		size_t out = rand_size(max), back = rand_size(max);
 
 		if (side == IPCB_SIDE_A) {
@@ -149,7 +223,7 @@ static int side_loop(const struct ipcb_mech *m, void *st, enum ipcb_test test, e
 		}
 		seq += 2;
 	}
-	for (int i = 0; test == IPCB_TEST_THROUGHPUT && i < stream_n; i++, seq++) {
+	for (int i = 0; part == PART_STREAM && i < stream_n; i++, seq++) {
 		size_t len = rand_size(max < STREAM_MAX ? max : STREAM_MAX);
 
 		if (side == IPCB_SIDE_A && send_one(m, st, tx, len, seq, &err) != 0)
@@ -169,7 +243,7 @@ static int side_loop(const struct ipcb_mech *m, void *st, enum ipcb_test test, e
 	return 0;
 }
 
-static int side_main(const struct ipcb_mech *m, void *st, enum ipcb_test test, enum ipcb_side side,
+static int side_main(const struct ipcb_mech *m, void *st, enum part part, enum ipcb_side side,
 		     size_t max, int pid_fd, int ready_fd, int go_fd)
 {
 	struct ipcb_peer self = { .side = side, .pid = getpid(), .tid = getpid() };
@@ -188,7 +262,7 @@ static int side_main(const struct ipcb_mech *m, void *st, enum ipcb_test test, e
 		printf("# barrier failed\n");
 		return 1;
 	}
-	return side_loop(m, st, test, side, max);
+	return side_loop(m, st, part, side, max);
 }
 
 /* ---- threads mode: both sides in one forked process ------------------ */
@@ -196,7 +270,7 @@ static int side_main(const struct ipcb_mech *m, void *st, enum ipcb_test test, e
 struct thread_side {
 	const struct ipcb_mech *m;
 	void *st; /* this side's own copy of the state */
-	enum ipcb_test test;
+	enum part part;
 	enum ipcb_side side;
 	size_t max;
 	pthread_barrier_t *bar;
@@ -220,14 +294,14 @@ static void *thread_side(void *arg)
 	if (t->m->attach(t->st, &self, &err) != 0)
 		_exit(fail_child("attach", &err));
 	pthread_barrier_wait(t->bar);
-	if (side_loop(t->m, t->st, t->test, t->side, t->max) != 0)
+	if (side_loop(t->m, t->st, t->part, t->side, t->max) != 0)
 		_exit(1);
 	return NULL;
 }
 
 /* The pair's process: each side its own copy of the state (as the harness
  * makes them), side A on this thread, side B on another. */
-static int pair_main(const struct ipcb_mech *m, void *st, enum ipcb_test test, size_t max)
+static int pair_main(const struct ipcb_mech *m, void *st, enum part part, size_t max)
 {
 	struct thread_side t[2];
 	pthread_barrier_t bar;
@@ -239,7 +313,7 @@ static int pair_main(const struct ipcb_mech *m, void *st, enum ipcb_test test, s
 		return 1;
 	for (int s = 0; s < 2; s++) {
 		t[s] = (struct thread_side){ .m = m,
-					     .test = test,
+					     .part = part,
 					     .side = (enum ipcb_side)s,
 					     .max = max,
 					     .bar = &bar,
@@ -257,7 +331,7 @@ static int pair_main(const struct ipcb_mech *m, void *st, enum ipcb_test test, s
 }
 
 /* Both sides as two forked processes; their wait statuses in status. */
-static void run_processes(const struct ipcb_mech *m, void *st, enum ipcb_test test, size_t max,
+static void run_processes(const struct ipcb_mech *m, void *st, enum part part, size_t max,
 			  int status[2])
 {
 	pid_t pid[2];
@@ -270,7 +344,7 @@ static void run_processes(const struct ipcb_mech *m, void *st, enum ipcb_test te
 			abort();
 		pid[s] = fork();
 		if (pid[s] == 0)
-			_exit(side_main(m, st, test, (enum ipcb_side)s, max, pids[s][0], ready[1],
+			_exit(side_main(m, st, part, (enum ipcb_side)s, max, pids[s][0], ready[1],
 					go[0]));
 	}
 	for (int s = 0; s < 2; s++) {
@@ -304,42 +378,63 @@ static void run_processes(const struct ipcb_mech *m, void *st, enum ipcb_test te
 }
 
 /* Both sides as two threads of one forked process: its status for both. */
-static void run_threads(const struct ipcb_mech *m, void *st, enum ipcb_test test, size_t max,
+static void run_threads(const struct ipcb_mech *m, void *st, enum part part, size_t max,
 			int status[2])
 {
 	pid_t pid = fork();
 
 	if (pid == 0)
-		_exit(pair_main(m, st, test, max));
+		_exit(pair_main(m, st, part, max));
 	if (pid < 0 || waitpid(pid, &status[0], 0) != pid)
 		abort();
 	status[1] = status[0];
 }
 
-/* One part (test) of a mechanism's run: setup() for that test, both sides
- * forked (or one process with both as threads), reaped, teardown(). */
-static void run_part(const struct ipcb_mech *m, const struct ipcb_opt_set *opts, const char *label,
-		     size_t max, enum ipcb_test test, bool threads)
+/* Whether the part runs: a test the mechanism skips even for the smallest
+ * message (rpc over udp has no streaming), or pipelining it cannot do
+ * (no_pipelining, or a variant check() refuses at a rate), is skipped
+ * here too, with its reason. */
+static bool part_runs(const struct ipcb_mech *m, struct ipcb_cell_cfg *cfg, const char *label,
+		      const char *part)
 {
-	struct ipcb_cell_cfg cfg = {
-		.msg_size_bytes = max, .test = test, .cpu = { 0, 1 }, .opts = opts
-	};
-	const char *part = test == IPCB_TEST_LATENCY ? "latency" : "throughput";
+	struct ipcb_err err = { { 0 }, { 0 } };
+	size_t max = cfg->msg_size_bytes;
+
+	if (cfg->paced && m->no_pipelining != NULL) {
+		printf("ok %d - %s: %s # SKIP %s\n", ++tap_n, label, part, m->no_pipelining);
+		return false;
+	}
+	cfg->msg_size_bytes = 1;
+	if (m->check != NULL && m->check(cfg, &err) != 0) {
+		printf("ok %d - %s: %s # SKIP %s\n", ++tap_n, label, part, err.msg);
+		return false;
+	}
+	cfg->msg_size_bytes = max;
+	return true;
+}
+
+/* One part of a mechanism's run: setup() for its test, both sides forked
+ * (or one process with both as threads), reaped, teardown(). */
+static void run_part(const struct ipcb_mech *m, const struct ipcb_opt_set *opts, const char *label,
+		     size_t max, enum part part, bool threads)
+{
+	static const char *const names[] = { "latency", "throughput", "pipelined" };
+	struct ipcb_cell_cfg cfg = { .msg_size_bytes = max,
+				     .test = part == PART_STREAM ? IPCB_TEST_THROUGHPUT
+								 : IPCB_TEST_LATENCY,
+				     .cpu = { 0, 1 },
+				     .opts = opts,
+				     .mode = threads ? IPCB_MODE_THREADS : IPCB_MODE_PROCESSES,
+				     .paced = part == PART_PIPELINED };
 	struct ipcb_err err = { { 0 }, { 0 } };
 	void *st = NULL;
 	int status[2] = { 0, 0 }, rc;
+	bool passed;
 
-	/* A test the mechanism skips even for the smallest message (rpc over
-	 * udp has no streaming) is skipped here too, with its reason. */
-	cfg.msg_size_bytes = 1;
-	cfg.mode = threads ? IPCB_MODE_THREADS : IPCB_MODE_PROCESSES;
-	if (m->check != NULL && m->check(&cfg, &err) != 0) {
-		printf("ok %d - %s: %s # SKIP %s\n", ++tap_n, label, part, err.msg);
+	if (!part_runs(m, &cfg, label, names[part]))
 		return;
-	}
-	cfg.msg_size_bytes = max;
 	rc = m->setup(&cfg, &st, &err);
-	if (!ok(rc == 0, "%s: setup for messages up to %zu bytes (%s)", label, max, part) ||
+	if (!ok(rc == 0, "%s: setup for messages up to %zu bytes (%s)", label, max, names[part]) ||
 	    !ok(!threads || st == NULL || m->state_size > 0, "%s: says its state's size", label)) {
 		printf("# %s\n", err.msg);
 		m->teardown(st);
@@ -347,20 +442,25 @@ static void run_part(const struct ipcb_mech *m, const struct ipcb_opt_set *opts,
 	}
 	fflush(stdout);
 	if (threads)
-		run_threads(m, st, test, max, status);
+		run_threads(m, st, part, max, status);
 	else
-		run_processes(m, st, test, max, status);
+		run_processes(m, st, part, max, status);
 	m->teardown(st);
-	if (test == IPCB_TEST_LATENCY)
-		ok(WIFEXITED(status[0]) && WEXITSTATUS(status[0]) == 0 && WIFEXITED(status[1]) &&
-			   WEXITSTATUS(status[1]) == 0,
+	passed = WIFEXITED(status[0]) && WEXITSTATUS(status[0]) == 0 && WIFEXITED(status[1]) &&
+		 WEXITSTATUS(status[1]) == 0;
+	if (part == PART_PINGPONG)
+		ok(passed,
 		   "%s: %d messages ping-pong both ways, random sizes 1..%zu, intact and in order",
 		   label, 2 * pingpong_n, max);
+	else if (part == PART_PIPELINED)
+		ok(passed,
+		   "%s: %d messages pipelined (A sends while a second thread takes the echoes), "
+		   "random sizes 1..%zu, intact and in order",
+		   label, 2 * pipelined_n, max);
 	else
-		ok(WIFEXITED(status[0]) && WEXITSTATUS(status[0]) == 0 && WIFEXITED(status[1]) &&
-			   WEXITSTATUS(status[1]) == 0,
-		   "%s: %d messages streamed%s, random sizes 1..%zu, intact and in order", label,
-		   stream_n, m->flags & IPCB_MECH_LOSSY ? " (in acknowledged windows of 16)" : "",
+		ok(passed, "%s: %d messages streamed%s, random sizes 1..%zu, intact and in order",
+		   label, stream_n,
+		   m->flags & IPCB_MECH_LOSSY ? " (in acknowledged windows of 16)" : "",
 		   max < STREAM_MAX ? max : STREAM_MAX);
 }
 
@@ -390,8 +490,9 @@ static void run_mech(const struct ipcb_mech *m, const struct ipcb_opt_set *opts,
 	max = lim.max_msg_bytes ? (size_t)lim.max_msg_bytes : STREAM_CAP;
 	if (max > STREAM_CAP)
 		max = STREAM_CAP;
-	run_part(m, opts, label, max, IPCB_TEST_LATENCY, threads);
-	run_part(m, opts, label, max, IPCB_TEST_THROUGHPUT, threads);
+	run_part(m, opts, label, max, PART_PINGPONG, threads);
+	run_part(m, opts, label, max, PART_STREAM, threads);
+	run_part(m, opts, label, max, PART_PIPELINED, threads);
 }
 
 /* Run the mechanism and options that SPEC names. */
@@ -523,6 +624,7 @@ int main(int argc, char **argv)
 	if (getenv("IPCB_SANITIZED_SUITE") != NULL) {
 		pingpong_n /= 10;
 		stream_n /= 10;
+		pipelined_n /= 10;
 	}
 	signal(SIGPIPE, SIG_IGN);
 	if (argc == 2 && strcmp(argv[1], "--processes") == 0) {
