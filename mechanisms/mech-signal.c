@@ -81,6 +81,14 @@ static int sig_limits(const struct ipcb_opt_set *opts, struct ipcb_limits *lim,
 
 static int sig_check(const struct ipcb_cell_cfg *cfg, struct ipcb_err *err)
 {
+	/* (At a rate the harness's stamps need more than a signal carries;
+	 * this says why for a caller that sends less, as the integrity test.) */
+	if (cfg->paced && cfg->mode == IPCB_MODE_THREADS) {
+		ipcb_err_set(err, 0,
+			     "pipelined between threads: side B signals side A's sending thread "
+			     "(rt_tgsigqueueinfo), not the thread that takes the echoes");
+		return -EINVAL;
+	}
 	if (cfg->msg_size_bytes <= sizeof(union sigval))
 		return 0;
 	ipcb_err_set(err, 0, "a signal carries at most %zu bytes (sizeof(union sigval)), not %zu",
