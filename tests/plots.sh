@@ -66,6 +66,13 @@ def cpu_both(c):
     a, b = [((c.get("cost") or {}).get(s) or {}).get("cpu_ns") for s in "ab"]
     return a + b if a is not None and b is not None and a + b > 0 else None
 
+def ow_drawn(c):
+    """A one-way cell the oneway figure draws: not a load point, with
+    figures, not saturated."""
+    ow = c.get("one_way") or {}
+    return (c["test"] == "oneway" and not c.get("load") and bool(ow.get("ow_p50_ns"))
+            and not (ow.get("rate") or {}).get("saturated"))
+
 def expected(fixture):
     """The figure names ipcbench-plot makes from a fixture."""
     d = json.load(open(fixture))
@@ -89,8 +96,10 @@ def expected(fixture):
                 names.append("spectrum-%s%s" % (fmt_size(size), sfx))
         for size in sorted(set(c["msg_size_bytes"] for c in cs)):
             if any(c["test"] == "latency" and c["msg_size_bytes"] == size and c["mechanism"] not in REFS
-                   and cpu_both(c) for c in ok):
+                   and cpu_both(c) and not c.get("rate_msgs_per_s") for c in ok):
                 names.append("cost-%s%s" % (fmt_size(size), sfx))
+        if any(ow_drawn(c) for c in ok):
+            names.append("oneway" + sfx)
         for size in sorted(set(c["msg_size_bytes"] for c in cs if c.get("load"))):
             if any(c.get("load") and c["msg_size_bytes"] == size for c in ok):
                 names.append("load-%s%s" % (fmt_size(size), sfx))
@@ -586,6 +595,154 @@ ok $? "the report shows the load figure with its caption"
 grep -c ">saturated: rate not held<" "$T/all/latency.svg" "$T/load/latency.svg" | grep -q ":0$" &&
 	[ ! -e "$T/all/load-64B.svg" ] && cmp -s "$T/all/latency.svg" "$T/load/latency.svg"
 ok $? "the load points change no other figure; a file without them has no load figure"
+
+# One-way cells and round trips at a rate, from real runs (small ones):
+# pipe and uds-stream, latency and one-way both ways one at a time, then
+# the same at 5000 msgs/s. Each plots, with the oneway figure among the
+# figures, and the lines drawn carry the figures of the JSON.
+serialize
+run_ipcbench --mech pipe,uds-stream --sizes 64,4K --test latency,oneway --direction ab,ba --iterations 400 \
+	--repetitions 1 --json "$T/ow.json"
+owrc=$rc
+run_ipcbench --mech pipe,uds-stream --sizes 64,4K --test latency,oneway --rate 5000 --iterations 400 \
+	--repetitions 1 --json "$T/owr.json"
+if [ $owrc -eq 77 ] || [ $rc -eq 77 ]; then
+	# the clock check refused the CPUs (their clocks disagree): no one-way run here
+	skip 15 "one-way runs refused here: $(tail -n 1 "$T/stderr")"
+else
+	[ $owrc -eq 0 ] && [ $rc -eq 0 ]
+	ok $? "one-way runs, one at a time and at 5000 msgs/s: exit 0 (got $owrc, $rc)" || diag <"$T/stderr"
+	# A file of one-way cells only, and one whose pipe 4 KiB cells at the
+	# rate are saturated (a real run at this rate rarely is), and one whose
+	# latency cells are half closed loop, half at the rate.
+	"$PYTHON3" - "$T/ow.json" "$T/owr.json" "$T" <<'PY'
+import copy, json, sys
+ow, owr, t = json.load(open(sys.argv[1])), json.load(open(sys.argv[2])), sys.argv[3]
+only = copy.deepcopy(ow)
+only["cells"] = [c for c in only["cells"] if c["test"] == "oneway"]
+json.dump(only, open(t + "/owonly.json", "w"))
+sat = copy.deepcopy(owr)
+for c in sat["cells"]:
+    if c["mechanism"] == "pipe" and c["msg_size_bytes"] == 4096 and c["status"] == "ok":
+        r = (c.get("one_way") or c.get("latency"))["rate"]
+        r.update(saturated=True, saturation_reason="achieved 3000 msgs/s, under 97% of the target (invented)")
+json.dump(sat, open(t + "/owsat.json", "w"))
+mixed = copy.deepcopy(ow)
+mixed["cells"] = ([c for c in ow["cells"] if c["test"] == "latency"]
+                  + [c for c in owr["cells"] if c["test"] == "latency"])
+json.dump(mixed, open(t + "/owmixed.json", "w"))
+PY
+	for f in ow owr owonly owsat owmixed; do
+		run_plot "$T/$f.json" -o "$T/p-$f" --report "$T/$f.html"
+		[ $rc -eq 0 ] && [ ! -s "$T/stderr" ] && check_py figures "$T/p-$f" "$T/$f.json"
+		ok $? "$f.json: exit 0 (got $rc), every expected figure ($(cat "$T/check"))"
+		diag <"$T/stderr"
+	done
+	ok_schema "$T/ow.json" "the one-way results validate"
+	ok_schema "$T/owr.json" "the one-way results at a rate validate"
+	# The data drawn: each one-way series' p50 line is the JSON's ow_p50_ns
+	# at each size, in the SVG under its name; the dashed RTT p50 / 2 is
+	# the closed loop's one_way_estimate, only beside cells one at a time;
+	# saturated cells are no part of a line; closed loop and rate are never
+	# one series.
+	/usr/bin/python3 - "$plot" "$T" <<'PY' >"$T/check" 2>&1
+import importlib.machinery, importlib.util, json, sys
+loader = importlib.machinery.SourceFileLoader("ipcbench_plot", sys.argv[1])
+m = importlib.util.module_from_spec(importlib.util.spec_from_loader("ipcbench_plot", loader))
+loader.exec_module(m)
+m.import_matplotlib()
+t = sys.argv[2]
+bad = []
+def lines(fig):
+    return {l.get_gid(): (list(l.get_xdata()), list(l.get_ydata())) for ax in fig.axes for l in ax.lines
+            if l.get_gid()}
+def labels(fig):
+    return [l.get_label() for ax in fig.axes for l in ax.lines if not l.get_label().startswith("_")]
+def close(a, b):
+    return len(a) == len(b) and all(abs(x - y) <= 1e-6 * max(1, abs(y)) for x, y in zip(a, b))
+n = 0
+for f in ("ow", "owr", "owsat"):
+    d = json.load(open("%s/%s.json" % (t, f)))
+    res = m.Results("%s/%s.json" % (t, f))
+    drawn = lines(m.fig_oneway(res, res.groups[0], m.Style(res.labels)))
+    svg = open("%s/p-%s/oneway.svg" % (t, f)).read()
+    both = len(set(c.get("direction") for c in d["cells"] if c["test"] == "oneway")) > 1
+    for v in ("pipe", "uds-stream"):
+        for dr in ("ab", "ba") if both else ("ab",):
+            cs = sorted((c for c in d["cells"] if c["test"] == "oneway" and c["variant"] == v
+                         and c["direction"] == dr and c["status"] == "ok"
+                         and not (c["one_way"]["rate"] or {}).get("saturated")), key=lambda c: c["msg_size_bytes"])
+            gid = "oneway-p50-" + m.slug(v + (" " + {"ab": "A→B", "ba": "B→A"}[dr] if both else ""))
+            want = ([c["msg_size_bytes"] for c in cs], [c["one_way"]["ow_p50_ns"] for c in cs])
+            got = drawn.get(gid)
+            if not got or got[0] != want[0] or not close(got[1], want[1]):
+                bad.append("%s %s: drawn %s, JSON %s" % (f, gid, got, want))
+            if 'id="%s"' % gid not in svg:
+                bad.append("%s: %s not in the SVG" % (f, gid))
+            n += 1
+        half = drawn.get("oneway-rtt-half-" + v)
+        lat = sorted((c for c in d["cells"] if c["test"] == "latency" and c["variant"] == v), key=lambda c: c["msg_size_bytes"])
+        if f == "ow":
+            want = ([c["msg_size_bytes"] for c in lat], [c["latency"]["one_way_estimate"]["p50_ns"] for c in lat])
+            if not half or half[0] != want[0] or not close(half[1], want[1]):
+                bad.append("%s RTT/2 of %s: drawn %s, JSON %s" % (f, v, half, want))
+        elif half:
+            bad.append("%s: an RTT/2 line beside cells at a rate" % f)
+if "RTT p50 / 2" not in open(t + "/p-ow/oneway.svg").read() or "RTT p50 / 2" in open(t + "/p-owr/oneway.svg").read():
+    bad.append("the RTT p50 / 2 key: in ow, not in owr")
+# latency at a rate: its series are the JSON's, the saturated one not on a line
+res = m.Results(t + "/owsat.json")
+fig = m.fig_latency(res, res.groups[0], m.Style(res.labels))
+pipe = [l for ax in fig.axes for l in ax.lines if l.get_label() == "pipe"]
+if len(pipe) != 1 or list(pipe[0].get_xdata()) != [64]:
+    bad.append("owsat latency: pipe's line is %s, expected 64 B only" % [list(l.get_xdata()) for l in pipe])
+# closed loop and at a rate: two series per mechanism, never one
+res = m.Results(t + "/owmixed.json")
+labs = labels(m.fig_latency(res, res.groups[0], m.Style(res.labels)))
+for v in ("pipe", "uds-stream"):
+    for want in (v + " closed loop", v + " at 5000 msgs/s"):
+        if want not in labs:
+            bad.append("owmixed latency: no series %r in %s" % (want, labs))
+    if v in labs:
+        bad.append("owmixed latency: a series %r mixing both" % v)
+print("%d one-way series checked" % n if not bad else "\n".join(bad))
+sys.exit(1 if bad else 0)
+PY
+	ok $? "the lines drawn are the JSON's: one-way p50 per series, RTT p50 / 2, saturated cells off the line, closed loop and rate apart ($(cat "$T/check"))"
+	grep -q ">One-way latency vs message size<" "$T/p-ow/oneway.svg" &&
+		grep -q ">one-way latency, send stamp to arrival<" "$T/p-ow/oneway.svg" &&
+		grep -q ">pipe A→B<" "$T/p-ow/oneway.svg" && grep -q ">uds-stream B→A<" "$T/p-ow/oneway.svg" &&
+		grep -q ">Round-trip latency vs message size<" "$T/p-ow/latency.svg"
+	ok $? "one at a time: the oneway figure's title, axis and directions; the latency figure unchanged"
+	grep -q ">One-way latency at 5000 msgs/s vs message size<" "$T/p-owr/oneway.svg" &&
+		grep -q "from the due time (corrected)<" "$T/p-owr/oneway.svg" &&
+		grep -q ">Round-trip latency at 5000 msgs/s vs message size<" "$T/p-owr/latency.svg" &&
+		grep -q ">RTT at 5000 msgs/s, from the due time (corrected)<" "$T/p-owr/latency.svg" &&
+		grep -q ">floor (cacheline, closed loop)<" "$T/p-owr/latency.svg" &&
+		grep -q "RTT at 5000 msgs/s from the due time" "$T/p-owr/spectrum-64B.svg" &&
+		[ ! -e "$T/p-owr/cost-64B.svg" ] && grep -q "• pipe at 5000 msgs/s: 64 B at a rate (its CPU time includes" "$T/p-owmixed/cost-64B.svg"
+	ok $? "at a rate: the oneway, latency and spectrum figures say so, the floor is a closed loop; no cost points"
+	st=0
+	for fig in oneway latency; do
+		grep -q ">saturated: rate not held<" "$T/p-owsat/$fig.svg" &&
+			grep -q "• pipe: 4 KiB saturated (achieved 3000 msgs/s, under 97% of the target (invented))" \
+				"$T/p-owsat/$fig.svg" || st=1
+	done
+	! grep -q "saturated" "$T/p-owr/oneway.svg" "$T/p-owr/latency.svg" || st=1
+	ok $st "saturated cells: crossed, in the legend and the note with the reason (none in a run that held its rate)"
+	grep -q 'id="fig-oneway"' "$T/ow.html" && grep -q "One-way latency (--test oneway)" "$T/ow.html" &&
+		grep -q 'id="oneway-table"' "$T/ow.html" && grep -q "RTT p50 / 2 of the same run" "$T/ow.html" &&
+		grep -q 'id="fig-oneway"' "$T/owr.html" && grep -q "At 5000 msgs/s the sender sends" "$T/owr.html" &&
+		grep -q "The latency cells ran at 5000 msgs/s" "$T/owr.html" &&
+		grep -q "The round trips ran at 5000 msgs/s: side A sent each request when due" "$T/owr.html" &&
+		! grep -q "The round trips ran at" "$T/ow.html"
+	ok $? "the report: the oneway figure with its paragraph, the one-way table, the rate said"
+	check_py report "$T/owonly.html" "$T/owonly.json" "This file has one-way cells only"
+	ok $? "report of a one-way-only file ($(cat "$T/check"))"
+	run_ipcbench report "$T/owonly.json" -o "$T/owonly-via.html"
+	[ $rc -eq 0 ] && grep -q 'id="fig-oneway"' "$T/owonly-via.html"
+	ok $? "ipcbench report of a one-way-only file: exit 0, the oneway figure"
+fi
 
 # Each figure is closed once rendered: however many figures a run makes,
 # one is open at a time, and none is left.
