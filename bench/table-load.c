@@ -85,10 +85,9 @@ void ipcb_table_print_load(FILE *f, const struct ipcb_run *run)
 		"\noffered, achieved: msgs/s (achieved: median of repetitions); late: messages "
 		"that "
 		"left over %u us\nafter their due time; saturated: achieved below %.0f%% of the "
-		"offered rate, latency growing\nthrough the run, or messages lost (lost N: the "
-		"timed messages, all repetitions, the kernel\ndropped; the latency is of those "
-		"that arrived). knee: the last point, by "
-		"ascending load, before the first that is saturated,\nhas no figures, or has a p99 "
-		"over %.0fx the lowest point's.\n",
+		"offered rate, latency growing\nthrough the run, or messages lost (lost N: timed "
+		"messages the kernel dropped, all repetitions;\nthe latency is of those that "
+		"arrived). knee: the last point, by ascending load, before the first\nthat is "
+		"saturated, has no figures, or has a p99 over %.0fx the lowest point's.\n",
 		IPCB_OW_LATE_NS / 1000, IPCB_OW_RATE_MIN * 100, IPCB_LOAD_KNEE_FACTOR);
 }
