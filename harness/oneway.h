@@ -79,8 +79,8 @@ double ipcb_ow_achieved(uint64_t n, uint64_t first_due_ns, uint64_t last_sent_ns
  * into why (len bytes) and returned; else a constant ("achieved rate below
  * 97% of the target", "latency grows through the run"). */
 const char *ipcb_ow_saturation(double target, double achieved, uint64_t first_quarter_p50_ns,
-			       uint64_t last_quarter_p50_ns, uint64_t lost, uint64_t sent, char *why,
-			       size_t len);
+			       uint64_t last_quarter_p50_ns, uint64_t lost, uint64_t sent,
+			       char *why, size_t len);
 
 /* Latency against offered load (--test load): one-way cells at fractions
  * of the rate a throughput cell of the same run measured. */
