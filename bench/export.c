@@ -755,7 +755,8 @@ static void csv_base(FILE *f, const json_t *c, bool fig)
 /* The appended columns: a one-way cell's direction and figures; a latency
  * or one-way cell's rate, and at a rate the achieved rate, late messages,
  * uncorrected p50 and p99 (round trips or one-way) and the verdict; a
- * load point's place on its curve, and a lossy mechanism's lost messages.
+ * load point's place on its curve, and a lossy mechanism's lost messages
+ * (throughput, one-way at a rate).
  * Empty where the cell has no such figure. */
 static void csv_appended(FILE *f, const json_t *c, bool fig)
 {
@@ -765,7 +766,7 @@ static void csv_appended(FILE *f, const json_t *c, bool fig)
 				     ? json_object_get(ow, "rate")
 				     : json_object_get(lat, "rate");
 	const bool rtt = !json_is_object(json_object_get(ow, "rate"));
-	const json_t *load = json_object_get(c, "load");
+	const json_t *load = json_object_get(c, "load"), *lost;
 
 	csv_field(f, ipcb_cli_get_str(c, "direction"), false);
 	csv_num(f, json_object_get(c, "rate_msgs_per_s"));
@@ -781,10 +782,13 @@ static void csv_appended(FILE *f, const json_t *c, bool fig)
 	csv_num(f, json_object_get(load, "offered_msgs_per_s"));
 	csv_num(f, json_object_get(load, "max_msgs_per_s"));
 	csv_num(f, json_object_get(load, "knee_fraction"));
-	/* the last column: its number, then the end of the row */
-	if (fig && json_is_integer(ipcb_cli_get(c, "throughput.lost")))
-		fprintf(f, "%lld",
-			(long long)json_integer_value(ipcb_cli_get(c, "throughput.lost")));
+	/* the last column: its number (throughput, or one-way at a rate),
+	 * then the end of the row */
+	lost = json_is_integer(ipcb_cli_get(c, "throughput.lost"))
+		       ? ipcb_cli_get(c, "throughput.lost")
+		       : json_object_get(rate, "lost");
+	if (fig && json_is_integer(lost))
+		fprintf(f, "%lld", (long long)json_integer_value(lost));
 	fputc('\n', f);
 }
 

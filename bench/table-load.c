@@ -18,10 +18,11 @@ static void fmt_rate(double v, char *buf, size_t len)
 }
 
 /* One point: offered (% and msgs/s), achieved, corrected p50 and p99,
- * late, saturated; or its status and reason. */
+ * late, saturated (with the messages lost, a lossy mechanism's); or its
+ * status and reason. */
 static void print_point(FILE *f, const struct ipcb_cell *c, bool knee)
 {
-	char offered[32], achieved[32], p50[32], p99[32];
+	char offered[32], achieved[32], p50[32], p99[32], sat[48];
 
 	fmt_rate(c->rate * c->pairs, offered, sizeof offered);
 	if (!ipcb_cell_has_figures(c)) {
@@ -32,9 +33,14 @@ static void print_point(FILE *f, const struct ipcb_cell *c, bool knee)
 	fmt_rate(c->median_achieved_per_s * c->pairs, achieved, sizeof achieved);
 	ipcb_fmt_ns((double)c->lat.p50_ns, p50, sizeof p50);
 	ipcb_fmt_ns((double)c->lat.p99_ns, p99, sizeof p99);
+	/* The last column, so a loss (never the knee: saturated) widens nothing. */
+	if (c->lost > 0)
+		snprintf(sat, sizeof sat, "yes, lost %llu", (unsigned long long)c->lost);
+	else
+		snprintf(sat, sizeof sat, "%s", c->saturated != NULL ? "yes" : "no");
 	fprintf(f, "  %5.1f%% %10s %10s %10s %10s %8llu  %-3s%s\n", c->load_fraction * 100.0,
-		offered, achieved, p50, p99, (unsigned long long)c->late,
-		c->saturated != NULL ? "yes" : "no", knee ? "  <- knee" : "");
+		offered, achieved, p50, p99, (unsigned long long)c->late, sat,
+		knee ? "  <- knee" : "");
 }
 
 /* One curve: its maximum, then its points. */
@@ -79,8 +85,9 @@ void ipcb_table_print_load(FILE *f, const struct ipcb_run *run)
 		"\noffered, achieved: msgs/s (achieved: median of repetitions); late: messages "
 		"that "
 		"left over %u us\nafter their due time; saturated: achieved below %.0f%% of the "
-		"offered rate, or latency growing\nthrough the run. knee: the last point, by "
-		"ascending load, before the first that is saturated,\nhas no figures, or has a p99 "
-		"over %.0fx the lowest point's.\n",
+		"offered rate, latency growing\nthrough the run, or messages lost (lost N: timed "
+		"messages the kernel dropped, all repetitions;\nthe latency is of those that "
+		"arrived). knee: the last point, by ascending load, before the first\nthat is "
+		"saturated, has no figures, or has a p99 over %.0fx the lowest point's.\n",
 		IPCB_OW_LATE_NS / 1000, IPCB_OW_RATE_MIN * 100, IPCB_LOAD_KNEE_FACTOR);
 }

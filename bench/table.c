@@ -324,23 +324,32 @@ static void print_overlap(FILE *f, const struct ipcb_run *run)
 			   "iterations help)\n");
 }
 
-/* Messages a lossy mechanism (udp) dropped in throughput cells: never
- * hidden, one line per cell that lost any. */
+/* Messages a lossy mechanism (udp) dropped in throughput cells and
+ * one-way cells at a rate (the load points too): never hidden, one line
+ * per cell that lost any. */
 static void print_lost(FILE *f, const struct ipcb_run *run)
 {
 	for (size_t i = 0; i < run->n_cells; i++) {
 		const struct ipcb_cell *c = &run->cells[i];
+		const bool ow = c->test == IPCB_TEST_ONEWAY;
+		char what[64];
 		double sent;
 
-		if (!(c->mech->flags & IPCB_MECH_LOSSY) || c->test != IPCB_TEST_THROUGHPUT ||
-		    !ipcb_cell_has_figures(c) || c->lost == 0)
+		if (!(c->mech->flags & IPCB_MECH_LOSSY) || !ipcb_cell_has_figures(c) ||
+		    c->lost == 0 || (c->test != IPCB_TEST_THROUGHPUT && !ow))
 			continue;
+		if (ow)
+			snprintf(what, sizeof what, "one-way %s at %.0f msgs/s",
+				 c->sender == IPCB_SIDE_A ? "A->B" : "B->A", c->rate);
+		else
+			snprintf(what, sizeof what, "throughput");
 		sent = (double)c->iterations * (double)c->reps_done * (double)c->pairs;
 		fprintf(f,
-			"lost: %s throughput, %llu B: %llu of %.0f timed messages never arrived "
-			"(%.2f%%); the rate counts those that did\n",
-			c->var->label, (unsigned long long)c->size, (unsigned long long)c->lost,
-			sent, sent > 0 ? 100.0 * (double)c->lost / sent : 0.0);
+			"lost: %s %s, %llu B: %llu of %.0f timed messages never arrived "
+			"(%.2f%%); the %s counts those that did\n",
+			c->var->label, what, (unsigned long long)c->size,
+			(unsigned long long)c->lost, sent,
+			sent > 0 ? 100.0 * (double)c->lost / sent : 0.0, ow ? "latency" : "rate");
 	}
 }
 
@@ -627,9 +636,10 @@ static void print_timed(FILE *f, const struct ipcb_run *run, int w, struct notes
 			IPCB_OW_LATE_NS / 1000);
 	if (saturated)
 		fprintf(f,
-			"saturated: the achieved rate fell below %.0f%% of the target, or the "
-			"latency grew through the run:\nthe mechanism cannot carry this rate "
-			"here, and its percentiles would only measure the queue.\n",
+			"saturated: the achieved rate fell below %.0f%% of the target, the "
+			"latency grew through the run,\nor messages were lost (see lost: below): "
+			"the mechanism cannot carry this rate here, and its\npercentiles would "
+			"only measure the queue.\n",
 			IPCB_OW_RATE_MIN * 100);
 }
 

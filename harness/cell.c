@@ -785,25 +785,22 @@ static inline __attribute__((always_inline)) int oneway_send(struct child *c,
 	return 0;
 }
 
-/* The receiver's recv(); over a lossy mechanism a bounded wait that came
- * back empty is a lost message once the sender has sent it (one at a time)
- * or has finished (at a rate): the cell fails, naming it. */
+/* The receiver's recv(), one message at a time; over a lossy mechanism a
+ * bounded wait that came back empty once the sender has sent message i is
+ * a lost message (nothing else is in flight): the cell fails, naming it.
+ * At a rate a lossy mechanism's receiver is oneway_recv_lossy. */
 static int oneway_recv_one(const struct child *c, uint64_t i)
 {
 	for (;;) {
 		int rc = c->m->recv(c->st, c->rx, c->len, c->err);
-		bool sent;
 
 		if (rc != -ETIMEDOUT || !c->lossy)
 			return rc;
-		sent = c->spec->rate > 0
-			       ? atomic_load_explicit(&c->peer->state, memory_order_acquire) ==
-					 SIDE_DONE
-			       : atomic_load_explicit(&c->peer->progress, memory_order_acquire) > i;
-		if (sent)
+		if (atomic_load_explicit(&c->peer->progress, memory_order_acquire) > i)
 			return ipcb_err_set(c->err, EIO,
 					    "message %" PRIu64 " lost: the one-way test over a "
-					    "lossy mechanism fails the cell on a loss",
+					    "lossy mechanism, one message at a time, fails the "
+					    "cell on a loss",
 					    i);
 	}
 }
@@ -865,8 +862,127 @@ static inline __attribute__((always_inline)) int oneway_recv(struct child *c,
 	return 0;
 }
 
+/* The one-way receiver at a rate over a lossy mechanism: the next message
+ * expected, the timed messages received, the raw clock at the start of the
+ * timed part and at the last arrival; warmed up (the barrier of several
+ * pairs passed), timed part begun, side A seen done before a whole wait. */
+struct ow_lossy {
+	uint64_t next, timed, t0, t1;
+	bool warm, began, a_done;
+};
+
+/* Past the warm-up (its last message received or lost): the barrier of
+ * several pairs, then the timed part. */
+static inline __attribute__((always_inline)) void ow_lossy_begin(struct child *c,
+								 enum ipcb_clock_kind k,
+								 struct ow_lossy *s)
+{
+	if (!s->warm) {
+		warmed_up(c);
+		s->warm = true;
+	}
+	timed_part_begins(c);
+	s->t1 = s->t0 = clk_read(k);
+	s->began = true;
+}
+
+/* recv() came back empty after its bounded wait: true when side A had
+ * finished before that whole wait (nothing more can come). With several
+ * pairs, A that has sent its warm-up and waits for the others means the
+ * rest of this side's warm-up was lost: on to the barrier. */
+static inline __attribute__((always_inline)) bool ow_lossy_idle(struct child *c,
+								enum ipcb_clock_kind k,
+								struct ow_lossy *s)
+{
+	int32_t a = atomic_load_explicit(&c->peer->state, memory_order_acquire);
+
+	if (s->a_done)
+		return true;
+	s->a_done = a == SIDE_DONE;
+	if (!s->began && a == SIDE_WARM)
+		ow_lossy_begin(c, k, s);
+	return false;
+}
+
+/* A message arrived at raw time t: checked against its own sequence
+ * number (forward gaps allowed), then, if timed, recorded. */
+static inline __attribute__((always_inline)) int ow_lossy_take(struct child *c,
+							       enum ipcb_clock_kind k,
+							       struct ow_lossy *s, uint64_t t)
+{
+	const uint64_t warmup = c->spec->warmup, total = warmup + c->spec->iterations;
+	uint64_t seq, stamp, due;
+	int rc;
+
+	if ((rc = lossy_seq(c, s->next, total, &seq)) != 0 || (rc = check_msg(c, c->rx, seq)) != 0)
+		return rc;
+	s->next = seq + 1;
+	progress(c, s->next);
+	if (seq < warmup) {
+		if (s->next == warmup)
+			ow_lossy_begin(c, k, s);
+		return 0;
+	}
+	if (!s->began) /* the end of the warm-up was lost */
+		ow_lossy_begin(c, k, s);
+	ipcb_ow_get(c->rx, &stamp, &due);
+	record_stamped(c, k, seq - warmup, t, stamp, due);
+	s->timed++;
+	s->t1 = t;
+	return 0;
+}
+
+/* The timed part's end (the last arrival, not the wait after it), and the
+ * timed messages that never arrived; none arrived: nothing to time. */
+static int ow_lossy_ends(struct child *c, uint64_t elapsed_ns, const struct ow_lossy *s)
+{
+	if (s->timed == 0) {
+		ipcb_err_set(c->err, 0,
+			     "none of the %" PRIu64 " timed messages arrived (the kernel dropped "
+			     "them all): nothing to time",
+			     c->spec->iterations);
+		ipcb_err_hint(c->err,
+			      "a lower --rate, or a larger receive buffer (-o rcvbuf=SIZE)");
+		return -EIO;
+	}
+	c->page->obs.elapsed_ns = elapsed_ns;
+	timed_part_ends(c, s->timed);
+	c->page->obs.mono_end_ns = c->page->obs.mono_start_ns + elapsed_ns;
+	c->page->obs.lost = c->spec->iterations - s->timed;
+	return 0;
+}
+
+/* The one-way receiver at a rate over a mechanism that may lose messages
+ * (IPCB_MECH_LOSSY): a loss is what the mechanism does at that load, so it
+ * is counted (obs.lost), not a failure. As throughput_b_lossy, forward
+ * gaps are accepted, every message received is checked against its own
+ * sequence number, and the loop ends once a bounded recv() has come back
+ * empty after side A was done; only what arrived is recorded. */
+static inline __attribute__((always_inline)) int oneway_recv_lossy(struct child *c,
+								   enum ipcb_clock_kind k)
+{
+	const uint64_t total = c->spec->warmup + c->spec->iterations;
+	struct ow_lossy s = { 0 };
+	int rc;
+
+	if (c->spec->warmup == 0)
+		ow_lossy_begin(c, k, &s);
+	while (s.next < total) {
+		rc = c->m->recv(c->st, c->rx, c->len, c->err);
+		if (rc == -ETIMEDOUT) {
+			if (ow_lossy_idle(c, k, &s))
+				break;
+			continue;
+		}
+		if (rc != 0 || (rc = ow_lossy_take(c, k, &s, clk_read(k))) != 0)
+			return rc;
+	}
+	return ow_lossy_ends(c, s.began ? clk_ns(c, k, s.t1 - s.t0) : 0, &s);
+}
+
 PER_CLOCK(oneway_send)
 PER_CLOCK(oneway_recv)
+PER_CLOCK(oneway_recv_lossy)
 
 /* ---- round trips at a rate ----------------------------------------- */
 
@@ -994,6 +1110,8 @@ static int oneway_loop(struct child *c, enum ipcb_side side)
 
 	if (side == c->spec->cfg.sender)
 		return tsc ? oneway_send_tsc(c) : oneway_send_mono(c);
+	if (c->lossy && c->spec->rate > 0)
+		return tsc ? oneway_recv_lossy_tsc(c) : oneway_recv_lossy_mono(c);
 	return tsc ? oneway_recv_tsc(c) : oneway_recv_mono(c);
 }
 

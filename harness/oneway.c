@@ -1,6 +1,9 @@
 /* The one-way test's schedule, correction and saturation verdict. */
 #include "config.h"
 
+#include <inttypes.h>
+#include <stdio.h>
+
 #include "harness/oneway.h"
 
 uint64_t ipcb_ow_due_ns(uint64_t k, double rate)
@@ -17,8 +20,15 @@ double ipcb_ow_achieved(uint64_t n, uint64_t first_due_ns, uint64_t last_sent_ns
 }
 
 const char *ipcb_ow_saturation(double target, double achieved, uint64_t first_quarter_p50_ns,
-			       uint64_t last_quarter_p50_ns)
+			       uint64_t last_quarter_p50_ns, uint64_t lost, uint64_t sent,
+			       char *why, size_t len)
 {
+	if (lost > 0) {
+		snprintf(why, len,
+			 "%" PRIu64 " of %" PRIu64 " messages lost (the kernel dropped them)", lost,
+			 sent);
+		return why;
+	}
 	if (achieved < IPCB_OW_RATE_MIN * target)
 		return "achieved rate below 97% of the target";
 	if ((double)last_quarter_p50_ns > IPCB_OW_GROWTH * (double)first_quarter_p50_ns &&

@@ -30,7 +30,7 @@
 #define IPCB_OW_SPIN_NS 100000u
 /* Saturated: the achieved rate below this fraction of the target, or the
  * last quarter's p50 above IPCB_OW_GROWTH times the first quarter's and
- * more than IPCB_OW_GROWTH_NS above it. */
+ * more than IPCB_OW_GROWTH_NS above it; or any message lost. */
 #define IPCB_OW_RATE_MIN 0.97
 #define IPCB_OW_GROWTH 2.0
 #define IPCB_OW_GROWTH_NS 100000u
@@ -73,10 +73,14 @@ static inline uint64_t ipcb_ow_since(uint64_t arrival, uint64_t from)
 double ipcb_ow_achieved(uint64_t n, uint64_t first_due_ns, uint64_t last_sent_ns);
 
 /* The saturation verdict of a fixed-rate cell: NULL when the rate held,
- * else a phrase saying why not ("achieved rate below 97% of the target",
- * "latency grows through the run"). */
+ * else a phrase saying why not. Any of the `sent` timed messages `lost`
+ * (a mechanism that may lose messages: the kernel dropped them at this
+ * load) makes it saturated, the phrase "N of M messages lost (...)" written
+ * into why (len bytes) and returned; else a constant ("achieved rate below
+ * 97% of the target", "latency grows through the run"). */
 const char *ipcb_ow_saturation(double target, double achieved, uint64_t first_quarter_p50_ns,
-			       uint64_t last_quarter_p50_ns);
+			       uint64_t last_quarter_p50_ns, uint64_t lost, uint64_t sent,
+			       char *why, size_t len);
 
 /* Latency against offered load (--test load): one-way cells at fractions
  * of the rate a throughput cell of the same run measured. */

@@ -621,6 +621,15 @@ static void put_timed_rep(json_t *o, const struct ipcb_cell *c, const struct ipc
 	/* clang-format on */
 }
 
+/* A cell that counts lost messages rather than failing on one: a lossy
+ * mechanism's throughput cells and one-way cells at a rate. */
+static bool counts_lost(const struct ipcb_cell *c)
+{
+	return (c->mech->flags & IPCB_MECH_LOSSY) &&
+	       (c->test == IPCB_TEST_THROUGHPUT ||
+		(c->test == IPCB_TEST_ONEWAY && c->merged_uncorrected != NULL));
+}
+
 static json_t *rep_json(const struct ipcb_cell *c, unsigned i)
 {
 	const struct ipcb_rep *r = &c->reps[i];
@@ -650,7 +659,7 @@ static json_t *rep_json(const struct ipcb_cell *c, unsigned i)
 							    ? json_null()
 							    : json_real(r->bytes_per_s)));
 	/* clang-format on */
-	if (c->test == IPCB_TEST_THROUGHPUT && (c->mech->flags & IPCB_MECH_LOSSY))
+	if (counts_lost(c))
 		json_object_set_new(o, "lost", json_integer((json_int_t)r->lost));
 	if (c->pairs > 1)
 		json_object_update_new(o, json_pack("{s:I, s:f, s:o}", "window_ns",
@@ -757,23 +766,26 @@ static json_t *latency_json(const struct ipcb_cell *c)
  * and the uncorrected figures. */
 static json_t *rate_json(const struct ipcb_cell *c, double target, const char *prefix)
 {
-	json_t *u = json_object();
+	json_t *u = json_object(), *o;
 
 	put_summary(u, &c->lat_uncorrected, prefix);
 	json_object_set_new(u, "histogram", hist_json(c->merged_uncorrected));
 	/* clang-format off */
-	return json_pack("{s:f, s:f, s:I, s:I, s:i, s:f, s:f, s:b, s:o, s:o}",
-			 "target_msgs_per_s", target,
-			 "achieved_msgs_per_s", c->median_achieved_per_s,
-			 "late", (json_int_t)c->late,
-			 "sent", (json_int_t)(c->iterations * c->reps_done * c->pairs),
-			 "late_threshold_ns", (int)IPCB_OW_LATE_NS,
-			 "first_quarter_p50_ns", c->median_first_quarter_p50_ns,
-			 "last_quarter_p50_ns", c->median_last_quarter_p50_ns,
-			 "saturated", c->saturated != NULL,
-			 "saturation_reason", str_or_null(c->saturated),
-			 "uncorrected", u);
+	o = json_pack("{s:f, s:f, s:I, s:I, s:i, s:f, s:f, s:b, s:o, s:o}",
+		      "target_msgs_per_s", target,
+		      "achieved_msgs_per_s", c->median_achieved_per_s,
+		      "late", (json_int_t)c->late,
+		      "sent", (json_int_t)(c->iterations * c->reps_done * c->pairs),
+		      "late_threshold_ns", (int)IPCB_OW_LATE_NS,
+		      "first_quarter_p50_ns", c->median_first_quarter_p50_ns,
+		      "last_quarter_p50_ns", c->median_last_quarter_p50_ns,
+		      "saturated", c->saturated != NULL,
+		      "saturation_reason", str_or_null(c->saturated),
+		      "uncorrected", u);
 	/* clang-format on */
+	if (counts_lost(c))
+		json_object_set_new(o, "lost", json_integer((json_int_t)c->lost));
+	return o;
 }
 
 /* A one-way cell: the receiver's one-way times (from the due times at a

@@ -698,6 +698,12 @@ static void record_rate(struct ipcb_run *run, struct ipcb_cell *c, const struct 
 		rates[k] = out->pair[k].side[c->sender].achieved_per_s;
 	}
 	c->late += r->late;
+	/* One-way over a lossy mechanism: the timed messages the receivers
+	 * never got, every pair (latency at a rate fails on a loss). */
+	r->lost = 0;
+	for (unsigned k = 0; c->test == IPCB_TEST_ONEWAY && k < out->pairs; k++)
+		r->lost += out->pair[k].side[!c->sender].lost;
+	c->lost += r->lost;
 	/* The slowest pair's: each was to keep the rate. */
 	r->achieved_per_s = rates[0];
 	for (unsigned k = 1; k < out->pairs; k++)
@@ -793,7 +799,9 @@ static void finish_rate(struct ipcb_cell *c, double target)
 	c->median_last_quarter_p50_ns = ipcb_stats_median(q4, n);
 	c->saturated = ipcb_ow_saturation(target, c->median_achieved_per_s,
 					  (uint64_t)c->median_first_quarter_p50_ns,
-					  (uint64_t)c->median_last_quarter_p50_ns);
+					  (uint64_t)c->median_last_quarter_p50_ns, c->lost,
+					  c->iterations * c->reps_done * c->pairs,
+					  c->saturation_why, sizeof c->saturation_why);
 }
 
 /* Aggregates over the repetitions completed so far; none for a cell that

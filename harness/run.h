@@ -142,8 +142,8 @@ struct ipcb_rep {
 	uint64_t msgs;                /* throughput cells, at the receivers: messages */
 	double msgs_per_s;            /* timed, and their rate; with several pairs, */
 	double bytes_per_s;           /* all of them together over window_ns */
-	uint64_t lost;                /* throughput, IPCB_MECH_LOSSY: timed messages
-				       * sent and never received, all pairs */
+	uint64_t lost;                /* IPCB_MECH_LOSSY, throughput or one-way at a rate:
+				       * timed messages sent and never received, all pairs */
 	/* With several pairs: from the first pair's timed start to the last
 	 * one's end; the fraction of it when every pair was in its timed loop
 	 * (0 to 1); and each pair's own figures. */
@@ -205,6 +205,7 @@ struct ipcb_cell {
 	double median_achieved_per_s;
 	double median_first_quarter_p50_ns, median_last_quarter_p50_ns;
 	const char *saturated;
+	char saturation_why[96]; /* where saturated points when messages were lost */
 	/* One-way: each sender's rate (messages per second; 0: one at a time,
 	 * acknowledged). A point of a load curve (--test load) has its
 	 * throughput cell, its fraction of that cell's median msgs/s, and that

@@ -172,8 +172,10 @@ rate=$rc
 run_ipcbench --mech pipe --sizes 64 --test load --load-points 10,50 --cell-time 0.1 \
 	--repetitions 2 --json "$T/load.json"
 load=$rc
-run_ipcbench --mech udp --sizes 64 --test throughput --iterations 2000 --repetitions 2 \
-	--json "$T/udp.json"
+# udp: throughput, and one-way at a rate with message 300 of side A
+# dropped in each repetition (counted, not a failure).
+IPCBENCH_FAULT=udp:drop-a@300 run_ipcbench --mech udp --sizes 64 --test throughput,oneway \
+	--rate 5000 --iterations 2000 --repetitions 2 --json "$T/udp.json"
 [ $ow -eq 0 ] && [ $rate -eq 0 ] && [ $load -eq 0 ] && [ $rc -eq 0 ]
 ok $? "one-way, fixed-rate, load and udp runs (exit $ow $rate $load $rc)"
 for r in ow rate load udp; do
@@ -228,7 +230,8 @@ for run in ("ow", "rate", "load", "udp"):
                        ("offered_msgs_per_s", g(load, "offered_msgs_per_s")),
                        ("load_max_msgs_per_s", g(load, "max_msgs_per_s")),
                        ("load_knee_fraction", g(load, "knee_fraction")),
-                       ("lost", g(c, "throughput", "lost"))):
+                       ("lost", g(c, "throughput", "lost") if c["test"] == "throughput"
+                                else g(rate, "lost"))):
             same(r[col], v, (what, col))
         if c["test"] == "oneway":
             assert r["rtt_p50_ns"] == "" and int(r["ow_count"]) > 0 and int(r["ow_p50_ns"]) > 0, what
@@ -249,11 +252,15 @@ for run in ("ow", "rate", "load", "udp"):
         if c["mechanism"] == "udp":
             assert int(r["lost"]) >= 0, what
             kinds.add("lost")
+            if c["test"] == "oneway":
+                assert int(r["lost"]) == 2 and r["saturated"] == "true", what
+                assert r["saturation_reason"] == "2 of 4000 messages lost (the kernel dropped them)", what
+                kinds.add("lost one-way")
         else:
             assert r["lost"] == "", what
-assert kinds == {"oneway", "rate", "latency rate", "load", "lost"}, kinds
+assert kinds == {"oneway", "rate", "latency rate", "load", "lost", "lost one-way"}, kinds
 PY
-ok $? "csv: one-way, fixed-rate (one-way and latency), load and udp cells export their figures, as the results hold them"
+ok $? "csv: one-way, fixed-rate (one-way and latency), load and udp cells (throughput, one-way at a rate with losses) export their figures, as the results hold them"
 owcell=$(json_query "$T/ow.json" "'pipe/oneway/64/%s/%d-%d/ab' % (d['cells'][1]['placement'], *d['cells'][1]['cpus']['requested'])")
 run_ipcbench export --format hgrm --cell "$owcell" "$T/ow.json"
 [ $rc -eq 2 ] && grep -q "'$owcell' is a one-way cell: hgrm writes round-trip histograms only" "$T/stderr"

@@ -75,6 +75,25 @@ ok $? "throughput cell failed: exit 1 (got $rc), its load point skipped with the
 ok_schema "$T/fail.json" "... and the results validate"
 assert_clean "failed throughput cell"
 
+# udp: the kernel drops datagrams at the upper points, and a loss there
+# is what the mechanism does at that load: counted, the point saturated,
+# never a failed cell. Message 500 of side A dropped in each cell makes
+# the loss certain.
+IPCBENCH_FAULT=udp:drop-a@500 run_ipcbench --mech udp --sizes 64 --test load --load-points 10,90 \
+	--iterations 2000 --repetitions 1 --json "$T/udp.json"
+[ $rc -eq 0 ] && "$PYTHON3" -c 'import json, sys
+c = json.load(open(sys.argv[1]))["cells"]
+p = [x for x in c if x["test"] == "oneway"]
+sys.exit(not (len(p) == 2 and all(x["status"] == "ok" for x in c) and c[0]["throughput"]["lost"] >= 1
+     and all(x["one_way"]["rate"]["lost"] >= 1 and x["one_way"]["rate"]["saturated"]
+             and x["one_way"]["rate"]["lost"] == x["repetitions"][0]["lost"]
+             and x["one_way"]["ow_count"] == 2000 - x["one_way"]["rate"]["lost"] for x in p)))' "$T/udp.json"
+ok $? "udp load curve with a dropped datagram: exit $rc, every cell ok, each point saturated with its losses counted" || diag <"$T/stderr"
+ok_schema "$T/udp.json" "... and the results validate"
+grep -q "^   10.0% .* yes, lost [0-9][0-9]*$" "$T/stdout" && grep -q "^   90.0% .* yes, lost [0-9][0-9]*$" "$T/stdout"
+ok $? "the load table says how many each point lost"
+assert_clean "udp load curve"
+
 for bad in 0 -5 101 abc 10,,20 10,10 50x ''; do
 	run_ipcbench --test load --load-points "$bad" --json "$T/bad.json"
 	[ $rc -eq 2 ] && [ "$(wc -l <"$T/stderr")" -eq 1 ] && [ ! -e "$T/bad.json" ]

@@ -105,4 +105,49 @@ IPCBENCH_FAULT=pipe:stall-b@50 run_ipcbench --mech pipe --sizes 64 --test oneway
 ok $? "at a rate, receiver stalled: the watchdog ends the cell (exit $rc)"
 assert_clean "stalled receiver"
 
+# A mechanism that may lose messages (udp), at a rate: a loss is what it
+# does at that load, counted, not a failure. Side A's message N dropped in
+# each repetition (warm-up 100, so 99 is the last warm-up message, 100 the
+# first timed one, 1099 the last, which the receiver waits out): the cell
+# is ok, lost exactly 1 per repetition of a timed one (saturated, saying
+# so), and its latency counts only the messages that arrived.
+for at in 99 100 600 1099; do
+	IPCBENCH_FAULT=udp:drop-a@$at run_ipcbench --mech udp --sizes 64 --test oneway --rate 5000 \
+		--iterations 1000 --warmup 100 --repetitions 2 --json "$T/lossy.json"
+	lost=$([ $at -ge 100 ] && echo 1 || echo 0)
+	"$PYTHON3" -c 'import json, sys
+c = json.load(open(sys.argv[1]))["cells"][-1]
+lost = int(sys.argv[2])
+o = c["one_way"]
+r = o["rate"]
+sys.exit(not (c["status"] == "ok" and r["lost"] == 2 * lost and r["sent"] == 2000
+     and [x["lost"] for x in c["repetitions"]] == [lost, lost]
+     and [x["ow_count"] for x in c["repetitions"]] == [1000 - lost] * 2
+     and o["ow_count"] == 2000 - 2 * lost and r["uncorrected"]["ow_count"] == 2000 - 2 * lost
+     and (not lost or (r["saturated"] and r["saturation_reason"] ==
+          "2 of 2000 messages lost (the kernel dropped them)"))))' "$T/lossy.json" $lost
+	ok $? "udp at a rate, message $at dropped: exit $rc, ok, lost $(q "$T/lossy.json" "d['cells'][-1]['one_way']['rate'].get('lost')") ($(q "$T/lossy.json" "d['cells'][-1]['one_way']['rate']['saturation_reason']"))"
+done
+[ $rc -eq 0 ] && grep -q "^lost: udp one-way A->B at 5000 msgs/s, 64 B: 2 of 2000 timed messages never arrived (0.10%); the latency counts those that did" "$T/stdout" &&
+	grep -q "saturated" "$T/stdout"
+ok $? "the table shows the cell saturated, and a line with what was lost"
+ok_schema "$T/lossy.json" "udp one-way with losses: the results validate"
+# Two pairs: a lost warm-up message (the barrier after the warm-up), a
+# lost first timed message.
+for at in 99 100; do
+	IPCBENCH_FAULT=udp:drop-a@$at run_ipcbench --mech udp --sizes 64 --test oneway --rate 5000 \
+		--iterations 1000 --warmup 100 --repetitions 1 --pairs 2 --share-cpus --json "$T/lossy2.json"
+	want=$([ $at -ge 100 ] && echo 2 || echo 0)
+	[ $rc -eq 0 ] && [ "$(q "$T/lossy2.json" "d['cells'][-1]['status'], d['cells'][-1]['one_way']['rate']['lost'], d['cells'][-1]['one_way']['ow_count']")" = \
+		"('ok', $want, $((2000 - want)))" ]
+	ok $? "udp at a rate, two pairs, message $at of each dropped: exit $rc, lost $want ($(q "$T/lossy2.json" "d['cells'][-1]['status'], d['cells'][-1]['one_way']['rate'].get('lost'), d['cells'][-1].get('reason')"))"
+done
+# One at a time a loss is a lost message with nothing in flight: the cell
+# fails, naming it.
+IPCBENCH_FAULT=udp:drop-a@50 run_ipcbench --mech udp --sizes 64 --test oneway --iterations 200 \
+	--warmup 10 --repetitions 1 --json "$T/lossy1.json"
+[ $rc -eq 1 ] && q "$T/lossy1.json" "d['cells'][-1]['reason']" | grep -q "message 50 lost: the one-way test over a lossy mechanism, one message at a time, fails the cell on a loss"
+ok $? "udp one at a time, a message dropped: exit $rc, the cell fails naming it ($(q "$T/lossy1.json" "d['cells'][-1]['reason']"))"
+assert_clean "udp one-way with losses"
+
 done_testing

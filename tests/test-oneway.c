@@ -107,14 +107,34 @@ static void test_correction(void)
 	free(unc);
 }
 
+static const char *verdict(double target, double achieved, uint64_t q1, uint64_t q4)
+{
+	static char why[96];
+
+	return ipcb_ow_saturation(target, achieved, q1, q4, 0, 1000, why, sizeof why);
+}
+
 static void test_saturation(void)
 {
-	ok(ipcb_ow_saturation(20000, 19999, 10000, 12000) == NULL,
-	   "rate kept, flat: not saturated");
-	ok(ipcb_ow_saturation(20000, 19000, 10000, 12000) != NULL, "95%% of the rate: saturated");
-	ok(ipcb_ow_saturation(20000, 20000, 10000, 500000) != NULL, "latency growing: saturated");
-	ok(ipcb_ow_saturation(20000, 20000, 10000, 25000) == NULL,
+	char why[96] = "";
+	const char *v;
+
+	ok(verdict(20000, 19999, 10000, 12000) == NULL, "rate kept, flat: not saturated");
+	ok(verdict(20000, 19000, 10000, 12000) != NULL, "95%% of the rate: saturated");
+	ok(verdict(20000, 20000, 10000, 500000) != NULL, "latency growing: saturated");
+	ok(verdict(20000, 20000, 10000, 25000) == NULL,
 	   "p50 doubled but by 15 us: noise, not saturation");
+	/* A lossy mechanism: any message lost saturates the point, saying so. */
+	v = ipcb_ow_saturation(20000, 20000, 10000, 12000, 1, 40000, why, sizeof why);
+	ok(v == why, "rate kept, flat, one message lost: saturated");
+	is_str(why, "1 of 40000 messages lost (the kernel dropped them)", "the reason counts them");
+	v = ipcb_ow_saturation(20000, 19000, 10000, 500000, 250, 4000, why, sizeof why);
+	is_str(v, "250 of 4000 messages lost (the kernel dropped them)",
+	       "a loss is the reason even when the rate fell short too");
+	ok(ipcb_ow_saturation(20000, 19999, 10000, 12000, 0, 40000, why, sizeof why) == NULL,
+	   "nothing lost, rate kept: not saturated");
+	v = ipcb_ow_saturation(20000, 20000, 10000, 12000, 3, 1000, why, 8);
+	ok(v == why && strlen(why) == 7, "a short buffer is cut, not overrun");
 }
 
 static void test_clockcheck(void)
