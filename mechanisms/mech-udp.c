@@ -249,9 +249,10 @@ static int udp_setup(const struct ipcb_cell_cfg *cfg, void **state, struct ipcb_
 		return ipcb_err_set(err, ENOMEM, "udp state");
 	st->fd[0] = st->fd[1] = st->link.tx = st->link.rx = -1;
 	/* Well inside the watchdog's stall timeout, so that a loss is named
-	 * (latency) or counted (throughput) before the watchdog fires; short
-	 * in the throughput test, where the receiver waits this long (twice)
-	 * after side A's last message when that one was lost. */
+	 * (latency) or counted (throughput, one-way at a rate) before the
+	 * watchdog fires; short in the streaming tests, where the receiver
+	 * waits this long (twice) after side A's last message when that one
+	 * was lost. */
 	if (cfg->test == IPCB_TEST_LATENCY)
 		st->wait_ns = stall ? stall / 2 : WAIT_LATENCY_NS;
 	else

@@ -246,9 +246,9 @@ for run in ("ow", "rate", "load", "udp"):
         if load is not None:
             assert 0 < float(r["load_fraction"]) < 1 and float(r["offered_msgs_per_s"]) > 0, what
             assert r["name"].endswith("/ab@load%g" % (100 * load["fraction"])), what
-        elif rate is not None:
-            assert r["name"].endswith("@5000"), what
             kinds.add("load")
+        elif rate is not None:
+            assert r["name"].endswith("@%d" % c["rate_msgs_per_s"]), what
         if c["mechanism"] == "udp":
             assert int(r["lost"]) >= 0, what
             kinds.add("lost")
