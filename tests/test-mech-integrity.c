@@ -2,9 +2,9 @@
  * intact and in order, in both directions, between two real processes (and
  * again between two threads of one): 50,000 in ping-pong (25,000 each way),
  * then 50,000 streamed from A to B; then, where it can send and receive on
- * two threads at once (latency at a rate), 10,000 more pipelined: side A
- * sends 5,000 on one thread, up to 4 ahead of the echoes, while a second
- * thread takes B's 5,000 echoes. Each message is a full
+ * two threads at once (latency at a rate), 4,000 more pipelined: side A
+ * sends 2,000 on one thread, up to 4 ahead of the echoes, while a second
+ * thread takes B's 2,000 echoes. Each message is a full
  * pattern with a checksum (ipcb_msg_fill) that the receiver verifies byte for byte. As in the
  * harness, each part has its own setup() for its test (latency for the ping-pong, throughput for
  * the stream): a mechanism may carry the two differently (rpc: calls answered, then one-way calls).
@@ -43,7 +43,7 @@
  * by 10 under the sanitizers). */
 static int pingpong_n = 25000;
 static int stream_n = 50000;
-static int pipelined_n = 5000;
+static int pipelined_n = 2000;
 
 /* The parts of a mechanism's run: ping-pong and streaming (the latency
  * and throughput tests), and the ping-pong pipelined (latency at a rate:
