@@ -813,11 +813,12 @@ static inline __attribute__((always_inline)) void record_stamped(const struct ch
 								 uint64_t t, uint64_t stamp,
 								 uint64_t due)
 {
-	uint64_t q = j * 4 / c->spec->iterations;
+	uint64_t q;
 
 	ipcb_hist_record(c->hist, clk_ns(c, k, ipcb_ow_since(t, due)));
 	if (c->spec->rate <= 0)
 		return;
+	q = j * 4 / c->spec->iterations;
 	ipcb_hist_record(c->xh[0], clk_ns(c, k, ipcb_ow_since(t, stamp)));
 	if (q == 0 || q == 3)
 		ipcb_hist_record(c->xh[q == 0 ? 1 : 2], clk_ns(c, k, ipcb_ow_since(t, due)));
@@ -1086,8 +1087,10 @@ static int paced_latency_a(struct child *c)
 		return ipcb_err_set(c->err, ENOMEM, "the echo taker's state");
 	e->c = *c;
 	e->c.err = &e->err;
-	if ((rc = pthread_create(&th, NULL, take_echoes, e)) != 0)
+	if ((rc = pthread_create(&th, NULL, take_echoes, e)) != 0) {
+		free(e);
 		return ipcb_err_set(c->err, rc, "pthread_create(echo taker)");
+	}
 	prctl(PR_SET_TIMERSLACK, 1UL);
 	p.origin = clk_read(k);
 	for (uint64_t i = 0; i < total; i++) {

@@ -176,6 +176,19 @@ assert_clean() {
 	ok $? "$what: nothing left behind${left:+ (files: $left)}${procs:+ (processes: $procs)}"
 }
 
+# cell_fails FAULT PATTERN DESCRIPTION IPCBENCH-ARGS...: with
+# IPCBENCH_FAULT=FAULT, ipcbench exits 1 and its first cell's reason
+# matches PATTERN (grep); then nothing is left behind. Results in
+# $T/fails.json.
+cell_fails() {
+	fault=$1 pattern=$2 what=$3
+	shift 3
+	IPCBENCH_FAULT=$fault run_ipcbench "$@" --json "$T/fails.json"
+	[ $rc -eq 1 ] && json_query "$T/fails.json" "d['cells'][0]['reason']" | grep -q "$pattern"
+	ok $? "$what (exit $rc)" || diag <"$T/stderr"
+	assert_clean "$what"
+}
+
 # json_query FILE PYTHON-EXPRESSION: evaluate with d = the parsed file and
 # print the result.
 json_query() {

@@ -94,16 +94,11 @@ assert_clean "fixed-rate runs"
 
 # Failures: a receiver killed while the sender waits for its
 # acknowledgement, a receiver that stops while the sender keeps its rate.
-IPCBENCH_FAULT=pipe:kill-b@50 run_ipcbench --mech pipe --sizes 64 --test oneway --iterations 500 \
-	--repetitions 1 --json "$T/kill.json"
-[ $rc -eq 1 ] && q "$T/kill.json" "d['cells'][0]['reason']" | grep -q "side B was killed by signal 9"
-ok $? "one at a time, receiver killed: exit 1 (got $rc), the reason names it"
-assert_clean "killed receiver"
-IPCBENCH_FAULT=pipe:stall-b@50 run_ipcbench --mech pipe --sizes 64 --test oneway --rate 2000 \
-	--iterations 2000 --repetitions 1 --timeout 1 --json "$T/stall.json"
-[ $rc -eq 1 ] && q "$T/stall.json" "d['cells'][0]['reason']" | grep -q "watchdog: no progress"
-ok $? "at a rate, receiver stalled: the watchdog ends the cell (exit $rc)"
-assert_clean "stalled receiver"
+cell_fails pipe:kill-b@50 "side B was killed by signal 9" \
+	"one at a time, receiver killed: the reason names it" \
+	--mech pipe --sizes 64 --test oneway --iterations 500 --repetitions 1
+cell_fails pipe:stall-b@50 "watchdog: no progress" "at a rate, receiver stalled: the watchdog ends the cell" \
+	--mech pipe --sizes 64 --test oneway --rate 2000 --iterations 2000 --repetitions 1 --timeout 1
 
 # A mechanism that may lose messages (udp), at a rate: a loss is what it
 # does at that load, counted, not a failure. Side A's message N dropped in

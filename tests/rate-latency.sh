@@ -79,16 +79,11 @@ EOF
 ok $? "corrected p99 ($cor ns) is well into the 50 ms pause"
 
 # Failures: side B killed, side B stalled.
-IPCBENCH_FAULT=pipe:kill-b@50 run_ipcbench --mech pipe --sizes 64 --test latency --rate 5000 \
-	--iterations 500 --repetitions 1 --json "$T/kill.json"
-[ $rc -eq 1 ] && q "$T/kill.json" "d['cells'][0]['reason']" | grep -q "side B was killed by signal 9"
-ok $? "at a rate, side B killed: exit 1 (got $rc), the reason names it"
-assert_clean "killed side B"
-IPCBENCH_FAULT=pipe:stall-b@50 run_ipcbench --mech pipe --sizes 64 --test latency --rate 2000 \
-	--iterations 2000 --repetitions 1 --timeout 1 --json "$T/stall.json"
-[ $rc -eq 1 ] && q "$T/stall.json" "d['cells'][0]['reason']" | grep -q "watchdog: no progress"
-ok $? "at a rate, side B stalled: the watchdog ends the cell (exit $rc)"
-assert_clean "stalled side B"
+cell_fails pipe:kill-b@50 "side B was killed by signal 9" \
+	"at a rate, side B killed: the reason names it" \
+	--mech pipe --sizes 64 --test latency --rate 5000 --iterations 500 --repetitions 1
+cell_fails pipe:stall-b@50 "watchdog: no progress" "at a rate, side B stalled: the watchdog ends the cell" \
+	--mech pipe --sizes 64 --test latency --rate 2000 --iterations 2000 --repetitions 1 --timeout 1
 
 # compare keeps round trips at a rate apart from those one at a time.
 run_ipcbench --mech pipe --sizes 64 --test latency --iterations 500 --repetitions 1 \
